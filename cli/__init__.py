@@ -1,0 +1,1 @@
+"""certledger's command line: parse, call the application or a projection, print."""

@@ -1,0 +1,136 @@
+"""The `certledger` command group: global options, the store handle, and the error translation."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Session:
+    """What the group callback sets up for every command: the store, the actor, the clock."""
+
+    def __init__(self, store: str, actor: str) -> None:
+        self.store = store
+        self.actor = actor
+        self._ledger: Ledger | None = None
+
+    def ledger(self, *, create: bool = False) -> Ledger:
+        """The application on the store, built on first use (never for `--help`)."""
+        if self._ledger is None:
+            from ledger.application import Ledger
+
+            self._ledger = Ledger(self.store, create=create)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+class LedgerGroup(click.Group):
+    """A group that turns every LedgerError into `Error: ...` on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ledger.exceptions import LedgerError
+
+        try:
+            return super().invoke(ctx)
+        except LedgerError as e:
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(1)
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@click.group(cls=LedgerGroup, context_settings=CONTEXT)
+@click.option(
+    "--store",
+    envvar="CERTLEDGER_STORE",
+    default="sqlite:///certledger.db",
+    show_default=True,
+    help="Where the ledger lives: sqlite:///FILE, a bare path, or postgresql://user@host:port/db.",
+)
+@click.option(
+    "--actor",
+    envvar="CERTLEDGER_ACTOR",
+    default=None,
+    help="Who records (stored on every event). Default: $CERTLEDGER_ACTOR, else the OS user.",
+)
+@click.version_option(package_name="certledger")
+@click.pass_context
+def cli(ctx: click.Context, store: str, actor: str | None) -> None:
+    """certledger: the assessment ledger of the RNCP13080 title.
+
+    Every evaluation, jury decision and certificate is an immutable event; statuses are
+    computed as of any date from what the ledger held at any instant.
+
+    \b
+    Example:
+      certledger init
+      certledger candidate enroll V1 --route vae --on 2017-01-09 --birth-name Durand \\
+          --first-name Alice --birth-date 1984-05-02 --sex F --birth-insee 75112
+      certledger status V1 --as-of 2018-12-31
+    """
+    session = Session(store, actor or os.environ.get("CERTLEDGER_ACTOR") or default_actor())
+    ctx.obj = session
+    ctx.call_on_close(session.close)
+
+
+def session_of(ctx: click.Context) -> Session:
+    session = ctx.find_object(Session)
+    assert session is not None
+    return session
+
+
+def recording(f: F) -> F:
+    """The options every recording command takes: --request-id and --json."""
+    f = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(f)
+    f = click.option(
+        "--request-id",
+        default=None,
+        metavar="KEY",
+        help="Idempotency key: the same key with the same content is a no-op.",
+    )(f)
+    return f
+
+
+def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
+    from cli.output import emit_json
+
+    if as_json:
+        emit_json(result)
+    else:
+        suffix = " (already recorded under this request id)" if result.get("replayed") else ""
+        click.echo(sentence + suffix)
+
+
+def _register() -> None:
+    from cli import candidates, certificates, jury, referential, views
+
+    for module in (referential, candidates, jury, certificates, views):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="certledger")

@@ -1,0 +1,37 @@
+"""Printing: one JSON document for machines, readable tables for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+def emit_json(document: Any) -> None:
+    """Print exactly one JSON document (dates ISO, instants ISO with offset)."""
+    import orjson
+
+    click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    """Print a table to stdout with rich (plain text when stdout is not a terminal)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(title=title, title_justify="left", show_lines=False, box=None, pad_edge=False)
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+    Console(soft_wrap=False, width=max(100, _width())).print(grid)
+
+
+def _width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def yes(flag: bool) -> str:
+    return "yes" if flag else "no"

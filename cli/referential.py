@@ -1,0 +1,196 @@
+"""`init` and `referential show/validate/publish`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.main import CONTEXT, recording, report, session_of
+from cli.output import emit_json, table
+from cli.params import DATE
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--referential", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="A referential file (TOML or JSON) instead of the bundled RNCP13080 one.",
+)
+@click.option(
+    "--effective-from", type=DATE, default=None,
+    help="The first date its rules apply to (default 2006-03-05, the first registration).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def init(ctx: click.Context, path: Path | None, effective_from: date | None, as_json: bool) -> None:
+    """Create the store and publish the referential into it.
+
+    Without --referential, publishes the bundled RNCP13080 referential effective from
+    2006-03-05, so that facts from 2006 on can be recorded.
+
+    \b
+    Example:
+      certledger init
+      certledger --store ledger.db init --referential rules.toml --effective-from 2016-09-07
+    """
+    from ledger.referential import read_referential_file
+
+    session = session_of(ctx)
+    text, source = None, "bundled RNCP13080 referential"
+    if path is not None:
+        text, _ = read_referential_file(path)
+        source = str(path)
+    from ledger.exceptions import LedgerError
+    from ledger.persistence import parse_store_url
+
+    url = parse_store_url(session.store)
+    existed = url.exists()
+    ledger = session.ledger(create=True)
+    try:
+        result = ledger.initialise(text, effective_from, by=session.actor, source=source)
+    except LedgerError:
+        if not existed:
+            session.close()
+            url.remove()
+        raise
+    result["store"] = str(ledger.store)
+    report(
+        result,
+        as_json,
+        f"Initialised {ledger.store}: referential version {result['version']} effective from "
+        f"{result['effective_from']} (sha256 {result['sha256']}).",
+    )
+
+
+@click.group(context_settings=CONTEXT)
+def referential() -> None:
+    """Show, validate and publish the referential (the rules, as data).
+
+    \b
+    Example:
+      certledger referential show --as-of 2018-01-01
+      certledger referential validate rules.toml
+    """
+
+
+@referential.command(context_settings=CONTEXT)
+@click.option("--as-of", type=DATE, default=None, help="The version in force on this date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the referential as JSON.")
+@click.pass_context
+def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
+    """Show the referential in force on a date (default today).
+
+    \b
+    Example:
+      certledger referential show --as-of 2017-06-20 --json
+    """
+    ledger = session_of(ctx).ledger()
+    published = ledger.referential_at(as_of or ledger.clock.today())
+    ref = published.referential
+    document = {
+        **ref.as_json(),
+        "version": published.version,
+        "effective_from": published.effective_from.isoformat(),
+        "sha256": published.sha256,
+        "published_at": published.fact.recorded_at,
+        "published_by": published.fact.recorded_by,
+    }
+    if as_json:
+        emit_json(document)
+        return
+    click.echo(f"{ref.code} — {ref.name}")
+    click.echo(
+        f"version {published.version}, effective from {published.effective_from.isoformat()}, "
+        f"sha256 {published.sha256}"
+    )
+    click.echo(
+        f"title: {ref.title.required} of {len(ref.competencies)} competencies; validity "
+        f"{ref.validity_years} years; VAE validations permanent: {ref.vae_permanent}"
+    )
+    click.echo(f"RNCP registrations: {ref.registrations_text}")
+    table(
+        "Blocks",
+        ["block", "label", "required", "competencies", "épreuves"],
+        [
+            [b.code, b.label, f"{b.required}/{len(b.competencies)}", ",".join(b.competencies),
+             ", ".join(f"{e.code} ({e.kind})" for e in b.epreuves)]
+            for b in ref.blocks
+        ],
+    )
+    table("Jury per route", ["route", "roles"],
+          [[route, ", ".join(roles)] for route, roles in ref.jury.items()])
+
+
+@referential.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def validate(file: Path, as_json: bool) -> None:
+    """Check a referential file: every problem, each naming its item (exit 1 if any).
+
+    Also reports the arithmetic of blocks against the competency list.
+
+    \b
+    Example:
+      certledger referential validate rules.toml
+    """
+    from ledger.exceptions import ReferentialInvalid
+    from ledger.referential import arithmetic, read_referential_file, sha256
+
+    try:
+        text, ref = read_referential_file(file)
+    except ReferentialInvalid as e:
+        if as_json:
+            emit_json({"valid": False, "file": str(file), "problems": e.problems, "notes": []})
+        else:
+            click.echo(f"Error: {e}", err=True)
+            for problem in e.problems:
+                click.echo(f"  - {problem}", err=True)
+        raise click.exceptions.Exit(1) from None
+    notes = arithmetic(ref)
+    document: dict[str, Any] = {
+        "valid": True, "file": str(file), "version": ref.version, "sha256": sha256(text),
+        "problems": [], "notes": notes,
+    }
+    if as_json:
+        emit_json(document)
+        return
+    click.echo(f"{file}: valid referential {ref.code} version {ref.version}")
+    for note in notes:
+        click.echo(f"  {note}")
+
+
+@referential.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--effective-from", type=DATE, required=True, help="First date its rules apply to.")
+@recording
+@click.pass_context
+def publish(
+    ctx: click.Context, file: Path, effective_from: date, request_id: str | None, as_json: bool
+) -> None:
+    """Publish a new referential version into the ledger, with its content and SHA-256.
+
+    Facts dated on or after --effective-from are judged under it; earlier facts keep the
+    version in force on their own date.
+
+    \b
+    Example:
+      certledger referential publish rules-2019.toml --effective-from 2019-10-04
+    """
+    from ledger.referential import read_referential_file
+
+    session = session_of(ctx)
+    text, _ = read_referential_file(file)
+    result = session.ledger().publish_referential(
+        text, effective_from, by=session.actor, source=str(file), request_id=request_id
+    )
+    report(
+        result,
+        as_json,
+        f"Published referential version {result['version']} effective from "
+        f"{result['effective_from']} (sha256 {result['sha256']}).",
+    )
+
+
+COMMANDS = [init, referential]

@@ -1,0 +1,1 @@
+"""certledger's write side: the referential, the aggregates, the rules and the application."""

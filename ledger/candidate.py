@@ -1,0 +1,446 @@
+"""The candidate stream: enrolment, identity, assessments, VAE steps, decisions and certificates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ledger.clock import Clock
+from ledger.dossier import Decision, Dossier
+from ledger.exceptions import AlreadyExists, LedgerError, NotFound, RuleViolation
+from ledger.facts import fact_of
+from ledger.ids import check_identifier, stream_id
+from ledger.rules import normalise_name
+
+RELATIONS = ("accompanist", "tutor", "employer", "other")
+VAE_PATHS = ("VAE_CLASSIQUE", "CONGES_VAE")
+
+
+class InvalidInput(LedgerError):
+    """A value given to a command does not have the shape the ledger needs."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who records, and the clock that stamps what they record."""
+
+    name: str
+    clock: Clock
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+class Identity(BaseModel):
+    """The personal data the CPF flow needs about a holder (limits are the XSD's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    birth_name: str = Field(min_length=1, max_length=60)
+    usage_name: str | None = Field(default=None, min_length=1, max_length=60)
+    first_names: tuple[str, ...] = Field(min_length=1, max_length=3)
+    birth_date: date
+    sex: Literal["M", "F"]
+    birth_insee: str | None = Field(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
+    birth_postcode: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z -]{0,8}$")
+    birth_country: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3}$")
+
+    @model_validator(mode="after")
+    def _check(self) -> Identity:
+        for name in self.first_names:
+            if not 1 <= len(name) <= 60:
+                raise ValueError("each first name must be 1 to 60 characters")
+        if (self.birth_insee is None) == (self.birth_postcode is None):
+            raise ValueError("give exactly one of the birth INSEE code and the birth postcode")
+        if not 1900 <= self.birth_date.year <= 2099:
+            raise ValueError("the birth year must be between 1900 and 2099")
+        return self
+
+    @classmethod
+    def of(cls, **fields: Any) -> Identity:
+        """Validate identity fields, turning pydantic's report into one clear line."""
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "identity"
+            raise InvalidInput(f"identity: {where}: {first['msg']}") from None
+
+
+def candidate_stream(candidate_id: str) -> UUID:
+    return stream_id("candidate", candidate_id)
+
+
+class Candidate(Aggregate):
+    """Everything about one person, in one stream (DOMAIN.md §3)."""
+
+    TOPIC = "Candidate"
+
+    class Event(Aggregate.Event):
+        effective_on: date
+        recorded_by: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.dossier.apply(fact_of(self, aggregate.stream))
+
+    class Enrolled(Event, Aggregate.Created):
+        TOPIC = "CandidateEnrolled"
+        candidate_id: str
+        route: str
+        vae_path: str | None
+        linked_persons: tuple[str, ...]
+
+    Created = Enrolled
+
+    class IdentityRecorded(Event):
+        TOPIC = "IdentityRecorded"
+        identity: dict[str, Any]
+
+    class PersonLinked(Event):
+        TOPIC = "PersonLinked"
+        name: str
+        relation: str
+
+    class RouteChanged(Event):
+        TOPIC = "RouteChanged"
+        route: str
+        vae_path: str | None
+
+    class Withdrew(Event):
+        TOPIC = "CandidateWithdrew"
+        reason: str
+
+    class Reenrolled(Event):
+        TOPIC = "CandidateReenrolled"
+        route: str
+        vae_path: str | None
+
+    class AssessmentRecorded(Event):
+        TOPIC = "AssessmentRecorded"
+        candidate: str
+        epreuve: str
+        passed: tuple[str, ...]
+        failed: tuple[str, ...]
+        assessor: str | None
+
+    class VaeAdmitted(Event):
+        TOPIC = "VaeAdmitted"
+        livret1_accepted_on: date
+
+    class VaeInterviewHeld(Event):
+        TOPIC = "VaeInterviewHeld"
+        candidate: str
+        livret2_received_on: date
+
+    class DecisionRecorded(Event):
+        TOPIC = "DecisionRecorded"
+        decision_id: str
+        session: str
+        candidate: str
+        validated: tuple[str, ...]
+        blocks_awarded: tuple[str, ...]
+        title_awarded: bool
+        derogation: str | None
+        route: str
+        referential: str
+
+    class CertificateIssued(Event):
+        TOPIC = "CertificateIssued"
+        number: str
+        decision_id: str
+        kind: str
+        subject: str
+
+    class CertificateRevoked(Event):
+        TOPIC = "CertificateRevoked"
+        number: str
+        reason: str
+
+    class CertificateReissued(Event):
+        TOPIC = "CertificateReissued"
+        number: str
+        duplicate_of: str
+
+    def __init__(self, candidate_id: str) -> None:
+        self.candidate_id = candidate_id
+        self.dossier = Dossier()
+
+    @property
+    def stream(self) -> str:
+        return f"candidate/{self.candidate_id}"
+
+    # Commands. Each checks what concerns this candidate alone, then records.
+
+    @classmethod
+    def enroll(
+        cls,
+        candidate_id: str,
+        route: str,
+        vae_path: str | None,
+        on: date,
+        identity: Identity,
+        linked_persons: tuple[str, ...],
+        by: Actor,
+    ) -> Candidate:
+        check_identifier("candidate", candidate_id)
+        if identity.birth_date >= on:
+            raise InvalidInput(
+                f"birth date {identity.birth_date.isoformat()} is not before the enrolment "
+                f"date {on.isoformat()}"
+            )
+        now = by.now()
+        candidate = cls._create(
+            cls.Enrolled,
+            id=candidate_stream(candidate_id),
+            candidate_id=candidate_id,
+            route=route,
+            vae_path=vae_path,
+            linked_persons=linked_persons,
+            effective_on=on,
+            recorded_by=by.name,
+            timestamp=now,
+        )
+        candidate._record(
+            cls.IdentityRecorded, on, by, identity=identity.model_dump(mode="json")
+        )
+        return candidate
+
+    def _record(self, event_class: type[Candidate.Event], on: date, by: Actor, **fields: Any) -> None:
+        self.trigger_event(
+            event_class, effective_on=on, recorded_by=by.name, timestamp=by.now(), **fields
+        )
+
+    def check_on_or_after_enrolment(self, on: date, what: str) -> None:
+        enrolled = self.dossier.enrolled_on()
+        if on < enrolled:
+            raise RuleViolation(
+                2,
+                f"{what} dated {on.isoformat()} is before candidate {self.candidate_id}'s "
+                f"enrolment on {enrolled.isoformat()}",
+            )
+
+    def check_active(self, on: date, what: str) -> None:
+        """Rule 2's first half, for every fact about the candidate: enrolled, not withdrawn."""
+        self.check_on_or_after_enrolment(on, what)
+        if not self.dossier.active_on(on):
+            presence = self.dossier.presence_on(on)
+            assert presence is not None
+            raise RuleViolation(
+                2,
+                f"candidate {self.candidate_id} withdrew on {presence.on.isoformat()} and is not "
+                f"enrolled on {on.isoformat()} ({what})",
+            )
+
+    def link_person(self, name: str, relation: str, on: date, by: Actor) -> None:
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("the linked person's name is empty")
+        if relation not in RELATIONS:
+            raise InvalidInput(f"relation {relation!r} is not one of {', '.join(RELATIONS)}")
+        self.check_on_or_after_enrolment(on, "the link")
+        for person in self.dossier.linked:
+            if normalise_name(person.name) == normalise_name(name):
+                raise AlreadyExists(
+                    f"{person.name} is already linked to candidate {self.candidate_id} "
+                    f"({person.relation}, since {person.on.isoformat()})"
+                )
+        self._record(self.PersonLinked, on, by, name=name, relation=relation)
+
+    def _check_after_last_presence(self, on: date, what: str) -> None:
+        last = max(self.dossier.presences, key=lambda p: (p.on, p.fact.version))
+        if on < last.on:
+            raise RuleViolation(
+                10,
+                f"{what} dated {on.isoformat()} precedes candidate {self.candidate_id}'s "
+                f"{last.kind} of {last.on.isoformat()}",
+            )
+
+    def withdraw(self, on: date, reason: str, by: Actor) -> None:
+        if not reason.strip():
+            raise InvalidInput("a withdrawal needs a reason")
+        self.check_active(on, "the withdrawal")
+        self._check_after_last_presence(on, "a withdrawal")
+        later = [d for d in self.dossier.live_decisions() if d.on > on]
+        if later:
+            raise RuleViolation(
+                10,
+                f"candidate {self.candidate_id} cannot withdraw on {on.isoformat()}: decision "
+                f"{later[0].id} of {later[0].on.isoformat()} is dated after it",
+            )
+        self._record(self.Withdrew, on, by, reason=reason.strip())
+
+    def reenroll(self, route: str, vae_path: str | None, on: date, by: Actor) -> None:
+        presence = self.dossier.presence_on(on)
+        if presence is None or presence.kind != "withdrew":
+            raise RuleViolation(
+                10,
+                f"candidate {self.candidate_id} is not withdrawn on {on.isoformat()}: "
+                "only a withdrawn candidate re-enrols",
+            )
+        self._check_after_last_presence(on, "a re-enrolment")
+        self._record(self.Reenrolled, on, by, route=route, vae_path=vae_path)
+
+    def change_route(self, route: str, vae_path: str | None, on: date, by: Actor) -> None:
+        self.check_active(on, "the route change")
+        placement = self.dossier.placement_on(on)
+        assert placement is not None
+        if placement.route == route and placement.vae_path == vae_path:
+            raise AlreadyExists(
+                f"candidate {self.candidate_id} is already on route {route} on {on.isoformat()}"
+            )
+        later = [d for d in self.dossier.live_decisions() if d.on >= on]
+        if later:
+            raise RuleViolation(
+                2,
+                f"a route change dated {on.isoformat()} cannot precede decision {later[0].id} "
+                f"of {later[0].on.isoformat()}, taken under route {later[0].route}",
+            )
+        self._record(self.RouteChanged, on, by, route=route, vae_path=vae_path)
+
+    def record_assessment(
+        self, epreuve: str, passed: tuple[str, ...], failed: tuple[str, ...],
+        assessor: str | None, on: date, by: Actor,
+    ) -> None:
+        self.check_active(on, "the assessment")
+        both = sorted(set(passed) & set(failed))
+        if both:
+            raise InvalidInput(f"competencies both passed and failed: {', '.join(both)}")
+        if not passed and not failed:
+            raise InvalidInput("an assessment needs at least one passed or failed competency")
+        self._record(
+            self.AssessmentRecorded, on, by, candidate=self.candidate_id, epreuve=epreuve,
+            passed=passed, failed=failed, assessor=assessor,
+        )
+
+    def admit_vae(self, on: date, by: Actor) -> None:
+        self.check_active(on, "the VAE admission")
+        for step in self.dossier.vae_steps:
+            if step.kind == "admitted":
+                raise AlreadyExists(
+                    f"candidate {self.candidate_id} was already admitted to VAE on "
+                    f"{step.on.isoformat()}"
+                )
+        self._record(self.VaeAdmitted, on, by, livret1_accepted_on=on)
+
+    def hold_vae_interview(self, on: date, livret2_received_on: date, by: Actor) -> None:
+        self.check_active(on, "the VAE interview")
+        admissions = [s for s in self.dossier.vae_steps if s.kind == "admitted"]
+        if not admissions:
+            raise RuleViolation(
+                4, f"candidate {self.candidate_id} has not been admitted to VAE (livret 1)"
+            )
+        admitted = admissions[0].on
+        if not admitted <= livret2_received_on <= on:
+            raise RuleViolation(
+                4,
+                "VAE steps out of order: admitted "
+                f"{admitted.isoformat()} <= livret 2 received {livret2_received_on.isoformat()} "
+                f"<= interview {on.isoformat()} does not hold",
+            )
+        self._record(
+            self.VaeInterviewHeld, on, by, candidate=self.candidate_id,
+            livret2_received_on=livret2_received_on,
+        )
+
+    def decision_id(self, session: str) -> str:
+        return f"{self.candidate_id}/{session}"
+
+    def check_decidable(self, session: str, title: bool) -> None:
+        decision_id = self.decision_id(session)
+        if decision_id in self.dossier.decisions:
+            raise AlreadyExists(
+                f"decision {decision_id} exists already: candidate {self.candidate_id} has "
+                f"one decision per jury session (correct it with `decision rectify`)"
+            )
+        if title:
+            for decision in self.dossier.live_decisions():
+                if decision.title:
+                    raise AlreadyExists(
+                        f"candidate {self.candidate_id} was awarded the title by decision "
+                        f"{decision.id} on {decision.on.isoformat()}"
+                    )
+
+    def record_decision(
+        self, session: str, on: date, validated: tuple[str, ...], blocks: tuple[str, ...],
+        title: bool, derogation: str | None, route: str, referential: str, by: Actor,
+    ) -> str:
+        self.check_decidable(session, title)
+        decision_id = self.decision_id(session)
+        self._record(
+            self.DecisionRecorded, on, by, decision_id=decision_id, session=session,
+            candidate=self.candidate_id, validated=validated, blocks_awarded=blocks,
+            title_awarded=title, derogation=derogation, route=route, referential=referential,
+        )
+        return decision_id
+
+    def decision(self, decision_id: str) -> Decision:
+        try:
+            return self.dossier.decisions[decision_id]
+        except KeyError:
+            raise NotFound(f"decision {decision_id} not found") from None
+
+    def check_certifiable(self, decision: Decision, kind: str, subject: str, on: date) -> None:
+        """Rule 7, on this candidate's side: a live decision, dated on or before, not yet issued."""
+        if decision.annulled:
+            raise RuleViolation(7, f"decision {decision.id} was annulled: nothing to certify")
+        if on < decision.on:
+            raise RuleViolation(
+                7,
+                f"a certificate dated {on.isoformat()} would precede decision {decision.id} "
+                f"of {decision.on.isoformat()}",
+            )
+        for certificate in self.dossier.certificates.values():
+            if (
+                certificate.decision == decision.id
+                and certificate.kind == kind
+                and certificate.subject == subject
+            ):
+                raise RuleViolation(
+                    7,
+                    f"certificate {certificate.number} was already issued on "
+                    f"{certificate.issued_on.isoformat()} for the {kind} {subject} of decision "
+                    f"{decision.id}; ask for a duplicate with `certificate reissue`",
+                )
+
+    def issue_certificate(
+        self, number: str, decision: Decision, kind: str, subject: str, on: date, by: Actor
+    ) -> None:
+        self.check_certifiable(decision, kind, subject, on)
+        self._record(
+            self.CertificateIssued, on, by, number=number, decision_id=decision.id, kind=kind,
+            subject=subject,
+        )
+
+    def check_certificate_live(self, number: str, on: date, doing: str) -> None:
+        certificate = self.dossier.certificates[number]
+        if self.dossier.decisions[certificate.decision].annulled:
+            raise RuleViolation(
+                7, f"certificate {number} is void (decision {certificate.decision} was annulled)"
+            )
+        if certificate.revocation is not None:
+            raise RuleViolation(
+                7,
+                f"certificate {number} was revoked on "
+                f"{certificate.revocation.effective_on.isoformat()}",
+            )
+        if on < certificate.issued_on:
+            raise RuleViolation(
+                7,
+                f"cannot {doing} certificate {number} on {on.isoformat()}, before its issue on "
+                f"{certificate.issued_on.isoformat()}",
+            )
+
+    def revoke_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
+        if not reason.strip():
+            raise InvalidInput("a revocation needs a reason")
+        self.check_certificate_live(number, on, "revoke")
+        self._record(self.CertificateRevoked, on, by, number=number, reason=reason.strip())
+
+    def reissue_certificate(self, number: str, original: str, on: date, by: Actor) -> None:
+        self.check_certificate_live(original, on, "reissue")
+        self._record(self.CertificateReissued, on, by, number=number, duplicate_of=original)

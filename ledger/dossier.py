@@ -1,0 +1,275 @@
+"""A candidate's dossier: the facts of one candidate stream, folded into dated records.
+
+Every record keeps its own date, so the rules and projections ask "on day D" questions
+of one dossier (`route_on`, `enrolled_on_day`, ...), whatever order the facts were folded in.
+The write side folds the stream as known now; projections fold the facts known at an instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from ledger.facts import Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """The route a candidate is on from `on` (enrolment, route change or re-enrolment)."""
+
+    on: date
+    route: str
+    vae_path: str | None
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """An enrolment, a withdrawal or a re-enrolment."""
+
+    on: date
+    kind: str  # "enrolled" | "withdrew" | "reenrolled"
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedPerson:
+    on: date
+    name: str
+    relation: str
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    on: date
+    epreuve: str
+    passed: tuple[str, ...]
+    failed: tuple[str, ...]
+    assessor: str | None
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class VaeStep:
+    """A VAE admission (livret 1 accepted) or interview (after livret 2 was received)."""
+
+    on: date
+    kind: str  # "admitted" | "interview"
+    livret2_received_on: date | None
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A jury decision with its current content (rectifications applied, annulment noted)."""
+
+    id: str
+    session: str
+    on: date
+    validated: tuple[str, ...]
+    blocks: tuple[str, ...]
+    title: bool
+    derogation: str | None
+    route: str
+    referential: str
+    fact: Fact
+    rectifications: tuple[Fact, ...] = ()
+    annulment: Fact | None = None
+
+    @property
+    def annulled(self) -> bool:
+        return self.annulment is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    number: str
+    decision: str
+    kind: str  # "title" | "block" | "competency"
+    subject: str
+    issued_on: date
+    fact: Fact
+    duplicate_of: str | None = None
+    revocation: Fact | None = None
+
+    @property
+    def revoked_on(self) -> date | None:
+        return self.revocation.effective_on if self.revocation else None
+
+
+@dataclass
+class Dossier:
+    """Everything about one candidate, as dated records (see the module docstring)."""
+
+    candidate: str = ""
+    identity: dict[str, Any] = field(default_factory=dict)
+    placements: list[Placement] = field(default_factory=list)
+    presences: list[Presence] = field(default_factory=list)
+    linked: list[LinkedPerson] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    vae_steps: list[VaeStep] = field(default_factory=list)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    certificates: dict[str, Certificate] = field(default_factory=dict)
+    facts: list[Fact] = field(default_factory=list)
+
+    @classmethod
+    def fold(cls, facts: Iterable[Fact]) -> Dossier:
+        dossier = cls()
+        for fact in facts:
+            dossier.apply(fact)
+        return dossier
+
+    def apply(self, fact: Fact) -> None:
+        self.facts.append(fact)
+        getattr(self, f"_on_{fact.type}")(fact)
+
+    # The folding of each event type. Only assignments here: the rules read these records.
+
+    def _on_CandidateEnrolled(self, fact: Fact) -> None:  # noqa: N802
+        data = fact.data
+        self.candidate = data["candidate_id"]
+        self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
+        self.presences.append(Presence(fact.effective_on, "enrolled", fact))
+        for name in data["linked_persons"]:
+            self.linked.append(LinkedPerson(fact.effective_on, name, "other", fact))
+
+    def _on_IdentityRecorded(self, fact: Fact) -> None:  # noqa: N802
+        self.identity = dict(fact.data["identity"])
+
+    def _on_PersonLinked(self, fact: Fact) -> None:  # noqa: N802
+        self.linked.append(
+            LinkedPerson(fact.effective_on, fact.data["name"], fact.data["relation"], fact)
+        )
+
+    def _on_RouteChanged(self, fact: Fact) -> None:  # noqa: N802
+        data = fact.data
+        self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
+
+    def _on_CandidateWithdrew(self, fact: Fact) -> None:  # noqa: N802
+        self.presences.append(Presence(fact.effective_on, "withdrew", fact))
+
+    def _on_CandidateReenrolled(self, fact: Fact) -> None:  # noqa: N802
+        data = fact.data
+        self.presences.append(Presence(fact.effective_on, "reenrolled", fact))
+        self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
+
+    def _on_AssessmentRecorded(self, fact: Fact) -> None:  # noqa: N802
+        data = fact.data
+        self.assessments.append(
+            Assessment(
+                fact.effective_on,
+                data["epreuve"],
+                tuple(data["passed"]),
+                tuple(data["failed"]),
+                data["assessor"],
+                fact,
+            )
+        )
+
+    def _on_VaeAdmitted(self, fact: Fact) -> None:  # noqa: N802
+        self.vae_steps.append(VaeStep(fact.effective_on, "admitted", None, fact))
+
+    def _on_VaeInterviewHeld(self, fact: Fact) -> None:  # noqa: N802
+        self.vae_steps.append(
+            VaeStep(fact.effective_on, "interview", fact.data["livret2_received_on"], fact)
+        )
+
+    def _on_DecisionRecorded(self, fact: Fact) -> None:  # noqa: N802
+        data = fact.data
+        self.decisions[data["decision_id"]] = Decision(
+            id=data["decision_id"],
+            session=data["session"],
+            on=fact.effective_on,
+            validated=tuple(data["validated"]),
+            blocks=tuple(data["blocks_awarded"]),
+            title=data["title_awarded"],
+            derogation=data["derogation"],
+            route=data["route"],
+            referential=data["referential"],
+            fact=fact,
+        )
+
+    def _on_DecisionRectified(self, fact: Fact) -> None:  # noqa: N802
+        decision = self.decisions[fact.data["decision_id"]]
+        changes = fact.data["changes"]
+        self.decisions[decision.id] = replace(
+            decision,
+            validated=tuple(changes.get("validated", decision.validated)),
+            blocks=tuple(changes.get("blocks_awarded", decision.blocks)),
+            title=changes.get("title_awarded", decision.title),
+            derogation=changes.get("derogation", decision.derogation),
+            rectifications=(*decision.rectifications, fact),
+        )
+
+    def _on_DecisionAnnulled(self, fact: Fact) -> None:  # noqa: N802
+        decision = self.decisions[fact.data["decision_id"]]
+        self.decisions[decision.id] = replace(decision, annulment=fact)
+
+    def _on_CertificateIssued(self, fact: Fact) -> None:  # noqa: N802
+        data = fact.data
+        self.certificates[data["number"]] = Certificate(
+            number=data["number"],
+            decision=data["decision_id"],
+            kind=data["kind"],
+            subject=data["subject"],
+            issued_on=fact.effective_on,
+            fact=fact,
+        )
+
+    def _on_CertificateReissued(self, fact: Fact) -> None:  # noqa: N802
+        original = self.certificates[fact.data["duplicate_of"]]
+        self.certificates[fact.data["number"]] = replace(
+            original,
+            number=fact.data["number"],
+            issued_on=fact.effective_on,
+            fact=fact,
+            duplicate_of=original.number,
+            revocation=None,
+        )
+
+    def _on_CertificateRevoked(self, fact: Fact) -> None:  # noqa: N802
+        certificate = self.certificates[fact.data["number"]]
+        self.certificates[certificate.number] = replace(certificate, revocation=fact)
+
+    # Questions about one day.
+
+    def enrolled_on(self) -> date:
+        return self.presences[0].on
+
+    def placement_on(self, day: date) -> Placement | None:
+        """The route in force on `day`: the latest placement dated on or before it."""
+        best: Placement | None = None
+        for placement in self.placements:
+            if placement.on <= day and (best is None or _later(placement.fact, best.fact)):
+                best = placement
+        return best
+
+    def presence_on(self, day: date) -> Presence | None:
+        best: Presence | None = None
+        for presence in self.presences:
+            if presence.on <= day and (best is None or _later(presence.fact, best.fact)):
+                best = presence
+        return best
+
+    def active_on(self, day: date) -> bool:
+        """Enrolled on `day` and not withdrawn (or re-enrolled since)."""
+        presence = self.presence_on(day)
+        return presence is not None and presence.kind != "withdrew"
+
+    def linked_on(self, day: date) -> list[LinkedPerson]:
+        return [p for p in self.linked if p.on <= day]
+
+    def live_decisions(self) -> list[Decision]:
+        """Decisions not annulled, in deliberation order."""
+        return sorted(
+            (d for d in self.decisions.values() if not d.annulled),
+            key=lambda d: (d.on, d.fact.version),
+        )
+
+
+def _later(a: Fact, b: Fact) -> bool:
+    """Whether fact `a` supersedes `b`: later effective date, recording order breaking ties."""
+    return (a.effective_on, a.version) >= (b.effective_on, b.version)

@@ -1,0 +1,73 @@
+"""Facts: events as the rules and projections read them (type, dates, recorder, payload)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+ENVELOPE = frozenset(
+    {"originator_id", "originator_version", "timestamp", "effective_on", "recorded_by",
+     "originator_topic"}
+)
+"""Event attributes that are not part of a fact's payload."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One recorded event, lightly decoded: what happened, when it took effect, who knew it when.
+
+    `stream` names the stream it belongs to (`candidate/V1`, `jury/JV6`, `referential`),
+    `version` its place in that stream and `position` its place in the whole log (when read
+    from the log). `recorded_at` is the library's event timestamp (UTC).
+    """
+
+    type: str
+    stream: str
+    version: int
+    effective_on: date
+    recorded_at: datetime
+    recorded_by: str
+    data: Mapping[str, Any]
+    position: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.stream}#{self.version}"
+
+    def known_at(self, instant: datetime | None, position: int | None = None) -> bool:
+        """Whether the ledger held this fact at `instant` (and at log position `position`)."""
+        if instant is not None and self.recorded_at > instant:
+            return False
+        return position is None or self.position is None or self.position <= position
+
+
+def fact_of(event: Any, stream: str) -> Fact:
+    """The fact of a library event object (write side: pending or replayed events)."""
+    state = vars(event)
+    return Fact(
+        type=type(event).TOPIC,
+        stream=stream,
+        version=state["originator_version"],
+        effective_on=state["effective_on"],
+        recorded_at=state["timestamp"],
+        recorded_by=state["recorded_by"],
+        data={k: v for k, v in state.items() if k not in ENVELOPE},
+    )
+
+
+def fact_of_state(
+    topic: str, state: Mapping[str, Any], stream: str, version: int, position: int | None = None
+) -> Fact:
+    """The fact of a decoded stored event (read side: rows read straight from the store)."""
+    return Fact(
+        type=topic,
+        stream=stream,
+        version=version,
+        effective_on=state["effective_on"],
+        recorded_at=state["timestamp"],
+        recorded_by=state["recorded_by"],
+        data={k: v for k, v in state.items() if k not in ENVELOPE},
+        position=position,
+    )

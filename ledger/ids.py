@@ -1,0 +1,32 @@
+"""Deterministic stream ids and the validation of the identifiers people type."""
+
+from __future__ import annotations
+
+import re
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from ledger.exceptions import LedgerError
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://certledger.example/ns")
+"""Namespace of every deterministic stream id of the ledger."""
+
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+
+def stream_id(kind: str, key: str = "") -> UUID:
+    """The deterministic id of a stream: uuid5 of `kind:key`."""
+    return uuid5(NAMESPACE, f"{kind}:{key}")
+
+
+class BadIdentifier(LedgerError):
+    """An identifier someone typed does not have the allowed shape."""
+
+
+def check_identifier(kind: str, value: str) -> str:
+    """Candidate, session and certificate identifiers: letters, digits, `_ . -`, 1-64 chars."""
+    if not _IDENT.match(value):
+        raise BadIdentifier(
+            f"{kind} {value!r} is not a valid identifier "
+            "(1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)"
+        )
+    return value

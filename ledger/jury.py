@@ -1,0 +1,77 @@
+"""The jury session stream: one session convened on a date, with its members and president."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.candidate import Actor, InvalidInput
+from ledger.ids import check_identifier, stream_id
+from ledger.rules import normalise_name
+
+
+def session_stream(session_id: str) -> UUID:
+    return stream_id("jury", session_id)
+
+
+class JurySession(Aggregate):
+    """A jury session: who sits, in which role and for which side, and who presides."""
+
+    TOPIC = "JurySession"
+
+    class Event(Aggregate.Event):
+        effective_on: date
+        recorded_by: str
+
+    class Convened(Event, Aggregate.Created):
+        TOPIC = "JuryConvened"
+        session_id: str
+        members: tuple[dict[str, str], ...]
+        president: str
+
+    Created = Convened
+
+    def __init__(
+        self, session_id: str, members: tuple[dict[str, str], ...], president: str,
+        effective_on: date,
+    ) -> None:
+        self.session_id = session_id
+        self.members = members
+        self.president = president
+        self.sits_on = effective_on
+
+    @classmethod
+    def convene(
+        cls, session_id: str, sits_on: date, members: tuple[dict[str, str], ...],
+        president: str, by: Actor,
+    ) -> JurySession:
+        check_identifier("session", session_id)
+        if not members:
+            raise InvalidInput(f"jury session {session_id} needs at least one member")
+        seen: dict[str, str] = {}
+        for member in members:
+            key = normalise_name(member["name"])
+            if not key:
+                raise InvalidInput(f"jury session {session_id}: a member has no name")
+            if key in seen:
+                raise InvalidInput(
+                    f"jury session {session_id}: {member['name']} is listed twice"
+                )
+            seen[key] = member["name"]
+        if normalise_name(president) not in seen:
+            raise InvalidInput(
+                f"jury session {session_id}: the president {president} is not one of its members "
+                f"({', '.join(seen.values())})"
+            )
+        return cls._create(
+            cls.Convened,
+            id=session_stream(session_id),
+            session_id=session_id,
+            members=members,
+            president=president,
+            effective_on=sits_on,
+            recorded_by=by.name,
+            timestamp=by.now(),
+        )

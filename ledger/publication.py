@@ -1,0 +1,136 @@
+"""The referential stream: versions of the rules published into the ledger, and which is in force."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from ledger.exceptions import AlreadyExists, RuleViolation
+from ledger.facts import Fact, fact_of
+from ledger.ids import stream_id
+from ledger.referential import Referential, parse_referential
+
+REFERENTIAL_STREAM = stream_id("referential")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedVersion:
+    version: str
+    effective_from: date
+    sha256: str
+    referential: Referential
+    fact: Fact
+
+
+@lru_cache(maxsize=32)
+def _parse(content: str, sha256: str) -> Referential:
+    return parse_referential(content, f"published version {sha256[:12]}")
+
+
+def published_version(fact: Fact) -> PublishedVersion:
+    data = fact.data
+    return PublishedVersion(
+        version=data["version"],
+        effective_from=fact.effective_on,
+        sha256=data["sha256"],
+        referential=_parse(data["content"], data["sha256"]),
+        fact=fact,
+    )
+
+
+class Versions:
+    """The published versions, answering which one is in force on a day."""
+
+    def __init__(self, published: Iterable[PublishedVersion]) -> None:
+        self.all = sorted(published, key=lambda p: (p.effective_from, p.fact.version))
+        self._starts = [p.effective_from for p in self.all]
+
+    def __bool__(self) -> bool:
+        return bool(self.all)
+
+    def at(self, day: date) -> PublishedVersion:
+        """The latest version whose effective_from <= day (rule 1 when there is none)."""
+        i = bisect.bisect_right(self._starts, day)
+        if i == 0:
+            first = self.all[0].effective_from.isoformat() if self.all else "never"
+            raise RuleViolation(
+                1, f"no referential is in force on {day.isoformat()} (the first applies from {first})"
+            )
+        return self.all[i - 1]
+
+    def known_at(self, instant: datetime | None, position: int | None = None) -> Versions:
+        return Versions(p for p in self.all if p.fact.known_at(instant, position))
+
+    def find(self, version: str) -> PublishedVersion | None:
+        return next((p for p in self.all if p.version == version), None)
+
+
+class ReferentialStream(Aggregate):
+    """The one stream of published referential versions."""
+
+    TOPIC = "ReferentialStream"
+
+    class Event(Aggregate.Event):
+        effective_on: date
+        recorded_by: str
+
+    class Started(Event, Aggregate.Created):
+        TOPIC = "ReferentialStreamStarted"
+
+    Created = Started
+
+    class Published(Event):
+        TOPIC = "ReferentialPublished"
+        version: str
+        content: str
+        sha256: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.published.append(published_version(fact_of(self, "referential")))
+
+    def __init__(self) -> None:
+        self.published: list[PublishedVersion] = []
+
+    @classmethod
+    def start(cls, effective_on: date, recorded_by: str, timestamp: datetime) -> ReferentialStream:
+        return cls._create(
+            cls.Started,
+            id=REFERENTIAL_STREAM,
+            effective_on=effective_on,
+            recorded_by=recorded_by,
+            timestamp=timestamp,
+        )
+
+    def check_publishable(self, version: str) -> None:
+        for p in self.published:
+            if p.version == version:
+                raise AlreadyExists(
+                    f"referential version {version} is already published "
+                    f"(effective from {p.effective_from.isoformat()}, sha256 {p.sha256[:12]}…); "
+                    "give the new content a new version"
+                )
+
+    def publish(
+        self, version: str, content: str, sha256: str, effective_from: date, recorded_by: str,
+        timestamp: datetime,
+    ) -> None:
+        self.check_publishable(version)
+        self.trigger_event(
+            self.Published,
+            version=version,
+            content=content,
+            sha256=sha256,
+            effective_on=effective_from,
+            recorded_by=recorded_by,
+            timestamp=timestamp,
+        )
+
+    @property
+    def versions(self) -> Versions:
+        return Versions(self.published)

@@ -1,0 +1,331 @@
+"""The referential: the certification's rules as data (pydantic model, loader and validator)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections import Counter
+from datetime import date
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ledger.exceptions import ReferentialInvalid
+
+DEFAULT_EFFECTIVE_FROM = date(2006, 3, 5)
+"""The first RNCP registration of fiche 13080: the default referential applies from then."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Competency(_Model):
+    code: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+
+
+class Epreuve(_Model):
+    code: str = Field(min_length=1)
+    kind: str = Field(min_length=1)
+    label: str = ""
+    competencies: tuple[str, ...]
+
+
+class Block(_Model):
+    code: str = Field(min_length=1)
+    short: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    required: int = Field(ge=1)
+    competencies: tuple[str, ...]
+    epreuves: tuple[Epreuve, ...]
+
+
+class TitleRule(_Model):
+    required: int = Field(ge=1)
+
+
+class Role(_Model):
+    code: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    side: Literal["employer", "employee"]
+
+
+class Route(_Model):
+    code: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    cpf_modalite: str = Field(min_length=1)
+    vae: bool = False
+    competency_certificates: bool = False
+
+
+class Registration(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    source: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} → {self.end.isoformat()}"
+
+
+class Referential(_Model):
+    """One version of the rules of a certification, as published into the ledger."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    level: str = ""
+    nsf: str = ""
+    rome: tuple[str, ...] = ()
+    certifier: str = ""
+    note: str = ""
+    validity_years: int = Field(ge=1)
+    vae_permanent: bool
+    award_after_registration_for_enrolled_before: bool = False
+    title: TitleRule
+    competencies: tuple[Competency, ...]
+    blocks: tuple[Block, ...]
+    roles: tuple[Role, ...]
+    routes: tuple[Route, ...]
+    jury: dict[str, tuple[str, ...]]
+    registrations: tuple[Registration, ...]
+
+    @cached_property
+    def competency_codes(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.competencies)
+
+    @cached_property
+    def _blocks_by_code(self) -> dict[str, Block]:
+        found: dict[str, Block] = {}
+        for block in self.blocks:
+            found[block.code] = block
+            found[block.short] = block
+        return found
+
+    @cached_property
+    def _epreuves_by_code(self) -> dict[str, tuple[Block, Epreuve]]:
+        return {e.code: (b, e) for b in self.blocks for e in b.epreuves}
+
+    @cached_property
+    def _routes_by_code(self) -> dict[str, Route]:
+        return {r.code: r for r in self.routes}
+
+    @cached_property
+    def _roles_by_code(self) -> dict[str, Role]:
+        return {r.code: r for r in self.roles}
+
+    def block(self, code: str) -> Block | None:
+        """The block with this official (RNCP13080BC01) or short (BC01) code."""
+        return self._blocks_by_code.get(code)
+
+    def epreuve(self, code: str) -> tuple[Block, Epreuve] | None:
+        return self._epreuves_by_code.get(code)
+
+    def route(self, code: str) -> Route | None:
+        return self._routes_by_code.get(code)
+
+    def role(self, code: str) -> Role | None:
+        return self._roles_by_code.get(code)
+
+    def jury_roles(self, route: str) -> tuple[str, ...]:
+        return self.jury.get(route, ())
+
+    def registered_on(self, day: date) -> bool:
+        return any(r.covers(day) for r in self.registrations)
+
+    @property
+    def registrations_text(self) -> str:
+        return ", ".join(str(r) for r in self.registrations)
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape `referential show --json` prints (without version metadata)."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "version": self.version,
+            "competencies": [{"code": c.code, "label": c.label} for c in self.competencies],
+            "blocks": [
+                {
+                    "code": b.code,
+                    "short": b.short,
+                    "label": b.label,
+                    "competencies": list(b.competencies),
+                    "required": b.required,
+                    "epreuves": [
+                        {
+                            "code": e.code,
+                            "kind": e.kind,
+                            "label": e.label,
+                            "competencies": list(e.competencies),
+                        }
+                        for e in b.epreuves
+                    ],
+                }
+                for b in self.blocks
+            ],
+            "title": {"required": self.title.required, "of": len(self.competencies)},
+            "validity_years": self.validity_years,
+            "vae_permanent": self.vae_permanent,
+            "award_after_registration_for_enrolled_before": (
+                self.award_after_registration_for_enrolled_before
+            ),
+            "routes": [r.model_dump() for r in self.routes],
+            "roles": [r.model_dump() for r in self.roles],
+            "jury": {route: list(roles) for route, roles in self.jury.items()},
+            "registrations": [
+                {"from": r.start.isoformat(), "to": r.end.isoformat()} for r in self.registrations
+            ],
+        }
+
+
+def problems(ref: Referential) -> list[str]:
+    """Every semantic problem of a structurally valid referential, each naming the item."""
+    found: list[str] = []
+
+    def duplicates(kind: str, codes: list[str]) -> None:
+        for code, n in sorted(Counter(codes).items()):
+            if n > 1:
+                found.append(f"duplicate {kind} code {code} ({n} times)")
+
+    duplicates("competency", [c.code for c in ref.competencies])
+    duplicates("block", [b.code for b in ref.blocks] + [b.short for b in ref.blocks])
+    duplicates("épreuve", [e.code for b in ref.blocks for e in b.epreuves])
+    duplicates("route", [r.code for r in ref.routes])
+    duplicates("role", [r.code for r in ref.roles])
+
+    known = ref.competency_codes
+    for block in ref.blocks:
+        name = f"block {block.code}"
+        if not block.competencies:
+            found.append(f"{name} is empty: it lists no competency")
+        duplicates(f"competency (in {name})", list(block.competencies))
+        for code in block.competencies:
+            if code not in known:
+                found.append(f"{name} lists competency {code}, which is not in the competency list")
+        if block.required > len(set(block.competencies)):
+            found.append(
+                f"{name} requires {block.required} competencies but has only "
+                f"{len(set(block.competencies))}"
+            )
+        if not block.epreuves:
+            found.append(f"{name} has no épreuve")
+        assessed: set[str] = set()
+        for epreuve in block.epreuves:
+            if not epreuve.competencies:
+                found.append(f"épreuve {epreuve.code} of {name} assesses no competency")
+            for code in epreuve.competencies:
+                if code not in block.competencies:
+                    found.append(
+                        f"épreuve {epreuve.code} assesses competency {code}, "
+                        f"which is outside its {name}"
+                    )
+            assessed.update(epreuve.competencies)
+        for code in block.competencies:
+            if code not in assessed:
+                found.append(f"competency {code} of {name} is assessed by none of its épreuves")
+
+    if ref.title.required > len(known):
+        found.append(
+            f"the title requires {ref.title.required} competencies but the list has {len(known)}"
+        )
+
+    routes = {r.code for r in ref.routes}
+    roles = {r.code for r in ref.roles}
+    for route, required in ref.jury.items():
+        if route not in routes:
+            found.append(f"jury rule for unknown route {route}")
+        if not required:
+            found.append(f"jury rule for route {route} names no role")
+        for role in required:
+            if role not in roles:
+                found.append(f"jury rule for route {route} names unknown role {role}")
+    for route in sorted(routes - set(ref.jury)):
+        found.append(f"route {route} has no jury rule")
+
+    if not ref.registrations:
+        found.append("no RNCP registration period")
+    for reg in ref.registrations:
+        if reg.end < reg.start:
+            found.append(f"registration period {reg} ends before it starts")
+    ordered = sorted(ref.registrations, key=lambda r: (r.start, r.end))
+    for i, earlier in enumerate(ordered):
+        for later in ordered[i + 1 :]:
+            if later.start < earlier.end and earlier.start <= earlier.end:
+                found.append(f"registration periods {earlier} and {later} overlap")
+    return found
+
+
+def arithmetic(ref: Referential) -> list[str]:
+    """What the validator reports about the counts (not errors): block sizes against the list."""
+    sizes = [len(b.competencies) for b in ref.blocks]
+    total = sum(sizes)
+    notes = [
+        f"{len(ref.competencies)} competencies; blocks list "
+        f"{' + '.join(str(s) for s in sizes)} = {total} memberships"
+    ]
+    shared = Counter(code for b in ref.blocks for code in set(b.competencies))
+    multi = sorted(code for code, n in shared.items() if n > 1)
+    if multi:
+        notes.append(
+            f"{len(multi)} competencies belong to more than one block: {', '.join(multi)}"
+        )
+    orphans = sorted(ref.competency_codes - set(shared))
+    if orphans:
+        notes.append(f"{len(orphans)} competencies belong to no block: {', '.join(orphans)}")
+    notes.append(f"title: {ref.title.required} of {len(ref.competencies)} competencies")
+    return notes
+
+
+def _structure_problems(error: ValidationError) -> list[str]:
+    out = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "file"
+        out.append(f"{where}: {item['msg']}")
+    return out
+
+
+def parse_referential(text: str, source: str = "referential", fmt: str | None = None) -> Referential:
+    """Parse and validate a referential from TOML (default) or JSON text."""
+    kind = fmt or ("json" if text.lstrip().startswith("{") else "toml")
+    try:
+        raw = json.loads(text) if kind == "json" else tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as e:
+        raise ReferentialInvalid(source, [f"not valid {kind.upper()}: {e}"]) from None
+    try:
+        ref = Referential.model_validate(raw)
+    except ValidationError as e:
+        raise ReferentialInvalid(source, _structure_problems(e)) from None
+    found = problems(ref)
+    if found:
+        raise ReferentialInvalid(source, found)
+    return ref
+
+
+def read_referential_file(path: Path) -> tuple[str, Referential]:
+    """The text of a referential file and its validated model."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ReferentialInvalid(str(path), [f"cannot read it: {e.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise ReferentialInvalid(str(path), ["not UTF-8 text"]) from None
+    fmt = "json" if path.suffix.lower() == ".json" else None
+    return text, parse_referential(text, str(path), fmt)
+
+
+def default_referential_text() -> str:
+    """The bundled RNCP13080 referential, as shipped with the package."""
+    return resources.files("ledger").joinpath("data/rncp13080.toml").read_text(encoding="utf-8")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

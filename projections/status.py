@@ -1,0 +1,365 @@
+"""A candidate's status as of a date, as known at an instant: a pure function of their facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ledger.dossier import Certificate, Dossier
+from ledger.facts import Fact
+from ledger.publication import Versions
+from ledger.rules import (
+    BlockAward,
+    Validation,
+    block_awards,
+    block_standing,
+    counting,
+    title_standing,
+    validations,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyStatus:
+    code: str
+    validated_on: date
+    permanent: bool
+    valid_until: date | None
+    counts: bool
+    decision: str
+    validations: tuple[Validation, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "validated_on": self.validated_on.isoformat(),
+            "permanent": self.permanent,
+            "valid_until": _iso(self.valid_until),
+            "counts": self.counts,
+            "decision": self.decision,
+            "validations": [
+                {
+                    "validated_on": v.on.isoformat(),
+                    "valid_until": _iso(v.until),
+                    "permanent": v.permanent,
+                    "decision": v.decision.id,
+                }
+                for v in self.validations
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BlockStatus:
+    code: str
+    short: str
+    label: str
+    awarded: bool
+    awarded_on: date | None
+    counts: bool
+    valid_until: date | None
+    permanent: bool
+    eligible: bool
+    counting: int
+    required: int
+    certificate: str | None
+    decision: str | None
+    award: BlockAward | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "short": self.short,
+            "label": self.label,
+            "awarded": self.awarded,
+            "awarded_on": _iso(self.awarded_on),
+            "counts": self.counts,
+            "valid_until": _iso(self.valid_until),
+            "permanent": self.permanent,
+            "eligible": self.eligible,
+            "counting": self.counting,
+            "required": self.required,
+            "certificate": self.certificate,
+            "decision": self.decision,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TitleStatus:
+    code: str
+    awarded: bool
+    awarded_on: date | None
+    eligible: bool
+    counting: int
+    required: int
+    certificate: str | None
+    decision: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "awarded": self.awarded,
+            "awarded_on": _iso(self.awarded_on),
+            "eligible": self.eligible,
+            "counting": self.counting,
+            "required": self.required,
+            "certificate": self.certificate,
+            "decision": self.decision,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateStatus:
+    number: str
+    kind: str
+    subject: str
+    issued_on: date
+    state: str  # held | revoked | void
+    decision: str
+    duplicate_of: str | None
+    revoked_on: date | None
+    record: Certificate
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "kind": self.kind,
+            "subject": self.subject,
+            "issued_on": self.issued_on.isoformat(),
+            "state": self.state,
+            "decision": self.decision,
+            "duplicate_of": self.duplicate_of,
+            "revoked_on": _iso(self.revoked_on),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateStatus:
+    candidate: str
+    as_of: date
+    known_at: str
+    route: str
+    vae_path: str | None
+    state: str  # enrolled | in_progress | certified | withdrawn
+    referential: str
+    competencies: tuple[CompetencyStatus, ...]
+    counting_competencies: int
+    blocks: tuple[BlockStatus, ...]
+    title: TitleStatus
+    certificates: tuple[CertificateStatus, ...]
+    dossier: Dossier
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "candidate": self.candidate,
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at,
+            "route": self.route,
+            "vae_path": self.vae_path,
+            "state": self.state,
+            "referential": self.referential,
+            "competencies": [c.as_json() for c in self.competencies],
+            "counting_competencies": self.counting_competencies,
+            "blocks": [b.as_json() for b in self.blocks],
+            "title": self.title.as_json(),
+            "certificates": [c.as_json() for c in self.certificates],
+        }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _reach(until: date | None) -> date:
+    """Sort key for validity ends: permanent (None) is the furthest."""
+    return until or date.max
+
+
+def describe_known_at(known_at: datetime | None, position: int | None) -> str:
+    parts = []
+    if known_at is not None:
+        parts.append(known_at.isoformat())
+    if position is not None:
+        parts.append(f"@{position}")
+    return " ".join(parts)
+
+
+def known_dossier(
+    facts: Iterable[Fact], known_at: datetime | None, position: int | None = None
+) -> Dossier | None:
+    """The dossier of the facts known at `known_at` (and log position), in effective order.
+
+    Facts recorded late are applied in `effective_on` order; recording order breaks ties
+    (the sort is stable and the facts come in recording order).
+    """
+    known = [f for f in facts if f.known_at(known_at, position)]
+    if not known or known[0].type != "CandidateEnrolled":
+        return None
+    known.sort(key=lambda f: f.effective_on)
+    return Dossier.fold(known)
+
+
+def candidate_status(
+    facts: Iterable[Fact],
+    versions: Versions,
+    *,
+    as_of: date,
+    known_at: datetime | None,
+    position: int | None = None,
+) -> CandidateStatus | None:
+    """What the candidate's status was on `as_of`, according to what the ledger held at
+    `known_at` (and log position `position`). None when the candidate was not enrolled yet,
+    or not yet known."""
+    dossier = known_dossier(facts, known_at, position)
+    if dossier is None or dossier.enrolled_on() > as_of:
+        return None
+    versions = versions.known_at(known_at, position)
+    return status_of(dossier, versions, as_of, describe_known_at(known_at, position))
+
+
+def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) -> CandidateStatus:
+    """The status of a folded dossier on `as_of`."""
+    published = versions.at(as_of)
+    ref = published.referential
+    live = [d for d in dossier.live_decisions() if d.on <= as_of]
+    found = validations(live, versions)
+    codes = counting(found, as_of)
+
+    competencies = []
+    by_code: dict[str, list[Validation]] = {}
+    for v in found:
+        by_code.setdefault(v.competency, []).append(v)
+    for code in sorted(by_code):
+        group = by_code[code]
+        live_ones = [v for v in group if v.counts_on(as_of)]
+        shown = max(live_ones or group, key=lambda v: (_reach(v.until), v.on))
+        competencies.append(
+            CompetencyStatus(
+                code=code,
+                validated_on=shown.on,
+                permanent=shown.permanent,
+                valid_until=shown.until,
+                counts=bool(live_ones),
+                decision=shown.decision.id,
+                validations=tuple(group),
+            )
+        )
+
+    certificates = tuple(
+        _certificate_status(c, dossier, as_of)
+        for c in sorted(dossier.certificates.values(), key=lambda c: (c.issued_on, c.number))
+        if c.issued_on <= as_of
+    )
+
+    awards = block_awards(live, versions)
+    blocks = []
+    seen = set()
+    for block in ref.blocks:
+        seen.add(block.code)
+        mine = [a for a in awards if a.block == block.code]
+        current = [a for a in mine if a.counts_on(as_of)]
+        shown_award = max(current or mine, key=lambda a: (_reach(a.until), a.on)) if mine else None
+        standing = block_standing(block, codes)
+        blocks.append(
+            BlockStatus(
+                code=block.code,
+                short=block.short,
+                label=block.label,
+                awarded=bool(mine),
+                awarded_on=shown_award.on if shown_award else None,
+                counts=bool(current),
+                valid_until=shown_award.until if shown_award else None,
+                permanent=bool(shown_award and shown_award.until is None),
+                eligible=standing.eligible,
+                counting=len(standing.counting),
+                required=standing.required,
+                certificate=_certificate_for(certificates, "block", block.code),
+                decision=shown_award.decision.id if shown_award else None,
+                award=shown_award,
+            )
+        )
+    for award in awards:
+        if award.block not in seen:  # a block of an earlier version, gone from this one
+            seen.add(award.block)
+            blocks.append(
+                BlockStatus(
+                    code=award.block, short=award.block, label="", awarded=True,
+                    awarded_on=award.on, counts=award.counts_on(as_of), valid_until=award.until,
+                    permanent=award.until is None, eligible=False, counting=0, required=0,
+                    certificate=_certificate_for(certificates, "block", award.block),
+                    decision=award.decision.id, award=award,
+                )
+            )
+
+    title_decisions = [d for d in live if d.title]
+    standing = title_standing(ref, codes)
+    title = TitleStatus(
+        code=ref.code,
+        awarded=bool(title_decisions),
+        awarded_on=title_decisions[0].on if title_decisions else None,
+        eligible=standing.eligible,
+        counting=len(standing.counting),
+        required=standing.required,
+        certificate=_certificate_for(certificates, "title", ref.code),
+        decision=title_decisions[0].id if title_decisions else None,
+    )
+
+    presence = dossier.presence_on(as_of)
+    placement = dossier.placement_on(as_of)
+    assert presence is not None and placement is not None
+    if title.awarded:
+        state = "certified"
+    elif presence.kind == "withdrew":
+        state = "withdrawn"
+    elif found:
+        state = "in_progress"
+    else:
+        state = "enrolled"
+
+    return CandidateStatus(
+        candidate=dossier.candidate,
+        as_of=as_of,
+        known_at=known_at,
+        route=placement.route,
+        vae_path=placement.vae_path,
+        state=state,
+        referential=published.version,
+        competencies=tuple(competencies),
+        counting_competencies=len(codes),
+        blocks=tuple(blocks),
+        title=title,
+        certificates=certificates,
+        dossier=dossier,
+    )
+
+
+def _certificate_status(c: Certificate, dossier: Dossier, as_of: date) -> CertificateStatus:
+    if dossier.decisions[c.decision].annulled:
+        state = "void"
+    elif c.revoked_on is not None and c.revoked_on <= as_of:
+        state = "revoked"
+    else:
+        state = "held"
+    return CertificateStatus(
+        number=c.number,
+        kind=c.kind,
+        subject=c.subject,
+        issued_on=c.issued_on,
+        state=state,
+        decision=c.decision,
+        duplicate_of=c.duplicate_of,
+        revoked_on=c.revoked_on if state == "revoked" else None,
+        record=c,
+    )
+
+
+def _certificate_for(
+    certificates: tuple[CertificateStatus, ...], kind: str, subject: str
+) -> str | None:
+    """The number of the certificate held for a subject (else the latest, whatever its state)."""
+    mine = [c for c in certificates if c.kind == kind and c.subject == subject]
+    held = [c for c in mine if c.state == "held"]
+    chosen = (held or mine)[-1:] if mine else []
+    return chosen[0].number if chosen else None
