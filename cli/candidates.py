@@ -10,8 +10,12 @@ from cli.main import CONTEXT, recording, report, session_of
 from cli.params import CODES, DATE
 
 ROUTES = (
-    "formation_initiale", "apprentissage", "formation_continue", "contrat_professionnalisation",
-    "candidature_individuelle", "vae",
+    "formation_initiale",
+    "apprentissage",
+    "formation_continue",
+    "contrat_professionnalisation",
+    "candidature_individuelle",
+    "vae",
 )
 ROUTE_HELP = "The access route: " + ", ".join(ROUTES) + " (or one the referential defines)."
 VAE_PATH = click.Choice(["VAE_CLASSIQUE", "CONGES_VAE"])
@@ -34,25 +38,50 @@ def candidate() -> None:
 @click.option("--route", required=True, help=ROUTE_HELP)
 @click.option("--on", "on", type=DATE, required=True, help="Enrolment date.")
 @click.option("--birth-name", required=True, help="Birth name (nom de naissance).")
-@click.option("--first-name", "first_names", multiple=True, required=True,
-              help="First name; repeat for up to three.")
+@click.option(
+    "--first-name",
+    "first_names",
+    multiple=True,
+    required=True,
+    help="First name; repeat for up to three.",
+)
 @click.option("--birth-date", type=DATE, required=True, help="Date of birth.")
 @click.option("--sex", type=click.Choice(["M", "F"]), required=True, help="M or F.")
 @click.option("--birth-insee", default=None, help="INSEE code of the birth commune (5 chars).")
 @click.option("--birth-postcode", default=None, help="Postcode of the birth commune.")
 @click.option("--usage-name", default=None, help="Usage name (nom d'usage), if any.")
 @click.option("--birth-country", default=None, help="Birth country code (3 characters).")
-@click.option("--vae-path", type=VAE_PATH, default=None,
-              help="For VAE: VAE_CLASSIQUE (default) or CONGES_VAE.")
-@click.option("--linked-person", "linked", multiple=True,
-              help="A person who may not sit on this candidate's jury; repeatable.")
+@click.option(
+    "--vae-path",
+    type=VAE_PATH,
+    default=None,
+    help="For VAE: VAE_CLASSIQUE (default) or CONGES_VAE.",
+)
+@click.option(
+    "--linked-person",
+    "linked",
+    multiple=True,
+    help="A person who may not sit on this candidate's jury; repeatable.",
+)
 @recording
 @click.pass_context
 def enroll(
-    ctx: click.Context, candidate_id: str, route: str, on: date, birth_name: str,
-    first_names: tuple[str, ...], birth_date: date, sex: str, birth_insee: str | None,
-    birth_postcode: str | None, usage_name: str | None, birth_country: str | None,
-    vae_path: str | None, linked: tuple[str, ...], request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    candidate_id: str,
+    route: str,
+    on: date,
+    birth_name: str,
+    first_names: tuple[str, ...],
+    birth_date: date,
+    sex: str,
+    birth_insee: str | None,
+    birth_postcode: str | None,
+    usage_name: str | None,
+    birth_country: str | None,
+    vae_path: str | None,
+    linked: tuple[str, ...],
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Enrol a candidate on an access route, with the identity the CPF flow needs.
 
@@ -66,13 +95,24 @@ def enroll(
     """
     session = session_of(ctx)
     identity = {
-        "birth_name": birth_name, "usage_name": usage_name, "first_names": first_names,
-        "birth_date": birth_date, "sex": sex, "birth_insee": birth_insee,
-        "birth_postcode": birth_postcode, "birth_country": birth_country,
+        "birth_name": birth_name,
+        "usage_name": usage_name,
+        "first_names": first_names,
+        "birth_date": birth_date,
+        "sex": sex,
+        "birth_insee": birth_insee,
+        "birth_postcode": birth_postcode,
+        "birth_country": birth_country,
     }
     result = session.ledger().enroll(
-        candidate_id, route=route, on=on, identity=identity, vae_path=vae_path,
-        linked_persons=linked, by=session.actor, request_id=request_id,
+        candidate_id,
+        route=route,
+        on=on,
+        identity=identity,
+        vae_path=vae_path,
+        linked_persons=linked,
+        by=session.actor,
+        request_id=request_id,
     )
     report(result, as_json, f"Enrolled candidate {candidate_id} on route {route} on {on}.")
 
@@ -80,14 +120,23 @@ def enroll(
 @candidate.command("link-person", context_settings=CONTEXT)
 @click.argument("candidate_id", metavar="ID")
 @click.option("--name", required=True, help="The person's name.")
-@click.option("--relation", type=click.Choice(["accompanist", "tutor", "employer", "other"]),
-              required=True, help="How they are linked to the candidate.")
+@click.option(
+    "--relation",
+    type=click.Choice(["accompanist", "tutor", "employer", "other"]),
+    required=True,
+    help="How they are linked to the candidate.",
+)
 @click.option("--on", "on", type=DATE, required=True, help="Date the link was declared.")
 @recording
 @click.pass_context
 def link_person(
-    ctx: click.Context, candidate_id: str, name: str, relation: str, on: date,
-    request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    candidate_id: str,
+    name: str,
+    relation: str,
+    on: date,
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Declare a person linked to the candidate (they may not sit on the candidate's jury).
 
@@ -97,7 +146,11 @@ def link_person(
     """
     session = session_of(ctx)
     result = session.ledger().link_person(
-        candidate_id, name=name, relation=relation, on=on, by=session.actor,
+        candidate_id,
+        name=name,
+        relation=relation,
+        on=on,
+        by=session.actor,
         request_id=request_id,
     )
     report(result, as_json, f"Linked {name} ({relation}) to candidate {candidate_id}.")
@@ -110,7 +163,11 @@ def link_person(
 @recording
 @click.pass_context
 def withdraw(
-    ctx: click.Context, candidate_id: str, on: date, reason: str, request_id: str | None,
+    ctx: click.Context,
+    candidate_id: str,
+    on: date,
+    reason: str,
+    request_id: str | None,
     as_json: bool,
 ) -> None:
     """Record that a candidate withdrew (refused if a decision is dated after it).
@@ -134,8 +191,13 @@ def withdraw(
 @recording
 @click.pass_context
 def reenroll(
-    ctx: click.Context, candidate_id: str, route: str, on: date, vae_path: str | None,
-    request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    candidate_id: str,
+    route: str,
+    on: date,
+    vae_path: str | None,
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Re-enrol a withdrawn candidate; what they acquired stays theirs.
 
@@ -145,7 +207,11 @@ def reenroll(
     """
     session = session_of(ctx)
     result = session.ledger().reenroll(
-        candidate_id, route=route, on=on, vae_path=vae_path, by=session.actor,
+        candidate_id,
+        route=route,
+        on=on,
+        vae_path=vae_path,
+        by=session.actor,
         request_id=request_id,
     )
     report(result, as_json, f"Re-enrolled candidate {candidate_id} on route {route} on {on}.")
@@ -159,8 +225,13 @@ def reenroll(
 @recording
 @click.pass_context
 def change_route(
-    ctx: click.Context, candidate_id: str, route: str, on: date, vae_path: str | None,
-    request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    candidate_id: str,
+    route: str,
+    on: date,
+    vae_path: str | None,
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Move a candidate to another access route from a date (past decisions keep theirs).
 
@@ -170,7 +241,11 @@ def change_route(
     """
     session = session_of(ctx)
     result = session.ledger().change_route(
-        candidate_id, route=route, on=on, vae_path=vae_path, by=session.actor,
+        candidate_id,
+        route=route,
+        on=on,
+        vae_path=vae_path,
+        by=session.actor,
         request_id=request_id,
     )
     report(result, as_json, f"Candidate {candidate_id} is on route {route} from {on}.")
@@ -196,8 +271,15 @@ def assessment() -> None:
 @recording
 @click.pass_context
 def record_assessment(
-    ctx: click.Context, candidate_id: str, epreuve: str, on: date, passed: tuple[str, ...],
-    failed: tuple[str, ...], assessor: str | None, request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    candidate_id: str,
+    epreuve: str,
+    on: date,
+    passed: tuple[str, ...],
+    failed: tuple[str, ...],
+    assessor: str | None,
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Record the result of an épreuve: the competencies passed and failed.
 
@@ -208,11 +290,18 @@ def record_assessment(
     """
     session = session_of(ctx)
     result = session.ledger().record_assessment(
-        candidate_id, epreuve=epreuve, on=on, passed=passed, failed=failed, assessor=assessor,
-        by=session.actor, request_id=request_id,
+        candidate_id,
+        epreuve=epreuve,
+        on=on,
+        passed=passed,
+        failed=failed,
+        assessor=assessor,
+        by=session.actor,
+        request_id=request_id,
     )
     report(
-        result, as_json,
+        result,
+        as_json,
         f"Recorded épreuve {epreuve} of {on} for candidate {candidate_id}: "
         f"passed {','.join(passed) or 'none'}; failed {','.join(failed) or 'none'}.",
     )
@@ -257,8 +346,12 @@ def admit(
 @recording
 @click.pass_context
 def interview(
-    ctx: click.Context, candidate_id: str, on: date, livret2_received: date,
-    request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    candidate_id: str,
+    on: date,
+    livret2_received: date,
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Record a VAE interview (admitted <= livret 2 received <= interview).
 
@@ -268,7 +361,10 @@ def interview(
     """
     session = session_of(ctx)
     result = session.ledger().hold_vae_interview(
-        candidate_id, on=on, livret2_received_on=livret2_received, by=session.actor,
+        candidate_id,
+        on=on,
+        livret2_received_on=livret2_received,
+        by=session.actor,
         request_id=request_id,
     )
     report(result, as_json, f"VAE interview of candidate {candidate_id} recorded on {on}.")

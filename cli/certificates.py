@@ -23,16 +23,27 @@ def certificate() -> None:
 
 @certificate.command(context_settings=CONTEXT)
 @click.argument("decision_id", metavar="DECISION")
-@click.option("--kind", required=True,
-              help="title, block:BC01 or competency:C05 (competency: VAE and FPC routes).")
+@click.option(
+    "--kind",
+    required=True,
+    help="title, block:BC01 or competency:C05 (competency: VAE and FPC routes).",
+)
 @click.option("--on", "on", type=DATE, required=True, help="Date of issue.")
-@click.option("--number", default=None,
-              help="The certificate's number (default: the register's next, CODE-YEAR-NNNNN).")
+@click.option(
+    "--number",
+    default=None,
+    help="The certificate's number (default: the register's next, CODE-YEAR-NNNNN).",
+)
 @recording
 @click.pass_context
 def issue(
-    ctx: click.Context, decision_id: str, kind: str, on: date, number: str | None,
-    request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    decision_id: str,
+    kind: str,
+    on: date,
+    number: str | None,
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Issue the certificate of something a decision awarded; prints its number.
 
@@ -54,7 +65,11 @@ def issue(
 @recording
 @click.pass_context
 def revoke(
-    ctx: click.Context, number: str, on: date, reason: str, request_id: str | None,
+    ctx: click.Context,
+    number: str,
+    on: date,
+    reason: str,
+    request_id: str | None,
     as_json: bool,
 ) -> None:
     """Revoke a certificate from a date (it stays held until the day before).
@@ -77,7 +92,11 @@ def revoke(
 @recording
 @click.pass_context
 def reissue(
-    ctx: click.Context, number: str, on: date, new_number: str | None, request_id: str | None,
+    ctx: click.Context,
+    number: str,
+    on: date,
+    new_number: str | None,
+    request_id: str | None,
     as_json: bool,
 ) -> None:
     """Issue a duplicate of a held certificate; prints the duplicate's number.

@@ -26,16 +26,28 @@ def jury() -> None:
 
 @jury.command(context_settings=CONTEXT)
 @click.argument("session_id", metavar="SESSION")
-@click.option("--on", "on", type=DATE, required=True,
-              help="The day the jury sits (may be in the future).")
-@click.option("--member", "members", type=MEMBER, multiple=True, required=True,
-              help='A member, "NAME:ROLE"; repeat for each member.')
+@click.option(
+    "--on", "on", type=DATE, required=True, help="The day the jury sits (may be in the future)."
+)
+@click.option(
+    "--member",
+    "members",
+    type=MEMBER,
+    multiple=True,
+    required=True,
+    help='A member, "NAME:ROLE"; repeat for each member.',
+)
 @click.option("--president", required=True, help="The president's name (one of the members).")
 @recording
 @click.pass_context
 def convene(
-    ctx: click.Context, session_id: str, on: date, members: tuple[tuple[str, str], ...],
-    president: str, request_id: str | None, as_json: bool,
+    ctx: click.Context,
+    session_id: str,
+    on: date,
+    members: tuple[tuple[str, str], ...],
+    president: str,
+    request_id: str | None,
+    as_json: bool,
 ) -> None:
     """Convene a jury session: its date, its members with their roles, its president.
 
@@ -51,7 +63,11 @@ def convene(
     """
     session = session_of(ctx)
     result = session.ledger().convene_jury(
-        session_id, on=on, members=members, president=president, by=session.actor,
+        session_id,
+        on=on,
+        members=members,
+        president=president,
+        by=session.actor,
         request_id=request_id,
     )
     report(result, as_json, f"Convened jury session {session_id} sitting on {on}.")
@@ -60,18 +76,36 @@ def convene(
 @jury.command(context_settings=CONTEXT)
 @click.argument("session_id", metavar="SESSION")
 @click.argument("candidate_id", metavar="CANDIDATE")
-@click.option("--validate", "validated", type=CODES, default="",
-              help="Competencies the jury validates, e.g. C01,C02.")
-@click.option("--award-block", "blocks", multiple=True,
-              help="A block awarded (BC01 or RNCP13080BC01); repeatable.")
+@click.option(
+    "--validate",
+    "validated",
+    type=CODES,
+    default="",
+    help="Competencies the jury validates, e.g. C01,C02.",
+)
+@click.option(
+    "--award-block",
+    "blocks",
+    multiple=True,
+    help="A block awarded (BC01 or RNCP13080BC01); repeatable.",
+)
 @click.option("--award-title", is_flag=True, help="Award the title.")
-@click.option("--derogation", default=None,
-              help="Written derogation: overrides a missing jury role, evidence or a threshold.")
+@click.option(
+    "--derogation",
+    default=None,
+    help="Written derogation: overrides a missing jury role, evidence or a threshold.",
+)
 @recording
 @click.pass_context
 def decide(
-    ctx: click.Context, session_id: str, candidate_id: str, validated: tuple[str, ...],
-    blocks: tuple[str, ...], award_title: bool, derogation: str | None, request_id: str | None,
+    ctx: click.Context,
+    session_id: str,
+    candidate_id: str,
+    validated: tuple[str, ...],
+    blocks: tuple[str, ...],
+    award_title: bool,
+    derogation: str | None,
+    request_id: str | None,
     as_json: bool,
 ) -> None:
     """Record the jury's decision about a candidate, dated the session's day; prints its id.
@@ -86,8 +120,14 @@ def decide(
     """
     session = session_of(ctx)
     result = session.ledger().record_decision(
-        session_id, candidate_id, validated=validated, blocks=blocks, title=award_title,
-        derogation=derogation, by=session.actor, request_id=request_id,
+        session_id,
+        candidate_id,
+        validated=validated,
+        blocks=blocks,
+        title=award_title,
+        derogation=derogation,
+        by=session.actor,
+        request_id=request_id,
     )
     report(result, as_json, str(result["id"]))
 
@@ -126,12 +166,20 @@ def propose(ctx: click.Context, session_id: str, candidate_id: str, as_json: boo
             for code, backing in review.evidence.items()
         },
         "blocks": [
-            {"code": code, "eligible": s.eligible, "counting": len(s.counting),
-             "required": s.required, "of": s.of}
+            {
+                "code": code,
+                "eligible": s.eligible,
+                "counting": len(s.counting),
+                "required": s.required,
+                "of": s.of,
+            }
             for code, s in review.blocks.items()
         ],
-        "title": {"eligible": proposal.title_eligible, "counting": len(review.title.counting),
-                  "required": review.title.required},
+        "title": {
+            "eligible": proposal.title_eligible,
+            "counting": len(review.title.counting),
+            "required": review.title.required,
+        },
         "registered": review.registered,
     }
     if as_json:
@@ -141,25 +189,34 @@ def propose(ctx: click.Context, session_id: str, candidate_id: str, as_json: boo
         f"Candidate {candidate_id} before jury session {session_id} on {proposal.sits_on} "
         f"(route {review.route}, referential {review.referential})"
     )
-    jury_line = "complete" if review.jury.ok else (
-        f"missing {', '.join(review.jury.missing) or '-'}; linked members "
-        f"{', '.join(review.jury.linked_members) or '-'}; president is member "
-        f"{yes(review.jury.president_is_member)}"
+    jury_line = (
+        "complete"
+        if review.jury.ok
+        else (
+            f"missing {', '.join(review.jury.missing) or '-'}; linked members "
+            f"{', '.join(review.jury.linked_members) or '-'}; president is member "
+            f"{yes(review.jury.president_is_member)}"
+        )
     )
     click.echo(f"jury: {jury_line}")
     click.echo(f"already counting: {', '.join(sorted(review.counting_before)) or 'none'}")
     click.echo(f"can validate (evidence on file): {', '.join(proposal.can_validate) or 'none'}")
     table(
-        None, ["block", "eligible", "counting", "required"],
-        [[code, yes(s.eligible), f"{len(s.counting)}/{s.of}", s.required]
-         for code, s in review.blocks.items()],
+        None,
+        ["block", "eligible", "counting", "required"],
+        [
+            [code, yes(s.eligible), f"{len(s.counting)}/{s.of}", s.required]
+            for code, s in review.blocks.items()
+        ],
     )
     click.echo(
         f"title: eligible {yes(proposal.title_eligible)} ({len(review.title.counting)} of "
         f"{review.title.required} required)"
     )
     if not review.registered:
-        click.echo(f"no award possible on this date: outside the registrations ({review.registrations})")
+        click.echo(
+            f"no award possible on this date: outside the registrations ({review.registrations})"
+        )
 
 
 COMMANDS = [jury]

@@ -55,8 +55,9 @@ class InstantType(click.ParamType):
         try:
             instant = datetime.fromisoformat(text)
         except ValueError:
-            self.fail(f"{text!r} is not an ISO 8601 instant (e.g. 2019-07-01T12:00:00+02:00)",
-                      param, ctx)
+            self.fail(
+                f"{text!r} is not an ISO 8601 instant (e.g. 2019-07-01T12:00:00+02:00)", param, ctx
+            )
         if instant.tzinfo is None:
             from ledger.clock import PARIS
 

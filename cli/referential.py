@@ -15,11 +15,16 @@ from cli.params import DATE
 
 @click.command(context_settings=CONTEXT)
 @click.option(
-    "--referential", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--referential",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="A referential file (TOML or JSON) instead of the bundled RNCP13080 one.",
 )
 @click.option(
-    "--effective-from", type=DATE, default=None,
+    "--effective-from",
+    type=DATE,
+    default=None,
     help="The first date its rules apply to (default 2006-03-05, the first registration).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -114,13 +119,21 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
         "Blocks",
         ["block", "label", "required", "competencies", "épreuves"],
         [
-            [b.code, b.label, f"{b.required}/{len(b.competencies)}", ",".join(b.competencies),
-             ", ".join(f"{e.code} ({e.kind})" for e in b.epreuves)]
+            [
+                b.code,
+                b.label,
+                f"{b.required}/{len(b.competencies)}",
+                ",".join(b.competencies),
+                ", ".join(f"{e.code} ({e.kind})" for e in b.epreuves),
+            ]
             for b in ref.blocks
         ],
     )
-    table("Jury per route", ["route", "roles"],
-          [[route, ", ".join(roles)] for route, roles in ref.jury.items()])
+    table(
+        "Jury per route",
+        ["route", "roles"],
+        [[route, ", ".join(roles)] for route, roles in ref.jury.items()],
+    )
 
 
 @referential.command(context_settings=CONTEXT)
@@ -150,8 +163,12 @@ def validate(file: Path, as_json: bool) -> None:
         raise click.exceptions.Exit(1) from None
     notes = arithmetic(ref)
     document: dict[str, Any] = {
-        "valid": True, "file": str(file), "version": ref.version, "sha256": sha256(text),
-        "problems": [], "notes": notes,
+        "valid": True,
+        "file": str(file),
+        "version": ref.version,
+        "sha256": sha256(text),
+        "problems": [],
+        "notes": notes,
     }
     if as_json:
         emit_json(document)

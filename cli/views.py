@@ -44,13 +44,20 @@ def load_status(
 @click.command(context_settings=CONTEXT)
 @click.argument("candidate_id", metavar="CANDIDATE")
 @click.option("--as-of", type=DATE, default=None, help="The date to look at (default today).")
-@click.option("--known-at", type=INSTANT, default=None,
-              help="Only what the ledger held at this instant (ISO 8601; a bare date means the "
-                   "end of that day, Europe/Paris). Default: now.")
+@click.option(
+    "--known-at",
+    type=INSTANT,
+    default=None,
+    help="Only what the ledger held at this instant (ISO 8601; a bare date means the "
+    "end of that day, Europe/Paris). Default: now.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
 def status(
-    ctx: click.Context, candidate_id: str, as_of: date | None, known_at: datetime | None,
+    ctx: click.Context,
+    candidate_id: str,
+    as_of: date | None,
+    known_at: datetime | None,
     as_json: bool,
 ) -> None:
     """A candidate's status on a date: competencies, blocks, title and certificates.
@@ -79,9 +86,14 @@ def status(
         "Blocks",
         ["block", "awarded", "counts", "valid until", "eligible", "certificate"],
         [
-            [b.code, b.awarded_on or "no", yes(b.counts),
-             "permanent" if b.permanent else b.valid_until, f"{yes(b.eligible)} "
-             f"({b.counting}/{b.required})", b.certificate]
+            [
+                b.code,
+                b.awarded_on or "no",
+                yes(b.counts),
+                "permanent" if b.permanent else b.valid_until,
+                f"{yes(b.eligible)} ({b.counting}/{b.required})",
+                b.certificate,
+            ]
             for b in result.blocks
         ],
     )
@@ -90,8 +102,13 @@ def status(
             f"Competencies ({result.counting_competencies} count)",
             ["code", "validated on", "valid until", "counts", "decision"],
             [
-                [c.code, c.validated_on, "permanent" if c.permanent else c.valid_until,
-                 yes(c.counts), c.decision]
+                [
+                    c.code,
+                    c.validated_on,
+                    "permanent" if c.permanent else c.valid_until,
+                    yes(c.counts),
+                    c.decision,
+                ]
                 for c in result.competencies
             ],
         )
@@ -124,8 +141,14 @@ def history(ctx: click.Context, candidate_id: str, as_json: bool) -> None:
         f"History of candidate {candidate_id}",
         ["event", "type", "effective on", "recorded at", "by", "data"],
         [
-            [e["id"], e["type"], e["effective_on"], e["recorded_at"].isoformat(timespec="seconds"),
-             e["recorded_by"], _summary(e["data"])]
+            [
+                e["id"],
+                e["type"],
+                e["effective_on"],
+                e["recorded_at"].isoformat(timespec="seconds"),
+                e["recorded_by"],
+                _summary(e["data"]),
+            ]
             for e in events
         ],
     )
@@ -143,16 +166,24 @@ def _summary(data: dict[str, object]) -> str:
 
 
 @candidate.command("list", context_settings=CONTEXT)
-@click.option("--state", type=click.Choice(["enrolled", "in_progress", "certified", "withdrawn"]),
-              default=None, help="Only candidates in this state.")
+@click.option(
+    "--state",
+    type=click.Choice(["enrolled", "in_progress", "certified", "withdrawn"]),
+    default=None,
+    help="Only candidates in this state.",
+)
 @click.option("--route", default=None, help="Only candidates on this route.")
 @click.option("--block", default=None, help="Only candidates for whom this block counts.")
 @click.option("--as-of", type=DATE, default=None, help="The date to look at (default today).")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_context
 def list_candidates(
-    ctx: click.Context, state: str | None, route: str | None, block: str | None,
-    as_of: date | None, as_json: bool,
+    ctx: click.Context,
+    state: str | None,
+    route: str | None,
+    block: str | None,
+    as_of: date | None,
+    as_json: bool,
 ) -> None:
     """List candidates with their state on a date, filtered by state, route or block.
 
@@ -173,7 +204,9 @@ def list_candidates(
         if found is None:
             from ledger.exceptions import RuleViolation
 
-            raise RuleViolation(1, f"block {block} does not exist in the referential in force on {day}")
+            raise RuleViolation(
+                1, f"block {block} does not exist in the referential in force on {day}"
+            )
         wanted_block = found.code
     rows = []
     for candidate_id in ledger.candidate_ids():
@@ -182,24 +215,38 @@ def list_candidates(
         )
         if result is None:
             continue
-        if state and result.state != state or route and result.route != route:
+        if (state and result.state != state) or (route and result.route != route):
             continue
         counting_blocks = [b.code for b in result.blocks if b.counts]
         if wanted_block and wanted_block not in counting_blocks:
             continue
-        rows.append({
-            "candidate": result.candidate, "state": result.state, "route": result.route,
-            "counting_competencies": result.counting_competencies,
-            "blocks": counting_blocks, "title": result.title.awarded,
-        })
+        rows.append(
+            {
+                "candidate": result.candidate,
+                "state": result.state,
+                "route": result.route,
+                "counting_competencies": result.counting_competencies,
+                "blocks": counting_blocks,
+                "title": result.title.awarded,
+            }
+        )
     if as_json:
         emit_json(rows)
         return
     table(
         f"Candidates as of {day} ({len(rows)})",
         ["candidate", "state", "route", "competencies", "blocks counting", "title"],
-        [[r["candidate"], r["state"], r["route"], r["counting_competencies"],
-          ",".join(str(b) for b in r["blocks"]) or "-", yes(bool(r["title"]))] for r in rows],
+        [
+            [
+                r["candidate"],
+                r["state"],
+                r["route"],
+                r["counting_competencies"],
+                ",".join(str(b) for b in r["blocks"]) or "-",
+                yes(bool(r["title"])),
+            ]
+            for r in rows
+        ],
     )
 
 

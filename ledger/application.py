@@ -83,13 +83,19 @@ class Ledger(Application[UUID]):
 
     # Reads.
 
-    def _get(self, aggregate_id: UUID, cls: type[A], missing: str) -> A:
+    def _find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFound(missing) from None
+            return None
         assert isinstance(aggregate, cls)
         return aggregate
+
+    def _get(self, aggregate_id: UUID, cls: type[A], missing: str) -> A:
+        found = self._find(aggregate_id, cls)
+        if found is None:
+            raise NotFound(missing)
+        return found
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
@@ -186,7 +192,7 @@ class Ledger(Application[UUID]):
         for _ in range(_RETRIES):
             if request_id is not None:
                 check_identifier("request id", request_id)
-                earlier = self._request(request_id)
+                earlier = self._find(claim_stream("request", request_id), Claim)
                 if earlier is not None:
                     if earlier.value["digest"] != digest:
                         raise RuleViolation(
@@ -219,18 +225,14 @@ class Ledger(Application[UUID]):
             f"{command}: other writers changed the same records {_RETRIES} times; try again"
         )
 
-    def _request(self, request_id: str) -> Claim | None:
-        try:
-            claim = self.repository.get(claim_stream("request", request_id))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(claim, Claim)
-        return claim
-
     # Referential.
 
     def initialise(
-        self, text: str | None = None, effective_from: date | None = None, *, by: str,
+        self,
+        text: str | None = None,
+        effective_from: date | None = None,
+        *,
+        by: str,
         source: str = "bundled RNCP13080 referential",
     ) -> Result:
         """Start the ledger: publish the bundled referential (or the one given)."""
@@ -260,7 +262,12 @@ class Ledger(Application[UUID]):
         }
 
     def publish_referential(
-        self, text: str, effective_from: date, *, by: str, source: str = "referential",
+        self,
+        text: str,
+        effective_from: date,
+        *,
+        by: str,
+        source: str = "referential",
         request_id: str | None = None,
     ) -> Result:
         ref = parse_referential(text, source)
@@ -268,7 +275,8 @@ class Ledger(Application[UUID]):
 
         def work(actor: Actor) -> tuple[Result, Sequence[Aggregate]]:
             stream = self._get(
-                REFERENTIAL_STREAM, ReferentialStream,
+                REFERENTIAL_STREAM,
+                ReferentialStream,
                 f"the ledger at {self.store} has no referential: run `certledger init`",
             )
             stream.publish(ref.version, text, sha256(text), effective_from, actor.name, actor.now())
@@ -305,8 +313,15 @@ class Ledger(Application[UUID]):
         return route, None
 
     def enroll(
-        self, candidate_id: str, *, route: str, on: date, identity: dict[str, Any],
-        vae_path: str | None = None, linked_persons: Sequence[str] = (), by: str,
+        self,
+        candidate_id: str,
+        *,
+        route: str,
+        on: date,
+        identity: dict[str, Any],
+        vae_path: str | None = None,
+        linked_persons: Sequence[str] = (),
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         check_identifier("candidate", candidate_id)
@@ -318,18 +333,27 @@ class Ledger(Application[UUID]):
         def work(actor: Actor) -> tuple[Result, Sequence[Aggregate]]:
             if self._exists(candidate_stream(candidate_id)):
                 raise AlreadyExists(f"candidate {candidate_id} is already enrolled")
-            candidate = Candidate.enroll(
-                candidate_id, route, vae_path, on, person, linked, actor
-            )
+            candidate = Candidate.enroll(candidate_id, route, vae_path, on, person, linked, actor)
             return {"id": candidate_id}, [candidate]
 
-        params = {"id": candidate_id, "route": route, "on": on, "identity": person.model_dump(
-            mode="json"), "vae_path": vae_path, "linked": linked}
+        params = {
+            "id": candidate_id,
+            "route": route,
+            "on": on,
+            "identity": person.model_dump(mode="json"),
+            "vae_path": vae_path,
+            "linked": linked,
+        }
         return self._commit("candidate enroll", params, request_id, by, work)
 
     def _on_candidate(
-        self, command: str, candidate_id: str, params: dict[str, Any], request_id: str | None,
-        by: str, act: Callable[[Candidate, Actor], Result | None],
+        self,
+        command: str,
+        candidate_id: str,
+        params: dict[str, Any],
+        request_id: str | None,
+        by: str,
+        act: Callable[[Candidate, Actor], Result | None],
     ) -> Result:
         def work(actor: Actor) -> tuple[Result, Sequence[Aggregate]]:
             candidate = self.candidate(candidate_id)
@@ -339,13 +363,22 @@ class Ledger(Application[UUID]):
         return self._commit(command, {"candidate": candidate_id, **params}, request_id, by, work)
 
     def link_person(
-        self, candidate_id: str, *, name: str, relation: str, on: date, by: str,
+        self,
+        candidate_id: str,
+        *,
+        name: str,
+        relation: str,
+        on: date,
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         self._check_not_future(on, "the link")
         return self._on_candidate(
-            "candidate link-person", candidate_id,
-            {"name": name, "relation": relation, "on": on}, request_id, by,
+            "candidate link-person",
+            candidate_id,
+            {"name": name, "relation": relation, "on": on},
+            request_id,
+            by,
             lambda c, a: c.link_person(name, relation, on, a),
         )
 
@@ -354,37 +387,66 @@ class Ledger(Application[UUID]):
     ) -> Result:
         self._check_not_future(on, "the withdrawal")
         return self._on_candidate(
-            "candidate withdraw", candidate_id, {"on": on, "reason": reason}, request_id, by,
+            "candidate withdraw",
+            candidate_id,
+            {"on": on, "reason": reason},
+            request_id,
+            by,
             lambda c, a: c.withdraw(on, reason, a),
         )
 
     def reenroll(
-        self, candidate_id: str, *, route: str, on: date, vae_path: str | None = None, by: str,
+        self,
+        candidate_id: str,
+        *,
+        route: str,
+        on: date,
+        vae_path: str | None = None,
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         self._check_not_future(on, "the re-enrolment")
         route, vae_path = self._route(route, vae_path, on)
         return self._on_candidate(
-            "candidate reenroll", candidate_id,
-            {"route": route, "vae_path": vae_path, "on": on}, request_id, by,
+            "candidate reenroll",
+            candidate_id,
+            {"route": route, "vae_path": vae_path, "on": on},
+            request_id,
+            by,
             lambda c, a: c.reenroll(route, vae_path, on, a),
         )
 
     def change_route(
-        self, candidate_id: str, *, route: str, on: date, vae_path: str | None = None, by: str,
+        self,
+        candidate_id: str,
+        *,
+        route: str,
+        on: date,
+        vae_path: str | None = None,
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         self._check_not_future(on, "the route change")
         route, vae_path = self._route(route, vae_path, on)
         return self._on_candidate(
-            "candidate change-route", candidate_id,
-            {"route": route, "vae_path": vae_path, "on": on}, request_id, by,
+            "candidate change-route",
+            candidate_id,
+            {"route": route, "vae_path": vae_path, "on": on},
+            request_id,
+            by,
             lambda c, a: c.change_route(route, vae_path, on, a),
         )
 
     def record_assessment(
-        self, candidate_id: str, *, epreuve: str, on: date, passed: Sequence[str],
-        failed: Sequence[str] = (), assessor: str | None = None, by: str,
+        self,
+        candidate_id: str,
+        *,
+        epreuve: str,
+        on: date,
+        passed: Sequence[str],
+        failed: Sequence[str] = (),
+        assessor: str | None = None,
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         self._check_not_future(on, "the assessment")
@@ -413,10 +475,19 @@ class Ledger(Application[UUID]):
         passed_t = tuple(dict.fromkeys(passed))
         failed_t = tuple(dict.fromkeys(failed))
         assessor = assessor.strip() if assessor and assessor.strip() else None
-        params = {"epreuve": epreuve, "on": on, "passed": passed_t, "failed": failed_t,
-                  "assessor": assessor}
+        params = {
+            "epreuve": epreuve,
+            "on": on,
+            "passed": passed_t,
+            "failed": failed_t,
+            "assessor": assessor,
+        }
         return self._on_candidate(
-            "assessment record", candidate_id, params, request_id, by,
+            "assessment record",
+            candidate_id,
+            params,
+            request_id,
+            by,
             lambda c, a: c.record_assessment(epreuve, passed_t, failed_t, assessor, on, a),
         )
 
@@ -445,7 +516,12 @@ class Ledger(Application[UUID]):
         return self._on_candidate("vae admit", candidate_id, {"on": on}, request_id, by, act)
 
     def hold_vae_interview(
-        self, candidate_id: str, *, on: date, livret2_received_on: date, by: str,
+        self,
+        candidate_id: str,
+        *,
+        on: date,
+        livret2_received_on: date,
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         self._check_not_future(on, "the VAE interview")
@@ -462,8 +538,14 @@ class Ledger(Application[UUID]):
     # Jury.
 
     def convene_jury(
-        self, session_id: str, *, on: date, members: Sequence[tuple[str, str]], president: str,
-        by: str, request_id: str | None = None,
+        self,
+        session_id: str,
+        *,
+        on: date,
+        members: Sequence[tuple[str, str]],
+        president: str,
+        by: str,
+        request_id: str | None = None,
     ) -> Result:
         """Convene a session; it may sit in the future (rule 8's one exception)."""
         check_identifier("session", session_id)
@@ -507,8 +589,14 @@ class Ledger(Application[UUID]):
         placement = candidate.dossier.placement_on(day)
         assert placement is not None
         return review_decision(
-            candidate.dossier, self.versions(), session.session_id, session.members,
-            session.president, day, placement.route, validated,
+            candidate.dossier,
+            self.versions(),
+            session.session_id,
+            session.members,
+            session.president,
+            day,
+            placement.route,
+            validated,
         )
 
     def _check_codes(
@@ -537,9 +625,16 @@ class Ledger(Application[UUID]):
         return tuple(dict.fromkeys(official))
 
     def record_decision(
-        self, session_id: str, candidate_id: str, *, validated: Sequence[str] = (),
-        blocks: Sequence[str] = (), title: bool = False, derogation: str | None = None,
-        by: str, request_id: str | None = None,
+        self,
+        session_id: str,
+        candidate_id: str,
+        *,
+        validated: Sequence[str] = (),
+        blocks: Sequence[str] = (),
+        title: bool = False,
+        derogation: str | None = None,
+        by: str,
+        request_id: str | None = None,
     ) -> Result:
         """Record a jury's decision about one candidate, on the session's date (rules 1-6, 8)."""
         derogation = derogation.strip() if derogation and derogation.strip() else None
@@ -554,13 +649,26 @@ class Ledger(Application[UUID]):
             review = self._review(session, candidate, validated_t)
             self._enforce(review, blocks_t, title, derogation)
             decision_id = candidate.record_decision(
-                session_id, day, validated_t, blocks_t, title, derogation, review.route,
-                review.referential, actor,
+                session_id,
+                day,
+                validated_t,
+                blocks_t,
+                title,
+                derogation,
+                review.route,
+                review.referential,
+                actor,
             )
             return {"id": decision_id, "on": day.isoformat()}, [candidate]
 
-        params = {"session": session_id, "candidate": candidate_id, "validated": validated_t,
-                  "blocks": tuple(blocks), "title": title, "derogation": derogation}
+        params = {
+            "session": session_id,
+            "candidate": candidate_id,
+            "validated": validated_t,
+            "blocks": tuple(blocks),
+            "title": title,
+            "derogation": derogation,
+        }
         return self._commit("jury decide", params, request_id, by, work)
 
     @staticmethod
@@ -628,13 +736,26 @@ class Ledger(Application[UUID]):
             c.code
             for c in ref.competencies
             if review_decision(
-                candidate.dossier, self.versions(), session_id, session.members,
-                session.president, day, placement.route, [c.code],
-            ).evidence[c.code] is not None
+                candidate.dossier,
+                self.versions(),
+                session_id,
+                session.members,
+                session.president,
+                day,
+                placement.route,
+                [c.code],
+            ).evidence[c.code]
+            is not None
         ]
         review = review_decision(
-            candidate.dossier, self.versions(), session_id, session.members, session.president,
-            day, placement.route, backed,
+            candidate.dossier,
+            self.versions(),
+            session_id,
+            session.members,
+            session.president,
+            day,
+            placement.route,
+            backed,
         )
         return Proposal(
             review=review,
@@ -694,11 +815,9 @@ class Ledger(Application[UUID]):
             if self._exists(claim_stream("certificate", given)):
                 raise RuleViolation(7, f"certificate number {given} is already taken")
             return given, []
-        try:
-            register = self.repository.get(register_stream(code, on.year))
-        except AggregateNotFoundError:
-            register = Register.open(code, on.year, on, actor)
-        assert isinstance(register, Register)
+        register = self._find(register_stream(code, on.year), Register) or Register.open(
+            code, on.year, on, actor
+        )
         number = register.allocate(on, actor)
         while self._exists(claim_stream("certificate", number)):
             number = register.allocate(on, actor)
@@ -711,7 +830,13 @@ class Ledger(Application[UUID]):
         return candidate_id
 
     def issue_certificate(
-        self, decision_id: str, *, kind: str, on: date, number: str | None = None, by: str,
+        self,
+        decision_id: str,
+        *,
+        kind: str,
+        on: date,
+        number: str | None = None,
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         self._check_not_future(on, "the certificate")
@@ -727,16 +852,29 @@ class Ledger(Application[UUID]):
             candidate.issue_certificate(allocated, decision, what, subject, on, actor)
             claims = [
                 Claim.take(
-                    "certificate", allocated,
-                    {"candidate": candidate_id, "decision": decision_id, "kind": what,
-                     "subject": subject}, on, actor,
+                    "certificate",
+                    allocated,
+                    {
+                        "candidate": candidate_id,
+                        "decision": decision_id,
+                        "kind": what,
+                        "subject": subject,
+                    },
+                    on,
+                    actor,
                 ),
                 Claim.take(
                     "award", f"{decision_id}:{what}:{subject}", {"number": allocated}, on, actor
                 ),
             ]
-            result = {"id": allocated, "number": allocated, "kind": what, "subject": subject,
-                      "decision": decision_id, "issued_on": on.isoformat()}
+            result = {
+                "id": allocated,
+                "number": allocated,
+                "kind": what,
+                "subject": subject,
+                "decision": decision_id,
+                "issued_on": on.isoformat(),
+            }
             return result, [candidate, *register, *claims]
 
         params = {"decision": decision_id, "kind": kind, "on": on, "number": number}
@@ -756,7 +894,12 @@ class Ledger(Application[UUID]):
         return self._commit("certificate revoke", params, request_id, by, work)
 
     def reissue_certificate(
-        self, number: str, *, on: date, new_number: str | None = None, by: str,
+        self,
+        number: str,
+        *,
+        on: date,
+        new_number: str | None = None,
+        by: str,
         request_id: str | None = None,
     ) -> Result:
         self._check_not_future(on, "the duplicate")
@@ -770,12 +913,24 @@ class Ledger(Application[UUID]):
             allocated, register = self._number(new_number, on, code.referential.code, actor)
             candidate.reissue_certificate(allocated, number, on, actor)
             claim = Claim.take(
-                "certificate", allocated,
-                {"candidate": owner, "decision": original.decision, "kind": original.kind,
-                 "subject": original.subject, "duplicate_of": number}, on, actor,
+                "certificate",
+                allocated,
+                {
+                    "candidate": owner,
+                    "decision": original.decision,
+                    "kind": original.kind,
+                    "subject": original.subject,
+                    "duplicate_of": number,
+                },
+                on,
+                actor,
             )
-            result = {"id": allocated, "number": allocated, "duplicate_of": number,
-                      "issued_on": on.isoformat()}
+            result = {
+                "id": allocated,
+                "number": allocated,
+                "duplicate_of": number,
+                "issued_on": on.isoformat(),
+            }
             return result, [candidate, *register, claim]
 
         params = {"number": number, "on": on, "new_number": new_number}

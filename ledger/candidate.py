@@ -205,12 +205,12 @@ class Candidate(Aggregate):
             recorded_by=by.name,
             timestamp=now,
         )
-        candidate._record(
-            cls.IdentityRecorded, on, by, identity=identity.model_dump(mode="json")
-        )
+        candidate._record(cls.IdentityRecorded, on, by, identity=identity.model_dump(mode="json"))
         return candidate
 
-    def _record(self, event_class: type[Candidate.Event], on: date, by: Actor, **fields: Any) -> None:
+    def _record(
+        self, event_class: type[Candidate.Event], on: date, by: Actor, **fields: Any
+    ) -> None:
         self.trigger_event(
             event_class, effective_on=on, recorded_by=by.name, timestamp=by.now(), **fields
         )
@@ -303,8 +303,13 @@ class Candidate(Aggregate):
         self._record(self.RouteChanged, on, by, route=route, vae_path=vae_path)
 
     def record_assessment(
-        self, epreuve: str, passed: tuple[str, ...], failed: tuple[str, ...],
-        assessor: str | None, on: date, by: Actor,
+        self,
+        epreuve: str,
+        passed: tuple[str, ...],
+        failed: tuple[str, ...],
+        assessor: str | None,
+        on: date,
+        by: Actor,
     ) -> None:
         self.check_active(on, "the assessment")
         both = sorted(set(passed) & set(failed))
@@ -313,8 +318,14 @@ class Candidate(Aggregate):
         if not passed and not failed:
             raise InvalidInput("an assessment needs at least one passed or failed competency")
         self._record(
-            self.AssessmentRecorded, on, by, candidate=self.candidate_id, epreuve=epreuve,
-            passed=passed, failed=failed, assessor=assessor,
+            self.AssessmentRecorded,
+            on,
+            by,
+            candidate=self.candidate_id,
+            epreuve=epreuve,
+            passed=passed,
+            failed=failed,
+            assessor=assessor,
         )
 
     def admit_vae(self, on: date, by: Actor) -> None:
@@ -343,7 +354,10 @@ class Candidate(Aggregate):
                 f"<= interview {on.isoformat()} does not hold",
             )
         self._record(
-            self.VaeInterviewHeld, on, by, candidate=self.candidate_id,
+            self.VaeInterviewHeld,
+            on,
+            by,
+            candidate=self.candidate_id,
             livret2_received_on=livret2_received_on,
         )
 
@@ -366,15 +380,32 @@ class Candidate(Aggregate):
                     )
 
     def record_decision(
-        self, session: str, on: date, validated: tuple[str, ...], blocks: tuple[str, ...],
-        title: bool, derogation: str | None, route: str, referential: str, by: Actor,
+        self,
+        session: str,
+        on: date,
+        validated: tuple[str, ...],
+        blocks: tuple[str, ...],
+        title: bool,
+        derogation: str | None,
+        route: str,
+        referential: str,
+        by: Actor,
     ) -> str:
         self.check_decidable(session, title)
         decision_id = self.decision_id(session)
         self._record(
-            self.DecisionRecorded, on, by, decision_id=decision_id, session=session,
-            candidate=self.candidate_id, validated=validated, blocks_awarded=blocks,
-            title_awarded=title, derogation=derogation, route=route, referential=referential,
+            self.DecisionRecorded,
+            on,
+            by,
+            decision_id=decision_id,
+            session=session,
+            candidate=self.candidate_id,
+            validated=validated,
+            blocks_awarded=blocks,
+            title_awarded=title,
+            derogation=derogation,
+            route=route,
+            referential=referential,
         )
         return decision_id
 
@@ -412,7 +443,12 @@ class Candidate(Aggregate):
     ) -> None:
         self.check_certifiable(decision, kind, subject, on)
         self._record(
-            self.CertificateIssued, on, by, number=number, decision_id=decision.id, kind=kind,
+            self.CertificateIssued,
+            on,
+            by,
+            number=number,
+            decision_id=decision.id,
+            kind=kind,
             subject=subject,
         )
 

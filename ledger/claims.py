@@ -106,7 +106,10 @@ class Register(Aggregate):
     def allocate(self, on: date, by: Actor) -> str:
         number = self.next_number()
         self.trigger_event(
-            self.Allocated, number=number, effective_on=on, recorded_by=by.name,
+            self.Allocated,
+            number=number,
+            effective_on=on,
+            recorded_by=by.name,
             timestamp=by.now(),
         )
         return number

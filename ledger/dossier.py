@@ -128,7 +128,7 @@ class Dossier:
 
     # The folding of each event type. Only assignments here: the rules read these records.
 
-    def _on_CandidateEnrolled(self, fact: Fact) -> None:  # noqa: N802
+    def _on_CandidateEnrolled(self, fact: Fact) -> None:
         data = fact.data
         self.candidate = data["candidate_id"]
         self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
@@ -136,27 +136,27 @@ class Dossier:
         for name in data["linked_persons"]:
             self.linked.append(LinkedPerson(fact.effective_on, name, "other", fact))
 
-    def _on_IdentityRecorded(self, fact: Fact) -> None:  # noqa: N802
+    def _on_IdentityRecorded(self, fact: Fact) -> None:
         self.identity = dict(fact.data["identity"])
 
-    def _on_PersonLinked(self, fact: Fact) -> None:  # noqa: N802
+    def _on_PersonLinked(self, fact: Fact) -> None:
         self.linked.append(
             LinkedPerson(fact.effective_on, fact.data["name"], fact.data["relation"], fact)
         )
 
-    def _on_RouteChanged(self, fact: Fact) -> None:  # noqa: N802
+    def _on_RouteChanged(self, fact: Fact) -> None:
         data = fact.data
         self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
 
-    def _on_CandidateWithdrew(self, fact: Fact) -> None:  # noqa: N802
+    def _on_CandidateWithdrew(self, fact: Fact) -> None:
         self.presences.append(Presence(fact.effective_on, "withdrew", fact))
 
-    def _on_CandidateReenrolled(self, fact: Fact) -> None:  # noqa: N802
+    def _on_CandidateReenrolled(self, fact: Fact) -> None:
         data = fact.data
         self.presences.append(Presence(fact.effective_on, "reenrolled", fact))
         self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
 
-    def _on_AssessmentRecorded(self, fact: Fact) -> None:  # noqa: N802
+    def _on_AssessmentRecorded(self, fact: Fact) -> None:
         data = fact.data
         self.assessments.append(
             Assessment(
@@ -169,15 +169,15 @@ class Dossier:
             )
         )
 
-    def _on_VaeAdmitted(self, fact: Fact) -> None:  # noqa: N802
+    def _on_VaeAdmitted(self, fact: Fact) -> None:
         self.vae_steps.append(VaeStep(fact.effective_on, "admitted", None, fact))
 
-    def _on_VaeInterviewHeld(self, fact: Fact) -> None:  # noqa: N802
+    def _on_VaeInterviewHeld(self, fact: Fact) -> None:
         self.vae_steps.append(
             VaeStep(fact.effective_on, "interview", fact.data["livret2_received_on"], fact)
         )
 
-    def _on_DecisionRecorded(self, fact: Fact) -> None:  # noqa: N802
+    def _on_DecisionRecorded(self, fact: Fact) -> None:
         data = fact.data
         self.decisions[data["decision_id"]] = Decision(
             id=data["decision_id"],
@@ -192,7 +192,7 @@ class Dossier:
             fact=fact,
         )
 
-    def _on_DecisionRectified(self, fact: Fact) -> None:  # noqa: N802
+    def _on_DecisionRectified(self, fact: Fact) -> None:
         decision = self.decisions[fact.data["decision_id"]]
         changes = fact.data["changes"]
         self.decisions[decision.id] = replace(
@@ -204,11 +204,11 @@ class Dossier:
             rectifications=(*decision.rectifications, fact),
         )
 
-    def _on_DecisionAnnulled(self, fact: Fact) -> None:  # noqa: N802
+    def _on_DecisionAnnulled(self, fact: Fact) -> None:
         decision = self.decisions[fact.data["decision_id"]]
         self.decisions[decision.id] = replace(decision, annulment=fact)
 
-    def _on_CertificateIssued(self, fact: Fact) -> None:  # noqa: N802
+    def _on_CertificateIssued(self, fact: Fact) -> None:
         data = fact.data
         self.certificates[data["number"]] = Certificate(
             number=data["number"],
@@ -219,7 +219,7 @@ class Dossier:
             fact=fact,
         )
 
-    def _on_CertificateReissued(self, fact: Fact) -> None:  # noqa: N802
+    def _on_CertificateReissued(self, fact: Fact) -> None:
         original = self.certificates[fact.data["duplicate_of"]]
         self.certificates[fact.data["number"]] = replace(
             original,
@@ -230,7 +230,7 @@ class Dossier:
             revocation=None,
         )
 
-    def _on_CertificateRevoked(self, fact: Fact) -> None:  # noqa: N802
+    def _on_CertificateRevoked(self, fact: Fact) -> None:
         certificate = self.certificates[fact.data["number"]]
         self.certificates[certificate.number] = replace(certificate, revocation=fact)
 

@@ -8,8 +8,14 @@ from datetime import date, datetime
 from typing import Any
 
 ENVELOPE = frozenset(
-    {"originator_id", "originator_version", "timestamp", "effective_on", "recorded_by",
-     "originator_topic"}
+    {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "effective_on",
+        "recorded_by",
+        "originator_topic",
+    }
 )
 """Event attributes that are not part of a fact's payload."""
 

@@ -34,7 +34,10 @@ class JurySession(Aggregate):
     Created = Convened
 
     def __init__(
-        self, session_id: str, members: tuple[dict[str, str], ...], president: str,
+        self,
+        session_id: str,
+        members: tuple[dict[str, str], ...],
+        president: str,
         effective_on: date,
     ) -> None:
         self.session_id = session_id
@@ -44,8 +47,12 @@ class JurySession(Aggregate):
 
     @classmethod
     def convene(
-        cls, session_id: str, sits_on: date, members: tuple[dict[str, str], ...],
-        president: str, by: Actor,
+        cls,
+        session_id: str,
+        sits_on: date,
+        members: tuple[dict[str, str], ...],
+        president: str,
+        by: Actor,
     ) -> JurySession:
         check_identifier("session", session_id)
         if not members:
@@ -56,9 +63,7 @@ class JurySession(Aggregate):
             if not key:
                 raise InvalidInput(f"jury session {session_id}: a member has no name")
             if key in seen:
-                raise InvalidInput(
-                    f"jury session {session_id}: {member['name']} is listed twice"
-                )
+                raise InvalidInput(f"jury session {session_id}: {seen[key]} is listed twice")
             seen[key] = member["name"]
         if normalise_name(president) not in seen:
             raise InvalidInput(

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, cast, get_type_hints
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
@@ -27,11 +27,9 @@ def _state_adapter(topic: str) -> TypeAdapter[dict[str, Any]]:
     """A pydantic adapter that decodes one event class's JSON state with its field types."""
     cls = resolve_topic(topic)
     hints = get_type_hints(cls)
-    fields = {
-        f.name: hints[f.name] for f in dataclasses.fields(cls) if f.name not in _NOT_STATE
-    }
+    fields = {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.name not in _NOT_STATE}
     shape = TypedDict(f"{cls.__name__}State", fields)  # type: ignore[misc]
-    return TypeAdapter(shape)
+    return cast(TypeAdapter[dict[str, Any]], TypeAdapter(shape))
 
 
 class LedgerMapper(Mapper[UUID]):

@@ -1,4 +1,4 @@
-"""The referential stream: versions of the rules published into the ledger, and which is in force."""
+"""The referential stream: the versions of the rules published, and which one is in force."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class Versions:
         if i == 0:
             first = self.all[0].effective_from.isoformat() if self.all else "never"
             raise RuleViolation(
-                1, f"no referential is in force on {day.isoformat()} (the first applies from {first})"
+                1,
+                f"no referential is in force on {day.isoformat()} (the first applies from {first})",
             )
         return self.all[i - 1]
 
@@ -117,7 +118,12 @@ class ReferentialStream(Aggregate):
                 )
 
     def publish(
-        self, version: str, content: str, sha256: str, effective_from: date, recorded_by: str,
+        self,
+        version: str,
+        content: str,
+        sha256: str,
+        effective_from: date,
+        recorded_by: str,
         timestamp: datetime,
     ) -> None:
         self.check_publishable(version)

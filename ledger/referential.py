@@ -275,9 +275,7 @@ def arithmetic(ref: Referential) -> list[str]:
     shared = Counter(code for b in ref.blocks for code in set(b.competencies))
     multi = sorted(code for code, n in shared.items() if n > 1)
     if multi:
-        notes.append(
-            f"{len(multi)} competencies belong to more than one block: {', '.join(multi)}"
-        )
+        notes.append(f"{len(multi)} competencies belong to more than one block: {', '.join(multi)}")
     orphans = sorted(ref.competency_codes - set(shared))
     if orphans:
         notes.append(f"{len(orphans)} competencies belong to no block: {', '.join(orphans)}")
@@ -293,7 +291,9 @@ def _structure_problems(error: ValidationError) -> list[str]:
     return out
 
 
-def parse_referential(text: str, source: str = "referential", fmt: str | None = None) -> Referential:
+def parse_referential(
+    text: str, source: str = "referential", fmt: str | None = None
+) -> Referential:
     """Parse and validate a referential from TOML (default) or JSON text."""
     kind = fmt or ("json" if text.lstrip().startswith("{") else "toml")
     try:

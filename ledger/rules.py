@@ -1,4 +1,4 @@
-"""The rules as pure functions of a dossier and the referential: validity, evidence, jury, thresholds.
+"""The rules as pure functions of a dossier and the referential: validity, jury, evidence, awards.
 
 The application calls them before writing; the projections call the same ones to build a
 status or an explanation, so the code that decides is the code that explains.
@@ -176,15 +176,19 @@ def evidence_for(
     """
     best: Assessment | VaeStep | None = None
     for assessment in dossier.assessments:
-        if competency in assessment.passed and within(
-            assessment.on, add_years(assessment.on, ref.validity_years), day
-        ) and (best is None or assessment.on >= best.on):
+        if (
+            competency in assessment.passed
+            and within(assessment.on, add_years(assessment.on, ref.validity_years), day)
+            and (best is None or assessment.on >= best.on)
+        ):
             best = assessment
     if vae:
         for step in dossier.vae_steps:
-            if step.kind == "interview" and within(
-                step.on, add_years(step.on, ref.validity_years), day
-            ) and (best is None or step.on >= best.on):
+            if (
+                step.kind == "interview"
+                and within(step.on, add_years(step.on, ref.validity_years), day)
+                and (best is None or step.on >= best.on)
+            ):
                 best = step
     return best
 

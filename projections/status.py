@@ -285,11 +285,20 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
             seen.add(award.block)
             blocks.append(
                 BlockStatus(
-                    code=award.block, short=award.block, label="", awarded=True,
-                    awarded_on=award.on, counts=award.counts_on(as_of), valid_until=award.until,
-                    permanent=award.until is None, eligible=False, counting=0, required=0,
+                    code=award.block,
+                    short=award.block,
+                    label="",
+                    awarded=True,
+                    awarded_on=award.on,
+                    counts=award.counts_on(as_of),
+                    valid_until=award.until,
+                    permanent=award.until is None,
+                    eligible=False,
+                    counting=0,
+                    required=0,
                     certificate=_certificate_for(certificates, "block", award.block),
-                    decision=award.decision.id, award=award,
+                    decision=award.decision.id,
+                    award=award,
                 )
             )
 
