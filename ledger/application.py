@@ -576,7 +576,7 @@ class Ledger(Application[UUID]):
     def _review(
         self, session: JurySession, candidate: Candidate, validated: Sequence[str]
     ) -> Review:
-        """Rules 2 and 8 for a decision in `session`, then the review of rules 3 to 6."""
+        """Rule 8 for a decision in `session`, then rule 2 and the review of rules 3 to 6."""
         day = session.sits_on
         today = self.clock.today()
         if day > today:
@@ -585,6 +585,13 @@ class Ledger(Application[UUID]):
                 f"jury session {session.session_id} sits on {day.isoformat()}: no decision can be "
                 f"recorded before that date (today is {today.isoformat()})",
             )
+        return self._review_at(session, candidate, validated)
+
+    def _review_at(
+        self, session: JurySession, candidate: Candidate, validated: Sequence[str]
+    ) -> Review:
+        """Rule 2, then what rules 3 to 6 say of validating `validated` in `session`."""
+        day = session.sits_on
         candidate.check_active(day, f"the deliberation of jury session {session.session_id}")
         placement = candidate.dossier.placement_on(day)
         assert placement is not None
@@ -724,42 +731,19 @@ class Ledger(Application[UUID]):
             )
 
     def propose(self, session_id: str, candidate_id: str) -> Proposal:
-        """What the candidate could be granted at the session's date, by the same rules."""
+        """What the candidate could be granted at the session's date, by the same rules.
+
+        A session convened in advance may be looked at before it sits.
+        """
         session = self.session(session_id)
         candidate = self.candidate(candidate_id)
-        day = session.sits_on
-        candidate.check_active(day, f"the deliberation of jury session {session_id}")
-        placement = candidate.dossier.placement_on(day)
-        assert placement is not None
-        ref = self.versions().at(day).referential
-        backed = [
-            c.code
-            for c in ref.competencies
-            if review_decision(
-                candidate.dossier,
-                self.versions(),
-                session_id,
-                session.members,
-                session.president,
-                day,
-                placement.route,
-                [c.code],
-            ).evidence[c.code]
-            is not None
-        ]
-        review = review_decision(
-            candidate.dossier,
-            self.versions(),
-            session_id,
-            session.members,
-            session.president,
-            day,
-            placement.route,
-            backed,
-        )
+        ref = self.versions().at(session.sits_on).referential
+        everything = self._review_at(session, candidate, [c.code for c in ref.competencies])
+        backed = [code for code, backing in everything.evidence.items() if backing is not None]
+        review = self._review_at(session, candidate, backed)
         return Proposal(
             review=review,
-            sits_on=day,
+            sits_on=session.sits_on,
             can_validate=tuple(c for c in backed if c not in review.counting_before),
             blocks_eligible=tuple(code for code, s in review.blocks.items() if s.eligible),
             title_eligible=review.title.eligible,

@@ -431,3 +431,9 @@ class TestJuryPropose:
         convene(ledger, members=FIVE)
         review = ledger.propose("J1", "V2").review
         assert review.jury.missing == ("technicien",) and not review.jury.ok
+
+    def test_works_for_a_session_convened_in_advance(self, ledger: Ledger) -> None:
+        enroll(ledger)
+        pass_bc01(ledger, on=date(2026, 11, 2))
+        convene(ledger, "J9", on=date(2027, 1, 15))
+        assert ledger.propose("J9", "V1").blocks_eligible == ("RNCP13080BC01",)

@@ -1,0 +1,107 @@
+"""Storage: events round-trip through the orjson + pydantic mapper on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.clock import FixedClock
+from ledger.exceptions import StoreError
+from ledger.persistence import parse_store_url
+from tests.builders import NOW, convene, enroll, pass_bc01
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store URL: an SQLite file, or a PostgreSQL schema of its own (dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = os.environ.get("CERTLEDGER_TEST_POSTGRES")
+    if not base:
+        pytest.skip("CERTLEDGER_TEST_POSTGRES is not set: no PostgreSQL server to test against")
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{base}?schema={schema}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_events_come_back_with_their_types(store: str) -> None:
+    app = Ledger(store, clock=FixedClock(NOW), create=True)
+    try:
+        app.initialise(by="tester")
+        enroll(app)
+        pass_bc01(app)
+        convene(app)
+        app.record_decision("J1", "V1", validated=["C01"], by="tester")
+        facts = app.candidate_facts("V1")
+        assert [f.type for f in facts] == [
+            "CandidateEnrolled", "IdentityRecorded", "AssessmentRecorded", "AssessmentRecorded",
+            "DecisionRecorded",
+        ]
+        decision = facts[-1]
+        assert decision.effective_on == date(2017, 6, 20)
+        assert isinstance(decision.recorded_at, datetime) and decision.recorded_at.tzinfo
+        assert decision.data["validated"] == ("C01",)
+        assert app.candidate("V1").dossier.decisions["V1/J1"].on == date(2017, 6, 20)
+        assert app.candidate_ids() == ["V1"]
+    finally:
+        app.close()
+
+
+def test_a_second_application_on_the_same_store_reads_what_the_first_wrote(store: str) -> None:
+    first = Ledger(store, clock=FixedClock(NOW), create=True)
+    first.initialise(by="tester")
+    enroll(first)
+    first.close()
+    second = Ledger(store)
+    try:
+        assert second.candidate("V1").dossier.placement_on(date(2017, 1, 1)).route == (
+            "formation_continue"
+        )
+    finally:
+        second.close()
+
+
+def test_opening_a_missing_sqlite_store_is_refused_without_creating_it(tmp_path: Path) -> None:
+    path = tmp_path / "missing.db"
+    with pytest.raises(StoreError, match="no ledger at sqlite:///.*missing.db: run `certledger init` first"):
+        Ledger(str(path))
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "where"),
+    [
+        ("certledger.db", "sqlite", "certledger.db"),
+        ("sqlite:///certledger.db", "sqlite", "certledger.db"),
+        ("sqlite:////var/lib/ledger.db", "sqlite", "/var/lib/ledger.db"),
+        ("postgresql://postgres@127.0.0.1:5432/test?schema=s1", "postgresql", "test"),
+    ],
+)
+def test_store_urls_name_sqlite_files_and_postgresql_databases(
+    url: str, kind: str, where: str
+) -> None:
+    parsed = parse_store_url(url)
+    assert parsed.kind == kind
+    assert (str(parsed.path) if kind == "sqlite" else parsed.dbname) == where
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://x/y", "postgresql://host-only", "postgresql://h/db?schema=Bad-Name"]
+)
+def test_a_store_url_certledger_cannot_use_is_refused(url: str) -> None:
+    with pytest.raises(StoreError):
+        parse_store_url(url)
