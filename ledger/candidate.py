@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -211,8 +211,10 @@ class Candidate(Aggregate):
     def _record(
         self, event_class: type[Candidate.Event], on: date, by: Actor, **fields: Any
     ) -> None:
+        # A stream's stamps never go backwards, even if this writer's clock is behind.
+        stamp = max(by.now(), self.modified_on + timedelta(microseconds=1))
         self.trigger_event(
-            event_class, effective_on=on, recorded_by=by.name, timestamp=by.now(), **fields
+            event_class, effective_on=on, recorded_by=by.name, timestamp=stamp, **fields
         )
 
     def check_on_or_after_enrolment(self, on: date, what: str) -> None:

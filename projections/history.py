@@ -9,8 +9,8 @@ from ledger.facts import Fact
 
 
 def history(facts: Iterable[Fact]) -> list[dict[str, Any]]:
-    """Every fact in recording order (its stamp, then its place in its stream)."""
-    ordered = sorted(facts, key=lambda f: (f.recorded_at, f.version))
+    """Every fact in recording order: log position when known, else place in its stream."""
+    ordered = sorted(facts, key=lambda f: (f.position or 0, f.version))
     return [
         {
             "id": f.id,

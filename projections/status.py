@@ -191,10 +191,16 @@ def known_dossier(
 ) -> Dossier | None:
     """The dossier of the facts known at `known_at` (and log position), in effective order.
 
-    Facts recorded late are applied in `effective_on` order; recording order breaks ties
-    (the sort is stable and the facts come in recording order).
+    The known facts are the stream's prefix up to the first fact recorded after `known_at`,
+    so that a fact is never known without the facts recorded before it in its stream (even
+    were two writers' clocks to disagree). Facts recorded late are applied in `effective_on`
+    order; recording order breaks ties (the sort is stable).
     """
-    known = [f for f in facts if f.known_at(known_at, position)]
+    known = []
+    for fact in sorted(facts, key=lambda f: f.version):
+        if not fact.known_at(known_at, position):
+            break
+        known.append(fact)
     if not known or known[0].type != "CandidateEnrolled":
         return None
     known.sort(key=lambda f: f.effective_on)

@@ -177,9 +177,7 @@ class Stream:
     def reissue(
         self, number: str, duplicate_of: str, on: date, at_: datetime | None = None
     ) -> Fact:
-        return self.record(
-            "CertificateReissued", on, at_, number=number, duplicate_of=duplicate_of
-        )
+        return self.record("CertificateReissued", on, at_, number=number, duplicate_of=duplicate_of)
 
     def revoke(
         self, number: str, on: date, at_: datetime | None = None, reason: str = "fraud"
