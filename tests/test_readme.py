@@ -42,7 +42,10 @@ def test_the_readme_walkthrough_runs_and_shows_bc01_expiring(runner: CliRunner) 
     status = json.loads(outputs["status A17 --as-of 2022-06-20 --json"])
     bc01 = status["blocks"][0]
     assert (bc01["code"], bc01["awarded_on"], bc01["counts"], bc01["valid_until"]) == (
-        "RNCP13080BC01", "2017-06-20", False, "2022-06-20",
+        "RNCP13080BC01",
+        "2017-06-20",
+        False,
+        "2022-06-20",
     )
     assert status["certificates"][0]["state"] == "held"
     assert "RNCP13080BC01  2017-06-20  yes" in outputs["status A17 --as-of 2022-06-19"]

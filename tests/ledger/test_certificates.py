@@ -1,4 +1,4 @@
-"""Certificates: issued only for what a live decision awarded, once, with unique numbers (rule 7)."""
+"""Certificates: issued only for what a live decision awarded, once, numbers unique (rule 7)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def test_the_certificate_names_the_decision_kind_and_subject(awarded: Ledger) ->
     fact = awarded.candidate_facts("V1")[-1]
     assert fact.type == "CertificateIssued" and fact.effective_on == date(2017, 6, 27)
     assert dict(fact.data) == {
-        "number": "RNCP13080-2017-00001", "decision_id": "V1/J1", "kind": "block",
+        "number": "RNCP13080-2017-00001",
+        "decision_id": "V1/J1",
+        "kind": "block",
         "subject": "RNCP13080BC01",
     }
 
@@ -47,11 +49,14 @@ def test_the_certificate_names_the_decision_kind_and_subject(awarded: Ledger) ->
 def test_a_second_certificate_for_the_same_award_is_refused(awarded: Ledger) -> None:
     issue(awarded, "block:BC01")
     before = stored(awarded)
-    with pytest.raises(RuleViolation, match=re.escape(
-        "rule 7 (certificates): certificate RNCP13080-2017-00001 was already issued on "
-        "2017-06-27 for the block RNCP13080BC01 of decision V1/J1; ask for a duplicate with "
-        "`certificate reissue`"
-    )):
+    with pytest.raises(
+        RuleViolation,
+        match=re.escape(
+            "rule 7 (certificates): certificate RNCP13080-2017-00001 was already issued on "
+            "2017-06-27 for the block RNCP13080BC01 of decision V1/J1; ask for a duplicate with "
+            "`certificate reissue`"
+        ),
+    ):
         issue(awarded, "block:RNCP13080BC01", on=date(2017, 7, 1))
     assert stored(awarded) == before
 
@@ -72,10 +77,13 @@ def test_a_certificate_for_what_the_decision_did_not_award_is_refused(awarded: L
 
 
 def test_a_certificate_before_its_decision_is_refused(awarded: Ledger) -> None:
-    with pytest.raises(RuleViolation, match=re.escape(
-        "rule 7 (certificates): a certificate dated 2017-06-19 would precede decision V1/J1 of "
-        "2017-06-20"
-    )):
+    with pytest.raises(
+        RuleViolation,
+        match=re.escape(
+            "rule 7 (certificates): a certificate dated 2017-06-19 would precede decision V1/J1 of "
+            "2017-06-20"
+        ),
+    ):
         issue(awarded, "block:BC01", on=date(2017, 6, 19))
 
 
@@ -84,22 +92,27 @@ def test_competency_certificates_are_for_vae_and_fpc_routes_only(ledger: Ledger)
     pass_bc01(ledger)
     convene(ledger)
     ledger.record_decision("J1", "V1", validated=["C01"], by="tester")
-    with pytest.raises(RuleViolation, match=re.escape(
-        "rule 7 (certificates): competency certificates are for VAE and FPC routes; decision "
-        "V1/J1 was taken on route formation_initiale"
-    )):
+    with pytest.raises(
+        RuleViolation,
+        match=re.escape(
+            "rule 7 (certificates): competency certificates are for VAE and FPC routes; decision "
+            "V1/J1 was taken on route formation_initiale"
+        ),
+    ):
         issue(ledger, "competency:C01")
 
 
 def test_a_vae_candidate_gets_a_certificate_per_competency(ledger: Ledger) -> None:
     enroll(ledger, route="vae", on=date(2017, 1, 9))
     ledger.admit_vae("V1", on=date(2017, 1, 20), by="tester")
-    ledger.hold_vae_interview("V1", on=date(2017, 5, 30), livret2_received_on=date(2017, 4, 28),
-                              by="tester")
+    ledger.hold_vae_interview(
+        "V1", on=date(2017, 5, 30), livret2_received_on=date(2017, 4, 28), by="tester"
+    )
     convene(ledger, members=SIX)
     ledger.record_decision("J1", "V1", validated=["C10", "C11"], by="tester")
     assert [issue(ledger, "competency:C10"), issue(ledger, "competency:C11")] == [
-        "RNCP13080-2017-00001", "RNCP13080-2017-00002",
+        "RNCP13080-2017-00001",
+        "RNCP13080-2017-00002",
     ]
 
 
@@ -125,7 +138,7 @@ def test_an_unknown_decision_is_not_found(awarded: Ledger) -> None:
 
 def test_a_revocation_is_recorded_once_and_not_before_the_issue(awarded: Ledger) -> None:
     number = issue(awarded, "block:BC01")
-    with pytest.raises(RuleViolation, match="cannot revoke certificate .* on 2017-06-26, before"):
+    with pytest.raises(RuleViolation, match=r"cannot revoke certificate .* on 2017-06-26, before"):
         awarded.revoke_certificate(number, on=date(2017, 6, 26), reason="forged", by="tester")
     awarded.revoke_certificate(number, on=date(2018, 1, 10), reason="forged", by="tester")
     revoked = awarded.candidate("V1").dossier.certificates[number]
@@ -142,7 +155,9 @@ def test_a_duplicate_gets_its_own_number_and_points_to_the_original(awarded: Led
     assert result["number"] == "RNCP13080-2019-00001" and result["duplicate_of"] == number
     duplicate = awarded.candidate("V1").dossier.certificates[str(result["number"])]
     assert (duplicate.kind, duplicate.subject, duplicate.duplicate_of) == (
-        "block", "RNCP13080BC01", number,
+        "block",
+        "RNCP13080BC01",
+        number,
     )
     assert awarded.certificate_owner(str(result["number"])) == "V1"
 

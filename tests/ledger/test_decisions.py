@@ -24,8 +24,9 @@ from tests.builders import (
 def vae_candidate(ledger: Ledger, candidate: str = "V2") -> None:
     enroll(ledger, candidate, route="vae", on=date(2017, 1, 9))
     ledger.admit_vae(candidate, on=date(2017, 1, 20), by="tester")
-    ledger.hold_vae_interview(candidate, on=date(2017, 5, 30),
-                              livret2_received_on=date(2017, 4, 28), by="tester")
+    ledger.hold_vae_interview(
+        candidate, on=date(2017, 5, 30), livret2_received_on=date(2017, 4, 28), by="tester"
+    )
 
 
 def refused(ledger: Ledger, message: str, **decision: object) -> None:
@@ -46,15 +47,21 @@ class TestAWellFormedDecision:
         enroll(ledger)
         pass_bc01(ledger)
         convene(ledger)
-        result = ledger.record_decision("J1", "V1", validated=BC01_SEVEN, blocks=["BC01"],
-                                        by="tester")
+        result = ledger.record_decision(
+            "J1", "V1", validated=BC01_SEVEN, blocks=["BC01"], by="tester"
+        )
         assert result == {"id": "V1/J1", "on": "2017-06-20"}
         fact = ledger.candidate_facts("V1")[-1]
         assert fact.type == "DecisionRecorded" and fact.effective_on == date(2017, 6, 20)
         assert dict(fact.data) == {
-            "decision_id": "V1/J1", "session": "J1", "candidate": "V1",
-            "validated": BC01_SEVEN, "blocks_awarded": ("RNCP13080BC01",),
-            "title_awarded": False, "derogation": None, "route": "formation_continue",
+            "decision_id": "V1/J1",
+            "session": "J1",
+            "candidate": "V1",
+            "validated": BC01_SEVEN,
+            "blocks_awarded": ("RNCP13080BC01",),
+            "title_awarded": False,
+            "derogation": None,
+            "route": "formation_continue",
             "referential": "2006.1",
         }
 
@@ -133,7 +140,8 @@ class TestRule3JuryComposition:
             ledger,
             "rule 3 (jury composition): jury session J1 lacks role(s) technicien required for "
             "route vae on 2017-06-20 (a --derogation can override it)",
-            candidate="V2", validated=["C10"],
+            candidate="V2",
+            validated=["C10"],
         )
 
     def test_a_written_derogation_overrides_a_missing_role_and_is_recorded(
@@ -141,8 +149,9 @@ class TestRule3JuryComposition:
     ) -> None:
         vae_candidate(ledger)
         convene(ledger, members=FIVE)
-        ledger.record_decision("J1", "V2", validated=["C10"],
-                               derogation="technicien ill on the day", by="tester")
+        ledger.record_decision(
+            "J1", "V2", validated=["C10"], derogation="technicien ill on the day", by="tester"
+        )
         assert ledger.candidate_facts("V2")[-1].data["derogation"] == "technicien ill on the day"
 
     def test_a_member_linked_to_the_candidate_is_refused_even_with_a_derogation(
@@ -155,29 +164,38 @@ class TestRule3JuryComposition:
             ledger,
             "rule 3 (jury composition): Paul Blanc sits on jury session J1 but is linked to "
             "candidate V1 (no derogation allowed)",
-            validated=["C01"], derogation="nobody else available",
+            validated=["C01"],
+            derogation="nobody else available",
         )
 
     def test_an_accompanist_declared_later_still_counts_if_declared_before_the_jury(
         self, ledger: Ledger
     ) -> None:
         vae_candidate(ledger)
-        ledger.link_person("V2", name="tom gris", relation="accompanist", on=date(2017, 2, 1),
-                           by="tester")
+        ledger.link_person(
+            "V2", name="tom gris", relation="accompanist", on=date(2017, 2, 1), by="tester"
+        )
         convene(ledger, members=SIX)
         refused(
             ledger,
             "rule 3 (jury composition): Tom Gris sits on jury session J1 but is linked to "
             "candidate V2 (no derogation allowed)",
-            candidate="V2", validated=["C10"],
+            candidate="V2",
+            validated=["C10"],
         )
 
 
 class TestRule4Evidence:
     def test_a_competency_without_a_passed_assessment_is_refused(self, ledger: Ledger) -> None:
         enroll(ledger)
-        ledger.record_assessment("V1", epreuve="BC01-E1", on=date(2017, 6, 1), passed=["C01"],
-                                 failed=["C02"], by="tester")
+        ledger.record_assessment(
+            "V1",
+            epreuve="BC01-E1",
+            on=date(2017, 6, 1),
+            passed=["C01"],
+            failed=["C02"],
+            by="tester",
+        )
         convene(ledger)
         refused(
             ledger,
@@ -190,8 +208,9 @@ class TestRule4Evidence:
         self, ledger: Ledger
     ) -> None:
         enroll(ledger, on=date(2011, 9, 1))
-        ledger.record_assessment("V1", epreuve="BC01-E1", on=date(2012, 6, 20), passed=["C01"],
-                                 by="tester")
+        ledger.record_assessment(
+            "V1", epreuve="BC01-E1", on=date(2012, 6, 20), passed=["C01"], by="tester"
+        )
         convene(ledger, on=date(2017, 6, 20))
         refused(
             ledger,
@@ -224,14 +243,16 @@ class TestRule4Evidence:
             "rule 4 (evidence): no passed assessment or VAE interview on or before 2017-06-20 "
             "and less than the validity period old backs competency C10 (a --derogation can "
             "override it)",
-            candidate="V2", validated=["C10"],
+            candidate="V2",
+            validated=["C10"],
         )
 
     def test_a_derogation_overrides_missing_evidence(self, ledger: Ledger) -> None:
         enroll(ledger)
         convene(ledger)
-        ledger.record_decision("J1", "V1", validated=["C01"], derogation="file lost in the flood",
-                               by="tester")
+        ledger.record_decision(
+            "J1", "V1", validated=["C01"], derogation="file lost in the flood", by="tester"
+        )
 
 
 class TestRule5Thresholds:
@@ -243,7 +264,8 @@ class TestRule5Thresholds:
             ledger,
             "rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 6 of the 9 count (C01, C02, "
             "C03, C04, C05, C06), 7 required (a --derogation can override it)",
-            validated=["C01", "C02", "C03", "C04", "C05", "C06"], blocks=["BC01"],
+            validated=["C01", "C02", "C03", "C04", "C05", "C06"],
+            blocks=["BC01"],
         )
 
     def test_competencies_validated_earlier_and_still_counting_reach_the_threshold(
@@ -254,8 +276,9 @@ class TestRule5Thresholds:
         convene(ledger)
         ledger.record_decision("J1", "V1", validated=["C01", "C02", "C03", "C04"], by="tester")
         convene(ledger, "J2", on=date(2017, 12, 1))
-        ledger.record_decision("J2", "V1", validated=["C05", "C06", "C07"], blocks=["BC01"],
-                               by="tester")
+        ledger.record_decision(
+            "J2", "V1", validated=["C05", "C06", "C07"], blocks=["BC01"], by="tester"
+        )
 
     def test_competencies_that_stopped_counting_do_not_reach_the_threshold(
         self, ledger: Ledger
@@ -270,7 +293,8 @@ class TestRule5Thresholds:
             ledger,
             "rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 3 of the 9 count (C05, C06, "
             "C07), 7 required (a --derogation can override it)",
-            validated=["C05", "C06", "C07"], blocks=["BC01"],
+            validated=["C05", "C06", "C07"],
+            blocks=["BC01"],
         )
 
     def test_the_title_needs_35_distinct_competencies(self, ledger: Ledger) -> None:
@@ -282,7 +306,8 @@ class TestRule5Thresholds:
             ledger,
             "rule 5 (thresholds): the title on 2017-06-20: 34 distinct competencies count, 35 "
             "required (a --derogation can override it)",
-            validated=codes, title=True,
+            validated=codes,
+            title=True,
         )
         ledger.record_decision("J1", "V1", validated=[*codes, "C35"], title=True, by="tester")
 
@@ -290,8 +315,14 @@ class TestRule5Thresholds:
         enroll(ledger)
         pass_bc01(ledger)
         convene(ledger)
-        ledger.record_decision("J1", "V1", validated=["C01"], blocks=["BC01"],
-                               derogation="jury's sovereign appreciation", by="tester")
+        ledger.record_decision(
+            "J1",
+            "V1",
+            validated=["C01"],
+            blocks=["BC01"],
+            derogation="jury's sovereign appreciation",
+            by="tester",
+        )
 
     def test_the_title_is_awarded_once(self, ledger: Ledger) -> None:
         enroll(ledger)
@@ -316,7 +347,8 @@ class TestRule6Registration:
             "rule 6 (RNCP registration): the title cannot be awarded on 2020-01-15, outside the "
             "RNCP registration periods of referential 2006.1 (2006-03-05 → 2011-03-05, "
             "2011-03-05 → 2016-09-07, 2016-09-07 → 2019-10-04)",
-            validated=[f"C{n:02d}" for n in range(1, 43)], title=True,
+            validated=[f"C{n:02d}" for n in range(1, 43)],
+            title=True,
         )
 
     def test_no_derogation_overrides_the_registration(self, ledger: Ledger) -> None:
@@ -328,7 +360,9 @@ class TestRule6Registration:
             "rule 6 (RNCP registration): RNCP13080BC01 cannot be awarded on 2020-01-15, outside "
             "the RNCP registration periods of referential 2006.1 (2006-03-05 → 2011-03-05, "
             "2011-03-05 → 2016-09-07, 2016-09-07 → 2019-10-04)",
-            validated=BC01_SEVEN, blocks=["BC01"], derogation="please",
+            validated=BC01_SEVEN,
+            blocks=["BC01"],
+            derogation="please",
         )
 
     def test_competencies_may_still_be_validated_outside_the_registrations(
@@ -381,21 +415,26 @@ class TestRule9Idempotency:
         enroll(ledger)
         pass_bc01(ledger)
         convene(ledger)
-        first = ledger.record_decision("J1", "V1", validated=["C01"], request_id="req-1",
-                                       by="tester")
+        first = ledger.record_decision(
+            "J1", "V1", validated=["C01"], request_id="req-1", by="tester"
+        )
         before = stored(ledger)
-        again = ledger.record_decision("J1", "V1", validated=["C01"], request_id="req-1",
-                                       by="someone else")
+        again = ledger.record_decision(
+            "J1", "V1", validated=["C01"], request_id="req-1", by="someone else"
+        )
         assert again == {**first, "replayed": True}
         assert stored(ledger) == before
 
     def test_the_same_request_id_with_other_content_is_refused(self, ledger: Ledger) -> None:
         enroll(ledger, request_id="req-1")
         before = stored(ledger)
-        with pytest.raises(RuleViolation, match=re.escape(
-            "rule 9 (idempotency): request id req-1 was used on candidate enroll with other "
-            "content; use a new request id"
-        )):
+        with pytest.raises(
+            RuleViolation,
+            match=re.escape(
+                "rule 9 (idempotency): request id req-1 was used on candidate enroll with other "
+                "content; use a new request id"
+            ),
+        ):
             enroll(ledger, "V2", request_id="req-1")
         assert stored(ledger) == before
 
@@ -404,12 +443,28 @@ class TestJuryPropose:
     def test_shows_what_the_evidence_allows_by_the_same_rules(self, ledger: Ledger) -> None:
         enroll(ledger)
         pass_bc01(ledger)
-        ledger.record_assessment("V1", epreuve="BC02-E2", on=date(2017, 6, 1),
-                                 passed=["C10", "C11"], failed=["C12"], by="tester")
+        ledger.record_assessment(
+            "V1",
+            epreuve="BC02-E2",
+            on=date(2017, 6, 1),
+            passed=["C10", "C11"],
+            failed=["C12"],
+            by="tester",
+        )
         convene(ledger)
         proposal = ledger.propose("J1", "V1")
         assert proposal.can_validate == (
-            "C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08", "C09", "C10", "C11",
+            "C01",
+            "C02",
+            "C03",
+            "C04",
+            "C05",
+            "C06",
+            "C07",
+            "C08",
+            "C09",
+            "C10",
+            "C11",
         )
         assert proposal.blocks_eligible == ("RNCP13080BC01",)
         assert proposal.title_eligible is False
@@ -423,8 +478,13 @@ class TestJuryPropose:
         pass_bc01(ledger)
         convene(ledger)
         proposal = ledger.propose("J1", "V1")
-        ledger.record_decision("J1", "V1", validated=proposal.can_validate,
-                               blocks=proposal.blocks_eligible, by="tester")
+        ledger.record_decision(
+            "J1",
+            "V1",
+            validated=proposal.can_validate,
+            blocks=proposal.blocks_eligible,
+            by="tester",
+        )
 
     def test_shows_a_jury_missing_its_technicien(self, ledger: Ledger) -> None:
         vae_candidate(ledger)

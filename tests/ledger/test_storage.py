@@ -48,7 +48,10 @@ def test_events_come_back_with_their_types(store: str) -> None:
         app.record_decision("J1", "V1", validated=["C01"], by="tester")
         facts = app.candidate_facts("V1")
         assert [f.type for f in facts] == [
-            "CandidateEnrolled", "IdentityRecorded", "AssessmentRecorded", "AssessmentRecorded",
+            "CandidateEnrolled",
+            "IdentityRecorded",
+            "AssessmentRecorded",
+            "AssessmentRecorded",
             "DecisionRecorded",
         ]
         decision = facts[-1]
@@ -77,7 +80,9 @@ def test_a_second_application_on_the_same_store_reads_what_the_first_wrote(store
 
 def test_opening_a_missing_sqlite_store_is_refused_without_creating_it(tmp_path: Path) -> None:
     path = tmp_path / "missing.db"
-    with pytest.raises(StoreError, match="no ledger at sqlite:///.*missing.db: run `certledger init` first"):
+    with pytest.raises(
+        StoreError, match=r"no ledger at sqlite:///.*missing\.db: run `certledger init` first"
+    ):
         Ledger(str(path))
     assert not path.exists()
 
