@@ -19,12 +19,16 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    grid = Table(title=title, title_justify="left", show_lines=False, box=None, pad_edge=False)
-    for column in columns:
-        grid.add_column(column, overflow="fold")
+    console = Console(soft_wrap=False, width=max(100, _width()))
+    if title:
+        console.print(title, markup=False, highlight=False)
+    grid = Table(show_lines=False, box=None, pad_edge=False)
+    for i, column in enumerate(columns):
+        last = i == len(columns) - 1
+        grid.add_column(column, overflow="fold", no_wrap=not last)
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
-    Console(soft_wrap=False, width=max(100, _width())).print(grid)
+    console.print(grid)
 
 
 def _width() -> int:

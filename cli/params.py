@@ -34,16 +34,23 @@ class DateType(click.ParamType):
 
 
 class InstantType(click.ParamType):
-    """An ISO 8601 instant; a bare date means the end of that day in Europe/Paris."""
+    """An ISO 8601 instant (a bare date means the end of that day, Europe/Paris), or `@N`,
+    a position in the ledger's log (what a report that read up to N saw)."""
 
     name = "INSTANT"
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
+    ) -> datetime | int:
+        if isinstance(value, datetime | int):
             return value
         text = str(value).strip()
+        if text.startswith("@"):
+            if not text[1:].isdigit():
+                self.fail(
+                    f"{text!r} is not a log position (write @ and a number, e.g. @42)", param, ctx
+                )
+            return int(text[1:])
         if _ISO_DATE.match(text):
             try:
                 day = parse_date(text)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -12,27 +14,42 @@ from cli.main import CONTEXT, session_of
 from cli.output import emit_json, table, yes
 from cli.params import DATE, INSTANT
 
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from ledger.application import Ledger
     from projections.status import CandidateStatus
 
 
+def axes(
+    ledger: Ledger, as_of: date | None, known_at: datetime | int | None
+) -> tuple[date, datetime | None, int | None]:
+    """The two time axes: the date looked at, and the instant (or log position) known at."""
+    day = as_of or ledger.clock.today()
+    if isinstance(known_at, int):
+        return day, None, known_at
+    return day, known_at or ledger.clock.now(), None
+
+
 def load_status(
-    ledger: Ledger, candidate_id: str, as_of: date | None, known_at: datetime | None
+    ledger: Ledger, candidate_id: str, as_of: date | None, known_at: datetime | int | None
 ) -> CandidateStatus:
     """A candidate's status through the pure projection; a clear error when there is none."""
     from ledger.exceptions import NotFound
-    from projections.status import candidate_status
+    from projections.status import candidate_status, describe_known_at
 
-    day = as_of or ledger.clock.today()
-    instant = known_at or ledger.clock.now()
+    day, instant, position = axes(ledger, as_of, known_at)
     facts = ledger.candidate_facts(candidate_id)
-    status = candidate_status(facts, ledger.versions(), as_of=day, known_at=instant)
+    status = candidate_status(
+        facts, ledger.versions(), as_of=day, known_at=instant, position=position
+    )
     if status is None:
-        if facts[0].recorded_at > instant:
+        if not facts[0].known_at(instant, position):
             raise NotFound(
-                f"candidate {candidate_id} was not yet recorded at {instant.isoformat()} "
-                f"(first recorded at {facts[0].recorded_at.isoformat()})"
+                f"candidate {candidate_id} was not yet recorded at "
+                f"{describe_known_at(instant, position)} (first recorded at "
+                f"{facts[0].recorded_at.isoformat()}, log position {facts[0].position})"
             )
         raise NotFound(
             f"candidate {candidate_id} was not enrolled on {day.isoformat()} (enrolled on "
@@ -41,23 +58,31 @@ def load_status(
     return status
 
 
+def time_axes(f: F) -> F:
+    """--as-of and --known-at, the two time axes of every read."""
+    f = click.option(
+        "--known-at",
+        type=INSTANT,
+        default=None,
+        help="Only what the ledger held at this instant (ISO 8601; a bare date means the end "
+        "of that day, Europe/Paris; @N means up to log position N). Default: now.",
+    )(f)
+    f = click.option(
+        "--as-of", type=DATE, default=None, help="The date to look at (default today)."
+    )(f)
+    return f
+
+
 @click.command(context_settings=CONTEXT)
 @click.argument("candidate_id", metavar="CANDIDATE")
-@click.option("--as-of", type=DATE, default=None, help="The date to look at (default today).")
-@click.option(
-    "--known-at",
-    type=INSTANT,
-    default=None,
-    help="Only what the ledger held at this instant (ISO 8601; a bare date means the "
-    "end of that day, Europe/Paris). Default: now.",
-)
+@time_axes
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
 def status(
     ctx: click.Context,
     candidate_id: str,
     as_of: date | None,
-    known_at: datetime | None,
+    known_at: datetime | int | None,
     as_json: bool,
 ) -> None:
     """A candidate's status on a date: competencies, blocks, title and certificates.
@@ -118,6 +143,225 @@ def status(
             ["number", "kind", "subject", "issued on", "state"],
             [[c.number, c.kind, c.subject, c.issued_on, c.state] for c in result.certificates],
         )
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("candidate_id", metavar="CANDIDATE")
+@time_axes
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@click.pass_context
+def explain(
+    ctx: click.Context,
+    candidate_id: str,
+    as_of: date | None,
+    known_at: datetime | int | None,
+    as_json: bool,
+) -> None:
+    """Why a candidate's status is what it is: each item with the events behind it.
+
+    For every competency, block, the title and each certificate: the decisions, jury
+    sessions, evidence, corrections and the referential version applied.
+
+    \b
+    Example:
+      certledger explain V1 --as-of 2022-06-20
+      certledger explain V1 --as-of 2018-12-31 --known-at 2019-01-15 --json
+    """
+    from projections.explain import explain as explain_status
+    from projections.explain import sessions_named
+
+    ledger = session_of(ctx).ledger()
+    result = load_status(ledger, candidate_id, as_of, known_at)
+    sessions = {}
+    for session_id in sessions_named(result):
+        facts = ledger.session_facts(session_id)
+        if facts:
+            sessions[session_id] = facts[0]
+    _, instant, position = axes(ledger, as_of, known_at)
+    document = explain_status(result, ledger.versions().known_at(instant, position), sessions)
+    if as_json:
+        emit_json(document)
+        return
+    click.echo(
+        f"Candidate {result.candidate} as of {result.as_of} (known at {result.known_at}), "
+        f"referential {result.referential}"
+    )
+    state = document["state"]
+    click.echo(f"state {state['value']}: {state['why']}  [{_cite(state['because'])}]")
+    click.echo(f"route {state['route']['value']}  [{_cite(state['route']['because'])}]")
+    for heading, items in (
+        ("Competencies", document["competencies"]),
+        ("Blocks", document["blocks"]),
+        ("Title", [document["title"]]),
+        ("Certificates", document["certificates"]),
+    ):
+        if not items:
+            continue
+        click.echo(f"\n{heading}")
+        for item in items:
+            name = item.get("number") or item.get("code")
+            click.echo(f"  {name}: {item['why']}")
+            for event in item["because"]:
+                click.echo(
+                    f"      {event['event']} {event['type']} effective {event['effective_on']}, "
+                    f"recorded {event['recorded_at']} by {event['recorded_by']}"
+                    + (f", referential {event['referential']}" if event["referential"] else "")
+                )
+
+
+def _cite(events: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{e['event']} {e['type']}" for e in events)
+
+
+@click.command(context_settings=CONTEXT)
+@time_axes
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--under",
+    "under_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Dry run: who would gain or lose a block or the title under this referential file.",
+)
+@click.option(
+    "--under-from",
+    type=DATE,
+    default=None,
+    help="With --under: the date it would apply from (default: the first version's).",
+)
+@click.pass_context
+def replay(
+    ctx: click.Context,
+    as_of: date | None,
+    known_at: datetime | int | None,
+    fmt: str,
+    under_file: Path | None,
+    under_from: date | None,
+) -> None:
+    """Every candidate's status as of a date, in one streaming pass over the ledger.
+
+    With --under FILE, writes nothing and lists who would gain or lose a block or the title
+    had that referential applied.
+
+    \b
+    Example:
+      certledger replay --as-of 2019-12-31 --format csv > statuses-2019.csv
+      certledger replay --as-of 2019-12-31 --under rules-lifelong.toml
+    """
+    from ledger.persistence import scan_streams
+    from projections.replay import compare, status_row, under
+    from projections.replay import replay as replay_all
+
+    ledger = session_of(ctx).ledger()
+    day, instant, position = axes(ledger, as_of, known_at)
+    versions = ledger.versions()
+    rows = scan_streams(ledger.recorder)
+    decode = ledger.ledger_mapper.decode_state
+    if under_file is not None:
+        from ledger.referential import read_referential_file, sha256
+
+        text, ref = read_referential_file(under_file)
+        known = versions.known_at(instant, position)
+        start = under_from or known.all[0].effective_from
+        alternative = under(known, ref, sha256(text), start)
+        changes = compare(
+            rows, decode, versions, alternative, as_of=day, known_at=instant, position=position
+        )
+        _print_rows(
+            fmt,
+            (c.as_json() for c in changes),
+            ["candidate", "gains", "loses"],
+            f"Under {under_file} from {start}, as of {day}",
+        )
+        return
+    statuses = replay_all(rows, decode, versions, as_of=day, known_at=instant, position=position)
+    if fmt == "json":
+        _stream_json(s.as_json() for s in _progress(statuses))
+        return
+    columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
+    _print_rows(fmt, (status_row(s) for s in _progress(statuses)), columns, f"Statuses as of {day}")
+
+
+STATUS_TABLE_COLUMNS = (
+    "candidate",
+    "route",
+    "state",
+    "counting_competencies",
+    "blocks_counting",
+    "title_awarded",
+)
+STATUS_COLUMNS = (
+    "candidate",
+    "as_of",
+    "route",
+    "state",
+    "counting_competencies",
+    "blocks_counting",
+    "blocks_awarded",
+    "title_awarded",
+    "title_awarded_on",
+    "title_eligible",
+    "certificates_held",
+)
+
+
+def _progress(items: Iterable[T]) -> Iterator[T]:
+    """Count the items on stderr while they stream, when stderr is a terminal."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.completed} candidates"))
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("replay")
+        for item in items:
+            bar.advance(task)
+            yield item
+
+
+def _stream_json(documents: Iterable[dict[str, Any]]) -> None:
+    """One JSON array, written element by element (bounded memory)."""
+    import orjson
+
+    out = click.get_text_stream("stdout")
+    out.write("[")
+    for i, document in enumerate(documents):
+        out.write(("," if i else "") + "\n" + orjson.dumps(document).decode())
+    out.write("\n]\n")
+
+
+def _print_rows(fmt: str, rows: Iterable[dict[str, Any]], columns: list[str], title: str) -> None:
+    if fmt == "json":
+        _stream_json(rows)
+        return
+    if fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+        return
+    table(title, columns, [[_cell(row[c]) for c in columns] for row in rows])
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
 
 
 @click.command(context_settings=CONTEXT)
@@ -250,4 +494,4 @@ def list_candidates(
     )
 
 
-COMMANDS = [status, history]
+COMMANDS = [status, explain, history, replay]

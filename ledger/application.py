@@ -23,8 +23,14 @@ from ledger.exceptions import AlreadyExists, LedgerError, NotFound, RuleViolatio
 from ledger.facts import Fact, fact_of_state
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
-from ledger.persistence import LedgerMapper, StoreURL, parse_store_url
-from ledger.publication import REFERENTIAL_STREAM, PublishedVersion, ReferentialStream, Versions
+from ledger.persistence import LedgerMapper, StoreURL, parse_store_url, select_stream
+from ledger.publication import (
+    REFERENTIAL_STREAM,
+    PublishedVersion,
+    ReferentialStream,
+    Versions,
+    published_version,
+)
 from ledger.referential import (
     DEFAULT_EFFECTIVE_FROM,
     Referential,
@@ -106,12 +112,14 @@ class Ledger(Application[UUID]):
     def versions(self) -> Versions:
         """The published referential versions (cached for the life of this application)."""
         if self._versions is None:
-            stream = self._get(
-                REFERENTIAL_STREAM,
-                ReferentialStream,
-                f"the ledger at {self.store} has no referential: run `certledger init`",
+            facts = self.stream_facts(REFERENTIAL_STREAM, "referential")
+            if not facts:
+                raise NotFound(
+                    f"the ledger at {self.store} has no referential: run `certledger init`"
+                )
+            self._versions = Versions(
+                published_version(f) for f in facts if f.type == "ReferentialPublished"
             )
-            self._versions = stream.versions
         return self._versions
 
     def candidate(self, candidate_id: str) -> Candidate:
@@ -125,11 +133,11 @@ class Ledger(Application[UUID]):
         )
 
     def stream_facts(self, aggregate_id: UUID, stream: str) -> list[Fact]:
-        """A stream's facts straight from the store, lightly decoded, in recording order."""
+        """A stream's facts straight from the store, lightly decoded, with log positions."""
         decode = self.ledger_mapper.decode_state
         return [
-            fact_of_state(row.topic, decode(row.topic, row.state), stream, row.originator_version)
-            for row in self.recorder.select_events(aggregate_id)
+            fact_of_state(topic, decode(topic, state), stream, version, position)
+            for position, _, version, topic, state in select_stream(self.recorder, aggregate_id)
         ]
 
     def candidate_facts(self, candidate_id: str) -> list[Fact]:
@@ -729,6 +737,105 @@ class Ledger(Application[UUID]):
                 f"{awarded} cannot be awarded on {day}, outside the RNCP registration periods "
                 f"of referential {review.referential} ({review.registrations})",
             )
+
+    def rectify_decision(
+        self,
+        decision_id: str,
+        *,
+        validated: Sequence[str] | None = None,
+        blocks: Sequence[str] | None = None,
+        title: bool | None = None,
+        derogation: str | None = None,
+        reason: str,
+        by: str,
+        request_id: str | None = None,
+    ) -> Result:
+        """Correct a decision's record: a patch, judged again by rules 1 and 3-6 on the date
+        of the original deliberation; the new content counts retroactively once known."""
+        candidate_id = self._split_decision(decision_id)
+        today = self.clock.today()
+
+        def work(actor: Actor) -> tuple[Result, Sequence[Aggregate]]:
+            candidate = self.candidate(candidate_id)
+            decision = candidate.live_decision(decision_id)
+            session = self.session(decision.session)
+            changes: dict[str, Any] = {}
+            if validated is not None:
+                changes["validated"] = tuple(dict.fromkeys(validated))
+            if blocks is not None:
+                changes["blocks_awarded"] = self._check_codes(decision.on, (), blocks)
+            if title is not None:
+                changes["title_awarded"] = title
+            if derogation is not None and derogation.strip():
+                changes["derogation"] = derogation.strip()
+            new_validated = changes.get("validated", decision.validated)
+            self._check_codes(decision.on, new_validated, ())
+            review = review_decision(
+                candidate.dossier,
+                self.versions(),
+                decision.session,
+                session.members,
+                session.president,
+                decision.on,
+                decision.route,
+                new_validated,
+                exclude=decision_id,
+            )
+            self._enforce(
+                review,
+                changes.get("blocks_awarded", decision.blocks),
+                changes.get("title_awarded", decision.title),
+                changes.get("derogation", decision.derogation),
+            )
+            candidate.rectify_decision(decision_id, changes, reason, today, actor)
+            patch = candidate.dossier.facts[-1].data["changes"]
+            return {"id": decision_id, "changes": sorted(patch)}, [candidate]
+
+        params = {
+            "decision": decision_id,
+            "validated": validated,
+            "blocks": blocks,
+            "title": title,
+            "derogation": derogation,
+            "reason": reason,
+        }
+        return self._commit("decision rectify", params, request_id, by, work)
+
+    def annul_decision(
+        self, decision_id: str, *, on: date, reason: str, by: str, request_id: str | None = None
+    ) -> Result:
+        """Annul a decision (e.g. after an appeal): void from the start once known."""
+        self._check_not_future(on, "the annulment")
+        candidate_id = self._split_decision(decision_id)
+
+        def act(candidate: Candidate, actor: Actor) -> Result:
+            candidate.annul_decision(decision_id, on, reason, actor)
+            return {"id": decision_id, "annulled_on": on.isoformat()}
+
+        params = {"decision": decision_id, "on": on, "reason": reason}
+        return self._on_candidate("decision annul", candidate_id, params, request_id, by, act)
+
+    def rectify_identity(
+        self,
+        candidate_id: str,
+        *,
+        changes: dict[str, Any],
+        reason: str,
+        by: str,
+        request_id: str | None = None,
+    ) -> Result:
+        """Correct a candidate's personal data; the next CPF flow carries it again."""
+        if not changes:
+            raise InvalidInput("give at least one identity field to rectify")
+        today = self.clock.today()
+        return self._on_candidate(
+            "candidate rectify-identity",
+            candidate_id,
+            {"changes": changes, "reason": reason},
+            request_id,
+            by,
+            lambda c, a: c.rectify_identity(changes, reason, today, a),
+        )
 
     def propose(self, session_id: str, candidate_id: str) -> Proposal:
         """What the candidate could be granted at the session's date, by the same rules.

@@ -149,6 +149,22 @@ class Candidate(Aggregate):
         route: str
         referential: str
 
+    class DecisionRectified(Event):
+        TOPIC = "DecisionRectified"
+        decision_id: str
+        changes: dict[str, Any]
+        reason: str
+
+    class DecisionAnnulled(Event):
+        TOPIC = "DecisionAnnulled"
+        decision_id: str
+        reason: str
+
+    class IdentityRectified(Event):
+        TOPIC = "IdentityRectified"
+        changes: dict[str, Any]
+        reason: str
+
     class CertificateIssued(Event):
         TOPIC = "CertificateIssued"
         number: str
@@ -366,16 +382,16 @@ class Candidate(Aggregate):
     def decision_id(self, session: str) -> str:
         return f"{self.candidate_id}/{session}"
 
-    def check_decidable(self, session: str, title: bool) -> None:
+    def check_decidable(self, session: str, title: bool, rectifying: str | None = None) -> None:
         decision_id = self.decision_id(session)
-        if decision_id in self.dossier.decisions:
+        if rectifying is None and decision_id in self.dossier.decisions:
             raise AlreadyExists(
                 f"decision {decision_id} exists already: candidate {self.candidate_id} has "
                 f"one decision per jury session (correct it with `decision rectify`)"
             )
         if title:
             for decision in self.dossier.live_decisions():
-                if decision.title:
+                if decision.title and decision.id != rectifying:
                     raise AlreadyExists(
                         f"candidate {self.candidate_id} was awarded the title by decision "
                         f"{decision.id} on {decision.on.isoformat()}"
@@ -410,6 +426,93 @@ class Candidate(Aggregate):
             referential=referential,
         )
         return decision_id
+
+    def live_decision(self, decision_id: str) -> Decision:
+        decision = self.decision(decision_id)
+        if decision.annulled:
+            assert decision.annulment is not None
+            raise AlreadyExists(
+                f"decision {decision_id} was annulled on "
+                f"{decision.annulment.effective_on.isoformat()}"
+            )
+        return decision
+
+    def rectify_decision(
+        self, decision_id: str, changes: dict[str, Any], reason: str, on: date, by: Actor
+    ) -> None:
+        """Correct a material error in a decision's record; certified awards must stay."""
+        if not reason.strip():
+            raise InvalidInput("a rectification needs a reason")
+        decision = self.live_decision(decision_id)
+        current = {
+            "validated": decision.validated,
+            "blocks_awarded": decision.blocks,
+            "title_awarded": decision.title,
+            "derogation": decision.derogation,
+        }
+        patch = {k: v for k, v in changes.items() if current[k] != v}
+        if not patch:
+            raise InvalidInput(f"the rectification changes nothing in decision {decision_id}")
+        if patch.get("title_awarded"):
+            self.check_decidable(decision.session, title=True, rectifying=decision_id)
+        for certificate in self.dossier.certificates.values():
+            if certificate.decision != decision_id or certificate.revocation is not None:
+                continue
+            still = (
+                (certificate.kind == "title" and patch.get("title_awarded", decision.title))
+                or (
+                    certificate.kind == "block"
+                    and certificate.subject in patch.get("blocks_awarded", decision.blocks)
+                )
+                or (
+                    certificate.kind == "competency"
+                    and certificate.subject in patch.get("validated", decision.validated)
+                )
+            )
+            if not still:
+                raise RuleViolation(
+                    7,
+                    f"certificate {certificate.number} was issued for the {certificate.kind} "
+                    f"{certificate.subject} of decision {decision_id}: revoke it before "
+                    "rectifying that award away",
+                )
+        self._record(
+            self.DecisionRectified,
+            on,
+            by,
+            decision_id=decision_id,
+            changes=patch,
+            reason=reason.strip(),
+        )
+
+    def annul_decision(self, decision_id: str, on: date, reason: str, by: Actor) -> None:
+        """Void a decision from the start (e.g. after an appeal); its certificates go void."""
+        if not reason.strip():
+            raise InvalidInput("an annulment needs a reason")
+        decision = self.live_decision(decision_id)
+        if on < decision.on:
+            raise RuleViolation(
+                8,
+                f"an annulment dated {on.isoformat()} would precede decision {decision_id} of "
+                f"{decision.on.isoformat()}",
+            )
+        self._record(self.DecisionAnnulled, on, by, decision_id=decision_id, reason=reason.strip())
+
+    def rectify_identity(self, changes: dict[str, Any], reason: str, on: date, by: Actor) -> None:
+        if not reason.strip():
+            raise InvalidInput("an identity rectification needs a reason")
+        current = Identity.of(**self.dossier.identity)
+        merged = Identity.of(**{**current.model_dump(), **changes})
+        patch = {
+            k: v
+            for k, v in merged.model_dump(mode="json").items()
+            if current.model_dump(mode="json")[k] != v
+        }
+        if not patch:
+            raise InvalidInput(
+                f"the rectification changes nothing in candidate {self.candidate_id}'s identity"
+            )
+        self._record(self.IdentityRectified, on, by, changes=patch, reason=reason.strip())
 
     def decision(self, decision_id: str) -> Decision:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, cast, get_type_hints
@@ -159,3 +160,98 @@ def parse_store_url(url: str) -> StoreURL:
     if "://" in url:
         raise StoreError(f"store {url}: unknown kind (use sqlite:///FILE or postgresql://...)")
     return StoreURL(kind="sqlite", path=Path(url))
+
+
+Row = tuple[int, UUID, int, str, bytes]
+"""A stored event with its log position: (position, originator_id, version, topic, state)."""
+
+
+def _is_sqlite(recorder: Any) -> bool:
+    return type(recorder).__module__ == "eventsourcing.sqlite"
+
+
+def _table(recorder: Any) -> Any:
+    """The events table of a recorder, quoted for its database."""
+    if _is_sqlite(recorder):
+        return recorder.events_table_name
+    from psycopg.sql import Identifier
+
+    return Identifier(recorder.datastore.schema, recorder.events_table_name)
+
+
+def _row(position: int, originator_id: Any, version: int, topic: str, state: Any) -> Row:
+    uid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+    return position, uid, version, topic, bytes(state)
+
+
+def select_stream(recorder: Any, originator_id: UUID) -> list[Row]:
+    """One stream's stored events with their log positions, in version order.
+
+    The library's `select_events` does not return positions, which `--known-at @N` needs.
+    """
+    if _is_sqlite(recorder):
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {_table(recorder)} WHERE originator_id=? ORDER BY originator_version",
+                (originator_id.hex,),
+            )
+            return [_row(*r) for r in c.fetchall()]
+    from psycopg.sql import SQL
+
+    statement = SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        "FROM {} WHERE originator_id=%s ORDER BY originator_version"
+    ).format(_table(recorder))
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute(statement, (originator_id,))
+        return [
+            _row(
+                r["notification_id"],
+                r["originator_id"],
+                r["originator_version"],
+                r["topic"],
+                r["state"],
+            )
+            for r in curs.fetchall()
+        ]
+
+
+def scan_streams(recorder: Any, batch: int = 5000) -> Iterator[Row]:
+    """Every stored event, stream after stream (each in version order), read in batches.
+
+    One pass over the primary-key index: a consumer sees each stream whole before the next,
+    so it can fold one stream at a time in bounded memory.
+    """
+    if _is_sqlite(recorder):
+        with recorder.datastore.get_connection(commit=False) as conn:
+            cursor = conn.cursor().sqlite_cursor
+            cursor.execute(
+                f"SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {_table(recorder)} ORDER BY originator_id, originator_version"
+            )
+            while rows := cursor.fetchmany(batch):
+                for r in rows:
+                    yield _row(r[0], r[1], r[2], r[3], r[4])
+        return
+    from psycopg.sql import SQL
+
+    statement = SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        "FROM {} ORDER BY originator_id, originator_version"
+    ).format(_table(recorder))
+    with (
+        recorder.datastore.get_connection() as conn,
+        conn.transaction(),
+        conn.cursor(name="certledger_scan") as curs,
+    ):
+        curs.itersize = batch
+        curs.execute(statement)
+        for r in curs:
+            yield _row(
+                r["notification_id"],
+                r["originator_id"],
+                r["originator_version"],
+                r["topic"],
+                r["state"],
+            )

@@ -201,9 +201,12 @@ def award_registered(ref: Referential, day: date, enrolled_on: date) -> bool:
     return ref.award_after_registration_for_enrolled_before and ref.registered_on(enrolled_on)
 
 
-def counting_on(dossier: Dossier, versions: Versions, day: date) -> set[str]:
-    """The competencies of a candidate that count on `day`, from their live decisions."""
-    live = [d for d in dossier.live_decisions() if d.on <= day]
+def counting_on(
+    dossier: Dossier, versions: Versions, day: date, exclude: str | None = None
+) -> set[str]:
+    """The competencies of a candidate that count on `day`, from their live decisions
+    (leaving out decision `exclude`, when judging that decision again)."""
+    live = [d for d in dossier.live_decisions() if d.on <= day and d.id != exclude]
     return counting(validations(live, versions), day)
 
 
@@ -245,14 +248,19 @@ def review_decision(
     day: date,
     route: str,
     validated: Sequence[str],
+    exclude: str | None = None,
 ) -> Review:
-    """Judge what a decision on `day` would rest on, under the referential in force that day."""
+    """Judge what a decision on `day` would rest on, under the referential in force that day.
+
+    `exclude` names a recorded decision being judged again (a rectification): what it
+    validated itself does not count before it.
+    """
     published = versions.at(day)
     ref = published.referential
     route_rules = ref.route(route)
     vae = bool(route_rules and route_rules.vae)
     linked = [p.name for p in dossier.linked_on(day)]
-    before = counting_on(dossier, versions, day)
+    before = counting_on(dossier, versions, day, exclude)
     after = before | set(validated)
     return Review(
         candidate=dossier.candidate,
