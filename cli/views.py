@@ -20,6 +20,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from ledger.application import Ledger
     from projections.status import CandidateStatus
+    from projections.view_store import Listed
 
 
 def axes(
@@ -409,6 +410,47 @@ def _summary(data: dict[str, object]) -> str:
     return " ".join(parts)
 
 
+def list_from_view(
+    ledger: Ledger, day: date, state: str | None, route: str | None, block: str | None
+) -> list[Listed]:
+    """The candidates on `day`: from the status view (caught up first) on SQLite, else by
+    replaying the ledger through the same pure functions."""
+    if ledger.store.kind == "sqlite":
+        from projections.view_store import StatusViewRunner, open_view
+
+        view = open_view(ledger)
+        StatusViewRunner(ledger, view).catch_up()
+        return view.listing(day, state, route, block)
+    from ledger.persistence import scan_streams
+    from projections.replay import replay as replay_all
+    from projections.view_store import Listed
+
+    found = []
+    for s in replay_all(
+        scan_streams(ledger.recorder),
+        ledger.ledger_mapper.decode_state,
+        ledger.versions(),
+        as_of=day,
+        known_at=ledger.clock.now(),
+    ):
+        blocks = tuple(sorted(b.code for b in s.blocks if b.counts))
+        if (state and s.state != state) or (route and s.route != route):
+            continue
+        if block and block not in blocks:
+            continue
+        found.append(
+            Listed(
+                s.candidate,
+                s.state,
+                s.route,
+                s.counting_competencies,
+                blocks,
+                s.state == "certified",
+            )
+        )
+    return sorted(found, key=lambda listed: listed.candidate)
+
+
 @candidate.command("list", context_settings=CONTEXT)
 @click.option(
     "--state",
@@ -436,15 +478,11 @@ def list_candidates(
       certledger candidate list --state certified --route vae
       certledger candidate list --block BC01 --json
     """
-    from projections.status import candidate_status
-
     ledger = session_of(ctx).ledger()
     day = as_of or ledger.clock.today()
-    now = ledger.clock.now()
-    versions = ledger.versions()
     wanted_block = None
     if block is not None:
-        found = versions.at(day).referential.block(block)
+        found = ledger.versions().at(day).referential.block(block)
         if found is None:
             from ledger.exceptions import RuleViolation
 
@@ -452,28 +490,7 @@ def list_candidates(
                 1, f"block {block} does not exist in the referential in force on {day}"
             )
         wanted_block = found.code
-    rows = []
-    for candidate_id in ledger.candidate_ids():
-        result = candidate_status(
-            ledger.candidate_facts(candidate_id), versions, as_of=day, known_at=now
-        )
-        if result is None:
-            continue
-        if (state and result.state != state) or (route and result.route != route):
-            continue
-        counting_blocks = [b.code for b in result.blocks if b.counts]
-        if wanted_block and wanted_block not in counting_blocks:
-            continue
-        rows.append(
-            {
-                "candidate": result.candidate,
-                "state": result.state,
-                "route": result.route,
-                "counting_competencies": result.counting_competencies,
-                "blocks": counting_blocks,
-                "title": result.title.awarded,
-            }
-        )
+    rows = [r.as_json() for r in list_from_view(ledger, day, state, route, wanted_block)]
     if as_json:
         emit_json(rows)
         return

@@ -109,9 +109,9 @@ class Ledger(Application[UUID]):
     def is_initialised(self) -> bool:
         return self._exists(REFERENTIAL_STREAM)
 
-    def versions(self) -> Versions:
+    def versions(self, *, refresh: bool = False) -> Versions:
         """The published referential versions (cached for the life of this application)."""
-        if self._versions is None:
+        if self._versions is None or refresh:
             facts = self.stream_facts(REFERENTIAL_STREAM, "referential")
             if not facts:
                 raise NotFound(
@@ -132,12 +132,25 @@ class Ledger(Application[UUID]):
             session_stream(session_id), JurySession, f"jury session {session_id} not found"
         )
 
-    def stream_facts(self, aggregate_id: UUID, stream: str) -> list[Fact]:
-        """A stream's facts straight from the store, lightly decoded, with log positions."""
+    def stream_facts(self, aggregate_id: UUID, stream: str | None = None) -> list[Fact]:
+        """A stream's facts straight from the store, lightly decoded, with log positions.
+
+        Without a `stream` label, candidate and jury streams are named after their first event.
+        """
         decode = self.ledger_mapper.decode_state
+        rows = select_stream(self.recorder, aggregate_id)
+        if stream is None and rows:
+            first = decode(rows[0][3], rows[0][4])
+            stream = (
+                f"candidate/{first['candidate_id']}"
+                if "candidate_id" in first
+                else f"jury/{first['session_id']}"
+                if "session_id" in first
+                else str(aggregate_id)
+            )
         return [
-            fact_of_state(topic, decode(topic, state), stream, version, position)
-            for position, _, version, topic, state in select_stream(self.recorder, aggregate_id)
+            fact_of_state(topic, decode(topic, state), stream or "", version, position)
+            for position, _, version, topic, state in rows
         ]
 
     def candidate_facts(self, candidate_id: str) -> list[Fact]:

@@ -1,0 +1,88 @@
+"""The current-status view as validity intervals: a pure function of a candidate's dossier.
+
+Expiry happens with no event, so the view stores intervals [start, until) rather than
+`counts`: asked about any day, it answers what `status_of` would answer that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ledger.dossier import Dossier
+from ledger.publication import Versions
+from ledger.rules import block_awards, validations
+
+STATES = ("certified", "withdrawn", "in_progress")
+"""Interval kinds that decide the state, in the order the state takes them."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Interval:
+    kind: str  # route | certified | withdrawn | in_progress | block | competency
+    value: str  # the route or block code; "" for states
+    start: date
+    until: date | None  # exclusive; None: still holds
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRow:
+    candidate: str
+    enrolled_on: date
+    intervals: tuple[Interval, ...]
+
+    def state_on(self, day: date) -> str | None:
+        """What `status_of(...).state` is on `day` (None before the enrolment)."""
+        if day < self.enrolled_on:
+            return None
+        for kind in STATES:
+            if any(i.kind == kind and i.covers(day) for i in self.intervals):
+                return kind
+        return "enrolled"
+
+    def route_on(self, day: date) -> str | None:
+        return next((i.value for i in self.intervals if i.kind == "route" and i.covers(day)), None)
+
+    def blocks_on(self, day: date) -> set[str]:
+        return {i.value for i in self.intervals if i.kind == "block" and i.covers(day)}
+
+    def counting_on(self, day: date) -> set[str]:
+        return {i.value for i in self.intervals if i.kind == "competency" and i.covers(day)}
+
+
+def _chain(points: list[tuple[date, int, str]]) -> list[tuple[str, date, date | None]]:
+    """Consecutive (value, start, until) from dated changes (recording order breaks ties)."""
+    ordered = sorted(points)
+    out = []
+    for i, (start, _, value) in enumerate(ordered):
+        until = ordered[i + 1][0] if i + 1 < len(ordered) else None
+        if until is not None and until == start:
+            continue  # superseded the same day
+        out.append((value, start, until))
+    return out
+
+
+def candidate_row(dossier: Dossier, versions: Versions) -> CandidateRow:
+    """The intervals of a dossier: routes, states, counting blocks and competencies."""
+    intervals: list[Interval] = []
+    routes = [(p.on, p.fact.version, p.route) for p in dossier.placements]
+    intervals += [Interval("route", v, s, u) for v, s, u in _chain(routes)]
+    presences = [(p.on, p.fact.version, p.kind) for p in dossier.presences]
+    intervals += [
+        Interval("withdrawn", "", s, u) for v, s, u in _chain(presences) if v == "withdrew"
+    ]
+    live = dossier.live_decisions()
+    titled = [d.on for d in live if d.title]
+    if titled:
+        intervals.append(Interval("certified", "", min(titled), None))
+    validated = [d.on for d in live if d.validated]
+    if validated:
+        intervals.append(Interval("in_progress", "", min(validated), None))
+    intervals += [Interval("block", a.block, a.on, a.until) for a in block_awards(live, versions)]
+    intervals += [
+        Interval("competency", v.competency, v.on, v.until) for v in validations(live, versions)
+    ]
+    return CandidateRow(dossier.candidate, dossier.enrolled_on(), tuple(sorted(intervals)))
