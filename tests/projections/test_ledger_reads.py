@@ -1,0 +1,228 @@
+"""explain, replay and the materialised view, read from a real ledger and held to `status`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.clock import FixedClock
+from ledger.persistence import scan_streams
+from ledger.referential import default_referential_text, parse_referential, sha256
+from projections.explain import explain, sessions_named
+from projections.replay import compare, replay, under
+from projections.status import CandidateStatus, candidate_status
+from projections.view_store import StatusViewRunner, open_view
+from tests.builders import BC01_SEVEN, SIX, convene, enroll, pass_bc01
+
+DAYS = [
+    date(2016, 1, 1),
+    date(2016, 9, 12),
+    date(2017, 6, 20),
+    date(2019, 12, 31),
+    date(2022, 6, 19),
+    date(2022, 6, 20),
+    date(2026, 11, 26),
+]
+
+
+def status_of(ledger: Ledger, candidate: str, as_of: date) -> CandidateStatus | None:
+    return candidate_status(
+        ledger.candidate_facts(candidate), ledger.versions(), as_of=as_of, known_at=None
+    )
+
+
+@pytest.fixture
+def populated(ledger: Ledger, clock: FixedClock) -> Ledger:
+    """Four candidates: BC01 by formation continue, VAE partial, withdrawn, annulled title."""
+    enroll(ledger, "A1")
+    pass_bc01(ledger, "A1")
+    convene(ledger, "J1")
+    ledger.record_decision("J1", "A1", validated=BC01_SEVEN, blocks=["BC01"], by="tester")
+    ledger.issue_certificate("A1/J1", kind="block:BC01", on=date(2017, 6, 27), by="tester")
+
+    enroll(ledger, "B2", route="vae", on=date(2017, 1, 9))
+    ledger.admit_vae("B2", on=date(2017, 1, 20), by="tester")
+    ledger.hold_vae_interview(
+        "B2", on=date(2017, 5, 30), livret2_received_on=date(2017, 4, 28), by="tester"
+    )
+    convene(ledger, "J2", members=SIX)
+    ledger.record_decision("J2", "B2", validated=["C10", "C11"], by="tester")
+
+    enroll(ledger, "C3", route="formation_initiale")
+    ledger.withdraw("C3", on=date(2018, 2, 1), reason="moved", by="tester")
+
+    enroll(ledger, "D4")
+    pass_bc01(ledger, "D4")
+    ledger.record_decision(
+        "J1",
+        "D4",
+        validated=BC01_SEVEN,
+        title=True,
+        derogation="jury's sovereign decision",
+        by="tester",
+    )
+    clock.set(clock.current + timedelta(days=1))
+    ledger.annul_decision("D4/J1", on=date(2018, 3, 1), reason="appeal upheld", by="tester")
+    return ledger
+
+
+class TestExplain:
+    def test_names_the_decision_session_and_referential_behind_a_block(
+        self, populated: Ledger
+    ) -> None:
+        found = status_of(populated, "A1", date(2019, 1, 1))
+        assert found is not None
+        sessions = {s: populated.session_facts(s)[0] for s in sessions_named(found)}
+        document = explain(found, populated.versions(), sessions)
+        bc01 = document["blocks"][0]
+        assert bc01["code"] == "RNCP13080BC01"
+        kinds = {
+            (e["type"], e["decision"], e["session"], e["referential"]) for e in bc01["because"]
+        }
+        assert ("DecisionRecorded", "A1/J1", "J1", "2006.1") in kinds
+        assert ("JuryConvened", "A1/J1", "J1", "2006.1") in kinds
+        assert ("CertificateIssued", None, None, "2006.1") in kinds
+        assert bc01["why"].startswith(
+            "awarded on 2017-06-20 by decision A1/J1 (referential 2006.1): valid through "
+            "2022-06-19, so it counts on 2019-01-01"
+        )
+        for event in bc01["because"]:
+            assert set(event) >= {
+                "event",
+                "type",
+                "effective_on",
+                "recorded_at",
+                "recorded_by",
+                "decision",
+                "session",
+                "referential",
+            }
+
+    def test_cites_the_evidence_a_competency_rests_on(self, populated: Ledger) -> None:
+        found = status_of(populated, "A1", date(2019, 1, 1))
+        assert found is not None
+        document = explain(found, populated.versions(), {})
+        c04 = next(c for c in document["competencies"] if c["code"] == "C04")
+        evidence = [e for e in c04["because"] if e["type"] == "AssessmentRecorded"]
+        assert [e["event"] for e in evidence] == ["candidate/A1#4"]
+
+    def test_a_vae_competency_explains_it_is_acquired_for_good(self, populated: Ledger) -> None:
+        found = status_of(populated, "B2", date(2026, 1, 1))
+        assert found is not None
+        c10 = explain(found, populated.versions(), {})["competencies"][0]
+        assert c10["why"] == (
+            "validated on 2017-06-20 by decision B2/J2 (route vae, referential 2006.1): "
+            "acquired for good (VAE)"
+        )
+        assert "VaeInterviewHeld" in {e["type"] for e in c10["because"]}
+
+    def test_an_annulled_title_explains_itself(self, populated: Ledger) -> None:
+        found = status_of(populated, "D4", date(2019, 1, 1))
+        assert found is not None
+        title = explain(found, populated.versions(), {})["title"]
+        assert title["why"] == (
+            "not awarded; not eligible: 0 distinct competencies count, 35 required "
+            "(referential 2006.1)"
+        )
+
+
+class TestReplay:
+    def test_agrees_with_status_for_every_candidate(self, populated: Ledger) -> None:
+        decode = populated.ledger_mapper.decode_state
+        for day in DAYS:
+            streamed = {
+                s.candidate: s.as_json()
+                for s in replay(
+                    scan_streams(populated.recorder),
+                    decode,
+                    populated.versions(),
+                    as_of=day,
+                    known_at=None,
+                )
+            }
+            one_by_one = {
+                c: s.as_json()
+                for c in ("A1", "B2", "C3", "D4")
+                if (s := status_of(populated, c, day)) is not None
+            }
+            assert streamed == one_by_one
+
+    def test_a_referential_with_seven_years_of_validity_would_keep_bc01(
+        self, populated: Ledger
+    ) -> None:
+        text = default_referential_text().replace('version = "2006.1"', 'version = "7y"')
+        text = text.replace("validity_years = 5", "validity_years = 7")
+        alternative = under(
+            populated.versions(), parse_referential(text), sha256(text), date(2006, 3, 5)
+        )
+        changes = {
+            c.candidate: c
+            for c in compare(
+                scan_streams(populated.recorder),
+                populated.ledger_mapper.decode_state,
+                populated.versions(),
+                alternative,
+                as_of=date(2023, 1, 1),
+                known_at=None,
+            )
+        }
+        assert set(changes) == {"A1"}
+        assert changes["A1"].gains == ("block RNCP13080BC01 counts", "block RNCP13080BC01 eligible")
+        assert changes["A1"].loses == ()
+        assert populated.versions().at(date(2023, 1, 1)).version == "2006.1"
+
+
+class TestStatusView:
+    def assert_view_equals_status(self, ledger: Ledger) -> None:
+        view = open_view(ledger)
+        StatusViewRunner(ledger, view).catch_up()
+        for day in DAYS:
+            listed = {r.candidate: r for r in view.listing(day)}
+            expected = {
+                c: s for c in ledger.candidate_ids() if (s := status_of(ledger, c, day)) is not None
+            }
+            assert set(listed) == set(expected), day
+            for candidate, s in expected.items():
+                row = listed[candidate]
+                assert (row.state, row.route, row.counting_competencies) == (
+                    s.state,
+                    s.route,
+                    s.counting_competencies,
+                ), (day, candidate)
+                assert row.blocks == tuple(sorted(b.code for b in s.blocks if b.counts))
+
+    def test_equals_the_pure_projection_on_every_day(self, populated: Ledger) -> None:
+        self.assert_view_equals_status(populated)
+
+    def test_catches_up_after_new_events_and_equals_a_rebuild(self, populated: Ledger) -> None:
+        view = open_view(populated)
+        runner = StatusViewRunner(populated, view, batch=3)
+        runner.catch_up()
+        populated.withdraw("A1", on=date(2019, 3, 1), reason="abroad", by="tester")
+        assert runner.catch_up() == 1
+        incremental = [view.listing(d) for d in DAYS]
+        runner.rebuild()
+        assert [view.listing(d) for d in DAYS] == incremental
+        self.assert_view_equals_status(populated)
+
+    def test_a_new_referential_version_recomputes_every_candidate(self, populated: Ledger) -> None:
+        view = open_view(populated)
+        StatusViewRunner(populated, view).catch_up()
+        text = default_referential_text().replace('version = "2006.1"', 'version = "2017.2"')
+        text = text.replace("validity_years = 5", "validity_years = 7")
+        populated.publish_referential(text, date(2017, 1, 1), by="tester")
+        self.assert_view_equals_status(populated)
+        assert [r.blocks for r in view.listing(date(2023, 1, 1), block="RNCP13080BC01")] == [
+            ("RNCP13080BC01",)
+        ]
+
+    def test_filters_by_state_route_and_block(self, populated: Ledger) -> None:
+        view = open_view(populated)
+        StatusViewRunner(populated, view).catch_up()
+        day = date(2019, 1, 1)
+        assert [r.candidate for r in view.listing(day, state="withdrawn")] == ["C3"]
+        assert [r.candidate for r in view.listing(day, route="vae")] == ["B2"]
+        assert [r.candidate for r in view.listing(day, block="RNCP13080BC01")] == ["A1"]
+        assert [r.candidate for r in view.listing(date(2023, 1, 1), block="RNCP13080BC01")] == []
