@@ -132,14 +132,14 @@ class TestRectification:
         with pytest.raises(
             RuleViolation,
             match=re.escape(
-                "rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 6 of the 9 count (C01, C02, "
-                "C03, C04, C05, C06), 7 required"
+                "rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 6 of the 9 count "
+                "(C01, C02, C03, C04, C05, C06), 7 required"
             ),
         ):
             ledger.rectify_decision(
                 "V1/J1", validated=BC01_SEVEN[:6], reason="C07 not passed", by="tester"
             )
-        with pytest.raises(RuleViolation, match="rule 4 \\(evidence\\).* backs competency C10"):
+        with pytest.raises(RuleViolation, match=r"rule 4 \(evidence\).* backs competency C10"):
             ledger.rectify_decision(
                 "V1/J1", validated=[*BC01_SEVEN, "C10"], reason="typo", by="tester"
             )
