@@ -116,9 +116,10 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
 
     if as_json:
         emit_json(result)
-    else:
-        suffix = " (already recorded under this request id)" if result.get("replayed") else ""
-        click.echo(sentence + suffix)
+        return
+    click.echo(sentence)
+    if result.get("replayed"):
+        click.echo("(already recorded under this request id: nothing written)", err=True)
 
 
 def _register() -> None:

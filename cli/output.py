@@ -14,8 +14,14 @@ def emit_json(document: Any) -> None:
     click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
-    """Print a table to stdout with rich (plain text when stdout is not a terminal)."""
+def table(
+    title: str | None,
+    columns: list[str],
+    rows: list[list[Any]],
+    wrap: tuple[str, ...] = (),
+) -> None:
+    """Print a table to stdout with rich. Columns in `wrap` (and the last one) fold long
+    text; the others keep their cells on one line."""
     from rich.console import Console
     from rich.table import Table
 
@@ -24,8 +30,8 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
         console.print(title, markup=False, highlight=False)
     grid = Table(show_lines=False, box=None, pad_edge=False)
     for i, column in enumerate(columns):
-        last = i == len(columns) - 1
-        grid.add_column(column, overflow="fold", no_wrap=not last)
+        folds = column in wrap or i == len(columns) - 1
+        grid.add_column(column, overflow="fold", no_wrap=not folds, ratio=1 if folds else None)
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     console.print(grid)

@@ -27,9 +27,15 @@ from cli.params import DATE
     default=None,
     help="The first date its rules apply to (default 2006-03-05, the first registration).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@recording
 @click.pass_context
-def init(ctx: click.Context, path: Path | None, effective_from: date | None, as_json: bool) -> None:
+def init(
+    ctx: click.Context,
+    path: Path | None,
+    effective_from: date | None,
+    request_id: str | None,
+    as_json: bool,
+) -> None:
     """Create the store and publish the referential into it.
 
     Without --referential, publishes the bundled RNCP13080 referential effective from
@@ -54,7 +60,9 @@ def init(ctx: click.Context, path: Path | None, effective_from: date | None, as_
     existed = url.exists()
     ledger = session.ledger(create=True)
     try:
-        result = ledger.initialise(text, effective_from, by=session.actor, source=source)
+        result = ledger.initialise(
+            text, effective_from, by=session.actor, source=source, request_id=request_id
+        )
     except LedgerError:
         if not existed:
             session.close()
@@ -123,11 +131,12 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
                 b.code,
                 b.label,
                 f"{b.required}/{len(b.competencies)}",
-                ",".join(b.competencies),
+                ", ".join(b.competencies),
                 ", ".join(f"{e.code} ({e.kind})" for e in b.epreuves),
             ]
             for b in ref.blocks
         ],
+        wrap=("label", "competencies", "épreuves"),
     )
     table(
         "Jury per route",

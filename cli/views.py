@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -315,8 +316,6 @@ STATUS_COLUMNS = (
 
 def _progress(items: Iterable[T]) -> Iterator[T]:
     """Count the items on stderr while they stream, when stderr is a terminal."""
-    import sys
-
     if not sys.stderr.isatty():
         yield from items
         return
@@ -335,7 +334,7 @@ def _stream_json(documents: Iterable[dict[str, Any]]) -> None:
     """One JSON array, written element by element (bounded memory)."""
     import orjson
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     out.write("[")
     for i, document in enumerate(documents):
         out.write(("," if i else "") + "\n" + orjson.dumps(document).decode())
@@ -349,7 +348,7 @@ def _print_rows(fmt: str, rows: Iterable[dict[str, Any]], columns: list[str], ti
     if fmt == "csv":
         import csv
 
-        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=columns)
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _cell(v) for k, v in row.items()})
@@ -370,7 +369,8 @@ def _cell(value: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
 @click.pass_context
 def history(ctx: click.Context, candidate_id: str, as_json: bool) -> None:
-    """Every event about a candidate, in recording order, with who recorded it and when.
+    """Every event about a candidate, in recording order, with who recorded it and when:
+    their own stream, and the convening of each jury session that decided about them.
 
     \b
     Example:
@@ -378,7 +378,12 @@ def history(ctx: click.Context, candidate_id: str, as_json: bool) -> None:
     """
     from projections.history import history as history_of
 
-    events = history_of(session_of(ctx).ledger().candidate_facts(candidate_id))
+    ledger = session_of(ctx).ledger()
+    facts = ledger.candidate_facts(candidate_id)
+    sessions = sorted({f.data["session"] for f in facts if f.type == "DecisionRecorded"})
+    for session_id in sessions:
+        facts += ledger.session_facts(session_id)
+    events = history_of(facts)
     if as_json:
         emit_json(events)
         return
@@ -490,6 +495,10 @@ def list_candidates(
                 1, f"block {block} does not exist in the referential in force on {day}"
             )
         wanted_block = found.code
+    if route is not None and ledger.versions().at(day).referential.route(route) is None:
+        from ledger.exceptions import RuleViolation
+
+        raise RuleViolation(1, f"route {route} does not exist in the referential in force on {day}")
     rows = [r.as_json() for r in list_from_view(ledger, day, state, route, wanted_block)]
     if as_json:
         emit_json(rows)

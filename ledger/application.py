@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +13,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.candidate import VAE_PATHS, Actor, Candidate, Identity, InvalidInput, candidate_stream
@@ -46,6 +47,11 @@ Result = dict[str, Any]
 _RETRIES = 5
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
 class ConcurrentWrite(LedgerError):
     """Another writer kept changing the same records; the command was not recorded."""
 
@@ -75,7 +81,11 @@ class Ledger(Application[UUID]):
         self.clock = clock or Clock()
         self._versions: Versions | None = None
         env = {**self.store.env(), "MAPPER_TOPIC": "ledger.persistence:LedgerMapper"}
-        super().__init__(env)
+        try:
+            super().__init__(env)
+            self.recorder.max_notification_id()
+        except (PersistenceError, sqlite3.Error) as e:
+            raise StoreError(f"cannot open the ledger at {self.store}: {_first_line(e)}") from None
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Settings come from the store URL only, never from stray environment variables.
@@ -255,21 +265,23 @@ class Ledger(Application[UUID]):
         *,
         by: str,
         source: str = "bundled RNCP13080 referential",
+        request_id: str | None = None,
     ) -> Result:
         """Start the ledger: publish the bundled referential (or the one given)."""
-        if self.is_initialised():
-            raise AlreadyExists(f"the ledger at {self.store} is already initialised")
         content = text if text is not None else default_referential_text()
         start = effective_from or DEFAULT_EFFECTIVE_FROM
         ref = parse_referential(content, source)
         self._check_not_future(start, "the referential version")
 
         def work(actor: Actor) -> tuple[Result, Sequence[Aggregate]]:
+            if self.is_initialised():
+                raise AlreadyExists(f"the ledger at {self.store} is already initialised")
             stream = ReferentialStream.start(start, actor.name, actor.now())
             stream.publish(ref.version, content, sha256(content), start, actor.name, actor.now())
             return self._published(ref, content, start), [stream]
 
-        result = self._commit("init", {"sha256": sha256(content), "from": start}, None, by, work)
+        params = {"sha256": sha256(content), "from": start}
+        result = self._commit("init", params, request_id, by, work)
         self._versions = None
         return result
 

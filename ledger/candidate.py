@@ -68,8 +68,11 @@ class Identity(BaseModel):
             return cls.model_validate(fields)
         except ValidationError as e:
             first = e.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "identity"
-            raise InvalidInput(f"identity: {where}: {first['msg']}") from None
+            message = first["msg"].removeprefix("Value error, ")
+            where = ".".join(str(p) for p in first["loc"])
+            raise InvalidInput(
+                f"identity: {where}: {message}" if where else f"identity: {message}"
+            ) from None
 
 
 def candidate_stream(candidate_id: str) -> UUID:

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.candidate import Actor, InvalidInput
+from ledger.exceptions import RuleViolation
 from ledger.ids import check_identifier, stream_id
 from ledger.rules import normalise_name
 
@@ -66,9 +67,10 @@ class JurySession(Aggregate):
                 raise InvalidInput(f"jury session {session_id}: {seen[key]} is listed twice")
             seen[key] = member["name"]
         if normalise_name(president) not in seen:
-            raise InvalidInput(
+            raise RuleViolation(
+                3,
                 f"jury session {session_id}: the president {president} is not one of its members "
-                f"({', '.join(seen.values())})"
+                f"({', '.join(seen.values())})",
             )
         return cls._create(
             cls.Convened,

@@ -122,6 +122,7 @@ class StoreURL:
             "POSTGRES_PORT": self.port,
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema

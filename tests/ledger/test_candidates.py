@@ -76,13 +76,11 @@ def test_an_enrolment_before_any_referential_is_refused(ledger: Ledger) -> None:
     [
         (
             {"birth_postcode": "75012"},
-            "identity: identity: Value error, give exactly one of the birth INSEE code and the "
-            "birth postcode",
+            "identity: give exactly one of the birth INSEE code and the birth postcode",
         ),
         (
             {"birth_insee": None},
-            "identity: identity: Value error, give exactly one of the birth INSEE code and the "
-            "birth postcode",
+            "identity: give exactly one of the birth INSEE code and the birth postcode",
         ),
         ({"birth_insee": "7511"}, "identity: birth_insee: String should match pattern"),
         ({"birth_name": "x" * 61}, "identity: birth_name: String should have at most 60"),
@@ -283,7 +281,9 @@ def test_an_assessment_of_a_competency_the_epreuve_does_not_assess_is_refused(
 
 def test_a_session_lists_each_member_once_and_its_president_among_them(ledger: Ledger) -> None:
     before = stored(ledger)
-    with pytest.raises(InvalidInput, match="the president Zoe Or is not one of its members"):
+    with pytest.raises(
+        RuleViolation, match=r"rule 3 .*: jury session J1: the president Zoe Or is not one of"
+    ):
         ledger.convene_jury(
             "J1", on=date(2017, 6, 20), members=FIVE, president="Zoe Or", by="tester"
         )

@@ -1,0 +1,86 @@
+"""Global options: where the ledger lives (--store) and who records (--actor)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.cli.conftest import IDENTITY, Certledger, crashed
+
+
+def test_without_store_option_or_variable_the_ledger_is_certledger_db_in_the_current_folder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CERTLEDGER_STORE")
+    here = Certledger(runner, tmp_path / "certledger.db")
+
+    assert here.ok("init").startswith("Initialised sqlite:///certledger.db: ")
+    assert here.store.exists()
+    assert len(here.rows()) == 2
+
+
+@pytest.mark.parametrize("form", ["bare path", "sqlite URL"])
+def test_store_option_takes_a_bare_path_or_an_sqlite_url(
+    certledger: Certledger, tmp_path: Path, form: str
+) -> None:
+    other = tmp_path / "other.db"
+    store = str(other) if form == "bare path" else f"sqlite:///{other}"
+
+    certledger.ok(f"--store {store} init")
+    certledger.ok(f"--store {store} candidate enroll V9 --route vae --on 2017-01-09 {IDENTITY}")
+
+    assert other.exists()
+    assert Certledger(certledger.runner, other).rows() != []
+    assert certledger.refused("status V9") == "Error: candidate V9 not found"
+
+
+def test_a_store_url_of_an_unknown_kind_is_refused(bare: Certledger) -> None:
+    error = bare.refused("--store mysql://db/ledger init")
+
+    assert error == (
+        "Error: store mysql://db/ledger: unknown kind (use sqlite:///FILE or postgresql://...)"
+    )
+
+
+def test_every_event_records_the_actor_option_before_the_environment_variable(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V1")
+    certledger.ok(
+        "--actor alice candidate link-person V1 --name 'Marc Petit' --relation tutor "
+        "--on 2017-01-10",
+    )
+
+    assert [e["recorded_by"] for e in certledger.history("V1")] == ["tester", "tester", "alice"]
+
+
+def test_without_actor_option_or_variable_the_os_user_records(
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CERTLEDGER_ACTOR")
+    monkeypatch.setenv("LOGNAME", "registrar")
+
+    certledger.enroll("V1")
+
+    assert {e["recorded_by"] for e in certledger.history("V1")} == {"registrar"}
+
+
+@pytest.mark.parametrize("kind", ["missing folder", "a folder", "not sqlite"])
+def test_a_store_that_cannot_be_opened_is_one_error_line(
+    bare: Certledger, tmp_path: Path, kind: str
+) -> None:
+    if kind == "missing folder":
+        store = tmp_path / "missing" / "ledger.db"
+    elif kind == "a folder":
+        store = tmp_path / "folder"
+        store.mkdir()
+    else:
+        store = tmp_path / "notes.db"
+        store.write_text("not a database\n")
+
+    result = bare("--store", store, "init")
+
+    assert result.exit_code == 1 and not crashed(result)
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1

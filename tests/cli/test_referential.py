@@ -1,0 +1,386 @@
+"""`init` and `referential show/validate/publish`: the rules, as data, into the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import BUNDLED, NINE, REGISTRATIONS, Certledger, variant
+
+SHA = hashlib.sha256(BUNDLED.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+"""The SHA-256 of the bundled referential, as the ledger records it."""
+
+
+def test_init_publishes_the_bundled_referential_from_its_first_registration(
+    bare: Certledger,
+) -> None:
+    out = bare.ok("init")
+
+    assert out == (
+        f"Initialised sqlite:///{bare.store}: referential version 2006.1 effective from "
+        f"2006-03-05 (sha256 {SHA}).\n"
+    )
+    assert [row[3] for row in bare.rows()] == [
+        "ReferentialStreamStarted",
+        "ReferentialPublished",
+    ]
+
+
+def test_init_json_names_the_version_it_published(bare: Certledger) -> None:
+    assert bare.json("init") == {
+        "id": "2006.1",
+        "version": "2006.1",
+        "effective_from": "2006-03-05",
+        "sha256": SHA,
+        "store": f"sqlite:///{bare.store}",
+    }
+
+
+def test_init_twice_is_refused_and_writes_nothing(certledger: Certledger) -> None:
+    error = certledger.refused("init")
+
+    assert error == f"Error: the ledger at sqlite:///{certledger.store} is already initialised"
+
+
+def test_init_publishes_the_referential_file_given_from_the_date_given(
+    bare: Certledger, tmp_path: Path
+) -> None:
+    rules = variant(tmp_path, "rules.toml", ('version = "2006.1"', 'version = "2016.1"'))
+
+    bare.ok(f"init --referential {rules} --effective-from 2016-09-07")
+
+    shown = bare.json("referential show --as-of 2017-01-01")
+    assert (shown["version"], shown["effective_from"]) == ("2016.1", "2016-09-07")
+    error = bare.refused(
+        "candidate enroll V1 --route vae --on 2015-01-05 --birth-name Durand "
+        "--first-name Alice --birth-date 1990-01-02 --sex F --birth-insee 75112",
+    )
+    assert error == (
+        "Error: rule 1 (codes): no referential is in force on 2015-01-05 "
+        "(the first applies from 2016-09-07)"
+    )
+
+
+def test_init_with_an_invalid_referential_creates_no_store(
+    bare: Certledger, tmp_path: Path
+) -> None:
+    rules = variant(tmp_path, "rules.toml", ("required = 3\n", "required = 4\n"))
+
+    error = bare.refused(f"init --referential {rules}")
+
+    assert error == (
+        f"Error: referential {rules} is invalid: block RNCP13080BC02 requires 4 competencies "
+        "but has only 3"
+    )
+    assert not bare.store.exists()
+
+
+def test_init_effective_from_a_future_date_is_refused_and_leaves_no_store(
+    bare: Certledger,
+) -> None:
+    error = bare.refused("init --effective-from 2099-01-01")
+
+    assert error.startswith(
+        "Error: rule 8 (dates): the referential version dated 2099-01-01 is later than today ("
+    )
+    assert not bare.store.exists()
+
+
+def test_a_command_on_a_store_never_initialised_says_to_run_init(bare: Certledger) -> None:
+    error = bare.refused("status V1")
+
+    assert error == f"Error: no ledger at sqlite:///{bare.store}: run `certledger init` first"
+    assert not bare.store.exists()
+
+
+def test_referential_show_prints_the_version_in_force_and_its_rules(
+    certledger: Certledger,
+) -> None:
+    lines = certledger.ok("referential show --as-of 2017-06-20").splitlines()
+
+    assert lines[:4] == [
+        "RNCP13080 — Adjoint(e) à la production d'oeuvres cinématographiques et audiovisuelles",
+        f"version 2006.1, effective from 2006-03-05, sha256 {SHA}",
+        "title: 35 of 42 competencies; validity 5 years; VAE validations permanent: True",
+        f"RNCP registrations: {REGISTRATIONS}",
+    ]
+    assert "Blocks" in lines and "Jury per route" in lines
+
+
+def test_referential_show_lists_each_block_with_its_threshold_and_epreuves(
+    certledger: Certledger,
+) -> None:
+    text = " ".join(certledger.ok("referential show --as-of 2017-06-20").split())
+
+    for code, threshold in [("BC01", "7/9"), ("BC02", "3/3"), ("BC03", "7/10"), ("BC04", "20/29")]:
+        assert f"RNCP13080{code} " in text
+        assert f" {threshold} " in text
+    for epreuve in ("BC01-E2", "BC02-E2", "BC03-E3", "BC04-E9"):
+        assert epreuve in text
+
+
+def test_referential_show_before_the_first_version_is_refused(certledger: Certledger) -> None:
+    error = certledger.refused("referential show --as-of 2001-01-01")
+
+    assert error == (
+        "Error: rule 1 (codes): no referential is in force on 2001-01-01 "
+        "(the first applies from 2006-03-05)"
+    )
+
+
+def test_validate_reports_the_fiche_arithmetic_of_the_bundled_file(bare: Certledger) -> None:
+    out = bare.ok(f"referential validate {BUNDLED}")
+
+    assert out.splitlines() == [
+        f"{BUNDLED}: valid referential RNCP13080 version 2006.1",
+        "  42 competencies; blocks list 9 + 3 + 10 + 29 = 51 memberships",
+        "  9 competencies belong to more than one block: "
+        "C01, C02, C03, C04, C05, C06, C07, C08, C09",
+        "  title: 35 of 42 competencies",
+    ]
+    assert not bare.store.exists()
+
+
+def test_validate_json_reports_the_arithmetic_too(bare: Certledger) -> None:
+    assert bare.json(f"referential validate {BUNDLED}") == {
+        "valid": True,
+        "file": str(BUNDLED),
+        "version": "2006.1",
+        "sha256": SHA,
+        "problems": [],
+        "notes": [
+            "42 competencies; blocks list 9 + 3 + 10 + 29 = 51 memberships",
+            "9 competencies belong to more than one block: "
+            "C01, C02, C03, C04, C05, C06, C07, C08, C09",
+            "title: 35 of 42 competencies",
+        ],
+    }
+
+
+def test_validate_reads_a_json_referential_as_well(bare: Certledger, tmp_path: Path) -> None:
+    as_json = tmp_path / "rules.json"
+    as_json.write_text(
+        json.dumps(tomllib.loads(BUNDLED.read_text(encoding="utf-8")), default=str),
+        encoding="utf-8",
+    )
+
+    out = bare.ok(f"referential validate {as_json}")
+
+    assert out.splitlines()[:2] == [
+        f"{as_json}: valid referential RNCP13080 version 2006.1",
+        "  42 competencies; blocks list 9 + 3 + 10 + 29 = 51 memberships",
+    ]
+
+
+BROKEN = {
+    "a block competency not in the list": (
+        (
+            'required = 3\ncompetencies = ["C10", "C11", "C12"]',
+            'required = 3\ncompetencies = ["C10", "C11", "C99"]',
+        ),
+        "block RNCP13080BC02 lists competency C99, which is not in the competency list",
+    ),
+    "a threshold above the block size": (
+        ("required = 3\n", "required = 4\n"),
+        "block RNCP13080BC02 requires 4 competencies but has only 3",
+    ),
+    "an empty block": (
+        ('required = 3\ncompetencies = ["C10", "C11", "C12"]', "required = 3\ncompetencies = []"),
+        "block RNCP13080BC02 is empty: it lists no competency",
+    ),
+    "a duplicate competency code": (
+        ('code = "C02"\n', 'code = "C01"\n'),
+        "duplicate competency code C01 (2 times)",
+    ),
+    "a duplicate block code": (
+        ('short = "BC03"', 'short = "BC02"'),
+        "duplicate block code BC02 (2 times)",
+    ),
+    "an épreuve code used in two blocks": (
+        ('code = "BC02-E1"', 'code = "BC01-E1"'),
+        "duplicate épreuve code BC01-E1 (2 times)",
+    ),
+    "a block competency no épreuve assesses": (
+        (
+            'post-production"\ncompetencies = ["C10", "C11", "C12"]',
+            'post-production"\ncompetencies = ["C10", "C12"]',
+        ),
+        "competency C11 of block RNCP13080BC02 is assessed by none of its épreuves",
+    ),
+    "an épreuve assessing a competency outside its block": (
+        (
+            '"Dossier de post-production"\ncompetencies = ["C10", "C12"]',
+            '"Dossier de post-production"\ncompetencies = ["C10", "C12", "C13"]',
+        ),
+        "épreuve BC02-E1 assesses competency C13, which is outside its block RNCP13080BC02",
+    ),
+    "an unknown route": (
+        ('vae = ["realisateur"', 'erasmus = ["realisateur"]\nvae = ["realisateur"'),
+        "jury rule for unknown route erasmus",
+    ),
+    "a registration that ends before it starts": (
+        ("from = 2016-09-07\nto = 2019-10-04", "from = 2019-10-04\nto = 2016-09-07"),
+        "registration period 2019-10-04 → 2016-09-07 ends before it starts",
+    ),
+    "overlapping registrations": (
+        ("from = 2016-09-07\nto = 2019-10-04", "from = 2016-01-01\nto = 2019-10-04"),
+        "registration periods 2011-03-05 → 2016-09-07 and 2016-01-01 → 2019-10-04 overlap",
+    ),
+    "a jury rule naming no role": (
+        (
+            'vae = ["realisateur", "producteur", "monteur_truquiste", "responsable_pedagogique", '
+            '"directeur_ecole", "technicien"]',
+            "vae = []",
+        ),
+        "jury rule for route vae names no role",
+    ),
+    "a file that is not TOML": (
+        ('code = "RNCP13080"\n', 'code = = "RNCP13080"\n'),
+        "not valid TOML: ",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=lambda case: case.replace(" ", "_"))
+def test_validate_refuses_a_broken_file_naming_the_item(
+    bare: Certledger, tmp_path: Path, case: str
+) -> None:
+    change, problem = BROKEN[case]
+    broken = variant(tmp_path, "broken.toml", change)
+
+    result = bare("referential", "validate", broken)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    first, *listed = result.stderr.splitlines()
+    assert first.startswith(f"Error: referential {broken} is invalid: {problem}")
+    assert any(line.startswith(f"  - {problem}") for line in listed)
+
+
+def test_validate_json_of_a_broken_file_lists_every_problem(
+    bare: Certledger, tmp_path: Path
+) -> None:
+    broken = variant(
+        tmp_path,
+        "broken.toml",
+        ('required = 3\ncompetencies = ["C10", "C11", "C12"]', "required = 3\ncompetencies = []"),
+    )
+
+    result = bare("referential", "validate", broken, "--json")
+
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["valid"] is False
+    assert document["file"] == str(broken)
+    assert document["problems"][:2] == [
+        "block RNCP13080BC02 is empty: it lists no competency",
+        "block RNCP13080BC02 requires 3 competencies but has only 0",
+    ]
+
+
+def test_validate_of_a_missing_file_names_it(bare: Certledger, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+
+    result = bare("referential", "validate", missing)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"Error: referential {missing} is invalid: cannot read it: No such file or directory"
+    )
+
+
+def test_publish_puts_a_new_version_in_force_from_its_date(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    rules = variant(tmp_path, "rules.toml", ('version = "2006.1"', 'version = "2019.1"'))
+    sha = hashlib.sha256(rules.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+
+    out = certledger.ok(f"referential publish {rules} --effective-from 2019-10-05")
+
+    assert out == (
+        f"Published referential version 2019.1 effective from 2019-10-05 (sha256 {sha}).\n"
+    )
+    assert certledger.json("referential show --as-of 2019-10-04")["version"] == "2006.1"
+    shown = certledger.json("referential show --as-of 2019-10-05")
+    assert (shown["version"], shown["effective_from"], shown["sha256"]) == (
+        "2019.1",
+        "2019-10-05",
+        sha,
+    )
+
+
+def test_each_decision_is_judged_by_the_version_in_force_on_its_date(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    shorter = variant(
+        tmp_path,
+        "rules.toml",
+        ('version = "2006.1"', 'version = "2018.1"'),
+        ("validity_years = 5", "validity_years = 3"),
+    )
+    certledger.ok(f"referential publish {shorter} --effective-from 2018-01-01")
+    certledger.enroll("V1")
+    certledger.pass_bc01("V1", on="2017-06-01")
+    certledger.assess("V1", "BC02-E2", "2018-06-01", "C10,C11,C12")
+    certledger.convene("J1", on="2017-06-20")
+    certledger.convene("J2", on="2018-06-20")
+    certledger.ok(f"jury decide J1 V1 --validate {NINE}")
+    certledger.ok("jury decide J2 V1 --validate C10,C11,C12")
+
+    status = certledger.status("V1", "2020-01-01")
+
+    until = {c["code"]: c["valid_until"] for c in status["competencies"]}
+    assert until["C01"] == "2022-06-20"
+    assert until["C10"] == "2021-06-20"
+
+
+def test_publishing_a_version_already_published_is_refused(certledger: Certledger) -> None:
+    error = certledger.refused(f"referential publish {BUNDLED} --effective-from 2016-01-01")
+
+    assert error == (
+        f"Error: referential version 2006.1 is already published (effective from 2006-03-05, "
+        f"sha256 {SHA[:12]}…); give the new content a new version"
+    )
+
+
+def test_publishing_a_broken_file_is_refused_and_writes_nothing(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    broken = variant(
+        tmp_path, "broken.toml", ('version = "2006.1"', 'version = "2019.1"'), ("vae = [", "vae=[[")
+    )
+
+    error = certledger.refused(f"referential publish {broken} --effective-from 2019-10-05")
+
+    assert error.startswith(f"Error: referential {broken} is invalid: not valid TOML: ")
+
+
+def test_publishing_a_version_effective_in_the_future_is_refused(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    rules = variant(tmp_path, "rules.toml", ('version = "2006.1"', 'version = "2099.1"'))
+
+    error = certledger.refused(f"referential publish {rules} --effective-from 2099-01-01")
+
+    assert error.startswith(
+        "Error: rule 8 (dates): the referential version dated 2099-01-01 is later than today ("
+    )
+
+
+def test_publishing_again_under_the_same_request_id_writes_nothing(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    rules = variant(tmp_path, "rules.toml", ('version = "2006.1"', 'version = "2019.1"'))
+    args = ("referential", "publish", rules, "--effective-from", "2019-10-05", "--request-id", "p1")
+    first = certledger.json(*args)
+    rows = certledger.rows()
+
+    again = certledger.json(*args)
+
+    assert again["id"] == first["id"] == "2019.1"
+    assert again["replayed"] is True
+    assert certledger.rows() == rows
