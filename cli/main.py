@@ -123,9 +123,9 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
 
 
 def _register() -> None:
-    from cli import candidates, certificates, corrections, jury, referential, views
+    from cli import candidates, certificates, corrections, demo, jury, referential, views
 
-    for module in (referential, candidates, jury, certificates, corrections, views):
+    for module in (referential, candidates, jury, certificates, corrections, views, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -80,6 +81,8 @@ class Ledger(Application[UUID]):
             raise StoreError(f"no ledger at {self.store}: run `certledger init` first")
         self.clock = clock or Clock()
         self._versions: Versions | None = None
+        self._batch: dict[UUID, Aggregate] | None = None
+        self._handed: list[tuple[Aggregate, int]] | None = None
         env = {**self.store.env(), "MAPPER_TOPIC": "ledger.persistence:LedgerMapper"}
         try:
             super().__init__(env)
@@ -100,11 +103,17 @@ class Ledger(Application[UUID]):
     # Reads.
 
     def _find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        try:
-            aggregate: object = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
+        aggregate: object
+        if self._batch is not None and aggregate_id in self._batch:
+            aggregate = self._batch[aggregate_id]
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
         assert isinstance(aggregate, cls)
+        if self._handed is not None:
+            self._handed.append((aggregate, len(aggregate.pending_events)))
         return aggregate
 
     def _get(self, aggregate_id: UUID, cls: type[A], missing: str) -> A:
@@ -114,6 +123,8 @@ class Ledger(Application[UUID]):
         return found
 
     def _exists(self, aggregate_id: UUID) -> bool:
+        if self._batch is not None and aggregate_id in self._batch:
+            return True
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def is_initialised(self) -> bool:
@@ -234,7 +245,14 @@ class Ledger(Application[UUID]):
                         )
                     return dict(earlier.value["result"], replayed=True)
             actor = self._actor(by)
-            result, changed = work(actor)
+            self._handed = []
+            try:
+                result, changed = work(actor)
+            except LedgerError:
+                self._check_untouched()
+                raise
+            finally:
+                self._handed = None
             aggregates = list(changed)
             if request_id is not None:
                 aggregates.append(
@@ -246,6 +264,9 @@ class Ledger(Application[UUID]):
                         actor,
                     )
                 )
+            if self._batch is not None:
+                self._batch.update((a.id, a) for a in aggregates)
+                return result
             try:
                 self.save(*aggregates)
             except IntegrityError:
@@ -255,6 +276,40 @@ class Ledger(Application[UUID]):
         raise ConcurrentWrite(
             f"{command}: other writers changed the same records {_RETRIES} times; try again"
         )
+
+    def _check_untouched(self) -> None:
+        """A refused command must not have changed what it read (its checks come first)."""
+        for aggregate, pending in self._handed or ():
+            if len(aggregate.pending_events) != pending:
+                raise RuntimeError(
+                    f"a refused command left pending events on {type(aggregate).__name__}: "
+                    "its checks must come before its events"
+                )
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many commands and save them all in one transaction at the end.
+
+        Every command is checked as it comes, seeing what the commands before it in the
+        batch did; a refusal leaves the batch as it was. Nothing is written if the block
+        raises; a conflict with another writer at the end writes nothing either.
+        """
+        if self._batch is not None:
+            raise RuntimeError("batches do not nest")
+        self._batch = {}
+        try:
+            yield
+            pending = list(self._batch.values())
+        finally:
+            self._batch = None
+        if not pending:
+            return
+        try:
+            self.save(*pending)
+        except IntegrityError:
+            raise ConcurrentWrite(
+                "another writer changed the same records while the batch ran; nothing written"
+            ) from None
 
     # Referential.
 

@@ -18,8 +18,10 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from ledger.application import Ledger
-from ledger.candidate import Candidate
+from ledger.candidate import Candidate, candidate_stream
 from ledger.exceptions import StoreError
+from ledger.persistence import scan_streams
+from projections.replay import candidate_streams
 from projections.status import known_dossier
 from projections.views import CandidateRow, candidate_row
 
@@ -113,30 +115,25 @@ class StatusView(SQLiteTrackingRecorder):
         block: str | None = None,
     ) -> list[Listed]:
         """Candidates enrolled on `day`, with their state, route and counting blocks."""
-        covers = "start <= :day AND (until IS NULL OR :day < until)"
-        has = (
-            "EXISTS (SELECT 1 FROM view_intervals i WHERE i.candidate = c.candidate "
-            "AND i.kind = '{kind}' AND "
-            + covers.replace("start", "i.start").replace("until", "i.until")
-            + ")"
-        )
-        state_sql = (
-            f"CASE WHEN {has.format(kind='certified')} THEN 'certified' "
-            f"WHEN {has.format(kind='withdrawn')} THEN 'withdrawn' "
-            f"WHEN {has.format(kind='in_progress')} THEN 'in_progress' ELSE 'enrolled' END"
-        )
-        statement = f"""
-            SELECT c.candidate, {state_sql} AS state,
-              (SELECT value FROM view_intervals i WHERE i.candidate = c.candidate
-                 AND i.kind = 'route' AND i.start <= :day AND (i.until IS NULL OR :day < i.until)
-                 ORDER BY i.start DESC LIMIT 1) AS route,
-              (SELECT COUNT(DISTINCT value) FROM view_intervals i WHERE i.candidate = c.candidate
-                 AND i.kind = 'competency' AND i.start <= :day
-                 AND (i.until IS NULL OR :day < i.until)) AS counting,
-              (SELECT group_concat(value, ' ') FROM (SELECT DISTINCT value FROM view_intervals i
-                 WHERE i.candidate = c.candidate AND i.kind = 'block' AND i.start <= :day
-                 AND (i.until IS NULL OR :day < i.until) ORDER BY value)) AS blocks
-            FROM view_candidates c WHERE c.enrolled_on <= :day
+        statement = """
+            SELECT candidate,
+              CASE WHEN certified THEN 'certified' WHEN withdrawn THEN 'withdrawn'
+                   WHEN in_progress THEN 'in_progress' ELSE 'enrolled' END AS state,
+              route, counting, blocks
+            FROM (
+              SELECT c.candidate AS candidate,
+                MAX(i.kind = 'certified') AS certified,
+                MAX(i.kind = 'withdrawn') AS withdrawn,
+                MAX(i.kind = 'in_progress') AS in_progress,
+                MAX(CASE WHEN i.kind = 'route' THEN i.value END) AS route,
+                COUNT(DISTINCT CASE WHEN i.kind = 'competency' THEN i.value END) AS counting,
+                group_concat(DISTINCT CASE WHEN i.kind = 'block' THEN i.value END) AS blocks
+              FROM view_candidates c
+              LEFT JOIN view_intervals i ON i.candidate = c.candidate
+                AND i.start <= :day AND (i.until IS NULL OR :day < i.until)
+              WHERE c.enrolled_on <= :day
+              GROUP BY c.candidate
+            )
         """
         wrapped = f"SELECT * FROM ({statement}) WHERE 1=1"
         params: dict[str, Any] = {"day": day.isoformat()}
@@ -147,8 +144,8 @@ class StatusView(SQLiteTrackingRecorder):
             wrapped += " AND route = :route"
             params["route"] = route
         if block:
-            wrapped += " AND (' ' || blocks || ' ') LIKE :block"
-            params["block"] = f"% {block} %"
+            wrapped += " AND (',' || blocks || ',') LIKE :block"
+            params["block"] = f"%,{block},%"
         wrapped += " ORDER BY candidate"
         with self.datastore.transaction(commit=False) as c:
             c.execute(wrapped, params)
@@ -158,7 +155,7 @@ class StatusView(SQLiteTrackingRecorder):
                     state=r[1],
                     route=r[2] or "",
                     counting_competencies=r[3],
-                    blocks=tuple((r[4] or "").split()),
+                    blocks=tuple(sorted((r[4] or "").split(",") if r[4] else ())),
                     title=r[1] == "certified",
                 )
                 for r in c.fetchall()
@@ -188,9 +185,14 @@ class StatusViewRunner:
         self.batch = batch
 
     def catch_up(self) -> int:
-        """Process every event recorded since the last catch-up; how many were read."""
+        """Process every event recorded since the last catch-up; how many were read.
+
+        An empty view is first built in one pass over all streams, then caught up.
+        """
         last = self.view.position()
         read = 0
+        if last == 0:
+            last = read = self._build()
         while page := self.ledger.recorder.select_notifications(
             last, self.batch, inclusive_of_start=False
         ):
@@ -203,6 +205,22 @@ class StatusViewRunner:
             self.view.save(rows, last)
             read += len(page)
         return read
+
+    def _build(self) -> int:
+        """Every candidate's row from one scan of the store, up to the log's current end."""
+        end = self.ledger.recorder.max_notification_id() or 0
+        if end == 0:
+            return 0
+        versions = self.ledger.versions(refresh=True)
+        rows = []
+        for facts in candidate_streams(
+            scan_streams(self.ledger.recorder), self.ledger.ledger_mapper.decode_state
+        ):
+            dossier = known_dossier(facts, None)
+            if dossier is not None:
+                rows.append((candidate_stream(dossier.candidate), candidate_row(dossier, versions)))
+        self.view.save(rows, end)
+        return end
 
     def _row(self, stream: UUID) -> CandidateRow | None:
         dossier = known_dossier(self.ledger.stream_facts(stream), None)

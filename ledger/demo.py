@@ -1,0 +1,320 @@
+"""A realistic, deterministic synthetic ledger, for trying certledger and for benchmarks.
+
+Every fact goes through the use cases, so every rule is checked. Commands are stamped a
+few days after their business date (some much later: late recordings) and run in the
+order of their stamps, in batches of one transaction each.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from ledger.application import Ledger
+from ledger.clock import PARIS, FixedClock
+from ledger.exceptions import AlreadyExists
+from ledger.referential import Referential
+
+ROUTES = (
+    ("formation_initiale", 30),
+    ("apprentissage", 10),
+    ("formation_continue", 18),
+    ("contrat_professionnalisation", 10),
+    ("candidature_individuelle", 7),
+    ("vae", 25),
+)
+JURY = (
+    ("Ana Roy", "realisateur"),
+    ("Paul Blanc", "producteur"),
+    ("Léa Noir", "monteur_truquiste"),
+    ("Inès Vert", "responsable_pedagogique"),
+    ("Hugo Bleu", "directeur_ecole"),
+    ("Tom Gris", "technicien"),
+)
+PRESIDENT = "Hugo Bleu"
+BIRTH_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+)
+FIRST_NAMES = {
+    "F": ("Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Emma", "Jade", "Louise", "Zoé"),
+    "M": ("Lucas", "Hugo", "Louis", "Nathan", "Théo", "Arthur", "Jules", "Tom", "Paul", "Noé"),
+}
+COMMUNES = ("75112", "69123", "13055", "31555", "33063", "44109", "59350", "67482", "35238")
+LAST_AWARD_DAY = date(2019, 10, 4)
+FIRST_DAY = date(2006, 9, 1)
+
+
+@dataclass(order=True)
+class Step:
+    """One command of the plan, run when the clock reads `stamp`."""
+
+    stamp: datetime
+    seq: int
+    run: Callable[[Ledger], object] = field(compare=False)
+
+
+@dataclass
+class Summary:
+    candidates: int = 0
+    commands: int = 0
+    decisions: int = 0
+    titles: int = 0
+    annulments: int = 0
+    late: int = 0
+    sessions: set[str] = field(default_factory=set)
+
+
+class Planner:
+    """Plans the commands of `n` candidates from a seed; `steps()` gives them in stamp order."""
+
+    def __init__(self, ref: Referential, n: int, seed: int, now: datetime) -> None:
+        self.ref = ref
+        self.n = n
+        self.rng = random.Random(seed)
+        self.now = now
+        self.plan: list[Step] = []
+        self.summary = Summary(candidates=n)
+        self.sessions: dict[str, date] = {}
+
+    def at(self, day: date, delay_days: int, run: Callable[[Ledger], object]) -> None:
+        stamp = datetime.combine(day, time(10), tzinfo=PARIS) + timedelta(
+            days=delay_days, minutes=self.rng.randrange(0, 480)
+        )
+        stamp = min(stamp.astimezone(UTC), self.now - timedelta(minutes=5))
+        self.plan.append(Step(stamp, len(self.plan), run))
+
+    def session_after(self, day: date) -> tuple[str, date]:
+        """The monthly jury session (the 20th) at least ten days after `day`."""
+        target = day + timedelta(days=10)
+        sits = target.replace(day=20)
+        if sits < target:
+            sits = (sits.replace(day=1) + timedelta(days=32)).replace(day=20)
+        session = f"J{sits:%Y-%m}"
+        self.sessions[session] = sits
+        return session, sits
+
+    def identity(self) -> dict[str, object]:
+        sex = self.rng.choice("MF")
+        born = date(
+            self.rng.randrange(1960, 2000), self.rng.randrange(1, 13), self.rng.randrange(1, 29)
+        )
+        return {
+            "birth_name": self.rng.choice(BIRTH_NAMES),
+            "first_names": (self.rng.choice(FIRST_NAMES[sex]),),
+            "birth_date": born,
+            "sex": sex,
+            "birth_insee": self.rng.choice(COMMUNES),
+        }
+
+    def candidates(self) -> None:
+        routes = [r for r, _ in ROUTES]
+        weights = [w for _, w in ROUTES]
+        for i in range(1, self.n + 1):
+            cid = f"D{i:06d}"
+            route = self.rng.choices(routes, weights)[0]
+            span = (date(2018, 6, 30) - FIRST_DAY).days
+            enrolled = FIRST_DAY + timedelta(days=self.rng.randrange(span))
+            identity = self.identity()
+            if identity["birth_date"] >= enrolled:  # type: ignore[operator]
+                identity["birth_date"] = enrolled - timedelta(days=365 * 20)
+            self.at(enrolled, self.rng.randrange(0, 5), _enroll(cid, route, enrolled, identity))
+            if route == "vae":
+                self.vae(cid, enrolled)
+            else:
+                self.course(cid, route, enrolled)
+
+    def course(self, cid: str, route: str, enrolled: date) -> None:
+        profile = self.rng.choices(["title", "blocks", "fail", "withdraw"], [55, 25, 10, 10])[0]
+        exams = enrolled + timedelta(days=self.rng.randrange(200, 330))
+        if profile == "withdraw":
+            self.at(exams, 1, _withdraw(cid, exams))
+            return
+        blocks = list(self.ref.blocks)
+        chosen = blocks if profile == "title" else self.rng.sample(blocks, self.rng.randrange(1, 3))
+        passed: list[str] = []
+        for block in chosen:
+            for epreuve in block.epreuves:
+                codes = list(epreuve.competencies)
+                failed = [c for c in codes if profile == "fail" or self.rng.random() < 0.04]
+                ok = [c for c in codes if c not in failed]
+                self.at(
+                    exams, self.rng.randrange(1, 6), _assess(cid, epreuve.code, exams, ok, failed)
+                )
+                passed += ok
+        session, sits = self.session_after(exams)
+        validated = sorted(set(passed)) if profile != "fail" else []
+        self.decide(cid, route, session, sits, validated, profile == "title")
+
+    def vae(self, cid: str, enrolled: date) -> None:
+        admitted = enrolled + timedelta(days=self.rng.randrange(15, 45))
+        livret2 = admitted + timedelta(days=self.rng.randrange(60, 120))
+        interview = livret2 + timedelta(days=self.rng.randrange(20, 45))
+        self.at(admitted, 2, _admit(cid, admitted))
+        self.at(interview, 2, _interview(cid, interview, livret2))
+        codes = [c.code for c in self.ref.competencies]
+        full = self.rng.random() < 0.4
+        validated = sorted(self.rng.sample(codes, 38 if full else self.rng.randrange(8, 30)))
+        session, sits = self.session_after(interview)
+        self.decide(cid, "vae", session, sits, validated, full)
+
+    def decide(
+        self, cid: str, route: str, session: str, sits: date, validated: list[str], title: bool
+    ) -> None:
+        awardable = sits <= LAST_AWARD_DAY
+        codes = set(validated)
+        blocks = [
+            b.code
+            for b in self.ref.blocks
+            if awardable and len(codes & set(b.competencies)) >= b.required
+        ]
+        title = title and awardable and len(codes) >= self.ref.title.required
+        late = self.rng.random() < 0.03
+        delay = self.rng.randrange(60, 400) if late else self.rng.randrange(0, 3)
+        self.summary.late += late
+        self.summary.decisions += 1
+        self.summary.titles += title
+        self.at(sits, delay, _decide(session, cid, validated, blocks, title))
+        decision = f"{cid}/{session}"
+        issued = sits + timedelta(days=7 + delay)
+        if title:
+            self.at(issued, 0, _issue(decision, "title", issued))
+        for block in blocks:
+            self.at(issued, 0, _issue(decision, f"block:{block}", issued))
+        rules = self.ref.route(route)
+        if not title and rules is not None and rules.competency_certificates:
+            for code in validated:
+                self.at(issued, 0, _issue(decision, f"competency:{code}", issued))
+        if title and self.rng.random() < 0.01:
+            annulled = issued + timedelta(days=self.rng.randrange(60, 200))
+            self.summary.annulments += 1
+            self.at(annulled, 1, _annul(decision, annulled))
+
+    def steps(self) -> list[Step]:
+        for session, sits in self.sessions.items():
+            self.at(sits - timedelta(days=20), 0, _convene(session, sits))
+        self.summary.sessions = set(self.sessions)
+        self.summary.commands = len(self.plan)
+        return sorted(self.plan)
+
+
+def _enroll(
+    cid: str, route: str, on: date, identity: dict[str, object]
+) -> Callable[[Ledger], object]:
+    return lambda app: app.enroll(cid, route=route, on=on, identity=identity, by="demo")
+
+
+def _withdraw(cid: str, on: date) -> Callable[[Ledger], object]:
+    return lambda app: app.withdraw(cid, on=on, reason="left the programme", by="demo")
+
+
+def _assess(
+    cid: str, epreuve: str, on: date, passed: list[str], failed: list[str]
+) -> Callable[[Ledger], object]:
+    return lambda app: app.record_assessment(
+        cid, epreuve=epreuve, on=on, passed=passed, failed=failed, assessor="Jury ESEC", by="demo"
+    )
+
+
+def _admit(cid: str, on: date) -> Callable[[Ledger], object]:
+    return lambda app: app.admit_vae(cid, on=on, by="demo")
+
+
+def _interview(cid: str, on: date, livret2: date) -> Callable[[Ledger], object]:
+    return lambda app: app.hold_vae_interview(cid, on=on, livret2_received_on=livret2, by="demo")
+
+
+def _convene(session: str, on: date) -> Callable[[Ledger], object]:
+    return lambda app: app.convene_jury(
+        session, on=on, members=JURY, president=PRESIDENT, by="demo"
+    )
+
+
+def _decide(
+    session: str, cid: str, validated: list[str], blocks: list[str], title: bool
+) -> Callable[[Ledger], object]:
+    return lambda app: app.record_decision(
+        session, cid, validated=validated, blocks=blocks, title=title, by="demo"
+    )
+
+
+def _issue(decision: str, kind: str, on: date) -> Callable[[Ledger], object]:
+    return lambda app: app.issue_certificate(decision, kind=kind, on=on, by="demo")
+
+
+def _annul(decision: str, on: date) -> Callable[[Ledger], object]:
+    return lambda app: app.annul_decision(decision, on=on, reason="appeal upheld", by="demo")
+
+
+def chunks(steps: list[Step], size: int) -> Iterator[list[Step]]:
+    for start in range(0, len(steps), size):
+        yield steps[start : start + size]
+
+
+def generate(
+    ledger: Ledger,
+    candidates: int,
+    seed: int = 1,
+    *,
+    batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Fill an initialised ledger that holds no candidate yet with a synthetic population."""
+    if ledger.candidate_ids():
+        raise AlreadyExists(
+            f"the ledger at {ledger.store} already holds candidates: demo needs a ledger with none"
+        )
+    real_clock = ledger.clock
+    planner = Planner(
+        ledger.versions().at(date(2016, 9, 7)).referential, candidates, seed, real_clock.now()
+    )
+    planner.candidates()
+    steps = planner.steps()
+    clock = FixedClock(steps[0].stamp if steps else real_clock.now())
+    ledger.clock = clock
+    try:
+        for group in chunks(steps, batch):
+            with ledger.batch():
+                for step in group:
+                    clock.set(step.stamp)
+                    step.run(ledger)
+            if progress is not None:
+                progress(len(group))
+    finally:
+        ledger.clock = real_clock
+    return planner.summary
