@@ -122,10 +122,27 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
         click.echo("(already recorded under this request id: nothing written)", err=True)
 
 
-def _register() -> None:
-    from cli import candidates, certificates, corrections, demo, jury, referential, views
+MODULES = (
+    "referential",
+    "rncp",
+    "candidates",
+    "jury",
+    "certificates",
+    "corrections",
+    "views",
+    "reports",
+    "statistics",
+    "audit",
+    "demo",
+)
+"""The command modules; a module may also add subcommands to a group another one defines."""
 
-    for module in (referential, candidates, jury, certificates, corrections, views, demo):
+
+def _register() -> None:
+    import importlib
+
+    for name in MODULES:
+        module = importlib.import_module(f"cli.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -41,6 +41,7 @@ from ledger.referential import (
     sha256,
 )
 from ledger.rules import Review, review_decision
+from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions
 
 A = TypeVar("A", bound=Aggregate)
 Result = dict[str, Any]
@@ -196,6 +197,23 @@ class Ledger(Application[UUID]):
                 return found
             found.extend(decode(n.topic, n.state)["candidate_id"] for n in page)
             last = page[-1].id
+
+    def conveners(self) -> dict[str, Fact]:
+        """Every jury session's convening, by session id."""
+        found: dict[str, Fact] = {}
+        last = 0
+        decode = self.ledger_mapper.decode_state
+        while page := self.recorder.select_notifications(
+            last, 1000, topics=["JuryConvened"], inclusive_of_start=False
+        ):
+            for n in page:
+                data = decode(n.topic, n.state)
+                session = data["session_id"]
+                found[session] = fact_of_state(
+                    n.topic, data, f"jury/{session}", n.originator_version, n.id
+                )
+            last = page[-1].id
+        return found
 
     def certificate_owner(self, number: str) -> str:
         claim = self._get(
@@ -935,6 +953,42 @@ class Ledger(Application[UUID]):
             blocks_eligible=tuple(code for code, s in review.blocks.items() if s.eligible),
             title_eligible=review.title.eligible,
         )
+
+    # Transmissions to the regulator.
+
+    def transmitted(self) -> dict[str, str]:
+        """The digest last sent for each passage (idTechnique) of the CPF flow."""
+        found = self._find(TRANSMISSIONS_STREAM, Transmissions)
+        return dict(found.sent) if found is not None else {}
+
+    def transmission_facts(self) -> list[Fact]:
+        return self.stream_facts(TRANSMISSIONS_STREAM, "transmissions")
+
+    def record_transmissions(
+        self, flows: Sequence[dict[str, Any]], *, kind: str, position: int, by: str
+    ) -> Result:
+        """Record flows sent to the regulator: flux id, file, SHA-256, passages, log position."""
+        today = self.clock.today()
+
+        def work(actor: Actor) -> tuple[Result, Sequence[Aggregate]]:
+            stream = self._find(TRANSMISSIONS_STREAM, Transmissions) or Transmissions.open(
+                today, actor
+            )
+            for flow in flows:
+                stream.record(
+                    flow["flux_id"],
+                    kind,
+                    flow["file"],
+                    flow["sha256"],
+                    position,
+                    tuple(flow["passages"]),
+                    today,
+                    actor,
+                )
+            return {"id": [f["flux_id"] for f in flows], "position": position}, [stream]
+
+        params = {"flows": [f["sha256"] for f in flows], "kind": kind, "position": position}
+        return self._commit("report cpf", params, None, by, work)
 
     # Certificates.
 

@@ -60,3 +60,8 @@ class ReferentialInvalid(LedgerError):
 
 class StoreError(LedgerError):
     """The store cannot be opened or used as asked."""
+
+
+class ExportInvalid(LedgerError):
+    """France Compétences' open-data export cannot be read: the message names the file, and
+    the line and column when one value is at fault."""

@@ -1,0 +1,77 @@
+"""`audit`: the registrar's audit of a period, as JSON or one self-contained HTML page."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from cli.main import CONTEXT, session_of
+from cli.params import DATE
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--from", "start", type=DATE, default=None, help="First day of the period.")
+@click.option("--to", "end", type=DATE, default=None, help="Last day of the period.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "html"]),
+    default="json",
+    show_default=True,
+    help="JSON, or one self-contained HTML page.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
+@click.pass_context
+def audit(
+    ctx: click.Context, start: date | None, end: date | None, fmt: str, output: Path | None
+) -> None:
+    """Audit a period: every decision with its jury check, evidence, derogation,
+    rectifications and annulment; late recordings (over 30 days); awards not transmitted to
+    the CPF within 3 months; annulments made after a transmission.
+
+    \b
+    Example:
+      certledger audit --from 2018-01-01 --to 2018-12-31 --format html -o audit-2018.html
+    """
+    import orjson
+
+    from ledger.persistence import scan_streams
+    from projections.audit import audit as audit_of
+    from projections.audit import generated_at
+    from projections.audit_html import render
+    from projections.replay import candidate_streams
+
+    if start and end and end < start:
+        raise click.BadParameter(f"--to {end} is before --from {start}", param_hint="--to")
+    ledger = session_of(ctx).ledger()
+    report = audit_of(
+        candidate_streams(scan_streams(ledger.recorder), ledger.ledger_mapper.decode_state),
+        ledger.conveners(),
+        ledger.transmission_facts(),
+        ledger.versions(),
+        start=start,
+        end=end,
+        today=ledger.clock.today(),
+    )
+    document = report.as_json()
+    if fmt == "json":
+        text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+    else:
+        code = ledger.versions().at(ledger.clock.today()).referential.code
+        text = render(document, f"{code} — audit of the ledger", generated_at(ledger.clock.now()))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}: {document['summary']['decisions']} decision(s) audited.")
+
+
+COMMANDS = [audit]

@@ -1,0 +1,86 @@
+"""`referential import-rncp`: a referential skeleton from France Compétences' open-data export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.main import CONTEXT
+from cli.referential import referential
+
+
+class FicheType(click.ParamType):
+    """A fiche code, RNCP13080 or 13080."""
+
+    name = "FICHE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ledger.rncp_export import fiche_code
+
+        try:
+            return fiche_code(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+@referential.command("import-rncp", context_settings=CONTEXT)
+@click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--fiche", type=FicheType(), required=True, help="The fiche to import: RNCP13080 or 13080."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The referential file to write (default: print it on stdout).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+def import_rncp(export: Path, fiche: str, output: Path | None, force: bool) -> None:
+    """Write a referential skeleton from France Compétences' open-data export (a zip of CSV).
+
+    Takes the fiche's name, level, registration periods and blocks from the export's
+    Standard and Blocs_De_Compétences files, and the routes, roles and jury of the bundled
+    referential as a starting point. The export holds no competencies, thresholds nor
+    épreuves: the file's comments mark what to fill in (TO FILL), and `referential
+    validate` lists what is still missing. Writes nothing to the ledger.
+
+    \b
+    Example:
+      certledger referential import-rncp export-fiches-csv.zip --fiche RNCP13080 -o rules.toml
+      certledger referential validate rules.toml
+    """
+    from ledger.exceptions import AlreadyExists
+    from ledger.rncp_export import read_fiche, skeleton_toml, still_missing
+
+    found = read_fiche(export, fiche, str(export))
+    text = skeleton_toml(found)
+    missing = len(still_missing(text))
+    summary = (
+        f"{len(found.blocks)} block(s), "
+        f"{len({(row.start, row.end) for row in found.rows})} registration period(s)"
+    )
+    if output is None:
+        click.echo(text, nl=False)
+        click.echo(f"Skeleton of {found.code}: {summary}.", err=True)
+    else:
+        try:
+            with output.open("w" if force else "x", encoding="utf-8") as file:
+                file.write(text)
+        except FileExistsError:
+            raise AlreadyExists(f"{output} exists already (add --force to overwrite it)") from None
+        except OSError as e:
+            raise click.FileError(str(output), e.strerror) from None
+        click.echo(f"Wrote the skeleton of {found.code} to {output}: {summary}.")
+    click.echo(
+        "It is not a valid referential yet: fill in what its comments mark TO FILL; "
+        f"`certledger referential validate {output or 'FILE'}` lists the {missing} "
+        "item(s) still missing.",
+        err=output is None,
+    )
+
+
+COMMANDS: list[click.Command] = []
+"""Nothing at the top level: `import-rncp` registers on the `referential` group."""

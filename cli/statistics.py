@@ -1,0 +1,124 @@
+"""`report stats`: the yearly France Compétences statistics, by access route."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from typing import Any
+
+import click
+
+from cli.main import CONTEXT, session_of
+from cli.output import table
+from cli.params import INSTANT
+from cli.reports import report
+from cli.views import _progress, _stream_json, axes
+
+
+class YearType(click.ParamType):
+    """A year written with four digits."""
+
+    name = "YYYY"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not re.fullmatch(r"\d{4}", text):
+            self.fail(f"{text!r} is not a year written with four digits (e.g. 2018)", param, ctx)
+        return int(text)
+
+
+@report.command("stats", context_settings=CONTEXT)
+@click.option("--year", type=YearType(), default=None, help="Only this deliberation year.")
+@click.option(
+    "--known-at",
+    type=INSTANT,
+    default=None,
+    help="Only what the ledger held at this instant (ISO 8601; a bare date means the end "
+    "of that day, Europe/Paris; @N means up to log position N). Default: now.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format (csv: UTF-8 with a BOM, `;` between fields and a decimal comma, for "
+    "Excel).",
+)
+@click.pass_context
+def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None, fmt: str) -> None:
+    """Jury decisions per year and access route, as France Compétences asks for them.
+
+    \b
+    One row per year and route on which a decision was taken, then the year's total
+    (route "all"; a candidate presented on two routes that year counts once there):
+      year                 the year of the deliberation date
+      route                the route the decision was taken under (in force that day)
+      presented            distinct candidates with at least one decision that year
+      certified            decisions awarding the title
+      certified_vae        title awards on a route the referential marks VAE
+      blocks_awarded       blocks awarded (a decision awarding two blocks counts two)
+      partial_validations  decisions validating a competency or more, not the title
+      success_rate         certified / presented, rounded half up to 4 places
+                           (0.0 when nobody was presented)
+
+    Only decisions not annulled as the ledger knew them at --known-at count, with their
+    content as rectified by then.
+
+    \b
+    Example:
+      certledger report stats
+      certledger report stats --year 2018 --format json
+      certledger report stats --known-at 2019-01-31 --format csv > stats.csv
+    """
+    from ledger.persistence import scan_streams
+    from projections.replay import candidate_streams
+    from projections.statistics import COLUMNS, yearly_statistics
+
+    ledger = session_of(ctx).ledger()
+    _, instant, position = axes(ledger, None, known_at)
+    streams = candidate_streams(scan_streams(ledger.recorder), ledger.ledger_mapper.decode_state)
+    rows = yearly_statistics(
+        _progress(streams), ledger.versions(), known_at=instant, position=position, year=year
+    )
+    if fmt == "json":
+        _stream_json(r.as_json() for r in rows)
+        return
+    if fmt == "csv":
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for r in rows:
+            document = r.as_json()
+            # A decimal comma: with `;` as separator, that is what a French spreadsheet reads.
+            document["success_rate"] = str(document["success_rate"]).replace(".", ",")
+            writer.writerow([document[c] for c in COLUMNS])
+        # Bytes, so that the BOM and UTF-8 do not depend on the terminal's encoding.
+        click.echo(("\ufeff" + text.getvalue()).encode("utf-8"), nl=False)
+        return
+    seen = f"known at {instant.isoformat()}" if instant else f"known at @{position}"
+    table(
+        f"Decisions by year and route ({seen})" + (f", {year}" if year else ""),
+        ["year", "route", "presented", "certified", "of which VAE", "blocks", "partial", "success"],
+        [
+            [
+                r.year,
+                r.route,
+                r.presented,
+                r.certified,
+                r.certified_vae,
+                r.blocks_awarded,
+                r.partial_validations,
+                f"{r.success_rate:.2%}",
+            ]
+            for r in rows
+        ],
+    )
+
+
+COMMANDS: list[click.Command] = []
+"""`report stats` is attached to the `report` group itself."""

@@ -1,0 +1,248 @@
+"""The registrar's audit of a period: every decision checked again, and what needs attention.
+
+A pure function of the facts: each decision with its jury check and evidence (by the same
+rule functions that decided), its derogation, rectifications and annulment; facts recorded
+more than 30 days after their date; awards not transmitted to the CPF within 3 months;
+annulments made after an award was transmitted (which the 1.1.2 flow cannot withdraw).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ledger.clock import PARIS
+from ledger.dossier import Decision, Dossier
+from ledger.facts import Fact
+from ledger.publication import Versions
+from ledger.rules import check_jury, evidence_for
+from projections.cpf import id_technique
+from projections.status import known_dossier
+
+LATE_DAYS = 30
+TRANSMIT_MONTHS = 3
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day."""
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def _when(fact: Fact) -> dict[str, Any]:
+    return {
+        "event": fact.id,
+        "type": fact.type,
+        "effective_on": fact.effective_on.isoformat(),
+        "recorded_at": fact.recorded_at.isoformat(),
+        "recorded_by": fact.recorded_by,
+    }
+
+
+@dataclass
+class Audit:
+    start: date | None
+    end: date | None
+    today: date
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    late: list[dict[str, Any]] = field(default_factory=list)
+    untransmitted: list[dict[str, Any]] = field(default_factory=list)
+    annulled_after_transmission: list[dict[str, Any]] = field(default_factory=list)
+    awards: Counter[tuple[int, str]] = field(default_factory=Counter)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "decisions": len(self.decisions),
+            "jury_problems": sum(1 for d in self.decisions if not d["jury"]["ok"]),
+            "derogations": sum(1 for d in self.decisions if d["derogation"]),
+            "unbacked_competencies": sum(len(d["unbacked"]) for d in self.decisions),
+            "rectified": sum(1 for d in self.decisions if d["rectifications"]),
+            "annulled": sum(1 for d in self.decisions if d["annulment"]),
+            "late_recordings": len(self.late),
+            "awards_not_transmitted_within_3_months": len(self.untransmitted),
+            "annulled_after_transmission": len(self.annulled_after_transmission),
+        }
+
+    def awards_by_year(self) -> list[dict[str, Any]]:
+        return [
+            {"year": year, "route": route, "titles": n}
+            for (year, route), n in sorted(self.awards.items())
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "period": {
+                "from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None,
+            },
+            "today": self.today.isoformat(),
+            "summary": self.summary(),
+            "awards_by_year": self.awards_by_year(),
+            "decisions": self.decisions,
+            "late_recordings": self.late,
+            "awards_not_transmitted_within_3_months": self.untransmitted,
+            "annulled_after_transmission": self.annulled_after_transmission,
+        }
+
+
+def audit(
+    candidates: Iterable[list[Fact]],
+    sessions: Mapping[str, Fact],
+    transmissions: Iterable[Fact],
+    versions: Versions,
+    *,
+    start: date | None,
+    end: date | None,
+    today: date,
+) -> Audit:
+    """The audit of decisions and facts dated in [start, end] (open ends: everything)."""
+    report = Audit(start, end, today)
+
+    def inside(day: date) -> bool:
+        return (start is None or day >= start) and (end is None or day <= end)
+
+    sent: dict[str, Fact] = {}
+    for fact in transmissions:
+        if fact.type == "TransmissionRecorded":
+            for passage in fact.data["passages"]:
+                sent.setdefault(passage["id_technique"], fact)
+    for fact in sessions.values():
+        if inside(fact.effective_on):
+            _late(report, fact)
+
+    for facts in candidates:
+        dossier = known_dossier(facts, None)
+        if dossier is None:
+            continue
+        for fact in facts:
+            if inside(fact.effective_on):
+                _late(report, fact)
+        for decision in sorted(dossier.decisions.values(), key=lambda d: d.on):
+            if not inside(decision.on):
+                continue
+            report.decisions.append(_decision(dossier, decision, sessions, versions))
+            if decision.title and not decision.annulled:
+                report.awards[(decision.on.year, decision.route)] += 1
+            _transmission(report, decision, sent.get(id_technique(decision.id)), today)
+    return report
+
+
+def _late(report: Audit, fact: Fact) -> None:
+    recorded_on = fact.recorded_at.astimezone(PARIS).date()
+    delay = (recorded_on - fact.effective_on).days
+    if delay > LATE_DAYS:
+        report.late.append({**_when(fact), "days_late": delay})
+
+
+def _decision(
+    dossier: Dossier, decision: Decision, sessions: Mapping[str, Fact], versions: Versions
+) -> dict[str, Any]:
+    published = versions.at(decision.on)
+    ref = published.referential
+    route = ref.route(decision.route)
+    vae = bool(route and route.vae)
+    convened = sessions.get(decision.session)
+    linked = [p.name for p in dossier.linked_on(decision.on)]
+    if convened is not None:
+        members = list(convened.data["members"])
+        jury = check_jury(
+            members, convened.data["president"], ref.jury_roles(decision.route), linked
+        )
+        jury_json = {
+            "ok": jury.ok,
+            "members": [f"{m['name']} ({m['role']})" for m in members],
+            "president": convened.data["president"],
+            "required": list(jury.required),
+            "missing": list(jury.missing),
+            "linked_members": list(jury.linked_members),
+            "president_is_member": jury.president_is_member,
+        }
+    else:
+        jury_json = {
+            "ok": False,
+            "members": [],
+            "president": None,
+            "required": [],
+            "missing": [],
+            "linked_members": [],
+            "president_is_member": False,
+        }
+    evidence = {}
+    for code in decision.validated:
+        backing = evidence_for(dossier, code, decision.on, ref, vae)
+        evidence[code] = backing.fact.id if backing is not None else None
+    return {
+        "decision": decision.id,
+        "candidate": dossier.candidate,
+        "session": decision.session,
+        "on": decision.on.isoformat(),
+        "route": decision.route,
+        "referential": decision.referential,
+        "validated": list(decision.validated),
+        "blocks": list(decision.blocks),
+        "title": decision.title,
+        "jury": jury_json,
+        "evidence": evidence,
+        "unbacked": [code for code, backing in evidence.items() if backing is None],
+        "derogation": decision.derogation,
+        "recorded": _when(decision.fact),
+        "rectifications": [
+            {**_when(f), "reason": f.data["reason"], "changes": sorted(f.data["changes"])}
+            for f in decision.rectifications
+        ],
+        "annulment": (
+            {**_when(decision.annulment), "reason": decision.annulment.data["reason"]}
+            if decision.annulment is not None
+            else None
+        ),
+    }
+
+
+def _transmission(report: Audit, decision: Decision, sent: Fact | None, today: date) -> None:
+    if not decision.title:
+        return
+    due = add_months(decision.on, TRANSMIT_MONTHS)
+    if decision.annulled:
+        assert decision.annulment is not None
+        if sent is not None and sent.recorded_at <= decision.annulment.recorded_at:
+            report.annulled_after_transmission.append(
+                {
+                    "decision": decision.id,
+                    "awarded_on": decision.on.isoformat(),
+                    "transmitted_on": sent.effective_on.isoformat(),
+                    "flux": sent.data["flux_id"],
+                    "annulled_on": decision.annulment.effective_on.isoformat(),
+                    "id_technique": id_technique(decision.id),
+                }
+            )
+        return
+    if sent is None and today > due:
+        report.untransmitted.append(
+            {
+                "decision": decision.id,
+                "awarded_on": decision.on.isoformat(),
+                "due": due.isoformat(),
+                "transmitted_on": None,
+            }
+        )
+    elif sent is not None and sent.effective_on > due:
+        report.untransmitted.append(
+            {
+                "decision": decision.id,
+                "awarded_on": decision.on.isoformat(),
+                "due": due.isoformat(),
+                "transmitted_on": sent.effective_on.isoformat(),
+            }
+        )
+
+
+def generated_at(instant: datetime) -> str:
+    return instant.astimezone(PARIS).isoformat(timespec="seconds")

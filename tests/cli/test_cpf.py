@@ -1,0 +1,273 @@
+"""The CPF "accrochage" flow: valid against the official XSD, a delta each time, recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from ledger.application import Ledger
+from projections.cpf import check_flow, id_technique, xsd_path
+from tests.cli.conftest import FIVE_MEMBERS, Certledger
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "formats"
+XSD = SHARED / "cdc-cpf-flux-1.1.2.xsd"
+SAMPLE = SHARED / "cdc-cpf-flux-example.xml"
+needs_xsd = pytest.mark.skipif(not XSD.exists(), reason=f"the official XSD is not at {XSD}")
+
+IDS = "--emitter-id AB123CDE --certifier-id E564ACB0 --contract-id 2560080000127J"
+NS = {"cpf": "urn:cdc:cpf:pc5:schema:1.0.0"}
+EVERYTHING = ",".join(f"C{n:02d}" for n in range(1, 43))
+SIX = FIVE_MEMBERS + " --member 'Tom Gris:technicien'"
+
+
+def award(
+    certledger: Certledger, candidate: str, route: str, session: str, extra: str = ""
+) -> None:
+    """Enrol, pass everything in June 2018, and award the title at `session` (2018-06-20)."""
+    certledger.ok(
+        f"candidate enroll {candidate} --route {route} --on 2017-09-11 --birth-name Durand "
+        f"--first-name Alice --first-name Marie --birth-date 1990-01-02 --sex F {extra}"
+    )
+    if route == "vae":
+        certledger.ok(f"vae admit {candidate} --on 2017-10-02")
+        certledger.ok(f"vae interview {candidate} --on 2018-05-30 --livret2-received 2018-04-27")
+    else:
+        ledger = Ledger(str(certledger.store))
+        try:
+            ref = ledger.versions().at(ledger.clock.today()).referential
+            epreuves = [(e.code, ",".join(e.competencies)) for b in ref.blocks for e in b.epreuves]
+        finally:
+            ledger.close()
+        for code, competencies in epreuves:
+            certledger.ok(
+                f"assessment record {candidate} --epreuve {code} --on 2018-06-01 "
+                f"--passed {competencies}"
+            )
+    certledger.ok(f"jury decide {session} {candidate} --validate {EVERYTHING} --award-title")
+
+
+@pytest.fixture
+def awarded(certledger: Certledger) -> Certledger:
+    certledger.ok(f"jury convene J1 --on 2018-06-20 {SIX} --president 'Hugo Bleu'")
+    award(certledger, "A1", "formation_continue", "J1", "--birth-insee 75112")
+    award(
+        certledger,
+        "B2",
+        "vae",
+        "J1",
+        "--birth-postcode 69001 --usage-name Martin --birth-country 100 --vae-path CONGES_VAE",
+    )
+    award(certledger, "C3", "apprentissage", "J1", "--birth-insee 2A004")
+    return certledger
+
+
+def passages(path: Path) -> list[etree._Element]:
+    return etree.parse(str(path)).getroot().findall(".//cpf:passageCertification", NS)
+
+
+def text(passage: etree._Element, path: str) -> str | None:
+    found = passage.find(path, NS)
+    return None if found is None else found.text
+
+
+@needs_xsd
+def test_the_shipped_xsd_is_the_official_one() -> None:
+    assert xsd_path().read_bytes() == XSD.read_bytes()
+
+
+@needs_xsd
+def test_the_real_sample_passes_check_cpf(certledger: Certledger) -> None:
+    out = certledger.ok(f"report check-cpf {SAMPLE} --xsd {XSD}")
+    assert out == f"{SAMPLE}: valid; 3 passage(s) in 1 certification(s)\n"
+    assert certledger.json(f"report check-cpf {SAMPLE}") == {
+        "valid": True,
+        "passages": 3,
+        "certifications": 1,
+        "errors": [],
+    }
+
+
+@needs_xsd
+def test_the_flow_holds_exactly_the_awards_and_the_xsd_accepts_it(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    flow = tmp_path / "flux.xml"
+    result = awarded.json(f"report cpf {IDS} -o {flow}")
+
+    assert result["passages"] == 3 and result["files"][0]["file"] == str(flow)
+    check = check_flow(flow, XSD)
+    assert check.valid, check.errors
+    found = {text(p, "cpf:idTechnique"): p for p in passages(flow)}
+    assert set(found) == {id_technique(d) for d in ("A1/J1", "B2/J1", "C3/J1")}
+    a1, b2, c3 = (found[id_technique(d)] for d in ("A1/J1", "B2/J1", "C3/J1"))
+    modalite = "cpf:modalitesInscription/cpf:modaliteAcces"
+    assert text(a1, modalite) == "FORMATION_CONTINUE_HORS_CONTRAT_DE_PROFESSIONNALISATION"
+    assert text(c3, modalite) == "FORMATION_INITIALE_APPRENTISSAGE"
+    assert text(b2, modalite) == "VAE"
+    assert text(b2, "cpf:modalitesInscription/cpf:voieAccessVAE") == "CONGES_VAE"
+    assert a1.find("cpf:modalitesInscription/cpf:voieAccessVAE", NS) is None
+    assert text(a1, "cpf:dateDebutValidite") == "2018-06-20"
+    assert text(a1, "cpf:obtentionCertification") == "PAR_ADMISSION"
+    assert text(a1, "cpf:donneeCertifiee") == "true"
+    nil = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+    for name in ("cpf:dateFinValidite", "cpf:scoring", "cpf:mentionValidee"):
+        assert a1.find(name, NS).get(nil) == "true"
+    holder = "cpf:identificationTitulaire/cpf:titulaire/"
+    assert a1.find(holder + "cpf:nomUsage", NS).get(nil) == "true"
+    assert text(b2, holder + "cpf:nomUsage") == "Martin"
+    assert (text(a1, holder + "cpf:prenom1"), text(a1, holder + "cpf:prenom2")) == (
+        "Alice",
+        "Marie",
+    )
+    assert text(a1, holder + "cpf:codeCommuneNaissance/cpf:codeInseeNaissance/cpf:codeInsee") == (
+        "75112"
+    )
+    assert (
+        text(b2, holder + "cpf:codeCommuneNaissance/cpf:codePostalNaissance/cpf:codePostal")
+        == "69001"
+    )
+    assert text(b2, holder + "cpf:codePaysNaissance") == "100"
+    stamp = etree.parse(str(flow)).getroot().find("cpf:horodatage", NS).text
+    assert stamp is not None and "." not in stamp
+
+
+@needs_xsd
+def test_a_second_run_holds_nothing_new_and_says_so(awarded: Certledger, tmp_path: Path) -> None:
+    awarded.ok(f"report cpf {IDS} -o {tmp_path / 'first.xml'}")
+    rows = awarded.rows()
+
+    out = awarded.ok(f"report cpf {IDS} -o {tmp_path / 'second.xml'}")
+
+    assert out.startswith("Nothing to send: every award known at log position ")
+    assert not (tmp_path / "second.xml").exists()
+    assert awarded.rows() == rows
+
+
+@needs_xsd
+def test_after_an_identity_rectification_the_next_flow_holds_that_passage_again(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    awarded.ok(f"report cpf {IDS} -o {tmp_path / 'first.xml'}")
+    awarded.ok("candidate rectify-identity A1 --birth-name Durant --reason 'typo at enrolment'")
+
+    awarded.ok(f"report cpf {IDS} -o {tmp_path / 'second.xml'}")
+
+    again = passages(tmp_path / "second.xml")
+    assert [text(p, "cpf:idTechnique") for p in again] == [id_technique("A1/J1")]
+    assert text(again[0], "cpf:identificationTitulaire/cpf:titulaire/cpf:nomNaissance") == (
+        "Durant"
+    )
+    assert check_flow(tmp_path / "second.xml", XSD).valid
+
+
+@needs_xsd
+def test_all_sends_every_award_again_and_a_new_award_goes_alone(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    awarded.ok(f"report cpf {IDS} -o {tmp_path / 'first.xml'}")
+    awarded.ok(f"jury convene J2 --on 2018-07-20 {SIX} --president 'Hugo Bleu'")
+    award(awarded, "D4", "candidature_individuelle", "J2", "--birth-insee 31555")
+
+    awarded.ok(f"report cpf {IDS} -o {tmp_path / 'delta.xml'}")
+    awarded.ok(f"report cpf {IDS} --all -o {tmp_path / 'full.xml'}")
+
+    assert [text(p, "cpf:idTechnique") for p in passages(tmp_path / "delta.xml")] == [
+        id_technique("D4/J2")
+    ]
+    assert len(passages(tmp_path / "full.xml")) == 4
+
+
+@needs_xsd
+def test_more_passages_than_the_limit_go_in_several_valid_files(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    result = awarded.json(f"report cpf {IDS} --max-passages 2 -o {tmp_path / 'flux.xml'}")
+
+    names = [Path(f["file"]).name for f in result["files"]]
+    assert names == ["flux-001.xml", "flux-002.xml"]
+    assert [f["passages"] for f in result["files"]] == [2, 1]
+    for f in result["files"]:
+        assert check_flow(Path(f["file"]), XSD).valid
+
+
+def test_each_flow_is_recorded_with_its_sha256_and_the_log_position(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    import hashlib
+
+    result = awarded.json(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+
+    ledger = Ledger(str(awarded.store))
+    try:
+        recorded = [f for f in ledger.transmission_facts() if f.type == "TransmissionRecorded"]
+    finally:
+        ledger.close()
+    assert len(recorded) == 1
+    data = recorded[0].data
+    assert data["sha256"] == hashlib.sha256((tmp_path / "flux.xml").read_bytes()).hexdigest()
+    assert data["flux_id"] == result["files"][0]["flux_id"]
+    assert data["position"] == result["position"]
+    assert sorted(p["decision"] for p in data["passages"]) == ["A1/J1", "B2/J1", "C3/J1"]
+
+
+def test_a_dry_run_says_what_it_would_write_and_writes_nothing(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    rows = awarded.rows()
+    result = awarded.json(f"report cpf {IDS} --dry-run -o {tmp_path / 'flux.xml'}")
+    assert result["passages"] == 3 and result["dry_run"] is True
+    assert sorted(result["decisions"]) == ["A1/J1", "B2/J1", "C3/J1"]
+    assert not (tmp_path / "flux.xml").exists() and awarded.rows() == rows
+
+
+def test_an_annulled_award_is_not_sent(awarded: Certledger, tmp_path: Path) -> None:
+    awarded.ok("decision annul C3/J1 --on 2018-09-01 --reason 'appeal upheld'")
+    result = awarded.json(f"report cpf {IDS} --dry-run -o {tmp_path / 'flux.xml'}")
+    assert sorted(result["decisions"]) == ["A1/J1", "B2/J1"]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--emitter-id AB12", "Invalid value for '--emitter-id': 'AB12' is not an 8-character"),
+        ("--certifier-id E564ACB0X", "Invalid value for '--certifier-id': 'E564ACB0X' is not"),
+        ("--contract-id 123456789012345678901", "Invalid value for '--contract-id'"),
+    ],
+)
+def test_ids_of_the_wrong_shape_are_usage_errors(
+    awarded: Certledger, tmp_path: Path, option: str, message: str
+) -> None:
+    line = f"report cpf {IDS} {option} -o {tmp_path / 'flux.xml'}"
+    assert message in awarded.misused(line)
+    assert not (tmp_path / "flux.xml").exists()
+
+
+def test_an_invalid_file_is_reported_with_line_numbers(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text(
+        SAMPLE.read_text(encoding="utf-8").replace(
+            "<cpf:sexe>M</cpf:sexe>", "<cpf:sexe>X</cpf:sexe>", 1
+        )
+        if SAMPLE.exists()
+        else "<x/>",
+        encoding="utf-8",
+    )
+    result = certledger(f"report check-cpf {bad} --json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["valid"] is False and document["errors"]
+    assert all(isinstance(e["line"], int) for e in document["errors"])
+
+
+def test_a_file_that_is_not_xml_is_reported(certledger: Certledger, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<flux>\n<unclosed>\n", encoding="utf-8")
+    result = certledger(f"report check-cpf {bad}")
+    assert result.exit_code == 1
+    assert "INVALID (1 error(s))" in result.stdout
+    assert "line 3: not well-formed XML" in result.stdout

@@ -1,0 +1,187 @@
+"""CPF passages and the audit, from a real ledger with a fixed clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.clock import FixedClock
+from ledger.persistence import scan_streams
+from projections.audit import add_months, audit
+from projections.audit_html import render
+from projections.cpf import Passage, holder_problems, id_technique, passages
+from projections.replay import candidate_streams
+from projections.status import known_dossier
+from tests.builders import FIVE, SIX, convene, enroll, pass_everything
+
+EVERYTHING = [f"C{n:02d}" for n in range(1, 43)]
+
+
+def passage(**identity: object) -> Passage:
+    base = {
+        "birth_name": "Durand",
+        "first_names": ["Alice"],
+        "birth_date": "1990-01-02",
+        "sex": "F",
+        "birth_insee": "75112",
+        "birth_postcode": None,
+    }
+    return Passage(
+        "V1/J1",
+        "V1",
+        date(2018, 6, 20),
+        "VAE",
+        "VAE_CLASSIQUE",
+        date(2017, 1, 9),
+        {**base, **identity},
+    )
+
+
+def test_a_complete_holder_has_no_problem() -> None:
+    assert holder_problems(passage()) == []
+
+
+@pytest.mark.parametrize(
+    ("identity", "problem"),
+    [
+        ({"birth_name": None}, "candidate V1: nomNaissance missing"),
+        ({"first_names": []}, "candidate V1: prenom1 missing"),
+        ({"birth_insee": None}, "candidate V1: codeInsee and codePostal both missing"),
+        (
+            {"birth_name": "x" * 61},
+            "candidate V1: nomNaissance has 61 characters, the XSD allows 60 ('" + "x" * 61 + "')",
+        ),
+        ({"erased": True}, "candidate V1: personal data erased"),
+    ],
+)
+def test_missing_or_over_long_holder_data_is_named(
+    identity: dict[str, object], problem: str
+) -> None:
+    assert problem in holder_problems(passage(**identity))
+
+
+def test_the_id_technique_is_stable_per_award_and_the_digest_follows_the_content() -> None:
+    assert passage().id_technique == id_technique("V1/J1")
+    assert re.fullmatch(r"[0-9a-f-]{36}", passage().id_technique)
+    assert passage().digest == passage().digest
+    assert passage(birth_name="Durant").digest != passage().digest
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2018, 6, 20), 3, date(2018, 9, 20)),
+        (date(2018, 11, 30), 3, date(2019, 2, 28)),
+        (date(2019, 11, 30), 3, date(2020, 2, 29)),
+        (date(2018, 10, 31), 3, date(2019, 1, 31)),
+    ],
+)
+def test_three_months_later_keeps_the_day_or_ends_the_month(
+    day: date, months: int, expected: date
+) -> None:
+    assert add_months(day, months) == expected
+
+
+@pytest.fixture
+def ledger_2018(ledger: Ledger, clock: FixedClock) -> Ledger:
+    """Recorded as it happened in 2018 (the clock follows the business dates)."""
+    clock.set(clock.current.replace(year=2017, month=9, day=12))
+    enroll(ledger, "A1", on=date(2017, 9, 11))
+    enroll(ledger, "B2", route="vae", on=date(2017, 9, 11))
+    clock.set(clock.current.replace(year=2018, month=6, day=2))
+    pass_everything(ledger, "A1", on=date(2018, 6, 1))
+    ledger.admit_vae("B2", on=date(2017, 10, 2), by="tester")
+    ledger.hold_vae_interview(
+        "B2", on=date(2018, 5, 30), livret2_received_on=date(2018, 4, 27), by="tester"
+    )
+    convene(ledger, "J1", on=date(2018, 6, 20), members=FIVE)
+    clock.set(clock.current.replace(month=6, day=21))
+    ledger.record_decision("J1", "A1", validated=EVERYTHING, title=True, by="tester")
+    ledger.record_decision("J1", "B2", validated=["C10"], derogation="technicien ill", by="tester")
+    return ledger
+
+
+def run_audit(ledger: Ledger, today: date) -> dict[str, object]:
+    report = audit(
+        candidate_streams(scan_streams(ledger.recorder), ledger.ledger_mapper.decode_state),
+        ledger.conveners(),
+        ledger.transmission_facts(),
+        ledger.versions(),
+        start=date(2018, 1, 1),
+        end=date(2018, 12, 31),
+        today=today,
+    )
+    return report.as_json()
+
+
+def test_the_audit_lists_a_derogation_with_its_jury_check(ledger_2018: Ledger) -> None:
+    document = run_audit(ledger_2018, date(2018, 7, 1))
+    decisions = {d["decision"]: d for d in document["decisions"]}  # type: ignore[union-attr]
+    b2 = decisions["B2/J1"]
+    assert b2["jury"]["missing"] == ["technicien"] and not b2["jury"]["ok"]
+    assert b2["derogation"] == "technicien ill"
+    assert b2["evidence"] == {"C10": "candidate/B2#4"}
+    a1 = decisions["A1/J1"]
+    assert a1["jury"]["ok"] and a1["unbacked"] == []
+    assert document["summary"]["derogations"] == 1  # type: ignore[index]
+    assert document["late_recordings"] == []
+
+
+def test_the_audit_lists_late_recordings_and_untransmitted_awards(
+    ledger_2018: Ledger, clock: FixedClock
+) -> None:
+    clock.set(clock.current.replace(year=2018, month=11, day=2))
+    convene(ledger_2018, "J2", on=date(2018, 9, 20), members=SIX)
+    document = run_audit(ledger_2018, date(2018, 11, 2))
+    late = document["late_recordings"]
+    assert [(f["event"], f["days_late"]) for f in late] == [("jury/J2#1", 43)]  # type: ignore[union-attr]
+    assert document["awards_not_transmitted_within_3_months"] == [
+        {
+            "decision": "A1/J1",
+            "awarded_on": "2018-06-20",
+            "due": "2018-09-20",
+            "transmitted_on": None,
+        }
+    ]
+
+
+def test_the_audit_lists_an_annulment_made_after_the_award_was_transmitted(
+    ledger_2018: Ledger, clock: FixedClock
+) -> None:
+    dossier = known_dossier(ledger_2018.candidate_facts("A1"), None)
+    assert dossier is not None
+    sent = [p.record() for p in passages(dossier, ledger_2018.versions())]
+    clock.set(clock.current + timedelta(days=10))
+    ledger_2018.record_transmissions(
+        [{"flux_id": "F1", "file": "flux.xml", "sha256": "0" * 64, "passages": sent}],
+        kind="cpf-accrochage",
+        position=1,
+        by="tester",
+    )
+    clock.set(clock.current + timedelta(days=32))
+    ledger_2018.annul_decision("A1/J1", on=date(2018, 8, 1), reason="appeal", by="tester")
+    document = run_audit(ledger_2018, date(2018, 8, 2))
+    assert document["annulled_after_transmission"] == [
+        {
+            "decision": "A1/J1",
+            "awarded_on": "2018-06-20",
+            "transmitted_on": "2018-07-01",
+            "flux": "F1",
+            "annulled_on": "2018-08-01",
+            "id_technique": id_technique("A1/J1"),
+        }
+    ]
+    assert document["awards_not_transmitted_within_3_months"] == []
+
+
+def test_the_html_page_is_self_contained_summary_first_with_a_chart(ledger_2018: Ledger) -> None:
+    page = render(run_audit(ledger_2018, date(2018, 7, 1)), "RNCP13080 — audit", "now")
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "<script" not in page and "<link" not in page
+    assert page.index("Summary") < page.index("<svg") < page.index("Jury compositions")
+    assert "technicien ill" in page and "B2/J1" in page
+    assert "<title>2018 formation_continue: 1</title>" in page
