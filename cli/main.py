@@ -20,9 +20,10 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 class Session:
     """What the group callback sets up for every command: the store, the actor, the clock."""
 
-    def __init__(self, store: str, actor: str) -> None:
+    def __init__(self, store: str, actor: str, read_only: bool = False) -> None:
         self.store = store
         self.actor = actor
+        self.read_only = read_only
         self._ledger: Ledger | None = None
 
     def ledger(self, *, create: bool = False) -> Ledger:
@@ -30,7 +31,7 @@ class Session:
         if self._ledger is None:
             from ledger.application import Ledger
 
-            self._ledger = Ledger(self.store, create=create)
+            self._ledger = Ledger(self.store, create=create, read_only=self.read_only)
         return self._ledger
 
     def close(self) -> None:
@@ -73,9 +74,15 @@ def default_actor() -> str:
     default=None,
     help="Who records (stored on every event). Default: $CERTLEDGER_ACTOR, else the OS user.",
 )
+@click.option(
+    "--read-only",
+    is_flag=True,
+    envvar="CERTLEDGER_READ_ONLY",
+    help="Open the ledger read-only (auditors): every command that records is refused.",
+)
 @click.version_option(package_name="certledger")
 @click.pass_context
-def cli(ctx: click.Context, store: str, actor: str | None) -> None:
+def cli(ctx: click.Context, store: str, actor: str | None, read_only: bool) -> None:
     """certledger: the assessment ledger of the RNCP13080 title.
 
     Every evaluation, jury decision and certificate is an immutable event; statuses are
@@ -88,7 +95,9 @@ def cli(ctx: click.Context, store: str, actor: str | None) -> None:
           --first-name Alice --birth-date 1984-05-02 --sex F --birth-insee 75112
       certledger status V1 --as-of 2018-12-31
     """
-    session = Session(store, actor or os.environ.get("CERTLEDGER_ACTOR") or default_actor())
+    session = Session(
+        store, actor or os.environ.get("CERTLEDGER_ACTOR") or default_actor(), read_only
+    )
     ctx.obj = session
     ctx.call_on_close(session.close)
 
@@ -133,6 +142,7 @@ MODULES = (
     "reports",
     "statistics",
     "audit",
+    "integrity",
     "demo",
 )
 """The command modules; a module may also add subcommands to a group another one defines."""

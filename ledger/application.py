@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from ledger.exceptions import AlreadyExists, LedgerError, NotFound, RuleViolatio
 from ledger.facts import Fact, fact_of_state
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
-from ledger.persistence import LedgerMapper, StoreURL, parse_store_url, select_stream
+from ledger.persistence import KeyStore, LedgerMapper, StoreURL, parse_store_url, select_stream
 from ledger.publication import (
     REFERENTIAL_STREAM,
     PublishedVersion,
@@ -41,7 +42,7 @@ from ledger.referential import (
     sha256,
 )
 from ledger.rules import Review, review_decision
-from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions
+from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions, id_technique
 
 A = TypeVar("A", bound=Aggregate)
 Result = dict[str, Any]
@@ -52,6 +53,10 @@ _RETRIES = 5
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
+
+
+class ReadOnly(LedgerError):
+    """The ledger was opened read-only (an auditor's session): no command may record."""
 
 
 class ConcurrentWrite(LedgerError):
@@ -75,7 +80,12 @@ class Ledger(Application[UUID]):
     name = "certledger"
 
     def __init__(
-        self, store: StoreURL | str, *, clock: Clock | None = None, create: bool = False
+        self,
+        store: StoreURL | str,
+        *,
+        clock: Clock | None = None,
+        create: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.store = parse_store_url(store) if isinstance(store, str) else store
         if not create and not self.store.exists():
@@ -84,12 +94,32 @@ class Ledger(Application[UUID]):
         self._versions: Versions | None = None
         self._batch: dict[UUID, Aggregate] | None = None
         self._handed: list[tuple[Aggregate, int]] | None = None
-        env = {**self.store.env(), "MAPPER_TOPIC": "ledger.persistence:LedgerMapper"}
+        self.read_only = read_only
+        if read_only and create:
+            raise ReadOnly("the ledger is open read-only: it cannot be created")
+        env = {**self.store.env(read_only), "MAPPER_TOPIC": "ledger.persistence:LedgerMapper"}
         try:
+            if create:
+                self.store.prepare()
             super().__init__(env)
             self.recorder.max_notification_id()
-        except (PersistenceError, sqlite3.Error) as e:
+        except (PersistenceError, sqlite3.Error, OSError) as e:
             raise StoreError(f"cannot open the ledger at {self.store}: {_first_line(e)}") from None
+        except Exception as e:
+            if type(e).__module__.startswith("psycopg"):
+                raise StoreError(
+                    f"cannot open the ledger at {self.store}: {_first_line(e)}"
+                ) from None
+            raise
+        self.keys = KeyStore(self.recorder)
+        self.ledger_mapper.keys = self.keys
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self.read_only:
+            raise ReadOnly("the ledger is open read-only: nothing can be recorded")
+        # Keys first, in a transaction of their own: events never precede their key.
+        self.keys.flush()
+        return super().save(*objs, **kwargs)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Settings come from the store URL only, never from stray environment variables.
@@ -162,7 +192,7 @@ class Ledger(Application[UUID]):
         decode = self.ledger_mapper.decode_state
         rows = select_stream(self.recorder, aggregate_id)
         if stream is None and rows:
-            first = decode(rows[0][3], rows[0][4])
+            first = decode(rows[0][3], rows[0][4], aggregate_id, rows[0][2])
             stream = (
                 f"candidate/{first['candidate_id']}"
                 if "candidate_id" in first
@@ -171,8 +201,10 @@ class Ledger(Application[UUID]):
                 else str(aggregate_id)
             )
         return [
-            fact_of_state(topic, decode(topic, state), stream or "", version, position)
-            for position, _, version, topic, state in rows
+            fact_of_state(
+                topic, decode(topic, state, uid, version), stream or "", version, position
+            )
+            for position, uid, version, topic, state in rows
         ]
 
     def candidate_facts(self, candidate_id: str) -> list[Fact]:
@@ -246,6 +278,8 @@ class Ledger(Application[UUID]):
         A conflict with a concurrent writer (a version or claim taken in between) re-runs
         the whole use case, which reads and checks everything again.
         """
+        if self.read_only:
+            raise ReadOnly(f"the ledger is open read-only: `{command}` records nothing")
         digest = hashlib.sha256(
             orjson.dumps({"command": command, **params}, option=orjson.OPT_SORT_KEYS, default=str)
         ).hexdigest()
@@ -446,11 +480,22 @@ class Ledger(Application[UUID]):
             "id": candidate_id,
             "route": route,
             "on": on,
-            "identity": person.model_dump(mode="json"),
+            "identity": self._fingerprint(candidate_id, person.model_dump(mode="json"), new=True),
             "vae_path": vae_path,
             "linked": linked,
         }
         return self._commit("candidate enroll", params, request_id, by, work)
+
+    def _fingerprint(self, candidate_id: str, personal: Any, *, new: bool = False) -> str:
+        """What a request's digest keeps of personal data: an HMAC under the candidate's own
+        key (a plain hash of a name could be matched against a list of names). Only an
+        enrolment (`new`) makes the key; an erased candidate has none left."""
+        stream = candidate_stream(candidate_id)
+        key = self.keys.key_for(stream) if new else self.keys.get(stream)
+        if key is None:
+            return "erased"
+        content = orjson.dumps(personal, option=orjson.OPT_SORT_KEYS, default=str)
+        return hmac.new(key, content, hashlib.sha256).hexdigest()
 
     def _on_candidate(
         self,
@@ -926,10 +971,11 @@ class Ledger(Application[UUID]):
         if not changes:
             raise InvalidInput("give at least one identity field to rectify")
         today = self.clock.today()
+        fingerprint = self._fingerprint(candidate_id, changes)
         return self._on_candidate(
             "candidate rectify-identity",
             candidate_id,
-            {"changes": changes, "reason": reason},
+            {"changes": fingerprint, "reason": reason},
             request_id,
             by,
             lambda c, a: c.rectify_identity(changes, reason, today, a),
@@ -953,6 +999,46 @@ class Ledger(Application[UUID]):
             blocks_eligible=tuple(code for code, s in review.blocks.items() if s.eligible),
             title_eligible=review.title.eligible,
         )
+
+    def erase(
+        self, candidate_id: str, *, reason: str, by: str, request_id: str | None = None
+    ) -> Result:
+        """Erase a candidate's personal data: record why, then destroy their key. Decisions,
+        counts and the hash chain stay; the identity reads as erased from then on.
+
+        Rule 11: refused while an award of theirs has not been sent in the CPF flow.
+        """
+        if self.read_only:
+            raise ReadOnly("the ledger is open read-only: `candidate erase` records nothing")
+        stream = candidate_stream(candidate_id)
+        candidate = self.candidate(candidate_id)
+        if candidate.erased:
+            if self.keys.destroy(stream):
+                return {"id": candidate_id, "erased": True}
+            raise AlreadyExists(f"candidate {candidate_id}'s personal data is already erased")
+        sent = self.transmitted()
+        waiting = [
+            d.id
+            for d in candidate.dossier.live_decisions()
+            if d.title and id_technique(d.id) not in sent
+        ]
+        if waiting:
+            raise RuleViolation(
+                11,
+                f"candidate {candidate_id}'s award {', '.join(waiting)} has not been transmitted "
+                "in the CPF flow yet: send it (`report cpf`) before erasing their personal data",
+            )
+        today = self.clock.today()
+
+        def act(found: Candidate, actor: Actor) -> Result:
+            found.erase_personal_data(reason, today, actor)
+            return {"id": candidate_id, "erased": True}
+
+        result = self._on_candidate(
+            "candidate erase", candidate_id, {"reason": reason}, request_id, by, act
+        )
+        self.keys.destroy(stream)
+        return result
 
     # Transmissions to the regulator.
 

@@ -168,6 +168,10 @@ class Candidate(Aggregate):
         changes: dict[str, Any]
         reason: str
 
+    class PersonalDataErased(Event):
+        TOPIC = "PersonalDataErased"
+        reason: str
+
     class CertificateIssued(Event):
         TOPIC = "CertificateIssued"
         number: str
@@ -501,9 +505,24 @@ class Candidate(Aggregate):
             )
         self._record(self.DecisionAnnulled, on, by, decision_id=decision_id, reason=reason.strip())
 
+    @property
+    def erased(self) -> bool:
+        return any(f.type == "PersonalDataErased" for f in self.dossier.facts)
+
+    def erase_personal_data(self, reason: str, on: date, by: Actor) -> None:
+        if not reason.strip():
+            raise InvalidInput("an erasure needs a reason")
+        if self.erased:
+            raise AlreadyExists(f"candidate {self.candidate_id}'s personal data is already erased")
+        self._record(self.PersonalDataErased, on, by, reason=reason.strip())
+
     def rectify_identity(self, changes: dict[str, Any], reason: str, on: date, by: Actor) -> None:
         if not reason.strip():
             raise InvalidInput("an identity rectification needs a reason")
+        if self.erased:
+            raise RuleViolation(
+                11, f"candidate {self.candidate_id}'s personal data was erased: nothing to rectify"
+            )
         current = Identity.of(**self.dossier.identity)
         merged = Identity.of(**{**current.model_dump(), **changes})
         patch = {

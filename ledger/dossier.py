@@ -142,6 +142,9 @@ class Dossier:
     def _on_IdentityRectified(self, fact: Fact) -> None:
         self.identity = {**self.identity, **fact.data["changes"]}
 
+    def _on_PersonalDataErased(self, fact: Fact) -> None:
+        self.identity = {"erased": True}
+
     def _on_PersonLinked(self, fact: Fact) -> None:
         self.linked.append(
             LinkedPerson(fact.effective_on, fact.data["name"], fact.data["relation"], fact)

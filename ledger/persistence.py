@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, cast, get_type_hints
@@ -14,6 +17,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
@@ -40,10 +44,18 @@ class LedgerMapper(Mapper[UUID]):
     event class's annotations, so no transcoding has to be registered by hand.
     """
 
+    keys: KeyStore | None = None
+    """Set by the application: the candidates' keys that seal their personal data."""
+
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         state = dict(vars(domain_event))
         originator_id = state.pop("originator_id")
         originator_version = state.pop("originator_version")
+        topic = get_topic(type(domain_event))
+        sealed = SEALED_TOPICS.get(topic)
+        if sealed is not None and self.keys is not None:
+            key = self.keys.key_for(originator_id)
+            state[sealed] = seal(key, originator_id, originator_version, state[sealed])
         data = orjson.dumps(state)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -52,25 +64,36 @@ class LedgerMapper(Mapper[UUID]):
         return StoredEvent(
             originator_id=originator_id,
             originator_version=originator_version,
-            topic=get_topic(type(domain_event)),
+            topic=topic,
             state=data,
         )
 
-    def decode_state(self, topic: str, data: bytes) -> dict[str, Any]:
-        """The typed attributes of a stored event, without building the event object."""
+    def decode_state(
+        self, topic: str, data: bytes, originator_id: UUID | None = None, version: int = 0
+    ) -> dict[str, Any]:
+        """The typed attributes of a stored event, without building the event object.
+
+        Personal data comes back unsealed with the candidate's key, or `{"erased": true}`
+        once the key is destroyed.
+        """
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
-        return _state_adapter(topic).validate_json(data)
+        state = _state_adapter(topic).validate_json(data)
+        sealed = SEALED_TOPICS.get(topic)
+        if sealed is not None and originator_id is not None:
+            key = self.keys.get(originator_id) if self.keys is not None else None
+            state[sealed] = unseal(key, originator_id, version, state[sealed])
+        return state
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         cls = resolve_topic(stored_event.topic)
-        state = self.decode_state(stored_event.topic, stored_event.state)
-        originator_id = stored_event.originator_id
-        state["originator_id"] = (
-            originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        originator_id = _as_uuid(stored_event.originator_id)
+        state = self.decode_state(
+            stored_event.topic, stored_event.state, originator_id, stored_event.originator_version
         )
+        state["originator_id"] = originator_id
         state["originator_version"] = stored_event.originator_version
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
@@ -101,19 +124,43 @@ class StoreURL:
         """Whether there is something to open (PostgreSQL databases always exist)."""
         return self.kind != "sqlite" or (self.path is not None and self.path.exists())
 
+    def prepare(self) -> None:
+        """Create a PostgreSQL store's schema: the library needs it before it starts."""
+        if self.kind != "postgresql" or not self.schema:
+            return
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(
+            dbname=self.dbname,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password or None,
+            connect_timeout=5,
+            autocommit=True,
+        ) as conn:
+            conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+
     def remove(self) -> None:
         """Delete an SQLite store's files (a store that `init` created and could not fill)."""
         if self.kind == "sqlite" and self.path is not None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
-    def env(self) -> dict[str, str]:
-        """The eventsourcing library's settings for this store."""
+    def env(self, read_only: bool = False) -> dict[str, str]:
+        """The eventsourcing library's settings for this store (read-only: SQLite opened
+        with `mode=ro`, and no table created)."""
         if self.kind == "sqlite":
+            name = f"file:{self.path}?mode=ro" if read_only else str(self.path)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.path),
+                "CREATE_TABLE": "n" if read_only else "y",
+                "SQLITE_DBNAME": name,
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "ledger.persistence:ChainedSQLiteRecorder",
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -123,6 +170,8 @@ class StoreURL:
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": "ledger.persistence:ChainedPostgresRecorder",
+            "CREATE_TABLE": "n" if read_only else "y",
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema
@@ -168,7 +217,7 @@ Row = tuple[int, UUID, int, str, bytes]
 
 
 def _is_sqlite(recorder: Any) -> bool:
-    return type(recorder).__module__ == "eventsourcing.sqlite"
+    return isinstance(recorder.datastore, SQLiteDatastore)
 
 
 def _table(recorder: Any) -> Any:
@@ -256,3 +305,313 @@ def scan_streams(recorder: Any, batch: int = 5000) -> Iterator[Row]:
                 r["topic"],
                 r["state"],
             )
+
+
+# Tamper evidence: a hash chain over the log, written in the same transaction as the events.
+
+GENESIS = "0" * 64
+"""The hash before the first event."""
+
+
+def link(
+    previous: str, position: int, originator_id: UUID, version: int, topic: str, state: bytes
+) -> str:
+    """The chain hash of one stored event: SHA-256 over the previous hash and the event."""
+    digest = hashlib.sha256(bytes.fromhex(previous))
+    digest.update(position.to_bytes(8, "big"))
+    digest.update(originator_id.bytes)
+    digest.update(version.to_bytes(8, "big"))
+    digest.update(topic.encode("utf-8") + b"\0")
+    digest.update(state)
+    return digest.hexdigest()
+
+
+def _chain_links(
+    previous: str, positions: Sequence[int], stored: Sequence[StoredEvent]
+) -> tuple[list[tuple[int, str, int, str]], str]:
+    rows = []
+    for position, event in zip(positions, stored, strict=True):
+        uid = _as_uuid(event.originator_id)
+        previous = link(previous, position, uid, event.originator_version, event.topic, event.state)
+        rows.append((position, uid.hex, event.originator_version, previous))
+    return rows, previous
+
+
+def _as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    """The library's SQLite recorder, chaining each event it inserts (same transaction)."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS ledger_chain (position INTEGER PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+            "hash TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "position INTEGER NOT NULL, hash TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS candidate_keys (stream TEXT PRIMARY KEY, "
+            "key BLOB NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if not positions:
+            return positions
+        c.execute("SELECT hash FROM ledger_head WHERE id = 1")
+        row = c.fetchone()
+        rows, head = _chain_links(row[0] if row else GENESIS, positions, stored_events)
+        c.executemany("INSERT INTO ledger_chain VALUES (?, ?, ?, ?)", rows)
+        c.execute(
+            "INSERT INTO ledger_head VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE "
+            "SET position = excluded.position, hash = excluded.hash",
+            (positions[-1], head),
+        )
+        return positions
+
+
+@cache
+def chained_postgres_recorder() -> type:
+    """The library's PostgreSQL recorder, chaining each event it inserts (same transaction,
+    under the lock the library takes on the events table). Built lazily: psycopg is only
+    imported for PostgreSQL stores."""
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from psycopg.sql import SQL, Identifier
+
+    class ChainedPostgresRecorder(PostgresApplicationRecorder):
+        def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+            super().__init__(datastore, events_table_name=events_table_name)
+            schema = Identifier(self.datastore.schema)
+            self.chain_table = SQL("{}.ledger_chain").format(schema)
+            self.head_table = SQL("{}.ledger_head").format(schema)
+            self.sql_create_statements += [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, "
+                    "originator_id text NOT NULL, originator_version bigint NOT NULL, "
+                    "hash text NOT NULL)"
+                ).format(self.chain_table),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (id int PRIMARY KEY CHECK (id = 1), "
+                    "position bigint NOT NULL, hash text NOT NULL)"
+                ).format(self.head_table),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {}.candidate_keys (stream text PRIMARY KEY, "
+                    "key bytea NOT NULL)"
+                ).format(schema),
+            ]
+
+        def _fetch_ids_after_insert_events(
+            self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+        ) -> Sequence[int] | None:
+            positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if not positions:
+                return positions
+            curs.execute(SQL("SELECT hash FROM {} WHERE id = 1").format(self.head_table))
+            row = curs.fetchone()
+            rows, head = _chain_links(row["hash"] if row else GENESIS, positions, stored_events)
+            curs.executemany(
+                SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(self.chain_table), rows
+            )
+            curs.execute(
+                SQL(
+                    "INSERT INTO {} VALUES (1, %s, %s) ON CONFLICT (id) DO UPDATE "
+                    "SET position = excluded.position, hash = excluded.hash"
+                ).format(self.head_table),
+                (positions[-1], head),
+            )
+            return positions
+
+    return ChainedPostgresRecorder
+
+
+Link = tuple[int, UUID, int, str]
+"""A chain row: (position, originator_id, version, hash)."""
+
+
+def scan_log(recorder: Any, batch: int = 5000) -> Iterator[Row]:
+    """Every stored event in log order (position), read in batches."""
+    last = 0
+    while page := recorder.select_notifications(last, batch, inclusive_of_start=False):
+        for n in page:
+            yield n.id, _as_uuid(n.originator_id), n.originator_version, n.topic, bytes(n.state)
+        last = page[-1].id
+
+
+def scan_chain(recorder: Any, batch: int = 5000) -> Iterator[Link]:
+    """Every chain row in position order."""
+    last = 0
+    while True:
+        if _is_sqlite(recorder):
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(
+                    "SELECT position, originator_id, originator_version, hash FROM ledger_chain "
+                    "WHERE position > ? ORDER BY position LIMIT ?",
+                    (last, batch),
+                )
+                rows = [(r[0], UUID(r[1]), r[2], r[3]) for r in c.fetchall()]
+        else:
+            from psycopg.sql import SQL, Identifier
+
+            with recorder.datastore.transaction(commit=False) as curs:
+                curs.execute(
+                    SQL(
+                        "SELECT position, originator_id, originator_version, hash FROM {}.{} "
+                        "WHERE position > %s ORDER BY position LIMIT %s"
+                    ).format(Identifier(recorder.datastore.schema), Identifier("ledger_chain")),
+                    (last, batch),
+                )
+                rows = [
+                    (r["position"], UUID(r["originator_id"]), r["originator_version"], r["hash"])
+                    for r in curs.fetchall()
+                ]
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+def chain_head(recorder: Any) -> tuple[int, str] | None:
+    """The chain's head as stored apart from the events: (position, hash)."""
+    if _is_sqlite(recorder):
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, hash FROM ledger_head WHERE id = 1")
+            row = c.fetchone()
+            return (row[0], row[1]) if row else None
+    from psycopg.sql import SQL, Identifier
+
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute(
+            SQL("SELECT position, hash FROM {}.{} WHERE id = 1").format(
+                Identifier(recorder.datastore.schema), Identifier("ledger_head")
+            )
+        )
+        row = curs.fetchone()
+        return (row["position"], row["hash"]) if row else None
+
+
+# Personal data: one AES-GCM key per candidate, in a table apart from the events.
+
+
+class KeyStore:
+    """Candidates' keys. New keys wait in memory until `flush`, which the application calls
+    just before saving, in a transaction of its own (a key without events is harmless)."""
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+        self.cache: dict[UUID, bytes | None] = {}
+        self.pending: dict[UUID, bytes] = {}
+
+    def get(self, stream: UUID) -> bytes | None:
+        if stream in self.pending:
+            return self.pending[stream]
+        if stream not in self.cache:
+            self.cache[stream] = self._select(stream)
+        return self.cache[stream]
+
+    def key_for(self, stream: UUID) -> bytes:
+        """The stream's key, made (pending) if it has none yet."""
+        key = self.get(stream)
+        if key is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            key = self.pending[stream] = AESGCM.generate_key(bit_length=256)
+        return key
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        rows = [(s.hex, k) for s, k in self.pending.items()]
+        if _is_sqlite(self.recorder):
+            with self.recorder.datastore.transaction(commit=True) as c:
+                c.executemany("INSERT OR IGNORE INTO candidate_keys VALUES (?, ?)", rows)
+        else:
+            from psycopg.sql import SQL, Identifier
+
+            with self.recorder.datastore.transaction(commit=True) as curs:
+                curs.executemany(
+                    SQL(
+                        "INSERT INTO {}.candidate_keys VALUES (%s, %s) ON CONFLICT DO NOTHING"
+                    ).format(Identifier(self.recorder.datastore.schema)),
+                    rows,
+                )
+        self.cache.update(self.pending)
+        self.pending.clear()
+
+    def _select(self, stream: UUID) -> bytes | None:
+        if _is_sqlite(self.recorder):
+            with self.recorder.datastore.transaction(commit=False) as c:
+                c.execute("SELECT key FROM candidate_keys WHERE stream = ?", (stream.hex,))
+                row = c.fetchone()
+                return bytes(row[0]) if row else None
+        from psycopg.sql import SQL, Identifier
+
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT key FROM {}.candidate_keys WHERE stream = %s").format(
+                    Identifier(self.recorder.datastore.schema)
+                ),
+                (stream.hex,),
+            )
+            row = curs.fetchone()
+            return bytes(row["key"]) if row else None
+
+    def destroy(self, stream: UUID) -> bool:
+        """Delete a candidate's key for good; whether there was one."""
+        self.pending.pop(stream, None)
+        self.cache[stream] = None
+        if _is_sqlite(self.recorder):
+            with self.recorder.datastore.transaction(commit=True) as c:
+                # Overwrite the deleted key's bytes on disk rather than leave them in a page.
+                c.execute("PRAGMA secure_delete = ON")
+                c.execute("DELETE FROM candidate_keys WHERE stream = ?", (stream.hex,))
+                deleted: bool = c.sqlite_cursor.rowcount > 0
+            with self.recorder.datastore.transaction(commit=False) as c:
+                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return deleted
+        from psycopg.sql import SQL, Identifier
+
+        with self.recorder.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("DELETE FROM {}.candidate_keys WHERE stream = %s").format(
+                    Identifier(self.recorder.datastore.schema)
+                ),
+                (stream.hex,),
+            )
+            return int(curs.rowcount) > 0
+
+
+SEALED_TOPICS = {"IdentityRecorded": "identity", "IdentityRectified": "changes"}
+"""Events whose personal-data field is sealed with the candidate's own key."""
+
+
+def seal(key: bytes, stream: UUID, version: int, value: Any) -> dict[str, str]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    aad = stream.bytes + version.to_bytes(8, "big")
+    sealed = AESGCM(key).encrypt(nonce, orjson.dumps(value), aad)
+    return {"sealed": base64.b64encode(nonce + sealed).decode("ascii")}
+
+
+def unseal(key: bytes | None, stream: UUID, version: int, value: Any) -> Any:
+    """The plain personal data, or `{"erased": True}` when the key was destroyed."""
+    if not (isinstance(value, dict) and "sealed" in value):
+        return value
+    if key is None:
+        return {"erased": True}
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    blob = base64.b64decode(value["sealed"])
+    aad = stream.bytes + version.to_bytes(8, "big")
+    return orjson.loads(AESGCM(key).decrypt(blob[:12], blob[12:], aad))
+
+
+def __getattr__(name: str) -> Any:
+    # The PostgreSQL recorder's topic resolves here, so psycopg is imported only when used.
+    if name == "ChainedPostgresRecorder":
+        return chained_postgres_recorder()
+    raise AttributeError(name)

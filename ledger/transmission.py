@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from ledger.candidate import Actor
-from ledger.ids import stream_id
+from ledger.ids import NAMESPACE, stream_id
 
 TRANSMISSIONS_STREAM: UUID = stream_id("transmissions")
+
+
+def id_technique(decision_id: str) -> str:
+    """The CPF passage id of a title award: stable, so a re-send refers to the same passage."""
+    return str(uuid5(NAMESPACE, f"passage:{decision_id}"))
 
 
 class Transmissions(Aggregate):

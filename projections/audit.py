@@ -20,7 +20,7 @@ from ledger.dossier import Decision, Dossier
 from ledger.facts import Fact
 from ledger.publication import Versions
 from ledger.rules import check_jury, evidence_for
-from projections.cpf import id_technique
+from ledger.transmission import id_technique
 from projections.status import known_dossier
 
 LATE_DAYS = 30

@@ -16,15 +16,14 @@ from importlib import resources
 from io import TextIOBase
 from pathlib import Path
 from typing import Any
-from uuid import uuid5
 from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 import orjson
 
 from ledger.dossier import Dossier
-from ledger.ids import NAMESPACE
 from ledger.publication import Versions
+from ledger.transmission import id_technique
 
 CPF_NS = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -46,10 +45,6 @@ LIMITS = {
 def xsd_path() -> Path:
     """The XSD 1.1.2 shipped with certledger (a copy of the Caisse des Dépôts' file)."""
     return Path(str(resources.files("projections").joinpath("data/cdc-cpf-flux-1.1.2.xsd")))
-
-
-def id_technique(decision_id: str) -> str:
-    return str(uuid5(NAMESPACE, f"passage:{decision_id}"))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ledger.referential import Referential
 from projections.status import CandidateStatus, candidate_status
 
 Row = tuple[int, UUID, int, str, bytes]
-Decode = Callable[[str, bytes], dict[str, Any]]
+Decode = Callable[[str, bytes, UUID, int], dict[str, Any]]
 
 
 def candidate_streams(rows: Iterable[Row], decode: Decode) -> Iterator[list[Fact]]:
@@ -36,12 +36,16 @@ def candidate_streams(rows: Iterable[Row], decode: Decode) -> Iterator[list[Fact
             current = originator_id
             keep = topic == "CandidateEnrolled"
             if keep:
-                data = decode(topic, state)
+                data = decode(topic, state, originator_id, version)
                 label = f"candidate/{data['candidate_id']}"
                 facts.append(fact_of_state(topic, data, label, version, position))
             continue
         if keep:
-            facts.append(fact_of_state(topic, decode(topic, state), label, version, position))
+            facts.append(
+                fact_of_state(
+                    topic, decode(topic, state, originator_id, version), label, version, position
+                )
+            )
     if facts:
         yield facts
 

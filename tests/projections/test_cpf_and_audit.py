@@ -10,9 +10,10 @@ import pytest
 from ledger.application import Ledger
 from ledger.clock import FixedClock
 from ledger.persistence import scan_streams
+from ledger.transmission import id_technique
 from projections.audit import add_months, audit
 from projections.audit_html import render
-from projections.cpf import Passage, holder_problems, id_technique, passages
+from projections.cpf import Passage, holder_problems, passages
 from projections.replay import candidate_streams
 from projections.status import known_dossier
 from tests.builders import FIVE, SIX, convene, enroll, pass_everything

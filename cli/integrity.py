@@ -1,0 +1,133 @@
+"""`verify` (tamper evidence) and `candidate erase` (personal data)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from uuid import UUID
+
+import click
+
+from cli.candidates import candidate
+from cli.main import CONTEXT, recording, report, session_of
+from cli.output import emit_json
+
+
+def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"@\d+:[0-9a-f]{64}", value):
+        raise click.BadParameter(f"{value!r} is not a digest written @POSITION:SHA256")
+    return value
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--digest",
+    "show_digest",
+    is_flag=True,
+    help="Print the ledger's digest (@POSITION:SHA256) to publish.",
+)
+@click.option(
+    "--check",
+    "published",
+    callback=_digest,
+    default=None,
+    metavar="@N:SHA256",
+    help="Also check that a digest published earlier still holds.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json: bool) -> None:
+    """Re-read the whole store and check every event against the hash chain (exit 1 if not).
+
+    Names each event modified, removed, inserted or reordered after the fact; the chain's head
+    is kept apart from the events, so removing the newest events is caught too.
+
+    \b
+    Example:
+      certledger verify
+      certledger verify --digest            # publish what it prints
+      certledger verify --check @81234:9f86d081884c7d65...
+    """
+    from ledger.integrity import verify as verify_store
+    from ledger.persistence import chain_head, scan_chain, scan_log
+
+    ledger = session_of(ctx).ledger()
+    labels: dict[UUID, str] = {}
+    decode = ledger.ledger_mapper.decode_state
+
+    def labelled() -> Iterator[tuple[int, UUID, int, str, bytes]]:
+        for row in scan_log(ledger.recorder):
+            _, originator_id, version, topic, state = row
+            if version == 1 and topic in ("CandidateEnrolled", "JuryConvened"):
+                data = decode(topic, state)
+                key = "candidate_id" if topic == "CandidateEnrolled" else "session_id"
+                kind = "candidate" if topic == "CandidateEnrolled" else "jury"
+                labels[originator_id] = f"{kind}/{data[key]}"
+            yield row
+
+    result = verify_store(
+        labelled(), scan_chain(ledger.recorder), chain_head(ledger.recorder), labels
+    )
+    if published is not None:
+        _check_published(ledger, published, result)
+    document = {**result.as_json(), "digest": f"@{result.position}:{result.digest}"}
+    if as_json:
+        emit_json(document)
+    elif show_digest and result.ok:
+        click.echo(document["digest"])
+    else:
+        verdict = "intact" if result.ok else f"TAMPERED: {len(result.problems)} problem(s)"
+        click.echo(f"{ledger.store}: {result.events} events, {verdict}")
+        click.echo(f"digest {document['digest']}")
+        for problem in result.problems:
+            click.echo(f"  {problem['event']}: {problem['problem']} ({problem['detail']})")
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _check_published(ledger: object, published: str, result: object) -> None:
+    from ledger.integrity import Verification
+    from ledger.persistence import scan_chain
+
+    assert isinstance(result, Verification)
+    position_text, _, expected = published[1:].partition(":")
+    position = int(position_text)
+    found = next(
+        (row[3] for row in scan_chain(ledger.recorder) if row[0] == position),  # type: ignore[attr-defined]
+        None,
+    )
+    if found != expected:
+        result.problem(
+            published,
+            "modified",
+            "the chain no longer holds this published digest"
+            + ("" if found else f" (no event at log position {position})"),
+        )
+
+
+@candidate.command(context_settings=CONTEXT)
+@click.argument("candidate_id", metavar="ID")
+@click.option("--reason", required=True, help="Why (e.g. the person's request, GDPR art. 17).")
+@recording
+@click.pass_context
+def erase(
+    ctx: click.Context, candidate_id: str, reason: str, request_id: str | None, as_json: bool
+) -> None:
+    """Erase a candidate's personal data by destroying their key.
+
+    Their decisions, counts and certificates stay; their identity reads as erased, the CPF
+    flow refuses them, and `verify` still passes. Refused while an award of theirs has not
+    been sent in the CPF flow (rule 11).
+
+    \b
+    Example:
+      certledger candidate erase V1 --reason "request of 2026-11-20 (RGPD art. 17)"
+    """
+    session = session_of(ctx)
+    result = session.ledger().erase(
+        candidate_id, reason=reason, by=session.actor, request_id=request_id
+    )
+    report(result, as_json, f"Erased the personal data of candidate {candidate_id}.")
+
+
+COMMANDS = [verify]

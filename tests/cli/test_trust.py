@@ -1,0 +1,140 @@
+"""verify (tamper evidence), candidate erase (crypto-shredding) and --read-only, via the CLI."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import FIVE_MEMBERS, Certledger
+
+NAME = "Zorglubovna"
+EVERYTHING = ",".join(f"C{n:02d}" for n in range(1, 43))
+IDS = "--emitter-id AB123CDE --certifier-id E564ACB0 --contract-id 2560080000127J"
+
+
+@pytest.fixture
+def holder(certledger: Certledger) -> Certledger:
+    """V1 (VAE) was awarded the title on 2018-06-20; their birth name is unusual."""
+    certledger.ok(
+        f"candidate enroll V1 --route vae --on 2017-09-11 --birth-name {NAME} "
+        "--first-name Alice --birth-date 1990-01-02 --sex F --birth-insee 75112"
+    )
+    certledger.ok("vae admit V1 --on 2017-10-02")
+    certledger.ok("vae interview V1 --on 2018-05-30 --livret2-received 2018-04-27")
+    certledger.ok(
+        f"jury convene J1 --on 2018-06-20 {FIVE_MEMBERS} --member 'Tom Gris:technicien' "
+        "--president 'Hugo Bleu'"
+    )
+    certledger.ok(f"jury decide J1 V1 --validate {EVERYTHING} --award-title")
+    certledger.ok("certificate issue V1/J1 --kind title --on 2018-06-27")
+    return certledger
+
+
+def store_bytes(store: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in store.parent.glob(store.name + "*"))
+
+
+def test_verify_passes_on_an_untouched_ledger_and_prints_a_digest(holder: Certledger) -> None:
+    out = holder.ok("verify")
+    assert out.splitlines()[0].endswith("events, intact")
+    digest = holder.ok("verify --digest").strip()
+    assert digest.startswith("@") and len(digest.split(":")[1]) == 64
+    document = holder.json("verify")
+    assert document["ok"] is True and document["problems"] == []
+    assert document["digest"] == digest
+    assert holder.ok(f"verify --check {digest}").splitlines()[0].endswith("intact")
+
+
+def test_changing_one_byte_of_one_stored_event_makes_verify_fail_naming_it(
+    holder: Certledger,
+) -> None:
+    with sqlite3.connect(holder.store) as conn:
+        conn.execute(
+            "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '2018-06-20', "
+            "'2018-06-21') AS BLOB) WHERE topic = 'DecisionRecorded'"
+        )
+    result = holder("verify --json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert [(p["event"], p["problem"]) for p in document["problems"]] == [
+        ("candidate/V1#5", "modified")
+    ]
+    text = holder("verify").stdout
+    assert "TAMPERED: 1 problem(s)" in text and "candidate/V1#5: modified" in text
+
+
+def test_a_published_digest_no_longer_holds_after_rewriting_history(holder: Certledger) -> None:
+    digest = holder.ok("verify --digest").strip()
+    position = int(digest[1:].split(":")[0])
+    with sqlite3.connect(holder.store) as conn:
+        conn.execute("UPDATE ledger_chain SET hash = ? WHERE position = ?", ("0" * 64, position))
+    assert holder(f"verify --check {digest}").exit_code == 1
+
+
+def test_erasing_is_refused_while_the_award_has_not_been_transmitted(holder: Certledger) -> None:
+    error = holder.refused("candidate erase V1 --reason 'RGPD request'")
+    assert error == (
+        "Error: rule 11 (personal data): candidate V1's award V1/J1 has not been transmitted "
+        "in the CPF flow yet: send it (`report cpf`) before erasing their personal data"
+    )
+
+
+def test_after_erasure_nothing_reveals_the_name_yet_everything_else_works(
+    holder: Certledger, tmp_path: Path
+) -> None:
+    holder.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+    assert NAME in (tmp_path / "flux.xml").read_text(encoding="utf-8")
+    assert NAME.encode() not in store_bytes(holder.store)
+
+    holder.ok("candidate erase V1 --reason 'RGPD request of 2026-11-20'")
+
+    assert NAME.encode() not in store_bytes(holder.store)
+    outputs = [
+        holder.ok("status V1 --as-of 2019-01-01 --json"),
+        holder.ok("explain V1 --as-of 2019-01-01 --json"),
+        holder.ok("history V1 --json"),
+        holder.ok("replay --as-of 2019-01-01 --format json"),
+        holder.ok("report stats --format json"),
+        holder.ok("audit"),
+        holder.ok("candidate list --json"),
+    ]
+    assert all(NAME not in out for out in outputs)
+    status = json.loads(outputs[0])
+    assert status["state"] == "certified" and status["title"]["awarded"]
+    identity = next(e for e in json.loads(outputs[2]) if e["type"] == "IdentityRecorded")
+    assert identity["data"]["identity"] == {"erased": True}
+    assert holder.json("verify")["ok"] is True
+    error = holder.refused(f"report cpf {IDS} --all -o {tmp_path / 'again.xml'}")
+    assert error.startswith("Error: the CPF flow cannot be written")
+    assert "candidate V1: personal data erased" in error
+    assert not (tmp_path / "again.xml").exists()
+
+
+def test_erasing_twice_is_refused(holder: Certledger, tmp_path: Path) -> None:
+    holder.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+    holder.ok("candidate erase V1 --reason 'RGPD'")
+    assert holder.refused("candidate erase V1 --reason 'again'") == (
+        "Error: candidate V1's personal data is already erased"
+    )
+    assert holder.refused(
+        "candidate rectify-identity V1 --birth-name Durand --reason typo"
+    ).startswith("Error: rule 11 (personal data): candidate V1's personal data was erased")
+
+
+def test_read_only_refuses_every_write_and_writes_nothing(holder: Certledger) -> None:
+    rows = holder.rows()
+    for command in (
+        "--read-only candidate withdraw V1 --on 2019-01-01 --reason x",
+        "--read-only certificate issue V1/J1 --kind title --on 2019-01-01",
+        "--read-only init",
+    ):
+        error = holder.refused(command)
+        assert error.startswith("Error: the ledger is open read-only"), error
+    assert holder.rows() == rows
+    assert holder.json("--read-only status V1 --as-of 2019-01-01")["state"] == "certified"
+    assert holder.json("--read-only verify")["ok"] is True
+    assert [r["candidate"] for r in holder.json("--read-only candidate list")] == ["V1"]
