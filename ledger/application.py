@@ -163,6 +163,10 @@ class Ledger(Application[UUID]):
 
     def versions(self, *, refresh: bool = False) -> Versions:
         """The published referential versions (cached for the life of this application)."""
+        if self._batch is not None and REFERENTIAL_STREAM in self._batch:
+            pending = self._batch[REFERENTIAL_STREAM]
+            assert isinstance(pending, ReferentialStream)
+            return pending.versions
         if self._versions is None or refresh:
             facts = self.stream_facts(REFERENTIAL_STREAM, "referential")
             if not facts:
@@ -354,6 +358,7 @@ class Ledger(Application[UUID]):
             pending = list(self._batch.values())
         finally:
             self._batch = None
+            self._versions = None
         if not pending:
             return
         try:
