@@ -420,7 +420,7 @@ def list_from_view(
 ) -> list[Listed]:
     """The candidates on `day`: from the status view (caught up first) on SQLite, else by
     replaying the ledger through the same pure functions."""
-    if ledger.store.kind == "sqlite" and not ledger.read_only:
+    if not ledger.read_only:
         from projections.view_store import StatusViewRunner, open_view
 
         view = open_view(ledger)

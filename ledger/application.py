@@ -88,7 +88,11 @@ class Ledger(Application[UUID]):
         read_only: bool = False,
     ) -> None:
         self.store = parse_store_url(store) if isinstance(store, str) else store
-        if not create and not self.store.exists():
+        try:
+            missing = not create and not self.store.exists()
+        except Exception as e:  # psycopg's errors, imported lazily
+            raise StoreError(f"cannot open the ledger at {self.store}: {_first_line(e)}") from None
+        if missing:
             raise StoreError(f"no ledger at {self.store}: run `certledger init` first")
         self.clock = clock or Clock()
         self._versions: Versions | None = None
@@ -97,7 +101,10 @@ class Ledger(Application[UUID]):
         self.read_only = read_only
         if read_only and create:
             raise ReadOnly("the ledger is open read-only: it cannot be created")
-        env = {**self.store.env(read_only), "MAPPER_TOPIC": "ledger.persistence:LedgerMapper"}
+        env = {
+            **self.store.env(read_only, create),
+            "MAPPER_TOPIC": "ledger.persistence:LedgerMapper",
+        }
         try:
             if create:
                 self.store.prepare()

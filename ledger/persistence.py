@@ -121,17 +121,24 @@ class StoreURL:
         return f"postgresql://{auth}{self.host}:{self.port}/{self.dbname}{schema}"
 
     def exists(self) -> bool:
-        """Whether there is something to open (PostgreSQL databases always exist)."""
-        return self.kind != "sqlite" or (self.path is not None and self.path.exists())
-
-    def prepare(self) -> None:
-        """Create a PostgreSQL store's schema: the library needs it before it starts."""
-        if self.kind != "postgresql" or not self.schema:
-            return
-        import psycopg
+        """Whether a ledger was created here: the SQLite file, or the events table in the
+        PostgreSQL schema (`public` when none is named)."""
+        if self.kind == "sqlite":
+            return self.path is not None and self.path.exists()
         from psycopg import sql
 
-        with psycopg.connect(
+        with self._connect() as conn:
+            found = conn.execute(
+                sql.SQL("SELECT to_regclass({})").format(
+                    sql.Literal(f"{self.schema or 'public'}.certledger_events")
+                )
+            ).fetchone()
+        return bool(found and found[0])
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(
             dbname=self.dbname,
             host=self.host,
             port=self.port,
@@ -139,25 +146,41 @@ class StoreURL:
             password=self.password or None,
             connect_timeout=5,
             autocommit=True,
-        ) as conn:
+        )
+
+    def prepare(self) -> None:
+        """Create a PostgreSQL store's schema: the library needs it before it starts."""
+        if self.kind != "postgresql" or not self.schema:
+            return
+        from psycopg import sql
+
+        with self._connect() as conn:
             conn.execute(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
             )
 
     def remove(self) -> None:
-        """Delete an SQLite store's files (a store that `init` created and could not fill)."""
+        """Delete a store that `init` created and could not fill: the SQLite files, or the
+        PostgreSQL schema (never `public`)."""
         if self.kind == "sqlite" and self.path is not None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        elif self.kind == "postgresql" and self.schema and self.schema != "public":
+            from psycopg import sql
 
-    def env(self, read_only: bool = False) -> dict[str, str]:
-        """The eventsourcing library's settings for this store (read-only: SQLite opened
-        with `mode=ro`, and no table created)."""
+            with self._connect() as conn:
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
+                )
+
+    def env(self, read_only: bool = False, create: bool = False) -> dict[str, str]:
+        """The eventsourcing library's settings for this store: tables are created only by
+        the command that creates the ledger; read-only opens SQLite with `mode=ro`."""
         if self.kind == "sqlite":
             name = f"file:{self.path}?mode=ro" if read_only else str(self.path)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "CREATE_TABLE": "n" if read_only else "y",
+                "CREATE_TABLE": "y" if create else "n",
                 "SQLITE_DBNAME": name,
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": "ledger.persistence:ChainedSQLiteRecorder",
@@ -171,7 +194,7 @@ class StoreURL:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": "ledger.persistence:ChainedPostgresRecorder",
-            "CREATE_TABLE": "n" if read_only else "y",
+            "CREATE_TABLE": "y" if create else "n",
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -87,17 +88,7 @@ class StatusView(SQLiteTrackingRecorder):
                     (row.candidate, stream.hex, row.enrolled_on.isoformat()),
                 )
                 c.executemany(
-                    "INSERT INTO view_intervals VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (
-                            row.candidate,
-                            i.kind,
-                            i.value,
-                            i.start.isoformat(),
-                            i.until.isoformat() if i.until else None,
-                        )
-                        for i in row.intervals
-                    ],
+                    "INSERT INTO view_intervals VALUES (?, ?, ?, ?, ?)", _interval_rows(row)
                 )
             self._insert_tracking(c, Tracking(APPLICATION, position))
 
@@ -115,65 +106,186 @@ class StatusView(SQLiteTrackingRecorder):
         block: str | None = None,
     ) -> list[Listed]:
         """Candidates enrolled on `day`, with their state, route and counting blocks."""
-        statement = """
-            SELECT candidate,
-              CASE WHEN certified THEN 'certified' WHEN withdrawn THEN 'withdrawn'
-                   WHEN in_progress THEN 'in_progress' ELSE 'enrolled' END AS state,
-              route, counting, blocks
-            FROM (
-              SELECT c.candidate AS candidate,
-                MAX(i.kind = 'certified') AS certified,
-                MAX(i.kind = 'withdrawn') AS withdrawn,
-                MAX(i.kind = 'in_progress') AS in_progress,
-                MAX(CASE WHEN i.kind = 'route' THEN i.value END) AS route,
-                COUNT(DISTINCT CASE WHEN i.kind = 'competency' THEN i.value END) AS counting,
-                group_concat(DISTINCT CASE WHEN i.kind = 'block' THEN i.value END) AS blocks
-              FROM view_candidates c
-              LEFT JOIN view_intervals i ON i.candidate = c.candidate
-                AND i.start <= :day AND (i.until IS NULL OR :day < i.until)
-              WHERE c.enrolled_on <= :day
-              GROUP BY c.candidate
-            )
-        """
-        wrapped = f"SELECT * FROM ({statement}) WHERE 1=1"
-        params: dict[str, Any] = {"day": day.isoformat()}
-        if state:
-            wrapped += " AND state = :state"
-            params["state"] = state
-        if route:
-            wrapped += " AND route = :route"
-            params["route"] = route
-        if block:
-            wrapped += " AND (',' || blocks || ',') LIKE :block"
-            params["block"] = f"%,{block},%"
-        wrapped += " ORDER BY candidate"
         with self.datastore.transaction(commit=False) as c:
-            c.execute(wrapped, params)
-            return [
-                Listed(
-                    candidate=r[0],
-                    state=r[1],
-                    route=r[2] or "",
-                    counting_competencies=r[3],
-                    blocks=tuple(sorted((r[4] or "").split(",") if r[4] else ())),
-                    title=r[1] == "certified",
-                )
-                for r in c.fetchall()
-            ]
+            c.execute(
+                _listing_sql("view_candidates", "view_intervals", "sqlite"),
+                _listing_params(day, state, route, block),
+            )
+            return [_listed(tuple(r)) for r in c.fetchall()]
+
+
+def _interval_rows(row: CandidateRow) -> list[tuple[str, str, str, str, str | None]]:
+    return [
+        (
+            row.candidate,
+            i.kind,
+            i.value,
+            i.start.isoformat(),
+            i.until.isoformat() if i.until else None,
+        )
+        for i in row.intervals
+    ]
+
+
+def _listing_params(
+    day: date, state: str | None, route: str | None, block: str | None
+) -> dict[str, Any]:
+    return {
+        "day": day.isoformat(),
+        "state": state,
+        "route": route,
+        "block": f"%,{block},%" if block else None,
+    }
+
+
+def _listing_sql(candidates: str, intervals: str, dialect: str) -> str:
+    """One join of candidates and the intervals covering :day, grouped per candidate; the
+    filters are parameters (NULL: no filter)."""
+    if dialect == "sqlite":
+        flag, blocks = "MAX({})", "group_concat(DISTINCT {})"
+    else:
+        flag, blocks = "bool_or({})", "string_agg(DISTINCT {}, ',')"
+    return f"""
+        SELECT candidate,
+          CASE WHEN certified THEN 'certified' WHEN withdrawn THEN 'withdrawn'
+               WHEN in_progress THEN 'in_progress' ELSE 'enrolled' END AS state,
+          route, counting, blocks
+        FROM (
+          SELECT c.candidate AS candidate,
+            {flag.format("i.kind = 'certified'")} AS certified,
+            {flag.format("i.kind = 'withdrawn'")} AS withdrawn,
+            {flag.format("i.kind = 'in_progress'")} AS in_progress,
+            MAX(CASE WHEN i.kind = 'route' THEN i.value END) AS route,
+            COUNT(DISTINCT CASE WHEN i.kind = 'competency' THEN i.value END) AS counting,
+            {blocks.format("CASE WHEN i.kind = 'block' THEN i.value END")} AS blocks
+          FROM {candidates} c
+          LEFT JOIN {intervals} i ON i.candidate = c.candidate
+            AND i.start <= :day AND (i.until IS NULL OR :day < i.until)
+          WHERE c.enrolled_on <= :day
+          GROUP BY c.candidate
+        ) AS grouped
+        WHERE (CAST(:state AS TEXT) IS NULL OR
+               (CASE WHEN certified THEN 'certified' WHEN withdrawn THEN 'withdrawn'
+                     WHEN in_progress THEN 'in_progress' ELSE 'enrolled' END) = :state)
+          AND (CAST(:route AS TEXT) IS NULL OR route = :route)
+          AND (CAST(:block AS TEXT) IS NULL OR (',' || blocks || ',') LIKE :block)
+        ORDER BY candidate
+    """
+
+
+def _listed(r: tuple[Any, ...]) -> Listed:
+    return Listed(
+        candidate=r[0],
+        state=r[1],
+        route=r[2] or "",
+        counting_competencies=r[3],
+        blocks=tuple(sorted(r[4].split(","))) if r[4] else (),
+        title=r[1] == "certified",
+    )
 
 
 def view_path(ledger: Ledger) -> Path:
     """The view's own SQLite file, beside the ledger's: `certledger.db` -> `certledger.views.db`."""
     if ledger.store.kind != "sqlite" or ledger.store.path is None:
-        raise StoreError(f"the status view of {ledger.store} is kept on SQLite stores only")
+        raise StoreError(f"{ledger.store} is not an SQLite store")
     path = ledger.store.path
     return path.with_name(f"{path.stem}.views{path.suffix or '.db'}")
 
 
 def open_view(ledger: Ledger) -> StatusView:
-    view = StatusView(SQLiteDatastore(str(view_path(ledger))))
+    """The status view of a ledger: its own SQLite file, or tables in the PostgreSQL schema."""
+    if ledger.store.kind == "postgresql":
+        view: StatusView = postgres_status_view()(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    else:
+        view = StatusView(SQLiteDatastore(str(view_path(ledger))))
     view.create_table()
     return view
+
+
+@cache
+def postgres_status_view() -> type:
+    """The same view on PostgreSQL, in the ledger's own schema (psycopg imported lazily)."""
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from psycopg.sql import SQL, Identifier
+
+    class PostgresStatusView(PostgresTrackingRecorder):
+        def __init__(self, datastore: Any) -> None:
+            super().__init__(datastore, tracking_table_name="certledger_view_tracking")
+            schema = Identifier(self.datastore.schema)
+            self.candidates = SQL("{}.view_candidates").format(schema)
+            self.intervals = SQL("{}.view_intervals").format(schema)
+            self.tracking = SQL("{}.certledger_view_tracking").format(schema)
+            self.sql_create_statements += [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (candidate text PRIMARY KEY, "
+                    "stream text NOT NULL, enrolled_on text NOT NULL)"
+                ).format(self.candidates),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (candidate text NOT NULL, kind text NOT NULL, "
+                    "value text NOT NULL, start text NOT NULL, until text)"
+                ).format(self.intervals),
+                SQL("CREATE INDEX IF NOT EXISTS view_intervals_candidate ON {} (candidate)").format(
+                    self.intervals
+                ),
+            ]
+
+        position = StatusView.position
+
+        def streams(self) -> list[UUID]:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(SQL("SELECT stream FROM {}").format(self.candidates))
+                return [UUID(row["stream"]) for row in curs.fetchall()]
+
+        def save(self, rows: Iterable[tuple[UUID, CandidateRow]], position: int) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                for stream, row in rows:
+                    curs.execute(
+                        SQL("DELETE FROM {} WHERE candidate = %s").format(self.intervals),
+                        (row.candidate,),
+                    )
+                    curs.execute(
+                        SQL(
+                            "INSERT INTO {} VALUES (%s, %s, %s) ON CONFLICT (candidate) DO UPDATE "
+                            "SET stream = excluded.stream, enrolled_on = excluded.enrolled_on"
+                        ).format(self.candidates),
+                        (row.candidate, stream.hex, row.enrolled_on.isoformat()),
+                    )
+                    values = _interval_rows(row)
+                    if values:
+                        curs.executemany(
+                            SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s)").format(
+                                self.intervals
+                            ),
+                            values,
+                        )
+                self._insert_tracking(curs, Tracking(APPLICATION, position))
+
+        def clear(self) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(SQL("DELETE FROM {}").format(self.intervals))
+                curs.execute(SQL("DELETE FROM {}").format(self.candidates))
+                curs.execute(
+                    SQL("DELETE FROM {} WHERE application_name = %s").format(self.tracking),
+                    (APPLICATION,),
+                )
+
+        def listing(
+            self,
+            day: date,
+            state: str | None = None,
+            route: str | None = None,
+            block: str | None = None,
+        ) -> list[Listed]:
+            statement = _listing_sql(
+                self.candidates.as_string(None), self.intervals.as_string(None), "postgresql"
+            )
+            for name in ("day", "state", "route", "block"):
+                statement = statement.replace(f":{name}", f"%({name})s")
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(statement, _listing_params(day, state, route, block))
+                return [_listed(tuple(r.values())) for r in curs.fetchall()]
+
+    return PostgresStatusView
 
 
 class StatusViewRunner:

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh initialised ledger on SQLite with a fixed clock, and a CLI runner."""
+"""Fixtures: a fresh initialised ledger with a fixed clock, and a CLI runner, each on SQLite
+and, when CERTLEDGER_TEST_POSTGRES is set, on a PostgreSQL schema of its own."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ from click.testing import CliRunner
 from ledger.application import Ledger
 from ledger.clock import FixedClock
 from tests.builders import NOW
+from tests.stores import StoreRef, drop, postgres_store, sqlite_store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreRef]:
+    """A fresh, empty store: an SQLite file, or a PostgreSQL schema (dropped afterwards)."""
+    ref = sqlite_store(tmp_path / "ledger.db") if request.param == "sqlite" else postgres_store()
+    try:
+        yield ref
+    finally:
+        drop(ref)
 
 
 @pytest.fixture
@@ -19,17 +31,17 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, clock: FixedClock) -> Iterator[Ledger]:
-    app = Ledger(str(tmp_path / "ledger.db"), clock=clock, create=True)
+def ledger(store: StoreRef, clock: FixedClock) -> Iterator[Ledger]:
+    app = Ledger(str(store), clock=clock, create=True)
     app.initialise(by="tester")
     yield app
     app.close()
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A CLI runner whose store is a fresh file in tmp_path, recording as `tester`."""
-    monkeypatch.setenv("CERTLEDGER_STORE", str(tmp_path / "cli.db"))
+def runner(store: StoreRef, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner whose store is the fresh `store`, recording as `tester`."""
+    monkeypatch.setenv("CERTLEDGER_STORE", str(store))
     monkeypatch.setenv("CERTLEDGER_ACTOR", "tester")
     monkeypatch.chdir(tmp_path)
     return CliRunner()

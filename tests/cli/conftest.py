@@ -8,7 +8,6 @@ that the store holds exactly the rows it held before.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import tomllib
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ import ledger
 from cli.main import cli
 from ledger.application import Ledger
 from tests.builders import FIVE, PRESIDENT, SIX
+from tests.stores import StoreRef
 
 BUNDLED = Path(ledger.__file__).parent / "data" / "rncp13080.toml"
 """The bundled RNCP13080 referential file."""
@@ -197,9 +197,9 @@ class Certledger:
 
 
 @pytest.fixture
-def bare(runner: CliRunner) -> Certledger:
-    """`certledger` on a store that does not exist yet (the `runner` fixture's file)."""
-    return Certledger(runner, Path(os.environ["CERTLEDGER_STORE"]))
+def bare(runner: CliRunner, store: StoreRef) -> Certledger:
+    """`certledger` on a store that does not exist yet (the `runner` fixture's store)."""
+    return Certledger(runner, store)
 
 
 @pytest.fixture

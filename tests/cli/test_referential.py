@@ -21,7 +21,7 @@ def test_init_publishes_the_bundled_referential_from_its_first_registration(
     out = bare.ok("init")
 
     assert out == (
-        f"Initialised sqlite:///{bare.store}: referential version 2006.1 effective from "
+        f"Initialised {bare.store.display}: referential version 2006.1 effective from "
         f"2006-03-05 (sha256 {SHA}).\n"
     )
     assert [row[3] for row in bare.rows()] == [
@@ -36,14 +36,14 @@ def test_init_json_names_the_version_it_published(bare: Certledger) -> None:
         "version": "2006.1",
         "effective_from": "2006-03-05",
         "sha256": SHA,
-        "store": f"sqlite:///{bare.store}",
+        "store": f"{bare.store.display}",
     }
 
 
 def test_init_twice_is_refused_and_writes_nothing(certledger: Certledger) -> None:
     error = certledger.refused("init")
 
-    assert error == f"Error: the ledger at sqlite:///{certledger.store} is already initialised"
+    assert error == f"Error: the ledger at {certledger.store.display} is already initialised"
 
 
 def test_init_publishes_the_referential_file_given_from_the_date_given(
@@ -93,7 +93,7 @@ def test_init_effective_from_a_future_date_is_refused_and_leaves_no_store(
 def test_a_command_on_a_store_never_initialised_says_to_run_init(bare: Certledger) -> None:
     error = bare.refused("status V1")
 
-    assert error == f"Error: no ledger at sqlite:///{bare.store}: run `certledger init` first"
+    assert error == f"Error: no ledger at {bare.store.display}: run `certledger init` first"
     assert not bare.store.exists()
 
 
