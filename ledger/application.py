@@ -335,6 +335,10 @@ class Ledger(Application[UUID]):
             except IntegrityError:
                 self._versions = None
                 continue
+            except PersistenceError as e:
+                raise StoreError(
+                    f"{command}: the store refused the write ({_first_line(e)}); nothing recorded"
+                ) from None
             return result
         raise ConcurrentWrite(
             f"{command}: other writers changed the same records {_RETRIES} times; try again"

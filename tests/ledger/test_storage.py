@@ -110,3 +110,64 @@ def test_store_urls_name_sqlite_files_and_postgresql_databases(
 def test_a_store_url_certledger_cannot_use_is_refused(url: str) -> None:
     with pytest.raises(StoreError):
         parse_store_url(url)
+
+
+def test_an_auditor_role_with_select_only_reads_everything_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The documented PostgreSQL role for auditors (README): SELECT on the schema, no more."""
+    base = os.environ.get("CERTLEDGER_TEST_POSTGRES")
+    if not base:
+        pytest.skip("CERTLEDGER_TEST_POSTGRES is not set: no PostgreSQL server to test against")
+    import psycopg
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    role = f"auditor_{uuid.uuid4().hex[:8]}"
+    app = Ledger(f"{base}?schema={schema}", clock=FixedClock(NOW), create=True)
+    app.initialise(by="tester")
+    enroll(app)
+    app.close()
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+    try:
+        auditor = base.replace("postgres@", f"{role}@", 1) + f"?schema={schema}"
+        runner = CliRunner()
+        status = runner.invoke(
+            cli,
+            ["--store", auditor, "--read-only", "status", "V1", "--as-of", "2017-01-01", "--json"],
+        )
+        assert status.exit_code == 0, status.stderr
+        verified = runner.invoke(cli, ["--store", auditor, "--read-only", "verify", "--json"])
+        assert verified.exit_code == 0, verified.stderr
+        refused = runner.invoke(
+            cli,
+            [
+                "--store",
+                auditor,
+                "candidate",
+                "withdraw",
+                "V1",
+                "--on",
+                "2017-01-02",
+                "--reason",
+                "x",
+            ],
+        )
+        assert refused.exit_code == 1
+        assert refused.stderr.startswith("Error: candidate withdraw: the store refused the write")
+        assert "permission denied" in refused.stderr
+        app = Ledger(f"{base}?schema={schema}")
+        assert [f.type for f in app.candidate_facts("V1")] == [
+            "CandidateEnrolled",
+            "IdentityRecorded",
+        ]
+        app.close()
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            conn.execute(f"DROP ROLE {role}")
