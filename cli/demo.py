@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from cli.main import CONTEXT, session_of
-from cli.output import emit_json
+from cli.output import ProgressBar, emit_json
 
 
 @click.command(context_settings=CONTEXT)
@@ -38,7 +36,7 @@ def demo(ctx: click.Context, count: int, seed: int, as_json: bool) -> None:
     ledger = session.ledger(create=True)
     if not ledger.is_initialised():
         ledger.initialise(by=session.actor)
-    with _bar(count) as advance:
+    with ProgressBar(None, "commands") as advance:
         summary = generate(ledger, count, seed, progress=advance)
     document = {
         "candidates": summary.candidates,
@@ -59,29 +57,6 @@ def demo(ctx: click.Context, count: int, seed: int, as_json: bool) -> None:
         f"{summary.annulments} annulled, {summary.late} recorded late), "
         f"{len(summary.sessions)} jury sessions."
     )
-
-
-class _bar:
-    """A progress bar on stderr when it is a terminal; the callable advances it."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.progress = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if not sys.stderr.isatty():
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.progress = Progress(console=Console(stderr=True), transient=True)
-        self.progress.start()
-        task = self.progress.add_task("commands", total=None)
-        return lambda n: self.progress.advance(task, n)  # type: ignore[union-attr]
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
 
 
 COMMANDS = [demo]

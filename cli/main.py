@@ -143,6 +143,7 @@ MODULES = (
     "statistics",
     "audit",
     "integrity",
+    "importer",
     "demo",
 )
 """The command modules; a module may also add subcommands to a group another one defines."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -45,3 +46,30 @@ def _width() -> int:
 
 def yes(flag: bool) -> str:
     return "yes" if flag else "no"
+
+
+class ProgressBar:
+    """A progress bar on stderr when it is a terminal (else nothing): `with ProgressBar(n, "rows")
+    as advance: advance(1)`."""
+
+    def __init__(self, total: int | None, unit: str) -> None:
+        self.total = total
+        self.unit = unit
+        self.progress: Any = None
+
+    def __enter__(self) -> Callable[[int], None]:
+        import sys
+
+        if not sys.stderr.isatty():
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.progress = Progress(console=Console(stderr=True), transient=True)
+        self.progress.start()
+        task = self.progress.add_task(self.unit, total=self.total)
+        return lambda n: self.progress.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()

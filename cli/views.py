@@ -12,7 +12,7 @@ import click
 
 from cli.candidates import candidate
 from cli.main import CONTEXT, session_of
-from cli.output import emit_json, table, yes
+from cli.output import ProgressBar, emit_json, table, yes
 from cli.params import DATE, INSTANT
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -316,17 +316,9 @@ STATUS_COLUMNS = (
 
 def _progress(items: Iterable[T]) -> Iterator[T]:
     """Count the items on stderr while they stream, when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield from items
-        return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.completed} candidates"))
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("replay")
+    with ProgressBar(None, "candidates") as advance:
         for item in items:
-            bar.advance(task)
+            advance(1)
             yield item
 
 

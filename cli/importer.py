@@ -1,0 +1,59 @@
+"""`import FILE.csv`: years of records from a spreadsheet, checked row by row, then written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.main import CONTEXT, session_of
+from cli.output import ProgressBar, emit_json
+
+
+@click.command("import", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_(ctx: click.Context, file: Path, dry_run: bool, as_json: bool) -> None:
+    """Import facts from a CSV file: one row per enrolment, épreuve result, jury, decision,
+    certificate… (columns: docs/import.md). UTF-8 with or without BOM, `,` or `;`, dates
+    YYYY-MM-DD or DD/MM/YYYY.
+
+    Every row is checked against every rule first; if any is refused, the report lists
+    them (line, column, message), nothing is written and the exit code is 1. Importing the
+    same file again writes nothing.
+
+    \b
+    Example:
+      certledger import records-2008-2019.csv --dry-run
+      certledger import records-2008-2019.csv
+    """
+    from ledger.importer import import_file
+
+    session = session_of(ctx)
+    ledger = session.ledger()
+    data = file.read_bytes()
+    with ProgressBar(data.count(b"\n") * (1 if dry_run else 2), "rows") as advance:
+        report = import_file(ledger, data, by=session.actor, dry_run=dry_run, progress=advance)
+    if as_json:
+        emit_json({**report.as_json(), "dry_run": dry_run})
+    elif report.problems:
+        click.echo(f"{file}: {len(report.problems)} row(s) refused; nothing written.", err=True)
+        for problem in report.problems:
+            click.echo(f"  {problem}", err=True)
+    elif dry_run:
+        click.echo(
+            f"{file}: {report.rows} rows, all accepted ({report.recorded} to record, "
+            f"{report.replayed} already recorded); dry run: nothing written."
+        )
+    else:
+        click.echo(
+            f"{file}: {report.rows} rows: {report.recorded} recorded ({report.events} events), "
+            f"{report.replayed} already recorded."
+        )
+    if report.problems:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS = [import_]

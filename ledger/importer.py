@@ -1,0 +1,388 @@
+"""Import a spreadsheet of facts (CSV): every row checked by the rules before anything is written.
+
+One row per fact, `kind` saying which (docs/import.md lists the columns). The whole file is
+first run through the use cases in a batch that is thrown away (the report: line, column,
+message); only a file without a single error is then written, in batches of one
+transaction each. Each row carries an idempotency key (its `request_id` column, or a digest
+of its content), so importing the same file again writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.application import Ledger, Result
+from ledger.exceptions import LedgerError
+
+KINDS = (
+    "enrolment",
+    "link",
+    "route_change",
+    "withdrawal",
+    "reenrolment",
+    "assessment",
+    "vae_admission",
+    "vae_interview",
+    "jury",
+    "decision",
+    "certificate",
+)
+REQUIRED = {
+    "enrolment": ("candidate", "date", "route", "birth_name", "first_names", "birth_date", "sex"),
+    "link": ("candidate", "date", "name", "relation"),
+    "route_change": ("candidate", "date", "route"),
+    "withdrawal": ("candidate", "date", "reason"),
+    "reenrolment": ("candidate", "date", "route"),
+    "assessment": ("candidate", "date", "epreuve"),
+    "vae_admission": ("candidate", "date"),
+    "vae_interview": ("candidate", "date", "livret2_received"),
+    "jury": ("session", "date", "members", "president"),
+    "decision": ("session", "candidate"),
+    "certificate": ("candidate", "session", "certificate", "date"),
+}
+COLUMNS = (
+    "kind",
+    "candidate",
+    "date",
+    "route",
+    "vae_path",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_date",
+    "sex",
+    "birth_insee",
+    "birth_postcode",
+    "birth_country",
+    "name",
+    "relation",
+    "reason",
+    "epreuve",
+    "passed",
+    "failed",
+    "assessor",
+    "livret2_received",
+    "session",
+    "members",
+    "president",
+    "validated",
+    "blocks",
+    "title",
+    "derogation",
+    "certificate",
+    "number",
+    "request_id",
+)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FRENCH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_LIST = re.compile(r"[\s,|;]+")
+
+
+class RowError(LedgerError):
+    """A cell that cannot be read, or a row the rules refuse: where, and why."""
+
+    def __init__(self, column: str, message: str) -> None:
+        self.column = column
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    column: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f", column {self.column}" if self.column else ""
+        return f"line {self.line}{where}: {self.message}"
+
+
+@dataclass
+class Row:
+    line: int
+    cells: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return (self.cells.get(column) or "").strip()
+
+    def date(self, column: str) -> dt.date:
+        return parse_day(self.get(column), column)
+
+    def optional_date(self, column: str) -> dt.date | None:
+        return self.date(column) if self.get(column) else None
+
+    def codes(self, column: str) -> tuple[str, ...]:
+        return tuple(c for c in _LIST.split(self.get(column)) if c)
+
+    def flag(self, column: str) -> bool:
+        value = self.get(column).lower()
+        if value in ("", "0", "no", "non", "false", "n"):
+            return False
+        if value in ("1", "yes", "oui", "true", "y", "o"):
+            return True
+        raise RowError(column, f"{self.get(column)!r} is not yes or no")
+
+    def key(self) -> str:
+        """The row's idempotency key: its request_id, else a digest of what it says."""
+        given = self.get("request_id")
+        if given:
+            return given
+        content = "\x1f".join(f"{k}={self.get(k)}" for k in COLUMNS if self.get(k))
+        return "import-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
+
+
+def parse_day(text: str, column: str) -> dt.date:
+    """ISO (2019-06-20) or French (20/06/2019) dates; anything else is refused."""
+    try:
+        if _ISO.match(text):
+            return dt.date.fromisoformat(text)
+        found = _FRENCH.match(text)
+        if found:
+            day, month, year = (int(g) for g in found.groups())
+            return dt.date(year, month, day)
+    except ValueError as e:
+        raise RowError(column, f"{text!r} is not a real calendar date ({e})") from None
+    raise RowError(column, f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def read_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
+    """The rows of a CSV file (UTF-8 with or without BOM, `,` or `;`), and header problems."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return [], [Problem(1, "", f"the file is not UTF-8 text (byte {e.start})")]
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if "kind" not in header:
+        return [], [Problem(1, "kind", "no `kind` column in the header line")]
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        return [], [Problem(1, unknown[0], f"unknown column {unknown[0]!r} (see docs/import.md)")]
+    reader.fieldnames = header
+    rows: list[Row] = []
+    for row in reader:
+        if None in row:
+            return rows, [Problem(reader.line_num, "", "more cells than columns in the header")]
+        if any((v or "").strip() for v in row.values()):
+            rows.append(Row(reader.line_num, {k: v or "" for k, v in row.items()}))
+    return rows, []
+
+
+def _identity(row: Row) -> dict[str, Any]:
+    return {
+        "birth_name": row.get("birth_name"),
+        "usage_name": row.get("usage_name") or None,
+        "first_names": tuple(n.strip() for n in row.get("first_names").split("|") if n.strip()),
+        "birth_date": row.date("birth_date"),
+        "sex": row.get("sex").upper(),
+        "birth_insee": row.get("birth_insee") or None,
+        "birth_postcode": row.get("birth_postcode") or None,
+        "birth_country": row.get("birth_country") or None,
+    }
+
+
+def _members(row: Row) -> list[tuple[str, str]]:
+    members = []
+    for part in (p.strip() for p in row.get("members").split("|")):
+        name, sep, role = part.rpartition(":")
+        if not sep or not name.strip() or not role.strip():
+            raise RowError("members", f"{part!r} is not written NAME:ROLE (members split by |)")
+        members.append((" ".join(name.split()), role.strip()))
+    return members
+
+
+def command(ledger: Ledger, row: Row, by: str) -> Callable[[], Result]:
+    """The use case a row asks for, ready to run (cells read and checked for shape)."""
+    kind = row.get("kind")
+    if kind not in REQUIRED:
+        raise RowError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    for column in REQUIRED[kind]:
+        if not row.get(column):
+            raise RowError(column, f"a {kind} row needs a value in column {column!r}")
+    rid = row.key()
+    c = row.get("candidate")
+    if kind == "enrolment":
+        identity = _identity(row)
+        on = row.date("date")
+        return lambda: ledger.enroll(
+            c,
+            route=row.get("route"),
+            on=on,
+            identity=identity,
+            vae_path=row.get("vae_path") or None,
+            by=by,
+            request_id=rid,
+        )
+    if kind == "link":
+        on = row.date("date")
+        return lambda: ledger.link_person(
+            c, name=row.get("name"), relation=row.get("relation"), on=on, by=by, request_id=rid
+        )
+    if kind in ("route_change", "reenrolment"):
+        on = row.date("date")
+        act = ledger.change_route if kind == "route_change" else ledger.reenroll
+        return lambda: act(
+            c,
+            route=row.get("route"),
+            on=on,
+            vae_path=row.get("vae_path") or None,
+            by=by,
+            request_id=rid,
+        )
+    if kind == "withdrawal":
+        on = row.date("date")
+        return lambda: ledger.withdraw(c, on=on, reason=row.get("reason"), by=by, request_id=rid)
+    if kind == "assessment":
+        on = row.date("date")
+        return lambda: ledger.record_assessment(
+            c,
+            epreuve=row.get("epreuve"),
+            on=on,
+            passed=row.codes("passed"),
+            failed=row.codes("failed"),
+            assessor=row.get("assessor") or None,
+            by=by,
+            request_id=rid,
+        )
+    if kind == "vae_admission":
+        on = row.date("date")
+        return lambda: ledger.admit_vae(c, on=on, by=by, request_id=rid)
+    if kind == "vae_interview":
+        on, livret2 = row.date("date"), row.date("livret2_received")
+        return lambda: ledger.hold_vae_interview(
+            c, on=on, livret2_received_on=livret2, by=by, request_id=rid
+        )
+    if kind == "jury":
+        on, members = row.date("date"), _members(row)
+        return lambda: ledger.convene_jury(
+            row.get("session"),
+            on=on,
+            members=members,
+            president=row.get("president"),
+            by=by,
+            request_id=rid,
+        )
+    if kind == "decision":
+        title = row.flag("title")
+        return lambda: ledger.record_decision(
+            row.get("session"),
+            c,
+            validated=row.codes("validated"),
+            blocks=row.codes("blocks"),
+            title=title,
+            derogation=row.get("derogation") or None,
+            by=by,
+            request_id=rid,
+        )
+    on = row.date("date")
+    return lambda: ledger.issue_certificate(
+        f"{c}/{row.get('session')}",
+        kind=row.get("certificate"),
+        on=on,
+        number=row.get("number") or None,
+        by=by,
+        request_id=rid,
+    )
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    recorded: int = 0
+    replayed: int = 0
+    events: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "recorded": self.recorded,
+            "already_recorded": self.replayed,
+            "events": self.events,
+            "valid": self.ok,
+            "problems": [p.as_json() for p in self.problems],
+        }
+
+
+class _Discard(Exception):
+    """Raised to leave a batch without writing it (the checking pass)."""
+
+
+def _run(
+    ledger: Ledger,
+    rows: Sequence[Row],
+    by: str,
+    report: Report,
+    progress: Callable[[int], None] | None,
+) -> None:
+    for row in rows:
+        try:
+            result = command(ledger, row, by)()
+        except RowError as e:
+            report.problems.append(Problem(row.line, e.column, e.message))
+        except LedgerError as e:
+            report.problems.append(Problem(row.line, "", e.message))
+        else:
+            if result.get("replayed"):
+                report.replayed += 1
+            else:
+                report.recorded += 1
+        if progress is not None:
+            progress(1)
+
+
+def chunks(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def import_file(
+    ledger: Ledger,
+    data: bytes,
+    *,
+    by: str,
+    dry_run: bool = False,
+    batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Check every row; unless it is a dry run and if nothing is wrong, write them all."""
+    rows, problems = read_rows(data)
+    report = Report(rows=len(rows), problems=problems)
+    if problems:
+        return report
+    before = ledger.recorder.max_notification_id() or 0
+    try:
+        with ledger.batch():
+            _run(ledger, rows, by, report, progress)
+            raise _Discard
+    except _Discard:
+        pass
+    if not report.ok or dry_run:
+        return report
+    checked = Report(rows=len(rows))
+    for group in chunks(rows, batch):
+        with ledger.batch():
+            _run(ledger, group, by, checked, progress)
+            if checked.problems:
+                raise LedgerError(
+                    f"{checked.problems[0]} (the ledger changed since the check; the rows "
+                    "before it are recorded: import the file again to finish)"
+                )
+    checked.events = (ledger.recorder.max_notification_id() or 0) - before
+    return checked

@@ -1,0 +1,163 @@
+"""`import FILE.csv`: every row checked before anything is written; re-importing is a no-op."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Certledger
+
+JURY = (
+    "Ana Roy:realisateur|Paul Blanc:producteur|Léa Noir:monteur_truquiste|"
+    "Inès Vert:responsable_pedagogique|Hugo Bleu:directeur_ecole"
+)
+HEADER = (
+    "kind;candidate;date;route;birth_name;first_names;birth_date;sex;birth_insee;epreuve;"
+    "passed;failed;session;members;president;validated;blocks;title;certificate"
+)
+ROWS = [
+    "enrolment;A1;12/09/2016;formation_continue;Martin;Chloé|Anne;08/03/1994;F;69123;;;;;;;;;;",
+    "enrolment;A2;2016-09-12;vae;Petit;Louis;1980-01-05;M;75112;;;;;;;;;;",
+    "assessment;A1;01/06/2017;;;;;;;BC01-E1;C01 C02 C03 C05 C07;;;;;;;;",
+    "assessment;A1;02/06/2017;;;;;;;BC01-E2;C03 C04 C06 C08;C09;;;;;;;",
+    f"jury;;20/06/2017;;;;;;;;;;J1;{JURY};Hugo Bleu;;;;",
+    "decision;A1;;;;;;;;;;;J1;;;C01 C02 C03 C04 C05 C06 C07 C08;BC01;no;",
+    "certificate;A1;27/06/2017;;;;;;;;;;J1;;;;;;block:BC01",
+]
+
+
+def write(
+    tmp_path: Path,
+    rows: list[str],
+    *,
+    name: str = "rows.csv",
+    bom: bool = False,
+    comma: bool = False,
+) -> Path:
+    text = "\n".join([HEADER, *rows]) + "\n"
+    if comma:
+        text = text.replace(";", ",")
+    path = tmp_path / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+def test_a_file_of_facts_imports_and_a_second_import_writes_nothing(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    path = write(tmp_path, ROWS, bom=True)
+
+    first = certledger.json(f"import {path}")
+    rows = certledger.rows()
+    second = certledger.json(f"import {path}")
+
+    assert (first["rows"], first["recorded"], first["already_recorded"]) == (7, 7, 0)
+    assert first["valid"] and first["events"] == len(rows) - 2
+    assert (second["recorded"], second["already_recorded"], second["events"]) == (0, 7, 0)
+    assert certledger.rows() == rows
+    status = certledger.status("A1", "2018-01-01")
+    assert status["blocks"][0]["counts"] and status["certificates"][0]["state"] == "held"
+
+
+def test_a_broken_row_in_the_middle_writes_nothing_at_all(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    broken = [*ROWS]
+    broken[3] = broken[3].replace("BC01-E2", "BC01-E7")
+    path = write(tmp_path, broken)
+    rows = certledger.rows()
+
+    result = certledger(f"import {path} --json")
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False and report["events"] == 0
+    assert report["problems"][0] == {
+        "line": 5,
+        "column": "",
+        "message": "rule 1 (codes): épreuve BC01-E7 does not exist in referential 2006.1 in force "
+        "on 2017-06-02",
+    }
+    assert certledger.rows() == rows
+    assert certledger.json("candidate list") == []
+
+
+def test_the_dry_run_report_names_line_column_and_message(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    broken = [*ROWS]
+    broken[0] = broken[0].replace("08/03/1994", "30/02/1994")
+    broken[5] = broken[5].replace(";no;", ";maybe;")
+    path = write(tmp_path, broken, comma=True)
+
+    result = certledger(f"import {path} --dry-run")
+
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{path}: {len(lines) - 1} row(s) refused; nothing written."
+    assert lines[1] == (
+        "  line 2, column birth_date: '30/02/1994' is not a real calendar date (day is out of "
+        "range for month)"
+    )
+    assert "  line 7, column title: 'maybe' is not yes or no" in lines
+
+
+def test_a_dry_run_of_a_good_file_writes_nothing(certledger: Certledger, tmp_path: Path) -> None:
+    rows = certledger.rows()
+    out = certledger.ok(f"import {write(tmp_path, ROWS)} --dry-run")
+    assert out.endswith(
+        "7 rows, all accepted (7 to record, 0 already recorded); dry run: nothing written.\n"
+    )
+    assert certledger.rows() == rows
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("candidate;date", "line 1, column kind: no `kind` column in the header line"),
+        (
+            "kind;candidate;colour",
+            "line 1, column colour: unknown column 'colour' (see docs/import.md)",
+        ),
+    ],
+)
+def test_a_header_it_cannot_read_is_refused(
+    certledger: Certledger, tmp_path: Path, header: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(header + "\nenrolment;A1;x\n", encoding="utf-8")
+    result = certledger(f"import {path}")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1] == "  " + message
+
+
+def test_an_unknown_kind_or_a_missing_value_is_named(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        [
+            "graduation;A1;2017-01-01;;;;;;;;;;;;;;;;",
+            "enrolment;A3;2017-01-01;vae;;Léa;1990-01-01;F;75112;;;;;;;;;;",
+        ],
+    )
+    result = certledger(f"import {path} --json")
+    problems = json.loads(result.stdout)["problems"]
+    assert problems[0]["column"] == "kind" and problems[0]["message"].startswith(
+        "'graduation' is not one of enrolment, link"
+    )
+    assert problems[1] == {
+        "line": 3,
+        "column": "birth_name",
+        "message": "a enrolment row needs a value in column 'birth_name'",
+    }
+
+
+def test_a_file_that_is_not_utf8_is_refused(certledger: Certledger, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "\nenrolment;A1;2016-09-12;vae;Hélène\n").encode("latin-1"))
+    result = certledger(f"import {path}")
+    assert result.exit_code == 1
+    assert "the file is not UTF-8 text" in result.stderr
