@@ -43,17 +43,15 @@ def audit(
     """
     import orjson
 
-    from ledger.persistence import scan_streams
     from projections.audit import audit as audit_of
     from projections.audit import generated_at
     from projections.audit_html import render
-    from projections.replay import candidate_streams
 
     if start and end and end < start:
         raise click.BadParameter(f"--to {end} is before --from {start}", param_hint="--to")
     ledger = session_of(ctx).ledger()
     report = audit_of(
-        candidate_streams(scan_streams(ledger.recorder), ledger.ledger_mapper.decode_state),
+        ledger.scan_candidates(),
         ledger.conveners(),
         ledger.transmission_facts(),
         ledger.versions(),

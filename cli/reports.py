@@ -51,15 +51,12 @@ def selected_passages(
 ) -> Iterator[Passage]:
     """The passages the next flow holds, as known at log position `position`: the awards
     never sent, or whose content changed since it was (all of them with `everything`)."""
-    from ledger.persistence import scan_streams
     from projections.cpf import passages
-    from projections.replay import candidate_streams
     from projections.status import known_dossier
 
     sent = ledger.transmitted()
     versions = ledger.versions().known_at(None, position)
-    rows = scan_streams(ledger.recorder)
-    for facts in candidate_streams(rows, ledger.ledger_mapper.decode_state):
+    for facts in ledger.scan_candidates(personal=True):
         dossier = known_dossier(facts, None, position)
         if dossier is None:
             continue

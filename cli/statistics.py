@@ -75,13 +75,11 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
       certledger report stats --year 2018 --format json
       certledger report stats --known-at 2019-01-31 --format csv > stats.csv
     """
-    from ledger.persistence import scan_streams
-    from projections.replay import candidate_streams
     from projections.statistics import COLUMNS, yearly_statistics
 
     ledger = session_of(ctx).ledger()
     _, instant, position = axes(ledger, None, known_at)
-    streams = candidate_streams(scan_streams(ledger.recorder), ledger.ledger_mapper.decode_state)
+    streams = ledger.scan_candidates()
     rows = yearly_statistics(
         _progress(streams), ledger.versions(), known_at=instant, position=position, year=year
     )

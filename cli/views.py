@@ -257,15 +257,12 @@ def replay(
       certledger replay --as-of 2019-12-31 --format csv > statuses-2019.csv
       certledger replay --as-of 2019-12-31 --under rules-lifelong.toml
     """
-    from ledger.persistence import scan_streams
     from projections.replay import compare, status_row, under
     from projections.replay import replay as replay_all
 
     ledger = session_of(ctx).ledger()
     day, instant, position = axes(ledger, as_of, known_at)
     versions = ledger.versions()
-    rows = scan_streams(ledger.recorder)
-    decode = ledger.ledger_mapper.decode_state
     if under_file is not None:
         from ledger.referential import read_referential_file, sha256
 
@@ -274,7 +271,12 @@ def replay(
         start = under_from or known.all[0].effective_from
         alternative = under(known, ref, sha256(text), start)
         changes = compare(
-            rows, decode, versions, alternative, as_of=day, known_at=instant, position=position
+            ledger.scan_candidates(),
+            versions,
+            alternative,
+            as_of=day,
+            known_at=instant,
+            position=position,
         )
         _print_rows(
             fmt,
@@ -283,7 +285,9 @@ def replay(
             f"Under {under_file} from {start}, as of {day}",
         )
         return
-    statuses = replay_all(rows, decode, versions, as_of=day, known_at=instant, position=position)
+    statuses = replay_all(
+        ledger.scan_candidates(), versions, as_of=day, known_at=instant, position=position
+    )
     if fmt == "json":
         _stream_json(s.as_json() for s in _progress(statuses))
         return
@@ -418,14 +422,12 @@ def list_from_view(
         view = open_view(ledger)
         StatusViewRunner(ledger, view).catch_up()
         return view.listing(day, state, route, block)
-    from ledger.persistence import scan_streams
     from projections.replay import replay as replay_all
     from projections.view_store import Listed
 
     found = []
     for s in replay_all(
-        scan_streams(ledger.recorder),
-        ledger.ledger_mapper.decode_state,
+        ledger.scan_candidates(),
         ledger.versions(),
         as_of=day,
         known_at=ledger.clock.now(),

@@ -23,10 +23,17 @@ from ledger.claims import Claim, Register, claim_stream, register_stream
 from ledger.clock import Clock
 from ledger.dossier import Decision
 from ledger.exceptions import AlreadyExists, LedgerError, NotFound, RuleViolation, StoreError
-from ledger.facts import Fact, fact_of_state
+from ledger.facts import Decode, Fact, candidate_streams, fact_of_state
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
-from ledger.persistence import KeyStore, LedgerMapper, StoreURL, parse_store_url, select_stream
+from ledger.persistence import (
+    KeyStore,
+    LedgerMapper,
+    StoreURL,
+    parse_store_url,
+    scan_streams,
+    select_stream,
+)
 from ledger.publication import (
     REFERENTIAL_STREAM,
     PublishedVersion,
@@ -217,6 +224,23 @@ class Ledger(Application[UUID]):
             )
             for position, uid, version, topic, state in rows
         ]
+
+    def scan_candidates(self, *, personal: bool = False) -> Iterator[list[Fact]]:
+        """Every candidate stream's facts, one stream at a time (one pass over the store).
+
+        Personal data stays sealed unless `personal` (the CPF flow needs it; replays,
+        statistics and audits do not, and skip the key lookups).
+        """
+        if personal:
+            self.keys.preload()
+            decode: Decode = self.ledger_mapper.decode_state
+        else:
+            plain = self.ledger_mapper.decode_state
+
+            def decode(topic: str, state: bytes, _id: UUID, _version: int) -> dict[str, Any]:
+                return plain(topic, state)
+
+        return candidate_streams(scan_streams(self.recorder), decode)
 
     def candidate_facts(self, candidate_id: str) -> list[Fact]:
         facts = self.stream_facts(candidate_stream(candidate_id), f"candidate/{candidate_id}")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 ENVELOPE = frozenset(
     {
@@ -77,3 +78,39 @@ def fact_of_state(
         data={k: v for k, v in state.items() if k not in ENVELOPE},
         position=position,
     )
+
+
+Row = tuple[int, UUID, int, str, bytes]
+"""A stored event with its log position: (position, originator_id, version, topic, state)."""
+
+Decode = Callable[[str, bytes, UUID, int], dict[str, Any]]
+"""Turns a stored event's state into its typed payload."""
+
+
+def candidate_streams(rows: Iterable[Row], decode: Decode) -> Iterator[list[Fact]]:
+    """The facts of each candidate stream, one stream at a time; other streams are skipped
+    without being decoded."""
+    facts: list[Fact] = []
+    current: UUID | None = None
+    label = ""
+    keep = False
+    for position, originator_id, version, topic, state in rows:
+        if originator_id != current:
+            if facts:
+                yield facts
+            facts = []
+            current = originator_id
+            keep = topic == "CandidateEnrolled"
+            if keep:
+                data = decode(topic, state, originator_id, version)
+                label = f"candidate/{data['candidate_id']}"
+                facts.append(fact_of_state(topic, data, label, version, position))
+            continue
+        if keep:
+            facts.append(
+                fact_of_state(
+                    topic, decode(topic, state, originator_id, version), label, version, position
+                )
+            )
+    if facts:
+        yield facts

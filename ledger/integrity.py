@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from ledger.persistence import GENESIS, Link, Row, link
+from ledger.facts import Row
+from ledger.persistence import GENESIS, Link, link
 
 
 @dataclass

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
 from ledger.exceptions import StoreError
+from ledger.facts import Row
 
 _NOT_STATE = ("originator_id", "originator_version")
 
@@ -233,10 +234,6 @@ def parse_store_url(url: str) -> StoreURL:
     if "://" in url:
         raise StoreError(f"store {url}: unknown kind (use sqlite:///FILE or postgresql://...)")
     return StoreURL(kind="sqlite", path=Path(url))
-
-
-Row = tuple[int, UUID, int, str, bytes]
-"""A stored event with its log position: (position, originator_id, version, topic, state)."""
 
 
 def _is_sqlite(recorder: Any) -> bool:
@@ -527,12 +524,32 @@ class KeyStore:
         self.recorder = recorder
         self.cache: dict[UUID, bytes | None] = {}
         self.pending: dict[UUID, bytes] = {}
+        self.complete = False
+
+    def preload(self) -> None:
+        """Read every key at once (before a scan that needs the identities)."""
+        if _is_sqlite(self.recorder):
+            with self.recorder.datastore.transaction(commit=False) as c:
+                c.execute("SELECT stream, key FROM candidate_keys")
+                rows = [(r[0], r[1]) for r in c.fetchall()]
+        else:
+            from psycopg.sql import SQL, Identifier
+
+            with self.recorder.datastore.transaction(commit=False) as curs:
+                curs.execute(
+                    SQL("SELECT stream, key FROM {}.candidate_keys").format(
+                        Identifier(self.recorder.datastore.schema)
+                    )
+                )
+                rows = [(r["stream"], r["key"]) for r in curs.fetchall()]
+        self.cache = {UUID(stream): bytes(key) for stream, key in rows}
+        self.complete = True
 
     def get(self, stream: UUID) -> bytes | None:
         if stream in self.pending:
             return self.pending[stream]
         if stream not in self.cache:
-            self.cache[stream] = self._select(stream)
+            self.cache[stream] = None if self.complete else self._select(stream)
         return self.cache[stream]
 
     def key_for(self, stream: UUID) -> bytes:

@@ -1,58 +1,24 @@
 """Replay: every candidate's status as of a date, known at an instant, in one streaming pass.
 
-The rows come stream after stream (each in version order), so one candidate is folded at a
-time and memory stays bounded whatever the size of the ledger.
+The candidates' facts come one stream at a time (`Ledger.scan_candidates`), so one candidate
+is folded at a time and memory stays bounded whatever the size of the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
 
-from ledger.facts import Fact, fact_of_state
+from ledger.facts import Fact
 from ledger.publication import PublishedVersion, Versions
 from ledger.referential import Referential
 from projections.status import CandidateStatus, candidate_status
 
-Row = tuple[int, UUID, int, str, bytes]
-Decode = Callable[[str, bytes, UUID, int], dict[str, Any]]
-
-
-def candidate_streams(rows: Iterable[Row], decode: Decode) -> Iterator[list[Fact]]:
-    """The facts of each candidate stream, one stream at a time; other streams are skipped
-    without being decoded."""
-    facts: list[Fact] = []
-    current: UUID | None = None
-    label = ""
-    keep = False
-    for position, originator_id, version, topic, state in rows:
-        if originator_id != current:
-            if facts:
-                yield facts
-            facts = []
-            current = originator_id
-            keep = topic == "CandidateEnrolled"
-            if keep:
-                data = decode(topic, state, originator_id, version)
-                label = f"candidate/{data['candidate_id']}"
-                facts.append(fact_of_state(topic, data, label, version, position))
-            continue
-        if keep:
-            facts.append(
-                fact_of_state(
-                    topic, decode(topic, state, originator_id, version), label, version, position
-                )
-            )
-    if facts:
-        yield facts
-
 
 def replay(
-    rows: Iterable[Row],
-    decode: Decode,
+    streams: Iterable[list[Fact]],
     versions: Versions,
     *,
     as_of: date,
@@ -60,7 +26,7 @@ def replay(
     position: int | None = None,
 ) -> Iterator[CandidateStatus]:
     """The status of every candidate enrolled on `as_of`, as known at `known_at`/`position`."""
-    for facts in candidate_streams(rows, decode):
+    for facts in streams:
         status = candidate_status(
             facts, versions, as_of=as_of, known_at=known_at, position=position
         )
@@ -125,8 +91,7 @@ def _holdings(status: CandidateStatus) -> set[str]:
 
 
 def compare(
-    rows: Iterable[Row],
-    decode: Decode,
+    streams: Iterable[list[Fact]],
     actual: Versions,
     alternative: Versions,
     *,
@@ -135,7 +100,7 @@ def compare(
     position: int | None = None,
 ) -> Iterator[Change]:
     """Who would gain or lose a block or the title on `as_of` under the alternative versions."""
-    for facts in candidate_streams(rows, decode):
+    for facts in streams:
         now = candidate_status(facts, actual, as_of=as_of, known_at=known_at, position=position)
         then = candidate_status(
             facts, alternative, as_of=as_of, known_at=known_at, position=position

@@ -21,8 +21,6 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from ledger.application import Ledger
 from ledger.candidate import Candidate, candidate_stream
 from ledger.exceptions import StoreError
-from ledger.persistence import scan_streams
-from projections.replay import candidate_streams
 from projections.status import known_dossier
 from projections.views import CandidateRow, candidate_row
 
@@ -325,9 +323,7 @@ class StatusViewRunner:
             return 0
         versions = self.ledger.versions(refresh=True)
         rows = []
-        for facts in candidate_streams(
-            scan_streams(self.ledger.recorder), self.ledger.ledger_mapper.decode_state
-        ):
+        for facts in self.ledger.scan_candidates():
             dossier = known_dossier(facts, None)
             if dossier is not None:
                 rows.append((candidate_stream(dossier.candidate), candidate_row(dossier, versions)))

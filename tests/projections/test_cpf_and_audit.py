@@ -9,12 +9,10 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
-from ledger.persistence import scan_streams
 from ledger.transmission import id_technique
 from projections.audit import add_months, audit
 from projections.audit_html import render
 from projections.cpf import Passage, holder_problems, passages
-from projections.replay import candidate_streams
 from projections.status import known_dossier
 from tests.builders import FIVE, SIX, convene, enroll, pass_everything
 
@@ -107,7 +105,7 @@ def ledger_2018(ledger: Ledger, clock: FixedClock) -> Ledger:
 
 def run_audit(ledger: Ledger, today: date) -> dict[str, object]:
     report = audit(
-        candidate_streams(scan_streams(ledger.recorder), ledger.ledger_mapper.decode_state),
+        ledger.scan_candidates(),
         ledger.conveners(),
         ledger.transmission_facts(),
         ledger.versions(),

@@ -8,7 +8,6 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
-from ledger.persistence import scan_streams
 from ledger.referential import default_referential_text, parse_referential, sha256
 from projections.explain import explain, sessions_named
 from projections.replay import compare, replay, under
@@ -130,13 +129,11 @@ class TestExplain:
 
 class TestReplay:
     def test_agrees_with_status_for_every_candidate(self, populated: Ledger) -> None:
-        decode = populated.ledger_mapper.decode_state
         for day in DAYS:
             streamed = {
                 s.candidate: s.as_json()
                 for s in replay(
-                    scan_streams(populated.recorder),
-                    decode,
+                    populated.scan_candidates(),
                     populated.versions(),
                     as_of=day,
                     known_at=None,
@@ -160,8 +157,7 @@ class TestReplay:
         changes = {
             c.candidate: c
             for c in compare(
-                scan_streams(populated.recorder),
-                populated.ledger_mapper.decode_state,
+                populated.scan_candidates(),
                 populated.versions(),
                 alternative,
                 as_of=date(2023, 1, 1),
