@@ -23,13 +23,14 @@ from ledger.claims import Claim, Register, claim_stream, register_stream
 from ledger.clock import Clock
 from ledger.dossier import Decision
 from ledger.exceptions import AlreadyExists, LedgerError, NotFound, RuleViolation, StoreError
-from ledger.facts import Decode, Fact, candidate_streams, fact_of_state
+from ledger.facts import Fact, candidate_streams, fact_of_state
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
 from ledger.persistence import (
     KeyStore,
     LedgerMapper,
     StoreURL,
+    _as_uuid,
     parse_store_url,
     scan_streams,
     select_stream,
@@ -231,16 +232,19 @@ class Ledger(Application[UUID]):
         Personal data stays sealed unless `personal` (the CPF flow needs it; replays,
         statistics and audits do not, and skip the key lookups).
         """
+        mapper = self.ledger_mapper
         if personal:
             self.keys.preload()
-            decode: Decode = self.ledger_mapper.decode_state
+
+            def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
+                return mapper.decode_state(topic, state, _as_uuid(stream), version)
+
         else:
-            plain = self.ledger_mapper.decode_state
 
-            def decode(topic: str, state: bytes, _id: UUID, _version: int) -> dict[str, Any]:
-                return plain(topic, state)
+            def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
+                return mapper.decode_state(topic, state)
 
-        return candidate_streams(scan_streams(self.recorder), decode)
+        return candidate_streams(scan_streams(self.recorder, "CandidateEnrolled"), decode)
 
     def candidate_facts(self, candidate_id: str) -> list[Fact]:
         facts = self.stream_facts(candidate_stream(candidate_id), f"candidate/{candidate_id}")

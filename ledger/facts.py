@@ -80,11 +80,12 @@ def fact_of_state(
     )
 
 
-Row = tuple[int, UUID, int, str, bytes]
-"""A stored event with its log position: (position, originator_id, version, topic, state)."""
+Row = tuple[int, Any, int, str, bytes]
+"""A stored event with its log position: (position, stream id, version, topic, state); the
+stream id as the store holds it (UUID, or hex text on SQLite)."""
 
-Decode = Callable[[str, bytes, UUID, int], dict[str, Any]]
-"""Turns a stored event's state into its typed payload."""
+Decode = Callable[[str, bytes, Any, int], dict[str, Any]]
+"""Turns a stored event's state into its typed payload (given its stream id and version)."""
 
 
 def candidate_streams(rows: Iterable[Row], decode: Decode) -> Iterator[list[Fact]]:

@@ -287,44 +287,44 @@ def select_stream(recorder: Any, originator_id: UUID) -> list[Row]:
         ]
 
 
-def scan_streams(recorder: Any, batch: int = 5000) -> Iterator[Row]:
-    """Every stored event, stream after stream (each in version order), read in batches.
+def scan_streams(recorder: Any, first_topic: str, batch: int = 5000) -> Iterator[Row]:
+    """Every stored event of the streams that begin with `first_topic`, stream after stream
+    (each in version order), read in batches.
 
     One pass over the primary-key index: a consumer sees each stream whole before the next,
-    so it can fold one stream at a time in bounded memory.
+    so it can fold one stream at a time in bounded memory. Stream ids come as stored (hex
+    text on SQLite, UUID on PostgreSQL): they are only compared.
     """
     if _is_sqlite(recorder):
+        table = _table(recorder)
         with recorder.datastore.get_connection(commit=False) as conn:
             cursor = conn.cursor().sqlite_cursor
+            cursor.row_factory = None
             cursor.execute(
-                f"SELECT rowid, originator_id, originator_version, topic, state "
-                f"FROM {_table(recorder)} ORDER BY originator_id, originator_version"
+                f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
+                f"WHERE originator_id IN (SELECT originator_id FROM {table} WHERE topic = ?) "
+                "ORDER BY originator_id, originator_version",
+                (first_topic,),
             )
             while rows := cursor.fetchmany(batch):
-                for r in rows:
-                    yield _row(r[0], r[1], r[2], r[3], r[4])
+                yield from rows
         return
+    from psycopg.rows import tuple_row
     from psycopg.sql import SQL
 
     statement = SQL(
-        "SELECT notification_id, originator_id, originator_version, topic, state "
-        "FROM {} ORDER BY originator_id, originator_version"
+        "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
+        "WHERE originator_id IN (SELECT originator_id FROM {0} WHERE topic = %s) "
+        "ORDER BY originator_id, originator_version"
     ).format(_table(recorder))
     with (
         recorder.datastore.get_connection() as conn,
         conn.transaction(),
-        conn.cursor(name="certledger_scan") as curs,
+        conn.cursor(name="certledger_scan", row_factory=tuple_row) as curs,
     ):
         curs.itersize = batch
-        curs.execute(statement)
-        for r in curs:
-            yield _row(
-                r["notification_id"],
-                r["originator_id"],
-                r["originator_version"],
-                r["topic"],
-                r["state"],
-            )
+        curs.execute(statement, (first_topic,))
+        yield from curs
 
 
 # Tamper evidence: a hash chain over the log, written in the same transaction as the events.
