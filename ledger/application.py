@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +57,7 @@ from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions, id_techniqu
 A = TypeVar("A", bound=Aggregate)
 Result = dict[str, Any]
 
-_RETRIES = 5
+_RETRIES = 10
 
 
 def _first_line(error: BaseException) -> str:
@@ -322,7 +324,7 @@ class Ledger(Application[UUID]):
         digest = hashlib.sha256(
             orjson.dumps({"command": command, **params}, option=orjson.OPT_SORT_KEYS, default=str)
         ).hexdigest()
-        for _ in range(_RETRIES):
+        for attempt in range(_RETRIES):
             if request_id is not None:
                 check_identifier("request id", request_id)
                 earlier = self._find(claim_stream("request", request_id), Claim)
@@ -341,6 +343,12 @@ class Ledger(Application[UUID]):
                 result, changed = work(actor)
             except LedgerError:
                 self._check_untouched()
+                if request_id is not None and self._batch is None:
+                    # The same request may have been committed by another writer meanwhile:
+                    # then this is a retry, and gets the first result.
+                    earlier = self._find(claim_stream("request", request_id), Claim)
+                    if earlier is not None and earlier.value["digest"] == digest:
+                        return dict(earlier.value["result"], replayed=True)
                 raise
             finally:
                 self._handed = None
@@ -362,6 +370,9 @@ class Ledger(Application[UUID]):
                 self.save(*aggregates)
             except IntegrityError:
                 self._versions = None
+                # Another writer took a version or a claim first: wait a little (more each
+                # time, at random, so that writers racing for one register spread out).
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
                 continue
             except PersistenceError as e:
                 raise StoreError(
@@ -535,7 +546,14 @@ class Ledger(Application[UUID]):
         key (a plain hash of a name could be matched against a list of names). Only an
         enrolment (`new`) makes the key; an erased candidate has none left."""
         stream = candidate_stream(candidate_id)
-        key = self.keys.key_for(stream) if new else self.keys.get(stream)
+        if new:
+            # Outside a batch, store the key now: two writers retrying one enrolment then
+            # fingerprint it with the same key.
+            key: bytes | None = (
+                self.keys.key_for(stream) if self._batch is not None else self.keys.settle(stream)
+            )
+        else:
+            key = self.keys.get(stream)
         if key is None:
             return "erased"
         content = orjson.dumps(personal, option=orjson.OPT_SORT_KEYS, default=str)

@@ -562,6 +562,8 @@ class KeyStore:
         return key
 
     def flush(self) -> None:
+        """Store the new keys; where another writer stored a key for the same stream first,
+        adopt theirs, so that everything sealed from now on uses the key in the table."""
         if not self.pending:
             return
         rows = [(s.hex, k) for s, k in self.pending.items()]
@@ -578,8 +580,19 @@ class KeyStore:
                     ).format(Identifier(self.recorder.datastore.schema)),
                     rows,
                 )
-        self.cache.update(self.pending)
+        streams = list(self.pending)
         self.pending.clear()
+        for stream in streams:
+            self.cache[stream] = self._select(stream)
+
+    def settle(self, stream: UUID) -> bytes:
+        """The stream's key as stored now: made and stored if it has none (a concurrent
+        writer's key wins if it was stored first)."""
+        self.key_for(stream)
+        self.flush()
+        key = self.cache.get(stream)
+        assert key is not None
+        return key
 
     def _select(self, stream: UUID) -> bytes | None:
         if _is_sqlite(self.recorder):
