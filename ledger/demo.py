@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from ledger.application import Ledger
 from ledger.clock import PARIS, FixedClock
 from ledger.exceptions import AlreadyExists
+from ledger.importer import Row, command
 from ledger.referential import Referential
 
 ROUTES = (
@@ -82,11 +83,11 @@ FIRST_DAY = date(2006, 9, 1)
 
 @dataclass(order=True)
 class Step:
-    """One command of the plan, run when the clock reads `stamp`."""
+    """One command of the plan, as an import row, run when the clock reads `stamp`."""
 
     stamp: datetime
     seq: int
-    run: Callable[[Ledger], object] = field(compare=False)
+    row: dict[str, str] = field(compare=False)
 
 
 @dataclass
@@ -112,12 +113,13 @@ class Planner:
         self.summary = Summary(candidates=n)
         self.sessions: dict[str, date] = {}
 
-    def at(self, day: date, delay_days: int, run: Callable[[Ledger], object]) -> None:
+    def at(self, day: date, delay_days: int, kind: str, **cells: object) -> None:
         stamp = datetime.combine(day, time(10), tzinfo=PARIS) + timedelta(
             days=delay_days, minutes=self.rng.randrange(0, 480)
         )
         stamp = min(stamp.astimezone(UTC), self.now - timedelta(minutes=5))
-        self.plan.append(Step(stamp, len(self.plan), run))
+        row = {"kind": kind, **{k: _cell(v) for k, v in cells.items() if v is not None}}
+        self.plan.append(Step(stamp, len(self.plan), row))
 
     def session_after(self, day: date) -> tuple[str, date]:
         """The monthly jury session (the 20th) at least ten days after `day`."""
@@ -136,7 +138,7 @@ class Planner:
         )
         return {
             "birth_name": self.rng.choice(BIRTH_NAMES),
-            "first_names": (self.rng.choice(FIRST_NAMES[sex]),),
+            "first_names": self.rng.choice(FIRST_NAMES[sex]),
             "birth_date": born,
             "sex": sex,
             "birth_insee": self.rng.choice(COMMUNES),
@@ -153,7 +155,15 @@ class Planner:
             identity = self.identity()
             if identity["birth_date"] >= enrolled:  # type: ignore[operator]
                 identity["birth_date"] = enrolled - timedelta(days=365 * 20)
-            self.at(enrolled, self.rng.randrange(0, 5), _enroll(cid, route, enrolled, identity))
+            self.at(
+                enrolled,
+                self.rng.randrange(0, 5),
+                "enrolment",
+                candidate=cid,
+                date=enrolled,
+                route=route,
+                **identity,
+            )
             if route == "vae":
                 self.vae(cid, enrolled)
             else:
@@ -163,7 +173,7 @@ class Planner:
         profile = self.rng.choices(["title", "blocks", "fail", "withdraw"], [55, 25, 10, 10])[0]
         exams = enrolled + timedelta(days=self.rng.randrange(200, 330))
         if profile == "withdraw":
-            self.at(exams, 1, _withdraw(cid, exams))
+            self.at(exams, 1, "withdrawal", candidate=cid, date=exams, reason="left the programme")
             return
         blocks = list(self.ref.blocks)
         chosen = blocks if profile == "title" else self.rng.sample(blocks, self.rng.randrange(1, 3))
@@ -174,7 +184,15 @@ class Planner:
                 failed = [c for c in codes if profile == "fail" or self.rng.random() < 0.04]
                 ok = [c for c in codes if c not in failed]
                 self.at(
-                    exams, self.rng.randrange(1, 6), _assess(cid, epreuve.code, exams, ok, failed)
+                    exams,
+                    self.rng.randrange(1, 6),
+                    "assessment",
+                    candidate=cid,
+                    date=exams,
+                    epreuve=epreuve.code,
+                    passed=ok,
+                    failed=failed,
+                    assessor="Jury ESEC",
                 )
                 passed += ok
         session, sits = self.session_after(exams)
@@ -185,8 +203,10 @@ class Planner:
         admitted = enrolled + timedelta(days=self.rng.randrange(15, 45))
         livret2 = admitted + timedelta(days=self.rng.randrange(60, 120))
         interview = livret2 + timedelta(days=self.rng.randrange(20, 45))
-        self.at(admitted, 2, _admit(cid, admitted))
-        self.at(interview, 2, _interview(cid, interview, livret2))
+        self.at(admitted, 2, "vae_admission", candidate=cid, date=admitted)
+        self.at(
+            interview, 2, "vae_interview", candidate=cid, date=interview, livret2_received=livret2
+        )
         codes = [c.code for c in self.ref.competencies]
         full = self.rng.random() < 0.4
         validated = sorted(self.rng.sample(codes, 38 if full else self.rng.randrange(8, 30)))
@@ -209,76 +229,94 @@ class Planner:
         self.summary.late += late
         self.summary.decisions += 1
         self.summary.titles += title
-        self.at(sits, delay, _decide(session, cid, validated, blocks, title))
-        decision = f"{cid}/{session}"
+        self.at(
+            sits,
+            delay,
+            "decision",
+            candidate=cid,
+            session=session,
+            validated=validated,
+            blocks=blocks,
+            title=title,
+        )
         issued = sits + timedelta(days=7 + delay)
         if title:
-            self.at(issued, 0, _issue(decision, "title", issued))
+            self.at(
+                issued,
+                0,
+                "certificate",
+                candidate=cid,
+                session=session,
+                date=issued,
+                certificate="title",
+            )
         for block in blocks:
-            self.at(issued, 0, _issue(decision, f"block:{block}", issued))
+            self.at(
+                issued,
+                0,
+                "certificate",
+                candidate=cid,
+                session=session,
+                date=issued,
+                certificate=f"block:{block}",
+            )
         rules = self.ref.route(route)
         if not title and rules is not None and rules.competency_certificates:
             for code in validated:
-                self.at(issued, 0, _issue(decision, f"competency:{code}", issued))
+                self.at(
+                    issued,
+                    0,
+                    "certificate",
+                    candidate=cid,
+                    session=session,
+                    date=issued,
+                    certificate=f"competency:{code}",
+                )
         if title and self.rng.random() < 0.01:
             annulled = issued + timedelta(days=self.rng.randrange(60, 200))
             self.summary.annulments += 1
-            self.at(annulled, 1, _annul(decision, annulled))
+            self.at(
+                annulled,
+                1,
+                "annulment",
+                candidate=cid,
+                session=session,
+                date=annulled,
+                reason="appeal upheld",
+            )
 
     def steps(self) -> list[Step]:
         for session, sits in self.sessions.items():
-            self.at(sits - timedelta(days=20), 0, _convene(session, sits))
+            self.at(
+                sits - timedelta(days=20),
+                0,
+                "jury",
+                session=session,
+                date=sits,
+                members="|".join(f"{n}:{r}" for n, r in JURY),
+                president=PRESIDENT,
+            )
         self.summary.sessions = set(self.sessions)
         self.summary.commands = len(self.plan)
         return sorted(self.plan)
 
 
-def _enroll(
-    cid: str, route: str, on: date, identity: dict[str, object]
-) -> Callable[[Ledger], object]:
-    return lambda app: app.enroll(cid, route=route, on=on, identity=identity, by="demo")
+def _cell(value: object) -> str:
+    """A value as an import cell: dates ISO, lists space-separated, flags yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
 
 
-def _withdraw(cid: str, on: date) -> Callable[[Ledger], object]:
-    return lambda app: app.withdraw(cid, on=on, reason="left the programme", by="demo")
-
-
-def _assess(
-    cid: str, epreuve: str, on: date, passed: list[str], failed: list[str]
-) -> Callable[[Ledger], object]:
-    return lambda app: app.record_assessment(
-        cid, epreuve=epreuve, on=on, passed=passed, failed=failed, assessor="Jury ESEC", by="demo"
-    )
-
-
-def _admit(cid: str, on: date) -> Callable[[Ledger], object]:
-    return lambda app: app.admit_vae(cid, on=on, by="demo")
-
-
-def _interview(cid: str, on: date, livret2: date) -> Callable[[Ledger], object]:
-    return lambda app: app.hold_vae_interview(cid, on=on, livret2_received_on=livret2, by="demo")
-
-
-def _convene(session: str, on: date) -> Callable[[Ledger], object]:
-    return lambda app: app.convene_jury(
-        session, on=on, members=JURY, president=PRESIDENT, by="demo"
-    )
-
-
-def _decide(
-    session: str, cid: str, validated: list[str], blocks: list[str], title: bool
-) -> Callable[[Ledger], object]:
-    return lambda app: app.record_decision(
-        session, cid, validated=validated, blocks=blocks, title=title, by="demo"
-    )
-
-
-def _issue(decision: str, kind: str, on: date) -> Callable[[Ledger], object]:
-    return lambda app: app.issue_certificate(decision, kind=kind, on=on, by="demo")
-
-
-def _annul(decision: str, on: date) -> Callable[[Ledger], object]:
-    return lambda app: app.annul_decision(decision, on=on, reason="appeal upheld", by="demo")
+def plan(ref: Referential, candidates: int, seed: int, now: datetime) -> tuple[list[Step], Summary]:
+    """The demo's commands as import rows, in the order of their stamps, and their summary."""
+    planner = Planner(ref, candidates, seed, now)
+    planner.candidates()
+    return planner.steps(), planner.summary
 
 
 def chunks(steps: list[Step], size: int) -> Iterator[list[Step]]:
@@ -300,11 +338,9 @@ def generate(
             f"the ledger at {ledger.store} already holds candidates: demo needs a ledger with none"
         )
     real_clock = ledger.clock
-    planner = Planner(
+    steps, summary = plan(
         ledger.versions().at(date(2016, 9, 7)).referential, candidates, seed, real_clock.now()
     )
-    planner.candidates()
-    steps = planner.steps()
     clock = FixedClock(steps[0].stamp if steps else real_clock.now())
     ledger.clock = clock
     try:
@@ -312,9 +348,9 @@ def generate(
             with ledger.batch():
                 for step in group:
                     clock.set(step.stamp)
-                    step.run(ledger)
+                    command(ledger, Row(step.seq, step.row), "demo", idempotent=False)()
             if progress is not None:
                 progress(len(group))
     finally:
         ledger.clock = real_clock
-    return planner.summary
+    return summary

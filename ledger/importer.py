@@ -46,6 +46,7 @@ REQUIRED = {
     "jury": ("session", "date", "members", "president"),
     "decision": ("session", "candidate"),
     "certificate": ("candidate", "session", "certificate", "date"),
+    "annulment": ("candidate", "session", "date", "reason"),
 }
 COLUMNS = (
     "kind",
@@ -203,15 +204,16 @@ def _members(row: Row) -> list[tuple[str, str]]:
     return members
 
 
-def command(ledger: Ledger, row: Row, by: str) -> Callable[[], Result]:
-    """The use case a row asks for, ready to run (cells read and checked for shape)."""
+def command(ledger: Ledger, row: Row, by: str, *, idempotent: bool = True) -> Callable[[], Result]:
+    """The use case a row asks for, ready to run (cells read and checked for shape); with
+    its idempotency key unless told otherwise (the demo records each row once)."""
     kind = row.get("kind")
     if kind not in REQUIRED:
         raise RowError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     for column in REQUIRED[kind]:
         if not row.get(column):
             raise RowError(column, f"a {kind} row needs a value in column {column!r}")
-    rid = row.key()
+    rid = row.key() if idempotent else None
     c = row.get("candidate")
     if kind == "enrolment":
         identity = _identity(row)
@@ -287,6 +289,10 @@ def command(ledger: Ledger, row: Row, by: str) -> Callable[[], Result]:
             request_id=rid,
         )
     on = row.date("date")
+    if kind == "annulment":
+        return lambda: ledger.annul_decision(
+            f"{c}/{row.get('session')}", on=on, reason=row.get("reason"), by=by, request_id=rid
+        )
     return lambda: ledger.issue_certificate(
         f"{c}/{row.get('session')}",
         kind=row.get("certificate"),
