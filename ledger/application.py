@@ -244,7 +244,7 @@ class Ledger(Application[UUID]):
         else:
 
             def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
-                return mapper.decode_state(topic, state)
+                return mapper.decode_light(topic, state)
 
         return candidate_streams(scan_streams(self.recorder, "CandidateEnrolled"), decode)
 
@@ -618,15 +618,16 @@ class Ledger(Application[UUID]):
         by: str,
         request_id: str | None = None,
     ) -> Result:
-        self._check_not_future(on, "the re-enrolment")
-        route, vae_path = self._route(route, vae_path, on)
-        return self._on_candidate(
+        return self._place(
             "candidate reenroll",
+            "the re-enrolment",
             candidate_id,
-            {"route": route, "vae_path": vae_path, "on": on},
-            request_id,
+            route,
+            on,
+            vae_path,
             by,
-            lambda c, a: c.reenroll(route, vae_path, on, a),
+            request_id,
+            Candidate.reenroll,
         )
 
     def change_route(
@@ -639,15 +640,40 @@ class Ledger(Application[UUID]):
         by: str,
         request_id: str | None = None,
     ) -> Result:
-        self._check_not_future(on, "the route change")
+        return self._place(
+            "candidate change-route",
+            "the route change",
+            candidate_id,
+            route,
+            on,
+            vae_path,
+            by,
+            request_id,
+            Candidate.change_route,
+        )
+
+    def _place(
+        self,
+        command: str,
+        what: str,
+        candidate_id: str,
+        route: str,
+        on: date,
+        vae_path: str | None,
+        by: str,
+        request_id: str | None,
+        act: Callable[[Candidate, str, str | None, date, Actor], None],
+    ) -> Result:
+        """Put a candidate on a route from a date (re-enrolment or route change)."""
+        self._check_not_future(on, what)
         route, vae_path = self._route(route, vae_path, on)
         return self._on_candidate(
-            "candidate change-route",
+            command,
             candidate_id,
             {"route": route, "vae_path": vae_path, "on": on},
             request_id,
             by,
-            lambda c, a: c.change_route(route, vae_path, on, a),
+            lambda c, a: act(c, route, vae_path, on, a),
         )
 
     def record_assessment(

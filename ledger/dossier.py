@@ -124,7 +124,7 @@ class Dossier:
 
     def apply(self, fact: Fact) -> None:
         self.facts.append(fact)
-        getattr(self, f"_on_{fact.type}")(fact)
+        _FOLD[fact.type](self, fact)
 
     # The folding of each event type. Only assignments here: the rules read these records.
 
@@ -274,6 +274,14 @@ class Dossier:
             (d for d in self.decisions.values() if not d.annulled),
             key=lambda d: (d.on, d.fact.version),
         )
+
+
+_FOLD = {
+    name.removeprefix("_on_"): method
+    for name, method in vars(Dossier).items()
+    if name.startswith("_on_")
+}
+"""How each event type folds into a dossier (looked up once, not per fact)."""
 
 
 def _later(a: Fact, b: Fact) -> bool:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 ENVELOPE = frozenset(
@@ -21,13 +20,13 @@ ENVELOPE = frozenset(
 """Event attributes that are not part of a fact's payload."""
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     """One recorded event, lightly decoded: what happened, when it took effect, who knew it when.
 
     `stream` names the stream it belongs to (`candidate/V1`, `jury/JV6`, `referential`),
     `version` its place in that stream and `position` its place in the whole log (when read
-    from the log). `recorded_at` is the library's event timestamp (UTC).
+    from the log). `recorded_at` is the library's event timestamp (UTC). A named tuple: a
+    replay makes one per event.
     """
 
     type: str
@@ -65,19 +64,15 @@ def fact_of(event: Any, stream: str) -> Fact:
 
 
 def fact_of_state(
-    topic: str, state: Mapping[str, Any], stream: str, version: int, position: int | None = None
+    topic: str, state: dict[str, Any], stream: str, version: int, position: int | None = None
 ) -> Fact:
-    """The fact of a decoded stored event (read side: rows read straight from the store)."""
-    return Fact(
-        type=topic,
-        stream=stream,
-        version=version,
-        effective_on=state["effective_on"],
-        recorded_at=state["timestamp"],
-        recorded_by=state["recorded_by"],
-        data={k: v for k, v in state.items() if k not in ENVELOPE},
-        position=position,
-    )
+    """The fact of a decoded stored event (read side: rows read straight from the store).
+    Takes the decoded dict over: its envelope keys are removed and the rest is the payload."""
+    effective_on = state.pop("effective_on")
+    recorded_at = state.pop("timestamp")
+    recorded_by = state.pop("recorded_by")
+    state.pop("originator_topic", None)
+    return Fact(topic, stream, version, effective_on, recorded_at, recorded_by, state, position)
 
 
 Row = tuple[int, Any, int, str, bytes]

@@ -38,6 +38,21 @@ def _state_adapter(topic: str) -> TypeAdapter[dict[str, Any]]:
     return cast(TypeAdapter[dict[str, Any]], TypeAdapter(shape))
 
 
+@cache
+def _time_fields(topic: str) -> tuple[tuple[str, Any], ...]:
+    """The fields of an event class that hold dates or instants, with their parsers."""
+    from datetime import date, datetime
+
+    cls = resolve_topic(topic)
+    hints = get_type_hints(cls)
+    parsers = {date: date.fromisoformat, datetime: datetime.fromisoformat}
+    return tuple(
+        (f.name, parsers[hints[f.name]])
+        for f in dataclasses.fields(cls)
+        if f.name not in _NOT_STATE and hints[f.name] in parsers
+    )
+
+
 class LedgerMapper(Mapper[UUID]):
     """Events to stored rows with orjson; rows back to typed events with pydantic.
 
@@ -86,6 +101,21 @@ class LedgerMapper(Mapper[UUID]):
         if sealed is not None and originator_id is not None:
             key = self.keys.get(originator_id) if self.keys is not None else None
             state[sealed] = unseal(key, originator_id, version, state[sealed])
+        return state
+
+    def decode_light(self, topic: str, data: bytes) -> dict[str, Any]:
+        """A stored event's state for reading only: JSON as is (lists stay lists), its dates
+        and instants parsed, personal data left sealed. About twice as fast as
+        `decode_state`, for the scans that fold every candidate (replay, statistics)."""
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        state: dict[str, Any] = orjson.loads(data)
+        for name, parse in _time_fields(topic):
+            value = state.get(name)
+            if value is not None:
+                state[name] = parse(value)
         return state
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:

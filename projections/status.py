@@ -15,7 +15,6 @@ from ledger.rules import (
     Validation,
     block_awards,
     block_standing,
-    counting,
     title_standing,
     validations,
 )
@@ -172,11 +171,6 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _reach(until: date | None) -> date:
-    """Sort key for validity ends: permanent (None) is the furthest."""
-    return until or date.max
-
-
 def describe_known_at(known_at: datetime | None, position: int | None) -> str:
     parts = []
     if known_at is not None:
@@ -231,23 +225,35 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
     ref = published.referential
     live = [d for d in dossier.live_decisions() if d.on <= as_of]
     found = validations(live, versions)
-    codes = counting(found, as_of)
 
-    competencies = []
+    # Hot path of replay: each validation's `counts` is computed once (decisions are all
+    # dated on or before as_of here, so only the end of validity matters).
     by_code: dict[str, list[Validation]] = {}
+    counts_of: dict[int, bool] = {}
+    codes: set[str] = set()
     for v in found:
         by_code.setdefault(v.competency, []).append(v)
+        counted = v.until is None or as_of < v.until
+        counts_of[id(v)] = counted
+        if counted:
+            codes.add(v.competency)
+    competencies = []
     for code in sorted(by_code):
         group = by_code[code]
-        live_ones = [v for v in group if v.counts_on(as_of)]
-        shown = max(live_ones or group, key=lambda v: (_reach(v.until), v.on))
+        if len(group) == 1:
+            shown = group[0]
+            counted = counts_of[id(shown)]
+        else:
+            live_ones = [v for v in group if counts_of[id(v)]]
+            shown = max(live_ones or group, key=_furthest)
+            counted = bool(live_ones)
         competencies.append(
             CompetencyStatus(
                 code=code,
                 validated_on=shown.on,
-                permanent=shown.permanent,
+                permanent=shown.until is None,
                 valid_until=shown.until,
-                counts=bool(live_ones),
+                counts=counted,
                 decision=shown.decision.id,
                 validations=tuple(group),
             )
@@ -255,18 +261,20 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
 
     certificates = tuple(
         _certificate_status(c, dossier, as_of)
-        for c in sorted(dossier.certificates.values(), key=lambda c: (c.issued_on, c.number))
+        for c in sorted(dossier.certificates.values(), key=_issue_order)
         if c.issued_on <= as_of
     )
+    numbers = _certificate_numbers(certificates)
 
     awards = block_awards(live, versions)
+    by_block: dict[str, list[BlockAward]] = {}
+    for award in awards:
+        by_block.setdefault(award.block, []).append(award)
     blocks = []
-    seen = set()
     for block in ref.blocks:
-        seen.add(block.code)
-        mine = [a for a in awards if a.block == block.code]
-        current = [a for a in mine if a.counts_on(as_of)]
-        shown_award = max(current or mine, key=lambda a: (_reach(a.until), a.on)) if mine else None
+        mine = by_block.pop(block.code, [])
+        current = [a for a in mine if a.until is None or as_of < a.until]
+        shown_award = max(current or mine, key=_furthest) if mine else None
         standing = block_standing(block, codes)
         blocks.append(
             BlockStatus(
@@ -281,32 +289,31 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
                 eligible=standing.eligible,
                 counting=len(standing.counting),
                 required=standing.required,
-                certificate=_certificate_for(certificates, "block", block.code),
+                certificate=numbers.get(("block", block.code)),
                 decision=shown_award.decision.id if shown_award else None,
                 award=shown_award,
             )
         )
-    for award in awards:
-        if award.block not in seen:  # a block of an earlier version, gone from this one
-            seen.add(award.block)
-            blocks.append(
-                BlockStatus(
-                    code=award.block,
-                    short=award.block,
-                    label="",
-                    awarded=True,
-                    awarded_on=award.on,
-                    counts=award.counts_on(as_of),
-                    valid_until=award.until,
-                    permanent=award.until is None,
-                    eligible=False,
-                    counting=0,
-                    required=0,
-                    certificate=_certificate_for(certificates, "block", award.block),
-                    decision=award.decision.id,
-                    award=award,
-                )
+    for code, gone in by_block.items():  # blocks of an earlier version, gone from this one
+        award = max(gone, key=_furthest)
+        blocks.append(
+            BlockStatus(
+                code=code,
+                short=code,
+                label="",
+                awarded=True,
+                awarded_on=award.on,
+                counts=award.counts_on(as_of),
+                valid_until=award.until,
+                permanent=award.until is None,
+                eligible=False,
+                counting=0,
+                required=0,
+                certificate=numbers.get(("block", code)),
+                decision=award.decision.id,
+                award=award,
             )
+        )
 
     title_decisions = [d for d in live if d.title]
     standing = title_standing(ref, codes)
@@ -317,7 +324,7 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
         eligible=standing.eligible,
         counting=len(standing.counting),
         required=standing.required,
-        certificate=_certificate_for(certificates, "title", ref.code),
+        certificate=numbers.get(("title", ref.code)),
         decision=title_decisions[0].id if title_decisions else None,
     )
 
@@ -370,11 +377,25 @@ def _certificate_status(c: Certificate, dossier: Dossier, as_of: date) -> Certif
     )
 
 
-def _certificate_for(
-    certificates: tuple[CertificateStatus, ...], kind: str, subject: str
-) -> str | None:
-    """The number of the certificate held for a subject (else the latest, whatever its state)."""
-    mine = [c for c in certificates if c.kind == kind and c.subject == subject]
-    held = [c for c in mine if c.state == "held"]
-    chosen = (held or mine)[-1:] if mine else []
-    return chosen[0].number if chosen else None
+def _certificate_numbers(
+    certificates: tuple[CertificateStatus, ...],
+) -> dict[tuple[str, str], str]:
+    """For each (kind, subject): the number of the certificate held (else the latest one,
+    whatever its state), certificates coming in issue order."""
+    latest: dict[tuple[str, str], str] = {}
+    held: dict[tuple[str, str], str] = {}
+    for c in certificates:
+        key = (c.kind, c.subject)
+        latest[key] = c.number
+        if c.state == "held":
+            held[key] = c.number
+    return {**latest, **held}
+
+
+def _furthest(item: Validation | BlockAward) -> tuple[date, date]:
+    """Sort key: the validity that reaches furthest (permanent first), then the latest."""
+    return (item.until or date.max, item.on)
+
+
+def _issue_order(c: Certificate) -> tuple[date, str]:
+    return (c.issued_on, c.number)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from projections.status import candidate_status
@@ -63,7 +62,7 @@ def test_known_at_is_shown_as_the_instant_it_was_asked_for(stream: Stream) -> No
 def test_a_log_position_hides_the_facts_after_it(stream: Stream) -> None:
     stream.decide("J1", date(2017, 6, 20), validated=("C01",))
     stream.decide("J2", date(2018, 6, 20), validated=("C02",))
-    logged = [replace(f, position=10 * f.version) for f in stream.facts]
+    logged = [f._replace(position=10 * f.version) for f in stream.facts]
 
     found = candidate_status(logged, VERSIONS, as_of=date(2019, 1, 1), known_at=None, position=30)
 
@@ -75,7 +74,7 @@ def test_a_log_position_hides_the_facts_after_it(stream: Stream) -> None:
 def test_a_log_position_with_an_instant_hides_what_either_hides(stream: Stream) -> None:
     stream.decide("J1", date(2017, 6, 20), validated=("C01",))
     stream.decide("J2", date(2018, 6, 20), validated=("C02",))
-    logged = [replace(f, position=10 * f.version) for f in stream.facts]
+    logged = [f._replace(position=10 * f.version) for f in stream.facts]
     instant = at(date(2018, 1, 1))
 
     found = candidate_status(

@@ -1,0 +1,104 @@
+"""Shared helpers of the benchmarks: the machine, synthetic ledgers, timing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import platform
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from ledger.application import Ledger
+from ledger.demo import generate, plan
+from ledger.importer import COLUMNS
+from ledger.referential import default_referential_text, parse_referential
+
+DATA = Path(__file__).resolve().parent / ".data"
+"""Ledgers built once and reused between runs (not committed)."""
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
+        f"{datetime.now(UTC):%Y-%m-%d}"
+    )
+
+
+def demo_ledger(candidates: int, seed: int = 1) -> Path:
+    """A demo ledger on SQLite, built once (about 39 events per candidate)."""
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"demo-{candidates}-{seed}.db"
+    if not path.exists():
+        partial = path.with_suffix(".partial.db")
+        for leftover in DATA.glob(partial.name + "*"):
+            leftover.unlink()
+        started = time.perf_counter()
+        app = Ledger(str(partial), create=True)
+        app.initialise(by="bench")
+        generate(app, candidates, seed)
+        events = app.recorder.max_notification_id()
+        app.close()
+        partial.rename(path)
+        print(f"  built {path.name}: {events} events in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def demo_csv(candidates: int, seed: int = 1) -> bytes:
+    """The demo's commands as an import file (the same rows `demo` records)."""
+    ref = parse_referential(default_referential_text())
+    steps, _ = plan(ref, candidates, seed, datetime.now(UTC))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), delimiter=";")
+    writer.writeheader()
+    for step in steps:
+        writer.writerow(step.row)
+    return out.getvalue().encode("utf-8")
+
+
+def events_in(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0])
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    """The fastest of `runs` timings of `work` (seconds)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+AS_OF = date(2019, 12, 31)
+
+
+def report(title: str, rows: list[tuple[str, str]]) -> None:
+    width = max(len(k) for k, _ in rows)
+    print(f"\n{title}")
+    for key, value in rows:
+        print(f"  {key.ljust(width)}  {value}")
