@@ -8,15 +8,14 @@ The write side folds the stream as known now; projections fold the facts known a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.facts import Fact
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(NamedTuple):
     """The route a candidate is on from `on` (enrolment, route change or re-enrolment)."""
 
     on: date
@@ -25,8 +24,7 @@ class Placement:
     fact: Fact
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
+class Presence(NamedTuple):
     """An enrolment, a withdrawal or a re-enrolment."""
 
     on: date
@@ -34,16 +32,14 @@ class Presence:
     fact: Fact
 
 
-@dataclass(frozen=True, slots=True)
-class LinkedPerson:
+class LinkedPerson(NamedTuple):
     on: date
     name: str
     relation: str
     fact: Fact
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(NamedTuple):
     on: date
     epreuve: str
     passed: tuple[str, ...]
@@ -52,8 +48,7 @@ class Assessment:
     fact: Fact
 
 
-@dataclass(frozen=True, slots=True)
-class VaeStep:
+class VaeStep(NamedTuple):
     """A VAE admission (livret 1 accepted) or interview (after livret 2 was received)."""
 
     on: date
@@ -62,8 +57,7 @@ class VaeStep:
     fact: Fact
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """A jury decision with its current content (rectifications applied, annulment noted)."""
 
     id: str
@@ -84,8 +78,7 @@ class Decision:
         return self.annulment is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Certificate:
+class Certificate(NamedTuple):
     number: str
     decision: str
     kind: str  # "title" | "block" | "competency"
@@ -201,8 +194,7 @@ class Dossier:
     def _on_DecisionRectified(self, fact: Fact) -> None:
         decision = self.decisions[fact.data["decision_id"]]
         changes = fact.data["changes"]
-        self.decisions[decision.id] = replace(
-            decision,
+        self.decisions[decision.id] = decision._replace(
             validated=tuple(changes.get("validated", decision.validated)),
             blocks=tuple(changes.get("blocks_awarded", decision.blocks)),
             title=changes.get("title_awarded", decision.title),
@@ -212,7 +204,7 @@ class Dossier:
 
     def _on_DecisionAnnulled(self, fact: Fact) -> None:
         decision = self.decisions[fact.data["decision_id"]]
-        self.decisions[decision.id] = replace(decision, annulment=fact)
+        self.decisions[decision.id] = decision._replace(annulment=fact)
 
     def _on_CertificateIssued(self, fact: Fact) -> None:
         data = fact.data
@@ -227,8 +219,7 @@ class Dossier:
 
     def _on_CertificateReissued(self, fact: Fact) -> None:
         original = self.certificates[fact.data["duplicate_of"]]
-        self.certificates[fact.data["number"]] = replace(
-            original,
+        self.certificates[fact.data["number"]] = original._replace(
             number=fact.data["number"],
             issued_on=fact.effective_on,
             fact=fact,
@@ -238,7 +229,7 @@ class Dossier:
 
     def _on_CertificateRevoked(self, fact: Fact) -> None:
         certificate = self.certificates[fact.data["number"]]
-        self.certificates[certificate.number] = replace(certificate, revocation=fact)
+        self.certificates[certificate.number] = certificate._replace(revocation=fact)
 
     # Questions about one day.
 

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ledger.dossier import Assessment, Decision, Dossier, VaeStep
 from ledger.referential import Block, Referential
@@ -32,8 +32,7 @@ def within(start: date, until: date | None, day: date) -> bool:
     return start <= day and (until is None or day < until)
 
 
-@dataclass(frozen=True, slots=True)
-class Validation:
+class Validation(NamedTuple):
     """One validation of one competency by one decision, and how long it counts."""
 
     competency: str
@@ -50,8 +49,7 @@ class Validation:
         return within(self.on, self.until, day)
 
 
-@dataclass(frozen=True, slots=True)
-class BlockAward:
+class BlockAward(NamedTuple):
     block: str
     on: date
     until: date | None

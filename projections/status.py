@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.dossier import Certificate, Dossier
 from ledger.facts import Fact
@@ -20,8 +20,7 @@ from ledger.rules import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CompetencyStatus:
+class CompetencyStatus(NamedTuple):
     code: str
     validated_on: date
     permanent: bool
@@ -50,8 +49,7 @@ class CompetencyStatus:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class BlockStatus:
+class BlockStatus(NamedTuple):
     code: str
     short: str
     label: str
@@ -85,8 +83,7 @@ class BlockStatus:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TitleStatus:
+class TitleStatus(NamedTuple):
     code: str
     awarded: bool
     awarded_on: date | None
@@ -109,8 +106,7 @@ class TitleStatus:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class CertificateStatus:
+class CertificateStatus(NamedTuple):
     number: str
     kind: str
     subject: str
