@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from ledger.dossier import Certificate, Dossier
@@ -130,7 +131,7 @@ class CertificateStatus(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CandidateStatus:
     candidate: str
     as_of: date
@@ -139,12 +140,38 @@ class CandidateStatus:
     vae_path: str | None
     state: str  # enrolled | in_progress | certified | withdrawn
     referential: str
-    competencies: tuple[CompetencyStatus, ...]
+    validations: tuple[Validation, ...]
     counting_competencies: int
     blocks: tuple[BlockStatus, ...]
     title: TitleStatus
     certificates: tuple[CertificateStatus, ...]
     dossier: Dossier
+
+    @cached_property
+    def competencies(self) -> tuple[CompetencyStatus, ...]:
+        """One entry per validated competency: the validation that reaches furthest shown,
+        counting while any of its validations counts (built on demand: a CSV replay does
+        not need them)."""
+        by_code: dict[str, list[Validation]] = {}
+        for v in self.validations:
+            by_code.setdefault(v.competency, []).append(v)
+        entries = []
+        for code in sorted(by_code):
+            group = by_code[code]
+            current = [v for v in group if v.until is None or self.as_of < v.until]
+            shown = max(current or group, key=_furthest)
+            entries.append(
+                CompetencyStatus(
+                    code=code,
+                    validated_on=shown.on,
+                    permanent=shown.until is None,
+                    valid_until=shown.until,
+                    counts=bool(current),
+                    decision=shown.decision.id,
+                    validations=tuple(group),
+                )
+            )
+        return tuple(entries)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -222,38 +249,9 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
     live = [d for d in dossier.live_decisions() if d.on <= as_of]
     found = validations(live, versions)
 
-    # Hot path of replay: each validation's `counts` is computed once (decisions are all
-    # dated on or before as_of here, so only the end of validity matters).
-    by_code: dict[str, list[Validation]] = {}
-    counts_of: dict[int, bool] = {}
-    codes: set[str] = set()
-    for v in found:
-        by_code.setdefault(v.competency, []).append(v)
-        counted = v.until is None or as_of < v.until
-        counts_of[id(v)] = counted
-        if counted:
-            codes.add(v.competency)
-    competencies = []
-    for code in sorted(by_code):
-        group = by_code[code]
-        if len(group) == 1:
-            shown = group[0]
-            counted = counts_of[id(shown)]
-        else:
-            live_ones = [v for v in group if counts_of[id(v)]]
-            shown = max(live_ones or group, key=_furthest)
-            counted = bool(live_ones)
-        competencies.append(
-            CompetencyStatus(
-                code=code,
-                validated_on=shown.on,
-                permanent=shown.until is None,
-                valid_until=shown.until,
-                counts=counted,
-                decision=shown.decision.id,
-                validations=tuple(group),
-            )
-        )
+    # Each validation counts or not (decisions are all dated on or before as_of here, so
+    # only the end of validity matters); the per-competency entries are built on demand.
+    codes = {v.competency for v in found if v.until is None or as_of < v.until}
 
     certificates = tuple(
         _certificate_status(c, dossier, as_of)
@@ -344,7 +342,7 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
         vae_path=placement.vae_path,
         state=state,
         referential=published.version,
-        competencies=tuple(competencies),
+        validations=tuple(found),
         counting_competencies=len(codes),
         blocks=tuple(blocks),
         title=title,
