@@ -36,12 +36,16 @@ def project(path: Path) -> int:
         app.close()
 
 
-def library(path: Path) -> int:
-    """The library's own replay: the notification log, every event made a domain event."""
+def library(path: Path, *, default_mapper: bool = True) -> int:
+    """The library's own replay: its notification log, every event made a domain event by
+    its default mapper (JSONTranscoder), or by certledger's mapper (`default_mapper=False`)."""
+    from eventsourcing.persistence import JSONTranscoder, Mapper
+
     app = Ledger(str(path))
     try:
+        mapper = Mapper(transcoder=JSONTranscoder()) if default_mapper else app.mapper
+        to_event = mapper.to_domain_event
         count, last = 0, 0
-        to_event = app.mapper.to_domain_event
         while page := app.recorder.select_notifications(last, 1000, inclusive_of_start=False):
             for notification in page:
                 to_event(notification)
@@ -50,6 +54,10 @@ def library(path: Path) -> int:
         return count
     finally:
         app.close()
+
+
+def library_with_our_mapper(path: Path) -> int:
+    return library(path, default_mapper=False)
 
 
 def raw(path: Path) -> int:
@@ -81,30 +89,37 @@ def main(candidates: int) -> None:
     path = demo_ledger(candidates)
     events = events_in(path)
     timings = {}
-    for name, f in (("project", project), ("library", library), ("raw", raw)):
+    for name, f in (
+        ("project", project),
+        ("library", library),
+        ("library+mapper", library_with_our_mapper),
+        ("raw", raw),
+    ):
         timings[name] = best_of(3, lambda f=f: f(path))
         print(f"  {name}: {timings[name]:.2f} s", flush=True)
     rate = {name: events / seconds for name, seconds in timings.items()}
-    cli = best_of(
-        1,
-        lambda: subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from cli.main import main; main()",
-                "--store",
-                str(path),
-                "replay",
-                "--as-of",
-                AS_OF.isoformat(),
-                "--format",
-                "csv",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            cwd=Path(__file__).parents[1],
-        ),
-    )
+
+    def cli_run(jobs: int) -> float:
+        argv = [
+            sys.executable,
+            "-c",
+            "from cli.main import main; main()",
+            "--store",
+            str(path),
+            "replay",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "csv",
+            "--jobs",
+            str(jobs),
+        ]
+        root = Path(__file__).parents[1]
+        return best_of(
+            1, lambda: subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=root)
+        )
+
+    cli, cli2 = cli_run(1), cli_run(2)
     memory = peak_memory(path)
     report(
         f"replay as of {AS_OF} of {events:,} events ({candidates:,} candidates), SQLite",
@@ -116,11 +131,27 @@ def main(candidates: int) -> None:
             ),
             ("certledger replay --format csv (CLI)", f"{cli:.2f} s, {events / cli:,.0f} events/s"),
             (
-                "library notification-log replay",
+                "certledger replay --format csv --jobs 2 (CLI)",
+                f"{cli2:.2f} s, {events / cli2:,.0f} events/s",
+            ),
+            (
+                "ratio to the library, --jobs 2 (CLI, start-up included)",
+                f"{events / cli2 / rate['library']:.1f}x",
+            ),
+            (
+                "library notification-log replay (its default mapper)",
                 f"{timings['library']:.2f} s, {rate['library']:,.0f} events/s",
+            ),
+            (
+                "same, with certledger's orjson+pydantic mapper",
+                f"{timings['library+mapper']:.2f} s, {rate['library+mapper']:,.0f} events/s",
             ),
             ("raw SELECT + JSON decode", f"{timings['raw']:.2f} s, {rate['raw']:,.0f} events/s"),
             ("ratio to the library (target >= 2)", f"{rate['project'] / rate['library']:.1f}x"),
+            (
+                "ratio to the library with certledger's mapper",
+                f"{rate['project'] / rate['library+mapper']:.1f}x",
+            ),
             ("share of the raw limit (target >= 30%)", f"{rate['project'] / rate['raw']:.0%}"),
             ("peak memory of the replay (target < 300 MB)", f"{memory:.0f} MiB"),
         ],

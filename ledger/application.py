@@ -228,8 +228,11 @@ class Ledger(Application[UUID]):
             for position, uid, version, topic, state in rows
         ]
 
-    def scan_candidates(self, *, personal: bool = False) -> Iterator[list[Fact]]:
-        """Every candidate stream's facts, one stream at a time (one pass over the store).
+    def scan_candidates(
+        self, *, personal: bool = False, shard: tuple[int, int] = (0, 1)
+    ) -> Iterator[list[Fact]]:
+        """Every candidate stream's facts, one stream at a time (one pass over the store), or
+        those of shard `(i, n)` only (n processes can then share a replay).
 
         Personal data stays sealed unless `personal` (the CPF flow needs it; replays,
         statistics and audits do not, and skip the key lookups).
@@ -246,7 +249,8 @@ class Ledger(Application[UUID]):
             def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
                 return mapper.decode_light(topic, state)
 
-        return candidate_streams(scan_streams(self.recorder, "CandidateEnrolled"), decode)
+        rows = scan_streams(self.recorder, "CandidateEnrolled", shard=shard)
+        return candidate_streams(rows, decode)
 
     def candidate_facts(self, candidate_id: str) -> list[Fact]:
         facts = self.stream_facts(candidate_stream(candidate_id), f"candidate/{candidate_id}")

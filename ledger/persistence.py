@@ -317,24 +317,38 @@ def select_stream(recorder: Any, originator_id: UUID) -> list[Row]:
         ]
 
 
-def scan_streams(recorder: Any, first_topic: str, batch: int = 5000) -> Iterator[Row]:
+def shard_bounds(shard: int, shards: int) -> tuple[UUID, UUID | None]:
+    """The stream ids of one of `shards` equal slices of the id space: [low, high)."""
+    size = 2**128 // shards
+    low = UUID(int=size * shard)
+    high = UUID(int=size * (shard + 1)) if shard + 1 < shards else None
+    return low, high
+
+
+def scan_streams(
+    recorder: Any, first_topic: str, batch: int = 5000, shard: tuple[int, int] = (0, 1)
+) -> Iterator[Row]:
     """Every stored event of the streams that begin with `first_topic`, stream after stream
-    (each in version order), read in batches.
+    (each in version order), read in batches; only the streams of shard `(i, n)` (a slice
+    of the stream ids, so that n processes can share the work).
 
     One pass over the primary-key index: a consumer sees each stream whole before the next,
     so it can fold one stream at a time in bounded memory. Stream ids come as stored (hex
     text on SQLite, UUID on PostgreSQL): they are only compared.
     """
+    low, high = shard_bounds(*shard)
     if _is_sqlite(recorder):
         table = _table(recorder)
+        upper = "AND originator_id < ? " if high is not None else ""
+        params: tuple[Any, ...] = (first_topic, low.hex) + ((high.hex,) if high else ())
         with recorder.datastore.get_connection(commit=False) as conn:
             cursor = conn.cursor().sqlite_cursor
             cursor.row_factory = None
             cursor.execute(
                 f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
                 f"WHERE originator_id IN (SELECT originator_id FROM {table} WHERE topic = ?) "
-                "ORDER BY originator_id, originator_version",
-                (first_topic,),
+                f"AND originator_id >= ? {upper}ORDER BY originator_id, originator_version",
+                params,
             )
             while rows := cursor.fetchmany(batch):
                 yield from rows
@@ -342,10 +356,11 @@ def scan_streams(recorder: Any, first_topic: str, batch: int = 5000) -> Iterator
     from psycopg.rows import tuple_row
     from psycopg.sql import SQL
 
+    upper_pg = "AND originator_id < %s " if high is not None else ""
     statement = SQL(
         "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
         "WHERE originator_id IN (SELECT originator_id FROM {0} WHERE topic = %s) "
-        "ORDER BY originator_id, originator_version"
+        "AND originator_id >= %s " + upper_pg + "ORDER BY originator_id, originator_version"
     ).format(_table(recorder))
     with (
         recorder.datastore.get_connection() as conn,
@@ -353,7 +368,7 @@ def scan_streams(recorder: Any, first_topic: str, batch: int = 5000) -> Iterator
         conn.cursor(name="certledger_scan", row_factory=tuple_row) as curs,
     ):
         curs.itersize = batch
-        curs.execute(statement, (first_topic,))
+        curs.execute(statement, (first_topic, low, *((high,) if high else ())))
         yield from curs
 
 

@@ -231,3 +231,34 @@ def test_the_demo_is_deterministic(tmp_path: Path) -> None:
         )
         outputs.append(replayed.stdout)
     assert outputs[0] == outputs[1] and outputs[0].count("\n") > 100
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_replay_shared_by_two_processes_prints_exactly_what_one_prints(
+    demo_store: Path, fmt: str
+) -> None:
+    runner = CliRunner()
+    outputs = [
+        runner.invoke(
+            cli,
+            [
+                "--store",
+                str(demo_store),
+                "replay",
+                "--as-of",
+                "2019-12-31",
+                "--format",
+                fmt,
+                "--jobs",
+                jobs,
+            ],
+        )
+        for jobs in ("1", "2")
+    ]
+    assert [o.exit_code for o in outputs] == [0, 0]
+    one, two = (o.stdout for o in outputs)
+    if fmt == "json":
+        strip = [{k: v for k, v in s.items() if k != "known_at"} for s in json.loads(one)]
+        assert strip == [{k: v for k, v in s.items() if k != "known_at"} for s in json.loads(two)]
+    else:
+        assert one == two and one.count("\n") > 1000

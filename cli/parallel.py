@@ -1,0 +1,70 @@
+"""Replay shared between processes: each replays one slice of the candidates into a file."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+def replay_shard(
+    store: str,
+    shard: int,
+    shards: int,
+    as_of: date,
+    known_at: datetime | None,
+    position: int | None,
+    kind: str,
+    path: str,
+) -> int:
+    """Replay shard `shard` of `shards` into `path`, one JSON document per line."""
+    from ledger.application import Ledger
+    from projections.replay import replay, status_row
+
+    ledger = Ledger(store, read_only=True)
+    try:
+        count = 0
+        with open(path, "wb") as out:
+            for status in replay(
+                ledger.scan_candidates(shard=(shard, shards)),
+                ledger.versions(),
+                as_of=as_of,
+                known_at=known_at,
+                position=position,
+            ):
+                document = status.as_json() if kind == "json" else status_row(status)
+                out.write(orjson.dumps(document) + b"\n")
+                count += 1
+        return count
+    finally:
+        ledger.close()
+
+
+def replayed(
+    store: str,
+    jobs: int,
+    as_of: date,
+    known_at: datetime | None,
+    position: int | None,
+    kind: str,
+) -> Iterator[dict[str, Any]]:
+    """The documents of a replay run by `jobs` processes, in the order one process gives."""
+    with tempfile.TemporaryDirectory(prefix="certledger-replay-") as folder:
+        paths = [str(Path(folder) / f"shard-{i}.jsonl") for i in range(jobs)]
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+            futures = [
+                pool.submit(replay_shard, store, i, jobs, as_of, known_at, position, kind, p)
+                for i, p in enumerate(paths)
+            ]
+            for future in futures:
+                future.result()
+        for path in paths:
+            with open(path, "rb") as lines:
+                for line in lines:
+                    yield orjson.loads(line)
