@@ -119,9 +119,6 @@ class Row:
     def date(self, column: str) -> dt.date:
         return parse_day(self.get(column), column)
 
-    def optional_date(self, column: str) -> dt.date | None:
-        return self.date(column) if self.get(column) else None
-
     def codes(self, column: str) -> tuple[str, ...]:
         return tuple(c for c in _LIST.split(self.get(column)) if c)
 

@@ -68,9 +68,6 @@ class Versions:
     def known_at(self, instant: datetime | None, position: int | None = None) -> Versions:
         return Versions(p for p in self.all if p.fact.known_at(instant, position))
 
-    def find(self, version: str) -> PublishedVersion | None:
-        return next((p for p in self.all if p.version == version), None)
-
 
 class ReferentialStream(Aggregate):
     """The one stream of published referential versions."""
