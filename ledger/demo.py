@@ -8,14 +8,14 @@ order of their stamps, in batches of one transaction each.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from ledger.application import Ledger
 from ledger.clock import PARIS, FixedClock
 from ledger.exceptions import AlreadyExists
-from ledger.importer import Row, command
+from ledger.importer import Row, chunks, command
 from ledger.referential import Referential
 
 ROUTES = (
@@ -240,38 +240,20 @@ class Planner:
             title=title,
         )
         issued = sits + timedelta(days=7 + delay)
-        if title:
-            self.at(
-                issued,
-                0,
-                "certificate",
-                candidate=cid,
-                session=session,
-                date=issued,
-                certificate="title",
-            )
-        for block in blocks:
-            self.at(
-                issued,
-                0,
-                "certificate",
-                candidate=cid,
-                session=session,
-                date=issued,
-                certificate=f"block:{block}",
-            )
+        kinds = (["title"] if title else []) + [f"block:{block}" for block in blocks]
         rules = self.ref.route(route)
         if not title and rules is not None and rules.competency_certificates:
-            for code in validated:
-                self.at(
-                    issued,
-                    0,
-                    "certificate",
-                    candidate=cid,
-                    session=session,
-                    date=issued,
-                    certificate=f"competency:{code}",
-                )
+            kinds += [f"competency:{code}" for code in validated]
+        for kind in kinds:
+            self.at(
+                issued,
+                0,
+                "certificate",
+                candidate=cid,
+                session=session,
+                date=issued,
+                certificate=kind,
+            )
         if title and self.rng.random() < 0.01:
             annulled = issued + timedelta(days=self.rng.randrange(60, 200))
             self.summary.annulments += 1
@@ -317,11 +299,6 @@ def plan(ref: Referential, candidates: int, seed: int, now: datetime) -> tuple[l
     planner = Planner(ref, candidates, seed, now)
     planner.candidates()
     return planner.steps(), planner.summary
-
-
-def chunks(steps: list[Step], size: int) -> Iterator[list[Step]]:
-    for start in range(0, len(steps), size):
-        yield steps[start : start + size]
 
 
 def generate(

@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.application import Ledger, Result
 from ledger.exceptions import LedgerError
@@ -81,6 +81,7 @@ COLUMNS = (
     "number",
     "request_id",
 )
+T = TypeVar("T")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FRENCH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _LIST = re.compile(r"[\s,|;]+")
@@ -350,9 +351,10 @@ def _run(
             progress(1)
 
 
-def chunks(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items (one transaction each)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def import_file(
