@@ -131,6 +131,7 @@ def cpf(
       certledger report cpf --emitter-id AB123CDE --certifier-id E564ACB0 \\
           --contract-id 2560080000127J -o flux-2019-12.xml
     """
+    from ledger.clock import PARIS
     from projections.cpf import Header, file_names, holder_problems, validate_written, write_flow
 
     session = session_of(ctx)
@@ -169,7 +170,7 @@ def cpf(
         )
         return
     header = Header(
-        emitter_id, certifier_id, contract_id, code, ledger.clock.now().astimezone(_paris())
+        emitter_id, certifier_id, contract_id, code, ledger.clock.now().astimezone(PARIS)
     )
     flux_ids = (str(uuid.uuid4()) for _ in iter(int, 1))
     written = write_flow(
@@ -215,12 +216,6 @@ def cpf(
         )
         + f"\nRecorded the transmission (log position {position}).",
     )
-
-
-def _paris() -> Any:
-    from ledger.clock import PARIS
-
-    return PARIS
 
 
 def _say(as_json: bool, document: dict[str, Any], sentence: str) -> None:
