@@ -34,6 +34,7 @@ from ledger.persistence import (
     StoreURL,
     _as_uuid,
     parse_store_url,
+    scan_log,
     scan_streams,
     select_stream,
 )
@@ -267,33 +268,20 @@ class Ledger(Application[UUID]):
 
     def candidate_ids(self) -> list[str]:
         """Every enrolled candidate's id, in enrolment recording order."""
-        found: list[str] = []
-        last = 0
         decode = self.ledger_mapper.decode_state
-        while True:
-            page = self.recorder.select_notifications(
-                last, 1000, topics=["CandidateEnrolled"], inclusive_of_start=False
-            )
-            if not page:
-                return found
-            found.extend(decode(n.topic, n.state)["candidate_id"] for n in page)
-            last = page[-1].id
+        return [
+            decode(topic, state)["candidate_id"]
+            for _, _, _, topic, state in scan_log(self.recorder, topics=["CandidateEnrolled"])
+        ]
 
     def conveners(self) -> dict[str, Fact]:
         """Every jury session's convening, by session id."""
         found: dict[str, Fact] = {}
-        last = 0
         decode = self.ledger_mapper.decode_state
-        while page := self.recorder.select_notifications(
-            last, 1000, topics=["JuryConvened"], inclusive_of_start=False
-        ):
-            for n in page:
-                data = decode(n.topic, n.state)
-                session = data["session_id"]
-                found[session] = fact_of_state(
-                    n.topic, data, f"jury/{session}", n.originator_version, n.id
-                )
-            last = page[-1].id
+        for position, _, version, topic, state in scan_log(self.recorder, topics=["JuryConvened"]):
+            data = decode(topic, state)
+            session = data["session_id"]
+            found[session] = fact_of_state(topic, data, f"jury/{session}", version, position)
         return found
 
     def certificate_owner(self, number: str) -> str:

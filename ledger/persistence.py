@@ -497,10 +497,12 @@ Link = tuple[int, UUID, int, str]
 """A chain row: (position, originator_id, version, hash)."""
 
 
-def scan_log(recorder: Any, batch: int = 5000) -> Iterator[Row]:
-    """Every stored event in log order (position), read in batches."""
+def scan_log(recorder: Any, batch: int = 5000, topics: Sequence[str] = ()) -> Iterator[Row]:
+    """Every stored event in log order (position), read in batches; only `topics` if given."""
     last = 0
-    while page := recorder.select_notifications(last, batch, inclusive_of_start=False):
+    while page := recorder.select_notifications(
+        last, batch, topics=topics, inclusive_of_start=False
+    ):
         for n in page:
             yield n.id, _as_uuid(n.originator_id), n.originator_version, n.topic, bytes(n.state)
         last = page[-1].id

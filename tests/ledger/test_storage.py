@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,31 +14,11 @@ from ledger.clock import FixedClock
 from ledger.exceptions import StoreError
 from ledger.persistence import parse_store_url
 from tests.builders import NOW, convene, enroll, pass_bc01
+from tests.stores import StoreRef
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh store URL: an SQLite file, or a PostgreSQL schema of its own (dropped after)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    base = os.environ.get("CERTLEDGER_TEST_POSTGRES")
-    if not base:
-        pytest.skip("CERTLEDGER_TEST_POSTGRES is not set: no PostgreSQL server to test against")
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{base}?schema={schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def test_events_come_back_with_their_types(store: str) -> None:
-    app = Ledger(store, clock=FixedClock(NOW), create=True)
+def test_events_come_back_with_their_types(store: StoreRef) -> None:
+    app = Ledger(str(store), clock=FixedClock(NOW), create=True)
     try:
         app.initialise(by="tester")
         enroll(app)
@@ -64,12 +43,14 @@ def test_events_come_back_with_their_types(store: str) -> None:
         app.close()
 
 
-def test_a_second_application_on_the_same_store_reads_what_the_first_wrote(store: str) -> None:
-    first = Ledger(store, clock=FixedClock(NOW), create=True)
+def test_a_second_application_on_the_same_store_reads_what_the_first_wrote(
+    store: StoreRef,
+) -> None:
+    first = Ledger(str(store), clock=FixedClock(NOW), create=True)
     first.initialise(by="tester")
     enroll(first)
     first.close()
-    second = Ledger(store)
+    second = Ledger(str(store))
     try:
         assert second.candidate("V1").dossier.placement_on(date(2017, 1, 1)).route == (
             "formation_continue"
