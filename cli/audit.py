@@ -51,10 +51,10 @@ def audit(
         raise click.BadParameter(f"--to {end} is before --from {start}", param_hint="--to")
     ledger = session_of(ctx).ledger()
     report = audit_of(
-        ledger.scan_candidates(),
-        ledger.conveners(),
-        ledger.transmission_facts(),
-        ledger.versions(),
+        ledger.queries.scan_candidates(),
+        ledger.queries.conveners(),
+        ledger.queries.transmission_facts(),
+        ledger.queries.versions(),
         start=start,
         end=end,
         today=ledger.clock.today(),
@@ -63,7 +63,7 @@ def audit(
     if fmt == "json":
         text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
     else:
-        code = ledger.versions().at(ledger.clock.today()).referential.code
+        code = ledger.queries.versions().at(ledger.clock.today()).referential.code
         text = render(document, f"{code} — audit of the ledger", generated_at(ledger.clock.now()))
     if output is None:
         click.echo(text, nl=False)

@@ -34,14 +34,12 @@ def demo(ctx: click.Context, count: int, seed: int, as_json: bool) -> None:
 
     session = session_of(ctx)
     ledger = session.ledger(create=True)
-    if not ledger.is_initialised():
-        ledger.initialise(by=session.actor)
     with ProgressBar(None, "commands") as advance:
         summary = generate(ledger, count, seed, progress=advance)
     document = {
         "candidates": summary.candidates,
         "commands": summary.commands,
-        "events": ledger.recorder.max_notification_id(),
+        "events": ledger.queries.position(),
         "decisions": summary.decisions,
         "titles": summary.titles,
         "annulments": summary.annulments,

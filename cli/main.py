@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from collections.abc import Callable
@@ -27,12 +28,33 @@ class Session:
         self._ledger: Ledger | None = None
 
     def ledger(self, *, create: bool = False) -> Ledger:
-        """The application on the store, built on first use (never for `--help`)."""
+        """The ledger on the store, opened on first use (never for `--help`); with `create`,
+        a store that does not exist yet is created and initialised first (a store another
+        process creates at the same moment is used once it is there)."""
         if self._ledger is None:
             from ledger.application import Ledger
+            from ledger.exceptions import AlreadyExists
+            from ledger.store import parse_store_url
 
-            self._ledger = Ledger(self.store, create=create, read_only=self.read_only)
+            url = parse_store_url(self.store)
+            if create and not self.read_only and not url.exists():
+                with contextlib.suppress(AlreadyExists):
+                    self._ledger, _ = Ledger.create(url, by=self.actor)
+            if self._ledger is None:
+                self._ledger = Ledger(url, read_only=self.read_only)
         return self._ledger
+
+    def create(self, **options: Any) -> dict[str, Any]:
+        """Create the store and publish its first referential (`Ledger.create`); the new
+        ledger serves the rest of the command."""
+        from ledger.application import Ledger
+        from ledger.exceptions import ReadOnly
+
+        if self.read_only:
+            raise ReadOnly("the ledger is open read-only: it cannot be created")
+        self.close()
+        self._ledger, result = Ledger.create(self.store, by=self.actor, **options)
+        return result
 
     def close(self) -> None:
         if self._ledger is not None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import click
+
+T = TypeVar("T")
 
 
 def emit_json(document: Any) -> None:
@@ -73,3 +76,45 @@ class ProgressBar:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def progress(items: Iterable[T]) -> Iterator[T]:
+    """Count the items on stderr while they stream, when stderr is a terminal."""
+    with ProgressBar(None, "candidates") as advance:
+        for item in items:
+            advance(1)
+            yield item
+
+
+def stream_json(documents: Iterable[dict[str, Any]]) -> None:
+    """One JSON array, written element by element (bounded memory)."""
+    import orjson
+
+    out = sys.stdout
+    out.write("[")
+    for i, document in enumerate(documents):
+        out.write(("," if i else "") + "\n" + orjson.dumps(document).decode())
+    out.write("\n]\n")
+
+
+def print_rows(fmt: str, rows: Iterable[dict[str, Any]], columns: list[str], title: str) -> None:
+    if fmt == "json":
+        stream_json(rows)
+        return
+    if fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+        return
+    table(title, columns, [[_cell(row[c]) for c in columns] for row in rows])
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value

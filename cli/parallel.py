@@ -32,8 +32,8 @@ def replay_shard(
         count = 0
         with open(path, "wb") as out:
             for status in replay(
-                ledger.scan_candidates(shard=(shard, shards)),
-                ledger.versions(),
+                ledger.queries.scan_candidates(shard=(shard, shards)),
+                ledger.queries.versions(),
                 as_of=as_of,
                 known_at=known_at,
                 position=position,

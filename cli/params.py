@@ -21,7 +21,7 @@ def parse_date(value: str) -> date:
         raise ValueError(f"{value!r} is not a real calendar date ({e})") from None
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType[date, Any]):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
@@ -33,7 +33,7 @@ class DateType(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
-class InstantType(click.ParamType):
+class InstantType(click.ParamType[datetime | int, Any]):
     """An ISO 8601 instant (a bare date means the end of that day, Europe/Paris), or `@N`,
     a position in the ledger's log (what a report that read up to N saw)."""
 
@@ -72,7 +72,7 @@ class InstantType(click.ParamType):
         return instant
 
 
-class CodeList(click.ParamType):
+class CodeList(click.ParamType[tuple[str, ...], Any]):
     """Comma-separated codes: `C01,C02`."""
 
     name = "CODES"
@@ -89,7 +89,7 @@ class CodeList(click.ParamType):
         return codes
 
 
-class MemberType(click.ParamType):
+class MemberType(click.ParamType[tuple[str, str], Any]):
     """A jury member written `NAME:ROLE`."""
 
     name = "NAME:ROLE"

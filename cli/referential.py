@@ -53,21 +53,10 @@ def init(
     if path is not None:
         text, _ = read_referential_file(path)
         source = str(path)
-    from ledger.exceptions import LedgerError
-    from ledger.persistence import parse_store_url
-
-    url = parse_store_url(session.store)
-    existed = url.exists()
-    ledger = session.ledger(create=True)
-    try:
-        result = ledger.initialise(
-            text, effective_from, by=session.actor, source=source, request_id=request_id
-        )
-    except LedgerError:
-        if not existed:
-            session.close()
-            url.remove()
-        raise
+    result = session.create(
+        text=text, effective_from=effective_from, source=source, request_id=request_id
+    )
+    ledger = session.ledger()
     result["store"] = str(ledger.store)
     report(
         result,
@@ -100,7 +89,7 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
       certledger referential show --as-of 2017-06-20 --json
     """
     ledger = session_of(ctx).ledger()
-    published = ledger.referential_at(as_of or ledger.clock.today())
+    published = ledger.queries.versions().at(as_of or ledger.clock.today())
     ref = published.referential
     document = {
         **ref.as_json(),

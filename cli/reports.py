@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from cli.main import CONTEXT, session_of
 from cli.output import emit_json
 from cli.params import DATE
-from ledger.exceptions import LedgerError
-
-if TYPE_CHECKING:
-    from ledger.application import Ledger
-    from projections.cpf import Passage
 
 
 @click.group(context_settings=CONTEXT)
@@ -44,25 +37,6 @@ def _contract_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9]{1,20}", value):
         raise click.BadParameter(f"{value!r} is not a contract id (1 to 20 letters or digits)")
     return value
-
-
-def selected_passages(
-    ledger: Ledger, position: int, start: date | None, end: date | None, everything: bool
-) -> Iterator[Passage]:
-    """The passages the next flow holds, as known at log position `position`: the awards
-    never sent, or whose content changed since it was (all of them with `everything`)."""
-    from projections.cpf import passages
-    from projections.status import known_dossier
-
-    sent = ledger.transmitted()
-    versions = ledger.versions().known_at(None, position)
-    for facts in ledger.scan_candidates(personal=True):
-        dossier = known_dossier(facts, None, position)
-        if dossier is None:
-            continue
-        for passage in passages(dossier, versions, start, end):
-            if everything or sent.get(passage.id_technique) != passage.digest:
-                yield passage
 
 
 @report.command("cpf", context_settings=CONTEXT)
@@ -131,91 +105,40 @@ def cpf(
       certledger report cpf --emitter-id AB123CDE --certifier-id E564ACB0 \\
           --contract-id 2560080000127J -o flux-2019-12.xml
     """
-    from ledger.clock import PARIS
-    from projections.cpf import Header, file_names, holder_problems, validate_written, write_flow
+    from ledger.usecases.transmission import FlowRequest
 
     session = session_of(ctx)
-    ledger = session.ledger()
-    position = ledger.recorder.max_notification_id() or 0
-    code = ledger.versions().at(ledger.clock.today()).referential.code
-    count = 0
-    problems: list[str] = []
-    decisions: list[str] = []
-    for passage in selected_passages(ledger, position, start, end, everything):
-        count += 1
-        problems += holder_problems(passage)
-        if dry_run and len(decisions) < 1000:
-            decisions.append(passage.decision)
-    if problems:
-        raise CpfRefused(
-            f"the CPF flow cannot be written, {len(problems)} problem(s) with holder data: "
-            + "; ".join(problems)
-        )
-    if count == 0:
-        message = f"Nothing to send: every award known at log position {position} was transmitted."
-        _say(as_json, {"passages": 0, "files": [], "position": position}, message)
-        return
-    if dry_run:
-        names = [str(p) for p in file_names(output, -(-count // max_passages))]
-        _say(
-            as_json,
-            {
-                "passages": count,
-                "files": names,
-                "position": position,
-                "decisions": decisions,
-                "dry_run": True,
-            },
-            f"Would write {count} passage(s) into {', '.join(names)} (dry run: nothing written).",
-        )
-        return
-    header = Header(
-        emitter_id, certifier_id, contract_id, code, ledger.clock.now().astimezone(PARIS)
-    )
-    flux_ids = (str(uuid.uuid4()) for _ in iter(int, 1))
-    written = write_flow(
-        selected_passages(ledger, position, start, end, everything),
-        count,
+    request = FlowRequest(
+        emitter_id,
+        certifier_id,
+        contract_id,
         output,
-        header,
-        flux_ids,
+        start,
+        end,
+        everything,
+        dry_run,
         max_passages,
     )
-    for entry in written:
-        errors = validate_written(entry.path)
-        if errors:
-            for other in written:
-                other.path.unlink(missing_ok=True)
-            raise LedgerError(
-                f"the flow written to {entry.path} breaks the XSD ({errors[0]}); nothing recorded"
-            )
-    flows = [
-        {"flux_id": w.flux_id, "file": w.path.name, "sha256": w.sha256, "passages": w.passages}
-        for w in written
-    ]
-    ledger.record_transmissions(flows, kind="cpf-accrochage", position=position, by=session.actor)
-    document = {
-        "passages": count,
-        "position": position,
-        "files": [
-            {
-                "file": str(w.path),
-                "flux_id": w.flux_id,
-                "sha256": w.sha256,
-                "passages": len(w.passages),
-            }
-            for w in written
-        ],
-    }
-    _say(
-        as_json,
-        document,
-        "\n".join(
-            f"Wrote {w.path}: {len(w.passages)} passage(s), flux {w.flux_id}, sha256 {w.sha256}."
-            for w in written
+    sent = session.ledger().transmit_cpf(request, by=session.actor)
+    if sent.passages == 0:
+        message = (
+            f"Nothing to send: every award known at log position {sent.position} was transmitted."
         )
-        + f"\nRecorded the transmission (log position {position}).",
-    )
+    elif sent.dry_run:
+        message = (
+            f"Would write {sent.passages} passage(s) into {', '.join(sent.files)} "
+            "(dry run: nothing written)."
+        )
+    else:
+        message = (
+            "\n".join(
+                f"Wrote {f['file']}: {f['passages']} passage(s), flux {f['flux_id']}, "
+                f"sha256 {f['sha256']}."
+                for f in sent.files
+            )
+            + f"\nRecorded the transmission (log position {sent.position})."
+        )
+    _say(as_json, sent.as_json(), message)
 
 
 def _say(as_json: bool, document: dict[str, Any], sentence: str) -> None:
@@ -223,10 +146,6 @@ def _say(as_json: bool, document: dict[str, Any], sentence: str) -> None:
         emit_json(document)
     else:
         click.echo(sentence)
-
-
-class CpfRefused(LedgerError):
-    """Holder data missing or too long for the CPF flow: no file written."""
 
 
 @report.command("check-cpf", context_settings=CONTEXT)
@@ -245,7 +164,7 @@ def check_cpf(file: Path, xsd: Path | None, as_json: bool) -> None:
     Example:
       certledger report check-cpf flux-2019-12.xml
     """
-    from projections.cpf import check_flow
+    from ledger.cpf import check_flow
 
     result = check_flow(file, xsd)
     if as_json:

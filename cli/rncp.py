@@ -11,7 +11,7 @@ from cli.main import CONTEXT
 from cli.referential import referential
 
 
-class FicheType(click.ParamType):
+class FicheType(click.ParamType[str, Any]):
     """A fiche code, RNCP13080 or 13080."""
 
     name = "FICHE"

@@ -11,13 +11,12 @@ from typing import Any
 import click
 
 from cli.main import CONTEXT, session_of
-from cli.output import table
+from cli.output import progress, stream_json, table
 from cli.params import INSTANT
 from cli.reports import report
-from cli.views import _progress, _stream_json, axes
 
 
-class YearType(click.ParamType):
+class YearType(click.ParamType[int, Any]):
     """A year written with four digits."""
 
     name = "YYYY"
@@ -75,16 +74,17 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
       certledger report stats --year 2018 --format json
       certledger report stats --known-at 2019-01-31 --format csv > stats.csv
     """
+    from projections.reads import axes
     from projections.statistics import COLUMNS, yearly_statistics
 
     ledger = session_of(ctx).ledger()
     _, instant, position = axes(ledger, None, known_at)
-    streams = ledger.scan_candidates()
+    streams = ledger.queries.scan_candidates()
     rows = yearly_statistics(
-        _progress(streams), ledger.versions(), known_at=instant, position=position, year=year
+        progress(streams), ledger.queries.versions(), known_at=instant, position=position, year=year
     )
     if fmt == "json":
-        _stream_json(r.as_json() for r in rows)
+        stream_json(r.as_json() for r in rows)
         return
     if fmt == "csv":
         text = io.StringIO(newline="")

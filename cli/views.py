@@ -2,62 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from cli.candidates import candidate
 from cli.main import CONTEXT, session_of
-from cli.output import ProgressBar, emit_json, table, yes
+from cli.output import emit_json, print_rows, progress, stream_json, table, yes
 from cli.params import DATE, INSTANT
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
-
-if TYPE_CHECKING:
-    from ledger.application import Ledger
-    from projections.status import CandidateStatus
-    from projections.view_store import Listed
-
-
-def axes(
-    ledger: Ledger, as_of: date | None, known_at: datetime | int | None
-) -> tuple[date, datetime | None, int | None]:
-    """The two time axes: the date looked at, and the instant (or log position) known at."""
-    day = as_of or ledger.clock.today()
-    if isinstance(known_at, int):
-        return day, None, known_at
-    return day, known_at or ledger.clock.now(), None
-
-
-def load_status(
-    ledger: Ledger, candidate_id: str, as_of: date | None, known_at: datetime | int | None
-) -> CandidateStatus:
-    """A candidate's status through the pure projection; a clear error when there is none."""
-    from ledger.exceptions import NotFound
-    from projections.status import candidate_status, describe_known_at
-
-    day, instant, position = axes(ledger, as_of, known_at)
-    facts = ledger.candidate_facts(candidate_id)
-    status = candidate_status(
-        facts, ledger.versions(), as_of=day, known_at=instant, position=position
-    )
-    if status is None:
-        if not facts[0].known_at(instant, position):
-            raise NotFound(
-                f"candidate {candidate_id} was not yet recorded at "
-                f"{describe_known_at(instant, position)} (first recorded at "
-                f"{facts[0].recorded_at.isoformat()}, log position {facts[0].position})"
-            )
-        raise NotFound(
-            f"candidate {candidate_id} was not enrolled on {day.isoformat()} (enrolled on "
-            f"{facts[0].effective_on.isoformat()})"
-        )
-    return status
 
 
 def time_axes(f: F) -> F:
@@ -94,6 +52,8 @@ def status(
       certledger status V1 --as-of 2022-06-19
       certledger status V1 --as-of 2018-12-31 --known-at 2019-01-15 --json
     """
+    from projections.reads import load_status
+
     result = load_status(session_of(ctx).ledger(), candidate_id, as_of, known_at)
     if as_json:
         emit_json(result.as_json())
@@ -169,18 +129,9 @@ def explain(
       certledger explain V1 --as-of 2022-06-20
       certledger explain V1 --as-of 2018-12-31 --known-at 2019-01-15 --json
     """
-    from projections.explain import explain as explain_status
-    from projections.explain import sessions_named
+    from projections.reads import explain_candidate
 
-    ledger = session_of(ctx).ledger()
-    result = load_status(ledger, candidate_id, as_of, known_at)
-    sessions = {}
-    for session_id in sessions_named(result):
-        facts = ledger.session_facts(session_id)
-        if facts:
-            sessions[session_id] = facts[0]
-    _, instant, position = axes(ledger, as_of, known_at)
-    document = explain_status(result, ledger.versions().known_at(instant, position), sessions)
+    result, document = explain_candidate(session_of(ctx).ledger(), candidate_id, as_of, known_at)
     if as_json:
         emit_json(document)
         return
@@ -266,12 +217,13 @@ def replay(
       certledger replay --as-of 2019-12-31 --format csv --jobs 2 > statuses-2019.csv
       certledger replay --as-of 2019-12-31 --under rules-lifelong.toml
     """
+    from projections.reads import axes
     from projections.replay import compare, status_row, under
     from projections.replay import replay as replay_all
 
     ledger = session_of(ctx).ledger()
     day, instant, position = axes(ledger, as_of, known_at)
-    versions = ledger.versions()
+    versions = ledger.queries.versions()
     if under_file is not None:
         from ledger.referential import read_referential_file, sha256
 
@@ -280,14 +232,14 @@ def replay(
         start = under_from or known.all[0].effective_from
         alternative = under(known, ref, sha256(text), start)
         changes = compare(
-            ledger.scan_candidates(),
+            ledger.queries.scan_candidates(),
             versions,
             alternative,
             as_of=day,
             known_at=instant,
             position=position,
         )
-        _print_rows(
+        print_rows(
             fmt,
             (c.as_json() for c in changes),
             ["candidate", "gains", "loses"],
@@ -302,14 +254,18 @@ def replay(
         documents = replayed(session_of(ctx).store, jobs, day, instant, position, kind)
     else:
         statuses = replay_all(
-            ledger.scan_candidates(), versions, as_of=day, known_at=instant, position=position
+            ledger.queries.scan_candidates(),
+            versions,
+            as_of=day,
+            known_at=instant,
+            position=position,
         )
         documents = (s.as_json() if kind == "json" else status_row(s) for s in statuses)
     if fmt == "json":
-        _stream_json(_progress(documents))
+        stream_json(progress(documents))
         return
     columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
-    _print_rows(fmt, _progress(documents), columns, f"Statuses as of {day}")
+    print_rows(fmt, progress(documents), columns, f"Statuses as of {day}")
 
 
 STATUS_TABLE_COLUMNS = (
@@ -335,48 +291,6 @@ STATUS_COLUMNS = (
 )
 
 
-def _progress(items: Iterable[T]) -> Iterator[T]:
-    """Count the items on stderr while they stream, when stderr is a terminal."""
-    with ProgressBar(None, "candidates") as advance:
-        for item in items:
-            advance(1)
-            yield item
-
-
-def _stream_json(documents: Iterable[dict[str, Any]]) -> None:
-    """One JSON array, written element by element (bounded memory)."""
-    import orjson
-
-    out = sys.stdout
-    out.write("[")
-    for i, document in enumerate(documents):
-        out.write(("," if i else "") + "\n" + orjson.dumps(document).decode())
-    out.write("\n]\n")
-
-
-def _print_rows(fmt: str, rows: Iterable[dict[str, Any]], columns: list[str], title: str) -> None:
-    if fmt == "json":
-        _stream_json(rows)
-        return
-    if fmt == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
-        return
-    table(title, columns, [[_cell(row[c]) for c in columns] for row in rows])
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
-
-
 @click.command(context_settings=CONTEXT)
 @click.argument("candidate_id", metavar="CANDIDATE")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
@@ -389,14 +303,9 @@ def history(ctx: click.Context, candidate_id: str, as_json: bool) -> None:
     Example:
       certledger history V1 --json
     """
-    from projections.history import history as history_of
+    from projections.reads import candidate_history
 
-    ledger = session_of(ctx).ledger()
-    facts = ledger.candidate_facts(candidate_id)
-    sessions = sorted({f.data["session"] for f in facts if f.type == "DecisionRecorded"})
-    for session_id in sessions:
-        facts += ledger.session_facts(session_id)
-    events = history_of(facts)
+    events = candidate_history(session_of(ctx).ledger(), candidate_id)
     if as_json:
         emit_json(events)
         return
@@ -428,45 +337,6 @@ def _summary(data: dict[str, object]) -> str:
     return " ".join(parts)
 
 
-def list_from_view(
-    ledger: Ledger, day: date, state: str | None, route: str | None, block: str | None
-) -> list[Listed]:
-    """The candidates on `day`: from the status view (caught up first) on SQLite, else by
-    replaying the ledger through the same pure functions."""
-    if not ledger.read_only:
-        from projections.view_store import StatusViewRunner, open_view
-
-        view = open_view(ledger)
-        StatusViewRunner(ledger, view).catch_up()
-        return view.listing(day, state, route, block)
-    from projections.replay import replay as replay_all
-    from projections.view_store import Listed
-
-    found = []
-    for s in replay_all(
-        ledger.scan_candidates(),
-        ledger.versions(),
-        as_of=day,
-        known_at=ledger.clock.now(),
-    ):
-        blocks = tuple(sorted(b.code for b in s.blocks if b.counts))
-        if (state and s.state != state) or (route and s.route != route):
-            continue
-        if block and block not in blocks:
-            continue
-        found.append(
-            Listed(
-                s.candidate,
-                s.state,
-                s.route,
-                s.counting_competencies,
-                blocks,
-                s.state == "certified",
-            )
-        )
-    return sorted(found, key=lambda listed: listed.candidate)
-
-
 @candidate.command("list", context_settings=CONTEXT)
 @click.option(
     "--state",
@@ -494,23 +364,11 @@ def list_candidates(
       certledger candidate list --state certified --route vae
       certledger candidate list --block BC01 --json
     """
+    from projections.reads import list_candidates
+
     ledger = session_of(ctx).ledger()
     day = as_of or ledger.clock.today()
-    wanted_block = None
-    if block is not None:
-        found = ledger.versions().at(day).referential.block(block)
-        if found is None:
-            from ledger.exceptions import RuleViolation
-
-            raise RuleViolation(
-                1, f"block {block} does not exist in the referential in force on {day}"
-            )
-        wanted_block = found.code
-    if route is not None and ledger.versions().at(day).referential.route(route) is None:
-        from ledger.exceptions import RuleViolation
-
-        raise RuleViolation(1, f"route {route} does not exist in the referential in force on {day}")
-    rows = [r.as_json() for r in list_from_view(ledger, day, state, route, wanted_block)]
+    rows = [r.as_json() for r in list_candidates(ledger, day, state, route, block)]
     if as_json:
         emit_json(rows)
         return

@@ -12,17 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ledger.clock import Clock
 from ledger.dossier import Decision, Dossier
-from ledger.exceptions import AlreadyExists, LedgerError, NotFound, RuleViolation
+from ledger.exceptions import AlreadyExists, InvalidInput, NotFound, RuleViolation
 from ledger.facts import fact_of
 from ledger.ids import check_identifier, stream_id
 from ledger.rules import normalise_name
 
 RELATIONS = ("accompanist", "tutor", "employer", "other")
 VAE_PATHS = ("VAE_CLASSIQUE", "CONGES_VAE")
-
-
-class InvalidInput(LedgerError):
-    """A value given to a command does not have the shape the ledger needs."""
 
 
 @dataclass(frozen=True)

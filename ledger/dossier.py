@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ledger.facts import Fact
@@ -114,6 +114,27 @@ class Dossier:
         for fact in facts:
             dossier.apply(fact)
         return dossier
+
+    @classmethod
+    def known(
+        cls, facts: Iterable[Fact], known_at: datetime | None, position: int | None = None
+    ) -> Dossier | None:
+        """The dossier of the facts known at `known_at` (and log position), in effective order.
+
+        The known facts are the stream's prefix up to the first fact recorded after
+        `known_at`, so that a fact is never known without the facts recorded before it in
+        its stream (even were two writers' clocks to disagree). Facts recorded late are
+        applied in `effective_on` order; recording order breaks ties (the sort is stable).
+        """
+        known = []
+        for fact in sorted(facts, key=lambda f: f.version):
+            if not fact.known_at(known_at, position):
+                break
+            known.append(fact)
+        if not known or known[0].type != "CandidateEnrolled":
+            return None
+        known.sort(key=lambda f: f.effective_on)
+        return cls.fold(known)
 
     def apply(self, fact: Fact) -> None:
         self.facts.append(fact)

@@ -16,11 +16,16 @@ RULE_NAMES = {
     9: "idempotency",
     10: "withdrawal",
     11: "personal data",
+    12: "access routes",
+    13: "names",
 }
 
 
 class LedgerError(Exception):
     """Base of every error the ledger raises on purpose."""
+
+    exit_code = 1
+    """What the command line exits with: 1 a refusal or a thing not found, 2 bad input."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -47,6 +52,14 @@ class AlreadyExists(LedgerError):
     """The command would create something that exists already."""
 
 
+class InvalidInput(LedgerError):
+    """A value given to a command does not have the shape the ledger needs."""
+
+
+class BadIdentifier(InvalidInput):
+    """An identifier someone typed does not have the allowed shape."""
+
+
 class ReferentialInvalid(LedgerError):
     """A referential file failed validation; `problems` lists every problem found."""
 
@@ -58,10 +71,30 @@ class ReferentialInvalid(LedgerError):
         super().__init__(f"referential {source} is invalid: {first}{more}")
 
 
+class ExportInvalid(LedgerError):
+    """France Compétences' open-data export cannot be read: the message names the file, and
+    the line and column when one value is at fault."""
+
+
+class RowError(LedgerError):
+    """A cell of an import file that cannot be read, or a row the rules refuse: where, and why."""
+
+    def __init__(self, column: str, message: str) -> None:
+        self.column = column
+        super().__init__(message)
+
+
 class StoreError(LedgerError):
     """The store cannot be opened or used as asked."""
 
 
-class ExportInvalid(LedgerError):
-    """France Compétences' open-data export cannot be read: the message names the file, and
-    the line and column when one value is at fault."""
+class ReadOnly(LedgerError):
+    """The ledger was opened read-only (an auditor's session): no command may record."""
+
+
+class ConcurrentWrite(LedgerError):
+    """Another writer kept changing the same records; the command was not recorded."""
+
+
+class TransmissionRefused(LedgerError):
+    """A CPF flow cannot be written or recorded as asked: no file is left behind."""

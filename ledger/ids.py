@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from ledger.exceptions import LedgerError
+from ledger.exceptions import BadIdentifier
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://certledger.example/ns")
 """Namespace of every deterministic stream id of the ledger."""
@@ -16,10 +16,6 @@ _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 def stream_id(kind: str, key: str = "") -> UUID:
     """The deterministic id of a stream: uuid5 of `kind:key`."""
     return uuid5(NAMESPACE, f"{kind}:{key}")
-
-
-class BadIdentifier(LedgerError):
-    """An identifier someone typed does not have the allowed shape."""
 
 
 def check_identifier(kind: str, value: str) -> str:

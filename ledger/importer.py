@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ledger.application import Ledger, Result
-from ledger.exceptions import LedgerError
+from ledger.application import Ledger
+from ledger.exceptions import LedgerError, RowError
+from ledger.unit_of_work import Result
 
 KINDS = (
     "enrolment",
@@ -85,14 +86,6 @@ T = TypeVar("T")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FRENCH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _LIST = re.compile(r"[\s,|;]+")
-
-
-class RowError(LedgerError):
-    """A cell that cannot be read, or a row the rules refuse: where, and why."""
-
-    def __init__(self, column: str, message: str) -> None:
-        self.column = column
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

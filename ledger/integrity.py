@@ -1,7 +1,7 @@
 """Tamper evidence: re-read the whole store and check it against the hash chain and its head.
 
 Each stored event was chained, in the transaction that stored it, to the one before it in
-the log (`persistence.link`); the chain and its head live in tables apart from the events.
+the log (`store/chain.py`); the chain and its head live in tables apart from the events.
 Walking both in log order names every event modified, removed, inserted or reordered since.
 """
 
@@ -13,7 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from ledger.facts import Row
-from ledger.persistence import GENESIS, Link, link
+from ledger.store import Store
+from ledger.store.chain import GENESIS, Link, chain_head, link, scan_chain
+from ledger.store.scans import scan_log
 
 
 @dataclass
@@ -120,3 +122,36 @@ class _Peek:
     def rest(self) -> Iterator[Link]:
         while self.peek is not None:
             yield self.next()
+
+
+def verify_store(store: Store, published: str | None = None) -> Verification:
+    """Re-read the whole store against its chain and head; and, given a digest published
+    earlier (`@POSITION:SHA256`), check that the chain still holds it. Events are named by
+    their stream (`candidate/V1#3`) where the stream says who it is about."""
+    labels: dict[UUID, str] = {}
+    decode = store.ledger_mapper.decode_state
+
+    def labelled() -> Iterator[Row]:
+        for row in scan_log(store.recorder):
+            _, originator_id, version, topic, state = row
+            if version == 1 and topic in ("CandidateEnrolled", "JuryConvened"):
+                data = decode(topic, state)
+                if topic == "CandidateEnrolled":
+                    labels[originator_id] = f"candidate/{data['candidate_id']}"
+                else:
+                    labels[originator_id] = f"jury/{data['session_id']}"
+            yield row
+
+    result = verify(labelled(), scan_chain(store.recorder), chain_head(store.recorder), labels)
+    if published is not None:
+        position_text, _, expected = published.removeprefix("@").partition(":")
+        position = int(position_text)
+        found = next((row[3] for row in scan_chain(store.recorder) if row[0] == position), None)
+        if found != expected:
+            result.problem(
+                published,
+                "modified",
+                "the chain no longer holds this published digest"
+                + ("" if found else f" (no event at log position {position})"),
+            )
+    return result

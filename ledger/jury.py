@@ -7,8 +7,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.candidate import Actor, InvalidInput
-from ledger.exceptions import RuleViolation
+from ledger.candidate import Actor
+from ledger.exceptions import InvalidInput, RuleViolation
 from ledger.ids import check_identifier, stream_id
 from ledger.rules import normalise_name
 

@@ -13,10 +13,95 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from ledger.dossier import Assessment, Decision, Dossier, VaeStep
-from ledger.referential import Block, Referential
+from ledger.exceptions import RuleViolation
+from ledger.referential import Block, Epreuve, Referential, Role, Route
 
 if TYPE_CHECKING:
-    from ledger.publication import Versions
+    from ledger.publication import PublishedVersion, Versions
+
+
+STATES = ("certified", "withdrawn", "in_progress")
+"""What decides a candidate's overall state, in order: the first that holds is the state;
+"enrolled" when none does. The status projection, the status view and its SQL all read it."""
+
+DEFAULT_STATE = "enrolled"
+
+
+def overall_state(holds: Iterable[str]) -> str:
+    """The state of a candidate of whom the given STATES hold."""
+    found = set(holds)
+    return next((state for state in STATES if state in found), DEFAULT_STATE)
+
+
+class CodesInForce:
+    """Rule 1: the codes a command names exist in the referential in force on its date.
+
+    Every command and read that takes a code asks here, so the rule and its wording live in
+    one place; lookups give back what the code names (block codes in their official form).
+    """
+
+    def __init__(self, versions: Versions, day: date) -> None:
+        self.published: PublishedVersion = versions.at(day)
+        self.ref = self.published.referential
+        self.day = day
+
+    def missing(self, what: str, listing: str = "") -> RuleViolation:
+        return RuleViolation(
+            1,
+            f"{what} does not exist in referential {self.published.version} in force on "
+            f"{self.day.isoformat()}{f' ({listing})' if listing else ''}",
+        )
+
+    def competencies(self, codes: Iterable[str]) -> tuple[str, ...]:
+        for code in codes:
+            if code not in self.ref.competency_codes:
+                raise self.missing(f"competency {code}")
+        return tuple(dict.fromkeys(codes))
+
+    def block(self, code: str) -> Block:
+        block = self.ref.block(code)
+        if block is None:
+            raise self.missing(
+                f"block {code}", f"blocks: {', '.join(b.short for b in self.ref.blocks)}"
+            )
+        return block
+
+    def blocks(self, codes: Iterable[str]) -> tuple[str, ...]:
+        """Blocks given short (BC01) or official (RNCP13080BC01), as official codes."""
+        return tuple(dict.fromkeys(self.block(code).code for code in codes))
+
+    def epreuve(self, code: str, assessed: Iterable[str] = ()) -> tuple[Block, Epreuve]:
+        """An épreuve, and the competencies it is said to assess (which must be its own)."""
+        found = self.ref.epreuve(code)
+        if found is None:
+            raise self.missing(f"épreuve {code}")
+        block, epreuve = found
+        for competency in assessed:
+            self.competencies((competency,))
+            if competency not in epreuve.competencies:
+                raise RuleViolation(
+                    1,
+                    f"épreuve {code} ({block.short}) does not assess competency {competency}; "
+                    f"it assesses {', '.join(epreuve.competencies)}",
+                )
+        return found
+
+    def route(self, code: str) -> Route:
+        route = self.ref.route(code)
+        if route is None:
+            raise self.missing(
+                f"route {code}", f"routes: {', '.join(r.code for r in self.ref.routes)}"
+            )
+        return route
+
+    def role(self, code: str, member: str) -> Role:
+        role = self.ref.role(code)
+        if role is None:
+            raise self.missing(
+                f"jury role {code} (for {member})",
+                f"roles: {', '.join(r.code for r in self.ref.roles)}",
+            )
+        return role
 
 
 def add_years(day: date, years: int) -> date:
@@ -226,7 +311,6 @@ class Review:
     validated: tuple[str, ...]
     evidence: dict[str, Assessment | VaeStep | None]
     counting_before: frozenset[str]
-    counting_after: frozenset[str]
     blocks: dict[str, Standing]
     title: Standing
     registered: bool
@@ -271,9 +355,58 @@ def review_decision(
         validated=tuple(validated),
         evidence={code: evidence_for(dossier, code, day, ref, vae) for code in validated},
         counting_before=frozenset(before),
-        counting_after=frozenset(after),
         blocks={b.code: block_standing(b, after) for b in ref.blocks},
         title=title_standing(ref, after),
         registered=award_registered(ref, day, dossier.enrolled_on()),
         registrations=ref.registrations_text,
     )
+
+
+def check_decision(
+    review: Review, blocks: Sequence[str], title: bool, derogation: str | None
+) -> None:
+    """Rules 3 to 6 on a review: raise the first rule the decision breaks. A written
+    derogation overrides a missing jury role (3), evidence (4) and thresholds (5) only."""
+    day = review.day.isoformat()
+    jury = review.jury
+    if jury.linked_members:
+        raise RuleViolation(
+            3,
+            f"{', '.join(jury.linked_members)} sits on jury session {review.session} but is "
+            f"linked to candidate {review.candidate} (no derogation allowed)",
+        )
+    if not jury.president_is_member:
+        raise RuleViolation(
+            3, f"the president of jury session {review.session} is not one of its members"
+        )
+    override = " (a --derogation can override it)"
+    if jury.missing and derogation is None:
+        raise RuleViolation(
+            3,
+            f"jury session {review.session} lacks role(s) {', '.join(jury.missing)} required "
+            f"for route {review.route} on {day}{override}",
+        )
+    if review.unbacked and derogation is None:
+        what = "passed assessment or VAE interview" if review.vae else "passed assessment"
+        raise RuleViolation(
+            4,
+            f"no {what} on or before {day} and less than the validity period old backs "
+            f"competency {', '.join(review.unbacked)}{override}",
+        )
+    for code in blocks:
+        standing = review.blocks[code]
+        if not standing.eligible and derogation is None:
+            raise RuleViolation(5, f"block {code} on {day}: {standing.shortfall()}{override}")
+    if title and not review.title.eligible and derogation is None:
+        raise RuleViolation(
+            5,
+            f"the title on {day}: {len(review.title.counting)} distinct competencies count, "
+            f"{review.title.required} required{override}",
+        )
+    if (blocks or title) and not review.registered:
+        awarded = ", ".join([*blocks, *(["the title"] if title else [])])
+        raise RuleViolation(
+            6,
+            f"{awarded} cannot be awarded on {day}, outside the RNCP registration periods "
+            f"of referential {review.referential} ({review.registrations})",
+        )

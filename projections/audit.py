@@ -21,7 +21,6 @@ from ledger.facts import Fact
 from ledger.publication import Versions
 from ledger.rules import check_jury, evidence_for
 from ledger.transmission import id_technique
-from projections.status import known_dossier
 
 LATE_DAYS = 30
 TRANSMIT_MONTHS = 3
@@ -119,7 +118,7 @@ def audit(
             _late(report, fact)
 
     for facts in candidates:
-        dossier = known_dossier(facts, None)
+        dossier = Dossier.known(facts, None)
         if dossier is None:
             continue
         for fact in facts:

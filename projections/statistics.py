@@ -13,10 +13,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledger.dossier import Decision
+from ledger.dossier import Decision, Dossier
 from ledger.facts import Fact
 from ledger.publication import Versions
-from projections.status import known_dossier
 
 ALL_ROUTES = "all"
 """The route of each year's total row."""
@@ -100,7 +99,7 @@ def yearly_statistics(
     versions = versions.known_at(known_at, position)
     counters: dict[tuple[int, str], _Counter] = {}
     for facts in streams:
-        dossier = known_dossier(facts, known_at, position)
+        dossier = Dossier.known(facts, known_at, position)
         if dossier is None:
             continue
         presented: set[tuple[int, str]] = set()

@@ -16,6 +16,7 @@ from ledger.rules import (
     Validation,
     block_awards,
     block_standing,
+    overall_state,
     title_standing,
     validations,
 )
@@ -203,27 +204,6 @@ def describe_known_at(known_at: datetime | None, position: int | None) -> str:
     return " ".join(parts)
 
 
-def known_dossier(
-    facts: Iterable[Fact], known_at: datetime | None, position: int | None = None
-) -> Dossier | None:
-    """The dossier of the facts known at `known_at` (and log position), in effective order.
-
-    The known facts are the stream's prefix up to the first fact recorded after `known_at`,
-    so that a fact is never known without the facts recorded before it in its stream (even
-    were two writers' clocks to disagree). Facts recorded late are applied in `effective_on`
-    order; recording order breaks ties (the sort is stable).
-    """
-    known = []
-    for fact in sorted(facts, key=lambda f: f.version):
-        if not fact.known_at(known_at, position):
-            break
-        known.append(fact)
-    if not known or known[0].type != "CandidateEnrolled":
-        return None
-    known.sort(key=lambda f: f.effective_on)
-    return Dossier.fold(known)
-
-
 def candidate_status(
     facts: Iterable[Fact],
     versions: Versions,
@@ -235,7 +215,7 @@ def candidate_status(
     """What the candidate's status was on `as_of`, according to what the ledger held at
     `known_at` (and log position `position`). None when the candidate was not enrolled yet,
     or not yet known."""
-    dossier = known_dossier(facts, known_at, position)
+    dossier = Dossier.known(facts, known_at, position)
     if dossier is None or dossier.enrolled_on() > as_of:
         return None
     versions = versions.known_at(known_at, position)
@@ -325,14 +305,12 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
     presence = dossier.presence_on(as_of)
     placement = dossier.placement_on(as_of)
     assert presence is not None and placement is not None
-    if title.awarded:
-        state = "certified"
-    elif presence.kind == "withdrew":
-        state = "withdrawn"
-    elif found:
-        state = "in_progress"
-    else:
-        state = "enrolled"
+    holds = {
+        "certified": title.awarded,
+        "withdrawn": presence.kind == "withdrew",
+        "in_progress": bool(found),
+    }
+    state = overall_state(s for s, true in holds.items() if true)
 
     return CandidateStatus(
         candidate=dossier.candidate,

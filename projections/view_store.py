@@ -20,8 +20,10 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from ledger.application import Ledger
 from ledger.candidate import Candidate, candidate_stream
+from ledger.dossier import Dossier
 from ledger.exceptions import StoreError
-from projections.status import known_dossier
+from ledger.rules import DEFAULT_STATE, STATES
+from ledger.store.chain import as_uuid
 from projections.views import CandidateRow, candidate_row
 
 APPLICATION = "certledger"
@@ -143,16 +145,15 @@ def _listing_sql(candidates: str, intervals: str, dialect: str) -> str:
         flag, blocks = "MAX({})", "group_concat(DISTINCT {})"
     else:
         flag, blocks = "bool_or({})", "string_agg(DISTINCT {}, ',')"
+    state = (
+        "CASE " + " ".join(f"WHEN {s} THEN '{s}'" for s in STATES) + f" ELSE '{DEFAULT_STATE}' END"
+    )
+    flags = "".join(flag.format(f"i.kind = '{s}'") + f" AS {s}, " for s in STATES)
     return f"""
-        SELECT candidate,
-          CASE WHEN certified THEN 'certified' WHEN withdrawn THEN 'withdrawn'
-               WHEN in_progress THEN 'in_progress' ELSE 'enrolled' END AS state,
-          route, counting, blocks
+        SELECT candidate, {state} AS state, route, counting, blocks
         FROM (
           SELECT c.candidate AS candidate,
-            {flag.format("i.kind = 'certified'")} AS certified,
-            {flag.format("i.kind = 'withdrawn'")} AS withdrawn,
-            {flag.format("i.kind = 'in_progress'")} AS in_progress,
+            {flags}
             MAX(CASE WHEN i.kind = 'route' THEN i.value END) AS route,
             COUNT(DISTINCT CASE WHEN i.kind = 'competency' THEN i.value END) AS counting,
             {blocks.format("CASE WHEN i.kind = 'block' THEN i.value END")} AS blocks
@@ -162,9 +163,7 @@ def _listing_sql(candidates: str, intervals: str, dialect: str) -> str:
           WHERE c.enrolled_on <= :day
           GROUP BY c.candidate
         ) AS grouped
-        WHERE (CAST(:state AS TEXT) IS NULL OR
-               (CASE WHEN certified THEN 'certified' WHEN withdrawn THEN 'withdrawn'
-                     WHEN in_progress THEN 'in_progress' ELSE 'enrolled' END) = :state)
+        WHERE (CAST(:state AS TEXT) IS NULL OR ({state}) = :state)
           AND (CAST(:route AS TEXT) IS NULL OR route = :route)
           AND (CAST(:block AS TEXT) IS NULL OR (',' || blocks || ',') LIKE :block)
         ORDER BY candidate
@@ -193,7 +192,7 @@ def view_path(ledger: Ledger) -> Path:
 def open_view(ledger: Ledger) -> StatusView:
     """The status view of a ledger: its own SQLite file, or tables in the PostgreSQL schema."""
     if ledger.store.kind == "postgresql":
-        view: StatusView = postgres_status_view()(ledger.recorder.datastore)  # type: ignore[attr-defined]
+        view: StatusView = postgres_status_view()(ledger.recorder.datastore)
     else:
         view = StatusView(SQLiteDatastore(str(view_path(ledger))))
     view.create_table()
@@ -310,7 +309,7 @@ class StatusViewRunner:
             if any(n.topic == "ReferentialPublished" for n in page):
                 self.ledger.versions(refresh=True)
                 touched |= set(self.view.streams())
-            rows = [(s, row) for s in map(_uuid, touched) if (row := self._row(s))]
+            rows = [(s, row) for s in map(as_uuid, touched) if (row := self._row(s))]
             last = page[-1].id
             self.view.save(rows, last)
             read += len(page)
@@ -324,14 +323,14 @@ class StatusViewRunner:
         versions = self.ledger.versions(refresh=True)
         rows = []
         for facts in self.ledger.scan_candidates():
-            dossier = known_dossier(facts, None)
+            dossier = Dossier.known(facts, None)
             if dossier is not None:
                 rows.append((candidate_stream(dossier.candidate), candidate_row(dossier, versions)))
         self.view.save(rows, end)
         return end
 
     def _row(self, stream: UUID) -> CandidateRow | None:
-        dossier = known_dossier(self.ledger.stream_facts(stream), None)
+        dossier = Dossier.known(self.ledger.queries.stream_facts(stream), None)
         if dossier is None:
             return None
         return candidate_row(dossier, self.ledger.versions())
@@ -340,7 +339,3 @@ class StatusViewRunner:
         """Forget everything and replay the whole log."""
         self.view.clear()
         return self.catch_up()
-
-
-def _uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

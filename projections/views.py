@@ -13,13 +13,10 @@ from ledger.dossier import Dossier
 from ledger.publication import Versions
 from ledger.rules import block_awards, validations
 
-STATES = ("certified", "withdrawn", "in_progress")
-"""Interval kinds that decide the state, in the order the state takes them."""
-
 
 @dataclass(frozen=True, slots=True, order=True)
 class Interval:
-    kind: str  # route | certified | withdrawn | in_progress | block | competency
+    kind: str  # route | block | competency | one of the states of `ledger.rules.STATES`
     value: str  # the route or block code; "" for states
     start: date
     until: date | None  # exclusive; None: still holds
@@ -33,24 +30,6 @@ class CandidateRow:
     candidate: str
     enrolled_on: date
     intervals: tuple[Interval, ...]
-
-    def state_on(self, day: date) -> str | None:
-        """What `status_of(...).state` is on `day` (None before the enrolment)."""
-        if day < self.enrolled_on:
-            return None
-        for kind in STATES:
-            if any(i.kind == kind and i.covers(day) for i in self.intervals):
-                return kind
-        return "enrolled"
-
-    def route_on(self, day: date) -> str | None:
-        return next((i.value for i in self.intervals if i.kind == "route" and i.covers(day)), None)
-
-    def blocks_on(self, day: date) -> set[str]:
-        return {i.value for i in self.intervals if i.kind == "block" and i.covers(day)}
-
-    def counting_on(self, day: date) -> set[str]:
-        return {i.value for i in self.intervals if i.kind == "competency" and i.covers(day)}
 
 
 def _chain(points: list[tuple[date, int, str]]) -> list[tuple[str, date, date | None]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ledger.persistence import parse_store_url
+from ledger.store import parse_store_url
 
 POSTGRES = os.environ.get("CERTLEDGER_TEST_POSTGRES")
 SKIP_POSTGRES = "CERTLEDGER_TEST_POSTGRES is not set: no PostgreSQL server to test against"

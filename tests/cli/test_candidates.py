@@ -528,7 +528,8 @@ def test_candidate_list_refuses_an_unknown_block_by_rule_1(certledger: Certledge
     error = certledger.refused("candidate list --block BC09 --as-of 2018-01-01")
 
     assert error == (
-        "Error: rule 1 (codes): block BC09 does not exist in the referential in force on 2018-01-01"
+        "Error: rule 1 (codes): block BC09 does not exist in referential 2006.1 in force on "
+        "2018-01-01 (blocks: BC01, BC02, BC03, BC04)"
     )
 
 

@@ -101,7 +101,7 @@ def test_a_competency_certificate_on_a_route_without_them_is_refused_by_rule_7(
         (
             "block:BC09",
             "Error: rule 1 (codes): block BC09 does not exist in referential 2006.1 "
-            "in force on 2017-06-20",
+            "in force on 2017-06-20 (blocks: BC01, BC02, BC03, BC04)",
         ),
         (
             "competency:C99",

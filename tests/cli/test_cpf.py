@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 
 from ledger.application import Ledger
+from ledger.cpf import check_flow, xsd_path
 from ledger.transmission import id_technique
-from projections.cpf import check_flow, xsd_path
 from tests.cli.conftest import FIVE_MEMBERS, Certledger
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "formats"

@@ -276,7 +276,7 @@ def expected_rows(store: str, position: int | None) -> list[dict[str, Any]]:
                 break
             if n.topic not in ("DecisionRecorded", "DecisionRectified", "DecisionAnnulled"):
                 continue
-            data = ledger.ledger_mapper.decode_state(n.topic, n.state)
+            data = ledger.events.ledger_mapper.decode_state(n.topic, n.state)
             if n.topic == "DecisionRecorded":
                 decisions[data["decision_id"]] = dict(data)
             elif n.topic == "DecisionRectified":

@@ -8,9 +8,7 @@ from datetime import date
 import pytest
 
 from ledger.application import Ledger
-from ledger.candidate import InvalidInput
-from ledger.exceptions import AlreadyExists, NotFound, RuleViolation
-from ledger.ids import BadIdentifier
+from ledger.exceptions import AlreadyExists, BadIdentifier, InvalidInput, NotFound, RuleViolation
 from tests.builders import FIVE, IDENTITY, PRESIDENT, convene, enroll, pass_bc01, stored
 
 

@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 
 from ledger.application import Ledger
-from ledger.candidate import InvalidInput
-from ledger.exceptions import NotFound, RuleViolation
+from ledger.exceptions import InvalidInput, NotFound, RuleViolation
 from tests.builders import BC01_SEVEN, SIX, convene, enroll, pass_bc01, stored
 
 
@@ -159,7 +158,7 @@ def test_a_duplicate_gets_its_own_number_and_points_to_the_original(awarded: Led
         "RNCP13080BC01",
         number,
     )
-    assert awarded.certificate_owner(str(result["number"])) == "V1"
+    assert awarded.queries.certificate_owner(str(result["number"])) == "V1"
 
 
 def test_a_revoked_certificate_is_not_reissued(awarded: Ledger) -> None:

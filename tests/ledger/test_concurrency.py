@@ -20,15 +20,18 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
+from uuid import UUID
 
 import pytest
 
 from ledger.application import Ledger
 from ledger.candidate import candidate_stream
+from ledger.dossier import Dossier
 from ledger.integrity import Verification, verify
-from ledger.persistence import chain_head, scan_chain, scan_log
 from ledger.rules import counting_on
-from projections.status import candidate_status, known_dossier
+from ledger.store.chain import chain_head, scan_chain
+from ledger.store.scans import scan_log
+from projections.status import candidate_status
 from tests.builders import FIVE, IDENTITY, PRESIDENT
 from tests.ledger.workers import (
     CRASH_ASSESSED_ON,
@@ -131,7 +134,7 @@ def topics(ledger: Ledger) -> Counter[str]:
 
 
 def states(ledger: Ledger, topic: str) -> list[dict[str, Any]]:
-    decode = ledger.ledger_mapper.decode_state
+    decode = ledger.events.ledger_mapper.decode_state
     return [
         decode(n.topic, n.state)
         for n in ledger.recorder.select_notifications(None, 10**7, topics=[topic])
@@ -435,7 +438,7 @@ def test_two_juries_racing_never_award_a_title_that_only_their_sum_would_reach(
         versions = ledger.versions()
         for candidate, _ in cases:
             facts = ledger.candidate_facts(candidate)
-            dossier = known_dossier(facts, None)
+            dossier = Dossier.known(facts, None)
             assert dossier is not None
             titles = [d for d in dossier.live_decisions() if d.title]
             assert len(titles) <= 1, f"{candidate} was awarded the title {len(titles)} times"
@@ -533,16 +536,18 @@ def test_a_retry_arriving_while_the_original_commits_gets_its_result(
         getattr(ledger, m)(*a, **k, by="setup")
     retry = Ledger(url)
     try:
-        read_candidate = retry.candidate
+        load = retry.uow.load
         first: list[dict[str, Any]] = []
 
-        def original_commits_first(candidate_id: str) -> Any:
-            # The retry has looked its request id up (not there yet); the original commits now.
-            retry.candidate = read_candidate  # type: ignore[method-assign]
-            first.append(getattr(ledger, method)(*args, **kwargs, by="original"))
-            return read_candidate(candidate_id)
+        def original_commits_first(aggregate_id: UUID) -> Any:
+            # The retry has looked its request id up (not there yet) and now reads the
+            # candidate: the original commits at this moment.
+            if aggregate_id == candidate_stream("I1"):
+                retry.uow.load = load  # type: ignore[method-assign]
+                first.append(getattr(ledger, method)(*args, **kwargs, by="original"))
+            return load(aggregate_id)
 
-        retry.candidate = original_commits_first  # type: ignore[method-assign]
+        retry.uow.load = original_commits_first  # type: ignore[method-assign]
         again = getattr(retry, method)(*args, **kwargs, by="retry")
         assert again == {**first[0], "replayed": True}
     finally:
@@ -581,21 +586,43 @@ def test_a_candidate_enrolled_by_two_writers_at_once_stays_readable(
     initialised(url).close()
     late, early = Ledger(url), Ledger(url)
     try:
-        # Interleaved by hand, as two processes can: `late` has begun enrolling K1 (its key is
-        # made, not yet stored) when `early` stores its own key for K1; `late` then saves the
-        # enrolment first (`early` would lose the race for the events).
-        late.keys.key_for(candidate_stream("K1"))
-        early.keys.key_for(candidate_stream("K1"))
-        early.keys.flush()
-        late.enroll(
-            "K1", route="formation_continue", on=date(2016, 9, 12), identity=IDENTITY, by="late"
+        # Interleaved by hand, as two processes can: `late` has sealed K1's identity with a
+        # key of its own when `early` commits the same enrolment (and its key); `late`'s save
+        # then conflicts, and its retry adopts `early`'s key and gets its result.
+        save = late.events.save
+
+        def early_commits_first(*objs: Any, **kwargs: Any) -> Any:
+            late.events.save = save  # type: ignore[method-assign]
+            early.enroll(
+                "K1",
+                route="formation_continue",
+                on=date(2016, 9, 12),
+                identity=IDENTITY,
+                by="early",
+                request_id="enrol-K1",
+            )
+            return save(*objs, **kwargs)
+
+        late.events.save = early_commits_first  # type: ignore[method-assign]
+        result = late.enroll(
+            "K1",
+            route="formation_continue",
+            on=date(2016, 9, 12),
+            identity=IDENTITY,
+            by="late",
+            request_id="enrol-K1",
         )
+        assert result == {"id": "K1", "replayed": True}
         reader = Ledger(url)
         try:
             facts = reader.candidate_facts("K1")
+            keys = reader.events.dialect.read(
+                reader.recorder, "SELECT stream FROM {candidate_keys}"
+            )
         finally:
             reader.close()
         assert facts[1].data["identity"]["birth_name"] == IDENTITY["birth_name"]
+        assert [k[0] for k in keys] == [candidate_stream("K1").hex]
     finally:
         late.close()
         early.close()

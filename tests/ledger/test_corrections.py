@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ledger.application import Ledger
-from ledger.candidate import InvalidInput
 from ledger.clock import FixedClock
-from ledger.exceptions import AlreadyExists, RuleViolation
+from ledger.exceptions import AlreadyExists, InvalidInput, RuleViolation
 from projections.status import CandidateStatus, candidate_status
 from tests.builders import BC01_SEVEN, convene, enroll, pass_bc01, pass_everything, stored
 

@@ -14,7 +14,8 @@ import pytest
 from ledger.application import Ledger
 from ledger.clock import FixedClock
 from ledger.integrity import Verification, verify
-from ledger.persistence import chain_head, scan_chain, scan_log
+from ledger.store.chain import chain_head, scan_chain
+from ledger.store.scans import scan_log
 from tests.builders import NOW, convene, enroll, pass_bc01
 
 

@@ -12,7 +12,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.clock import FixedClock
 from ledger.exceptions import StoreError
-from ledger.persistence import parse_store_url
+from ledger.store import parse_store_url
 from tests.builders import NOW, convene, enroll, pass_bc01
 from tests.stores import StoreRef
 

@@ -50,10 +50,10 @@ def _run(url: str, script: list[Command], lockstep: bool) -> Outcome:
 
     ledger = Ledger(url)
     conflicts = 0
-    save = ledger.save
+    save = ledger.events.save
 
     def counting_save(*objs: Any, **kwargs: Any) -> Any:
-        # Counts the version and claim conflicts that `_commit` then retries.
+        # Counts the version and claim conflicts that the unit of work then retries.
         nonlocal conflicts
         try:
             return save(*objs, **kwargs)
@@ -61,7 +61,7 @@ def _run(url: str, script: list[Command], lockstep: bool) -> Outcome:
             conflicts += 1
             raise
 
-    ledger.save = counting_save  # type: ignore[method-assign]
+    ledger.events.save = counting_save  # type: ignore[method-assign]
     outcomes: list[Outcome] = []
     try:
         _wait()

@@ -9,11 +9,11 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
+from ledger.cpf import Passage, holder_problems, passages
+from ledger.dossier import Dossier
 from ledger.transmission import id_technique
 from projections.audit import add_months, audit
 from projections.audit_html import render
-from projections.cpf import Passage, holder_problems, passages
-from projections.status import known_dossier
 from tests.builders import FIVE, SIX, convene, enroll, pass_everything
 
 EVERYTHING = [f"C{n:02d}" for n in range(1, 43)]
@@ -150,7 +150,7 @@ def test_the_audit_lists_late_recordings_and_untransmitted_awards(
 def test_the_audit_lists_an_annulment_made_after_the_award_was_transmitted(
     ledger_2018: Ledger, clock: FixedClock
 ) -> None:
-    dossier = known_dossier(ledger_2018.candidate_facts("A1"), None)
+    dossier = Dossier.known(ledger_2018.candidate_facts("A1"), None)
     assert dossier is not None
     sent = [p.record() for p in passages(dossier, ledger_2018.versions())]
     clock.set(clock.current + timedelta(days=10))

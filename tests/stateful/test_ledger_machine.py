@@ -33,9 +33,8 @@ from ledger.exceptions import LedgerError
 from ledger.facts import Fact
 from ledger.referential import default_referential_text
 from projections.replay import replay
-from projections.status import CandidateStatus, candidate_status, known_dossier
+from projections.status import CandidateStatus, candidate_status
 from projections.view_store import StatusView, StatusViewRunner, open_view
-from projections.views import candidate_row
 from tests.builders import FIVE, IDENTITY, NOW, PRESIDENT, SIX
 from tests.stateful.model import (
     ALL,
@@ -993,23 +992,6 @@ class LedgerMachine(RuleBasedStateMachine):
         StatusViewRunner(self.ledger, self.rebuilt).rebuild()
         for day in self.boundaries():
             assert self.view.listing(day) == self.rebuilt.listing(day), day
-
-    @invariant()
-    def the_candidate_rows_equal_the_pure_projection(self) -> None:
-        versions = self.ledger.versions()
-        for candidate in self.model.candidates:
-            dossier = known_dossier(self.facts(candidate), None)
-            assert dossier is not None
-            row = candidate_row(dossier, versions)
-            for day in self.boundaries():
-                status = self.status(candidate, day)
-                if status is None:
-                    assert row.state_on(day) is None, (candidate, day)
-                    continue
-                assert row.state_on(day) == status.state, (candidate, day)
-                assert row.route_on(day) == status.route, (candidate, day)
-                assert row.blocks_on(day) == {b.code for b in status.blocks if b.counts}
-                assert row.counting_on(day) == {c.code for c in status.competencies if c.counts}
 
     @invariant()
     def the_past_as_known_at_an_instant_never_changes(self) -> None:

@@ -44,7 +44,7 @@ LIMITS = {
 
 def xsd_path() -> Path:
     """The XSD 1.1.2 shipped with certledger (a copy of the Caisse des Dépôts' file)."""
-    return Path(str(resources.files("projections").joinpath("data/cdc-cpf-flux-1.1.2.xsd")))
+    return Path(str(resources.files("ledger").joinpath("data/cdc-cpf-flux-1.1.2.xsd")))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,249 @@
+"""The read-only side the CLI and the projections ask: streams as facts, scans, what a jury
+could grant, what was transmitted, and why a status cannot be shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.candidate import Candidate, candidate_stream
+from ledger.claims import Claim, claim_stream
+from ledger.exceptions import NotFound
+from ledger.facts import Fact, candidate_streams, fact_of_state
+from ledger.jury import JurySession, session_stream
+from ledger.publication import REFERENTIAL_STREAM, Versions
+from ledger.rules import Review, review_decision
+from ledger.store import Store
+from ledger.store.chain import as_uuid
+from ledger.store.scans import scan_log, scan_streams, select_stream
+from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions
+from ledger.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What `jury propose` shows: the review of everything the evidence would allow."""
+
+    review: Review
+    sits_on: date
+    can_validate: tuple[str, ...]
+    blocks_eligible: tuple[str, ...]
+    title_eligible: bool
+
+
+def review_in_session(
+    session: JurySession, candidate: Candidate, versions: Versions, validated: Sequence[str]
+) -> Review:
+    """Rule 2, then what rules 3 to 6 say of validating `validated` in `session`."""
+    day = session.sits_on
+    candidate.check_active(day, f"the deliberation of jury session {session.session_id}")
+    placement = candidate.dossier.placement_on(day)
+    assert placement is not None
+    return review_decision(
+        candidate.dossier,
+        versions,
+        session.session_id,
+        session.members,
+        session.president,
+        day,
+        placement.route,
+        validated,
+    )
+
+
+def not_found_at(
+    candidate_id: str,
+    facts: Sequence[Fact],
+    day: date,
+    instant: datetime | None,
+    position: int | None,
+) -> NotFound:
+    """Why a candidate on file has no status on `day` as known at `instant`/`position`."""
+    first = facts[0]
+    if not first.known_at(instant, position):
+        when = " ".join(
+            [*([instant.isoformat()] if instant else []), *([f"@{position}"] if position else [])]
+        )
+        return NotFound(
+            f"candidate {candidate_id} was not yet recorded at {when} (first recorded at "
+            f"{first.recorded_at.isoformat()}, log position {first.position})"
+        )
+    return NotFound(
+        f"candidate {candidate_id} was not enrolled on {day.isoformat()} (enrolled on "
+        f"{first.effective_on.isoformat()})"
+    )
+
+
+class Queries:
+    """Reads of one store (seeing the unit of work's batch where it matters)."""
+
+    def __init__(self, store: Store, uow: UnitOfWork) -> None:
+        self.store = store
+        self.uow = uow
+
+    def versions(self, *, refresh: bool = False) -> Versions:
+        return self.uow.versions(refresh=refresh)
+
+    def position(self) -> int:
+        """The log's last position."""
+        return self.store.recorder.max_notification_id() or 0
+
+    def is_initialised(self) -> bool:
+        return self.uow.exists(REFERENTIAL_STREAM)
+
+    # Aggregates, for what the write side would decide.
+
+    def candidate(self, candidate_id: str) -> Candidate:
+        found = self.uow.load(candidate_stream(candidate_id))
+        if found is None:
+            raise NotFound(f"candidate {candidate_id} not found")
+        assert isinstance(found, Candidate)
+        return found
+
+    def session(self, session_id: str) -> JurySession:
+        found = self.uow.load(session_stream(session_id))
+        if found is None:
+            raise NotFound(f"jury session {session_id} not found")
+        assert isinstance(found, JurySession)
+        return found
+
+    def propose(self, session_id: str, candidate_id: str) -> Proposal:
+        """What the candidate could be granted at the session's date, by the same rules.
+
+        A session convened in advance may be looked at before it sits.
+        """
+        session = self.session(session_id)
+        candidate = self.candidate(candidate_id)
+        versions = self.versions()
+        ref = versions.at(session.sits_on).referential
+        everything = review_in_session(
+            session, candidate, versions, [c.code for c in ref.competencies]
+        )
+        backed = [code for code, backing in everything.evidence.items() if backing is not None]
+        review = review_in_session(session, candidate, versions, backed)
+        return Proposal(
+            review=review,
+            sits_on=session.sits_on,
+            can_validate=tuple(c for c in backed if c not in review.counting_before),
+            blocks_eligible=tuple(code for code, s in review.blocks.items() if s.eligible),
+            title_eligible=review.title.eligible,
+        )
+
+    # Streams as facts.
+
+    def stream_facts(self, aggregate_id: UUID, stream: str | None = None) -> list[Fact]:
+        """A stream's facts straight from the store, lightly decoded, with log positions.
+
+        Without a `stream` label, candidate and jury streams are named after their first event.
+        """
+        decode = self.store.ledger_mapper.decode_state
+        rows = select_stream(self.store.recorder, aggregate_id)
+        if stream is None and rows:
+            first = decode(rows[0][3], rows[0][4], aggregate_id, rows[0][2])
+            stream = (
+                f"candidate/{first['candidate_id']}"
+                if "candidate_id" in first
+                else f"jury/{first['session_id']}"
+                if "session_id" in first
+                else str(aggregate_id)
+            )
+        return [
+            fact_of_state(
+                topic, decode(topic, state, uid, version), stream or "", version, position
+            )
+            for position, uid, version, topic, state in rows
+        ]
+
+    def candidate_facts(self, candidate_id: str) -> list[Fact]:
+        facts = self.stream_facts(candidate_stream(candidate_id), f"candidate/{candidate_id}")
+        if not facts:
+            raise NotFound(f"candidate {candidate_id} not found")
+        return facts
+
+    def session_facts(self, session_id: str) -> list[Fact]:
+        return self.stream_facts(session_stream(session_id), f"jury/{session_id}")
+
+    def history_facts(self, candidate_id: str) -> list[Fact]:
+        """Every fact about a candidate: their stream, and the convening of each jury session
+        that decided about them."""
+        facts = self.candidate_facts(candidate_id)
+        sessions = sorted({f.data["session"] for f in facts if f.type == "DecisionRecorded"})
+        for session_id in sessions:
+            facts += self.session_facts(session_id)
+        return facts
+
+    def convenings(self, session_ids: Sequence[str]) -> dict[str, Fact]:
+        """The convening fact of each of these jury sessions (those on file)."""
+        found = {}
+        for session_id in session_ids:
+            facts = self.session_facts(session_id)
+            if facts:
+                found[session_id] = facts[0]
+        return found
+
+    def scan_candidates(
+        self, *, personal: bool = False, shard: tuple[int, int] = (0, 1)
+    ) -> Iterator[list[Fact]]:
+        """Every candidate stream's facts, one stream at a time (one pass over the store), or
+        those of shard `(i, n)` only (n processes can then share a replay).
+
+        Personal data stays sealed unless `personal` (the CPF flow needs it; replays,
+        statistics and audits do not, and skip the key lookups).
+        """
+        mapper = self.store.ledger_mapper
+        if personal:
+            self.store.keys.preload()
+
+            def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
+                return mapper.decode_state(topic, state, as_uuid(stream), version)
+
+        else:
+
+            def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
+                return mapper.decode_light(topic, state)
+
+        rows = scan_streams(self.store.recorder, "CandidateEnrolled", shard=shard)
+        return candidate_streams(rows, decode)
+
+    def candidate_ids(self) -> list[str]:
+        """Every enrolled candidate's id, in enrolment recording order."""
+        decode = self.store.ledger_mapper.decode_state
+        return [
+            decode(topic, state)["candidate_id"]
+            for _, _, _, topic, state in scan_log(self.store.recorder, topics=["CandidateEnrolled"])
+        ]
+
+    def conveners(self) -> dict[str, Fact]:
+        """Every jury session's convening, by session id."""
+        found: dict[str, Fact] = {}
+        decode = self.store.ledger_mapper.decode_state
+        for position, _, version, topic, state in scan_log(
+            self.store.recorder, topics=["JuryConvened"]
+        ):
+            data = decode(topic, state)
+            session = data["session_id"]
+            found[session] = fact_of_state(topic, data, f"jury/{session}", version, position)
+        return found
+
+    def certificate_owner(self, number: str) -> str:
+        claim = self.uow.load(claim_stream("certificate", number))
+        if claim is None:
+            raise NotFound(f"certificate {number} not found")
+        assert isinstance(claim, Claim)
+        return str(claim.value["candidate"])
+
+    # Transmissions to the regulator.
+
+    def transmitted(self) -> dict[str, str]:
+        """The digest last sent for each passage (idTechnique) of the CPF flow."""
+        found = self.uow.load(TRANSMISSIONS_STREAM)
+        if found is None:
+            return {}
+        assert isinstance(found, Transmissions)
+        return dict(found.sent)
+
+    def transmission_facts(self) -> list[Fact]:
+        return self.stream_facts(TRANSMISSIONS_STREAM, "transmissions")

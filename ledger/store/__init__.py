@@ -1,0 +1,101 @@
+"""Persistence: the event store on SQLite or PostgreSQL, and what is kept beside the events.
+
+`Store` is the eventsourcing library's application opened on a store URL: its recorder
+(chained, `chain.py`), mapper (`mapper.py`) and repository, and the candidates' keys
+(`keys.py`). Every error of the database or its driver is translated here into one clear
+`StoreError`; what differs between databases is in `dialects.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import PersistenceError
+from eventsourcing.utils import Environment, EnvType
+
+from ledger.exceptions import LedgerError, ReadOnly, StoreError
+from ledger.store.dialects import first_line
+from ledger.store.keys import KeyStore
+from ledger.store.mapper import LedgerMapper
+from ledger.store.urls import StoreURL, parse_store_url
+
+__all__ = ["Store", "StoreURL", "parse_store_url", "translated"]
+
+
+@contextmanager
+def translated(url: StoreURL, doing: str = "open the ledger at") -> Iterator[None]:
+    """Turn the database's and the library's errors into one clear StoreError."""
+    try:
+        yield
+    except LedgerError:
+        raise
+    except PersistenceError as e:
+        raise StoreError(f"cannot {doing} {url}: {first_line(e)}") from None
+    except Exception as e:
+        if url.dialect.is_driver_error(e):
+            raise StoreError(f"cannot {doing} {url}: {first_line(e)}") from None
+        raise
+
+
+class Store(Application[UUID]):
+    """The library's application on one store: recorder, mapper, repository, keys."""
+
+    name = "certledger"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
+
+    def __init__(
+        self,
+        url: StoreURL,
+        *,
+        create: bool = False,
+        read_only: bool = False,
+        snapshotting: dict[type[Aggregate], int] | None = None,
+    ) -> None:
+        if read_only and create:
+            raise ReadOnly("the ledger is open read-only: it cannot be created")
+        self.url = url
+        self.dialect = url.dialect
+        self.read_only = read_only
+        if snapshotting:
+            self.snapshotting_intervals = snapshotting  # type: ignore[misc]
+        with translated(url):
+            if not create and not self.dialect.exists(url):
+                raise StoreError(f"no ledger at {url}: run `certledger init` first")
+            if create:
+                self.dialect.prepare(url)
+            env = {
+                **self.dialect.env(url, read_only=read_only, create=create),
+                "MAPPER_TOPIC": "ledger.store.mapper:LedgerMapper",
+                "IS_SNAPSHOTTING_ENABLED": "y",
+            }
+            super().__init__(env)
+            self.recorder.max_notification_id()
+        self.keys = KeyStore(self.recorder)
+        self.recorder.keys = self.keys  # type: ignore[attr-defined]
+        self.ledger_mapper.keys = self.keys
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Settings come from the store URL only, never from stray environment variables.
+        return Environment(name, dict(env or {}))
+
+    @property
+    def ledger_mapper(self) -> LedgerMapper:
+        mapper = self.mapper
+        assert isinstance(mapper, LedgerMapper)
+        return mapper
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self.read_only:
+            raise ReadOnly("the ledger is open read-only: nothing can be recorded")
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except BaseException:
+            self.keys.forget()
+            raise
+        self.keys.committed()
+        return recordings

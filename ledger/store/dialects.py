@@ -1,0 +1,378 @@
+"""One dialect object per database: its settings, how to create and remove a store, its SQL.
+
+Everything that differs between SQLite and PostgreSQL is here, so that the rest of `store/`
+writes each query once (with `?` placeholders and `{table}` names the dialect fills in).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from ledger.exceptions import AlreadyExists, StoreError
+from ledger.store.urls import StoreURL
+
+Fill = Callable[[StoreURL], None]
+"""Creates the tables of a new store and publishes its first referential."""
+
+LEDGER_TABLES = ("ledger_chain", "ledger_head", "candidate_keys")
+"""The tables certledger keeps beside the library's: the hash chain, its head, the keys."""
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+class Dialect(ABC):
+    """What one database needs: library settings, store creation and removal, SQL access."""
+
+    kind: str
+    placeholder: str
+    position: str
+    """The column that holds an event's log position."""
+
+    # The store as a whole.
+
+    @abstractmethod
+    def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
+        """The eventsourcing library's settings for this store."""
+
+    @abstractmethod
+    def exists(self, url: StoreURL) -> bool:
+        """Whether a ledger was created at `url`."""
+
+    @abstractmethod
+    def create(self, url: StoreURL, fill: Fill) -> None:
+        """Create a ledger at `url` that no one else creates at the same time: `fill` makes
+        its tables and first events. A store that exists, or that another process is
+        creating, is refused (AlreadyExists) and left untouched; if `fill` fails, only what
+        this call created is removed."""
+
+    @abstractmethod
+    def prepare(self, url: StoreURL) -> None:
+        """What must exist before the library can create its tables (a PostgreSQL schema)."""
+
+    @abstractmethod
+    def is_driver_error(self, error: BaseException) -> bool:
+        """Whether `error` comes from the database or its driver (to be translated)."""
+
+    # SQL on an open recorder. Statements use `?` placeholders and `{name}` table names.
+
+    @abstractmethod
+    def table(self, recorder: Any, name: str) -> str:
+        """A table's name, qualified and quoted as the database needs."""
+
+    def sql(self, recorder: Any, statement: str) -> str:
+        names = {t: self.table(recorder, t) for t in (*LEDGER_TABLES, "certledger_creation")}
+        names["events"] = self.table(recorder, recorder.events_table_name)
+        return statement.format(**names).replace("?", self.placeholder)
+
+    @abstractmethod
+    def stream_key(self, stream: UUID) -> Any:
+        """A stream id as this database's events table holds it."""
+
+    @abstractmethod
+    def read(
+        self, recorder: Any, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """The rows a SELECT returns, as tuples."""
+
+    @abstractmethod
+    def write(self, recorder: Any, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run a statement once per row in one transaction; how many rows it changed."""
+
+    @abstractmethod
+    def stream(
+        self, recorder: Any, statement: str, params: Sequence[Any], batch: int
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a large SELECT, fetched `batch` at a time (bounded memory)."""
+
+    @abstractmethod
+    def ledger_ddl(self, recorder: Any) -> list[str]:
+        """CREATE statements of the tables certledger keeps beside the library's."""
+
+    @abstractmethod
+    def destroy_key(self, recorder: Any, stream: str) -> bool:
+        """Delete a candidate's key row, leaving as little of it on disk as the database
+        allows; whether there was one."""
+
+
+class SQLite(Dialect):
+    kind = "sqlite"
+    placeholder = "?"
+    position = "rowid"
+
+    def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
+        name = f"file:{url.path}?mode=ro" if read_only else str(url.path)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "CREATE_TABLE": "y" if create else "n",
+            "SQLITE_DBNAME": name,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "ledger.store.chain:ChainedSQLiteRecorder",
+        }
+
+    def exists(self, url: StoreURL) -> bool:
+        return url.path is not None and url.path.exists()
+
+    def create(self, url: StoreURL, fill: Fill) -> None:
+        """The new ledger is built in a file of its own beside the target, then linked into
+        place in one step, which fails if the target exists: a ledger never appears half
+        made, and two creators never remove each other's."""
+        assert url.path is not None
+        target = url.path
+        if target.exists():
+            raise AlreadyExists(f"the ledger at {url} is already initialised")
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise StoreError(f"cannot create the ledger at {url}: folder {folder} does not exist")
+        draft = folder / f".{target.name}.{uuid.uuid4().hex}.creating"
+        try:
+            fill(StoreURL(kind="sqlite", path=draft))
+            os.link(draft, target)
+        except FileExistsError:
+            raise AlreadyExists(f"the ledger at {url} is already initialised") from None
+        except OSError as e:
+            raise StoreError(f"cannot create the ledger at {url}: {e.strerror or e}") from None
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(OSError):
+                    Path(f"{draft}{suffix}").unlink()
+
+    def prepare(self, url: StoreURL) -> None:
+        """SQLite creates the file itself."""
+
+    def is_driver_error(self, error: BaseException) -> bool:
+        import sqlite3
+
+        return isinstance(error, sqlite3.Error | OSError)
+
+    def table(self, recorder: Any, name: str) -> str:
+        return name
+
+    def stream_key(self, stream: UUID) -> Any:
+        return stream.hex
+
+    def read(
+        self, recorder: Any, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(self.sql(recorder, statement), tuple(params))
+            return [tuple(row) for row in c.fetchall()]
+
+    def write(self, recorder: Any, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        with recorder.datastore.transaction(commit=True) as c:
+            c.executemany(self.sql(recorder, statement), [tuple(r) for r in rows])
+            return int(c.sqlite_cursor.rowcount)
+
+    def stream(
+        self, recorder: Any, statement: str, params: Sequence[Any], batch: int
+    ) -> Iterator[tuple[Any, ...]]:
+        with recorder.datastore.get_connection(commit=False) as conn:
+            cursor = conn.cursor().sqlite_cursor
+            cursor.row_factory = None
+            cursor.execute(self.sql(recorder, statement), tuple(params))
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+
+    def ledger_ddl(self, recorder: Any) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS ledger_chain (position INTEGER PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+            "hash TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "position INTEGER NOT NULL, hash TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS candidate_keys (stream TEXT PRIMARY KEY, "
+            "key BLOB NOT NULL)",
+        ]
+
+    def destroy_key(self, recorder: Any, stream: str) -> bool:
+        with recorder.datastore.transaction(commit=True) as c:
+            # Overwrite the deleted key's bytes on disk rather than leave them in a page.
+            c.execute("PRAGMA secure_delete = ON")
+            c.execute("DELETE FROM candidate_keys WHERE stream = ?", (stream,))
+            deleted = int(c.sqlite_cursor.rowcount) > 0
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
+
+
+class PostgreSQL(Dialect):
+    kind = "postgresql"
+    placeholder = "%s"
+    position = "notification_id"
+
+    def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.dbname,
+            "POSTGRES_HOST": url.host,
+            "POSTGRES_PORT": url.port,
+            "POSTGRES_USER": url.user,
+            "POSTGRES_PASSWORD": url.password,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": "ledger.store.chain:ChainedPostgresRecorder",
+            "CREATE_TABLE": "y" if create else "n",
+        }
+        if url.schema:
+            env["POSTGRES_SCHEMA"] = url.schema
+        return env
+
+    def connect(self, url: StoreURL) -> Any:
+        import psycopg
+
+        try:
+            return psycopg.connect(
+                dbname=url.dbname,
+                host=url.host,
+                port=url.port,
+                user=url.user,
+                password=url.password or None,
+                connect_timeout=5,
+                autocommit=True,
+            )
+        except psycopg.Error as e:
+            raise StoreError(f"cannot open the ledger at {url}: {first_line(e)}") from None
+
+    def exists(self, url: StoreURL) -> bool:
+        from psycopg import sql
+
+        with self.connect(url) as conn:
+            found = conn.execute(
+                sql.SQL("SELECT to_regclass({})").format(
+                    sql.Literal(f"{url.schema or 'public'}.certledger_events")
+                )
+            ).fetchone()
+        return bool(found and found[0])
+
+    def prepare(self, url: StoreURL) -> None:
+        if url.schema:
+            from psycopg import sql
+
+            with self.connect(url) as conn:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(url.schema))
+                )
+
+    def create(self, url: StoreURL, fill: Fill) -> None:
+        """A creation marker table, created without IF NOT EXISTS, makes one creator the
+        owner; the others are refused before they touch anything."""
+        import psycopg
+        from psycopg import sql
+
+        schema = url.schema or "public"
+        with self.connect(url) as conn:
+            if self.exists(url):
+                raise AlreadyExists(f"the ledger at {url} is already initialised")
+            made_schema = False
+            if url.schema:
+                try:
+                    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+                    made_schema = True
+                except psycopg.errors.DuplicateSchema:
+                    pass
+            try:
+                conn.execute(
+                    sql.SQL("CREATE TABLE {}.certledger_creation (token text PRIMARY KEY)").format(
+                        sql.Identifier(schema)
+                    )
+                )
+            except psycopg.errors.DuplicateTable:
+                raise AlreadyExists(
+                    f"the ledger at {url} is already initialised (or being created by another "
+                    "`certledger init`)"
+                ) from None
+            try:
+                fill(url)
+            except BaseException:
+                if made_schema:
+                    conn.execute(
+                        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+                    )
+                else:
+                    for table in (
+                        "certledger_events",
+                        "certledger_snapshots",
+                        *LEDGER_TABLES,
+                        "certledger_creation",
+                    ):
+                        conn.execute(
+                            sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
+                                sql.Identifier(schema), sql.Identifier(table)
+                            )
+                        )
+                raise
+
+    def is_driver_error(self, error: BaseException) -> bool:
+        module = type(error).__module__
+        return module.startswith(("psycopg", "psycopg_pool"))
+
+    def table(self, recorder: Any, name: str) -> str:
+        return f'"{recorder.datastore.schema}"."{name}"'
+
+    def stream_key(self, stream: UUID) -> Any:
+        return stream
+
+    def read(
+        self, recorder: Any, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        from psycopg.rows import tuple_row
+
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute(self.sql(recorder, statement), tuple(params))
+            return list(curs.fetchall())
+
+    def write(self, recorder: Any, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        with recorder.datastore.transaction(commit=True) as curs:
+            curs.executemany(self.sql(recorder, statement), [tuple(r) for r in rows])
+            return int(curs.rowcount)
+
+    def stream(
+        self, recorder: Any, statement: str, params: Sequence[Any], batch: int
+    ) -> Iterator[tuple[Any, ...]]:
+        from psycopg.rows import tuple_row
+
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(name="certledger_scan", row_factory=tuple_row) as curs,
+        ):
+            curs.itersize = batch
+            curs.execute(self.sql(recorder, statement), tuple(params))
+            yield from curs
+
+    def ledger_ddl(self, recorder: Any) -> list[str]:
+        return [
+            self.sql(recorder, statement)
+            for statement in (
+                "CREATE TABLE IF NOT EXISTS {ledger_chain} (position bigint PRIMARY KEY, "
+                "originator_id text NOT NULL, originator_version bigint NOT NULL, "
+                "hash text NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {ledger_head} (id int PRIMARY KEY CHECK (id = 1), "
+                "position bigint NOT NULL, hash text NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {candidate_keys} (stream text PRIMARY KEY, "
+                "key bytea NOT NULL)",
+            )
+        ]
+
+    def destroy_key(self, recorder: Any, stream: str) -> bool:
+        return (
+            self.write(recorder, "DELETE FROM {candidate_keys} WHERE stream = ?", [(stream,)]) > 0
+        )
+
+
+DIALECTS: dict[str, Dialect] = {d.kind: d for d in (SQLite(), PostgreSQL())}
+
+
+def dialect_of(kind: str) -> Dialect:
+    return DIALECTS[kind]

@@ -1,0 +1,15 @@
+"""The use cases, one module per capability; each command reads like the rule book: load,
+check (pure functions of `ledger/rules.py` and the aggregates' own checks), record.
+
+- `referentials`: start the ledger, publish a referential version
+- `enrolment`: enrol, link a person, withdraw, re-enrol, change route
+- `assessments`: épreuve results, VAE admission and interview
+- `jury`: convene a session, record a decision
+- `certificates`: issue, revoke, reissue
+- `corrections`: rectify or annul a decision, rectify an identity
+- `transmission`: write, check and record the CPF flow
+- `erasure`: erase a candidate's personal data
+
+Each command is a function of the `Ledger` (its unit of work, clock and queries) and its
+arguments; `ledger/application.py` lists them as the ledger's methods.
+"""

@@ -1,0 +1,107 @@
+"""Evidence: épreuve results, and the VAE steps (admission, then the interview)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ledger.candidate import Actor, Candidate
+from ledger.exceptions import RuleViolation
+from ledger.rules import CodesInForce
+from ledger.unit_of_work import Result
+from ledger.usecases.common import check_not_future, on_candidate
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+
+def record_assessment(
+    ledger: Ledger,
+    candidate_id: str,
+    *,
+    epreuve: str,
+    on: date,
+    passed: Sequence[str],
+    failed: Sequence[str] = (),
+    assessor: str | None = None,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Record an épreuve's result: the competencies passed and failed (rule 1 on each)."""
+    check_not_future(ledger, on, "the assessment")
+    CodesInForce(ledger.uow.versions(), on).epreuve(epreuve, (*passed, *failed))
+    passed_t = tuple(dict.fromkeys(passed))
+    failed_t = tuple(dict.fromkeys(failed))
+    assessor = assessor.strip() if assessor and assessor.strip() else None
+    params = {
+        "epreuve": epreuve,
+        "on": on,
+        "passed": passed_t,
+        "failed": failed_t,
+        "assessor": assessor,
+    }
+    return on_candidate(
+        ledger,
+        "assessment record",
+        candidate_id,
+        params,
+        lambda c, a: c.record_assessment(epreuve, passed_t, failed_t, assessor, on, a),
+        by=by,
+        request_id=request_id,
+    )
+
+
+def check_vae_route(ledger: Ledger, candidate: Candidate, on: date, what: str) -> None:
+    """Rule 4: the VAE steps are for candidates on a VAE route that day."""
+    placement = candidate.dossier.placement_on(on)
+    ref = ledger.uow.versions().at(on).referential
+    rules = ref.route(placement.route) if placement else None
+    if rules is None or not rules.vae:
+        route = placement.route if placement else "none"
+        raise RuleViolation(
+            4,
+            f"{what} is for VAE candidates; candidate {candidate.candidate_id} is on route "
+            f"{route} on {on.isoformat()}",
+        )
+
+
+def admit_vae(
+    ledger: Ledger, candidate_id: str, *, on: date, by: str, request_id: str | None = None
+) -> Result:
+    """Record a VAE admission (recevabilité: livret 1 accepted)."""
+    check_not_future(ledger, on, "the VAE admission")
+
+    def act(candidate: Candidate, actor: Actor) -> None:
+        candidate.check_active(on, "the VAE admission")
+        check_vae_route(ledger, candidate, on, "a VAE admission")
+        candidate.admit_vae(on, actor)
+
+    return on_candidate(
+        ledger, "vae admit", candidate_id, {"on": on}, act, by=by, request_id=request_id
+    )
+
+
+def hold_vae_interview(
+    ledger: Ledger,
+    candidate_id: str,
+    *,
+    on: date,
+    livret2_received_on: date,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Record a VAE interview, held after livret 2 was received (admitted <= livret 2 <=
+    interview)."""
+    check_not_future(ledger, on, "the VAE interview")
+    check_not_future(ledger, livret2_received_on, "the receipt of livret 2")
+
+    def act(candidate: Candidate, actor: Actor) -> None:
+        candidate.check_active(on, "the VAE interview")
+        check_vae_route(ledger, candidate, on, "a VAE interview")
+        candidate.hold_vae_interview(on, livret2_received_on, actor)
+
+    params = {"on": on, "livret2": livret2_received_on}
+    return on_candidate(
+        ledger, "vae interview", candidate_id, params, act, by=by, request_id=request_id
+    )

@@ -1,0 +1,60 @@
+"""What several use cases share: rule 8 on dates, and commands about one candidate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ledger.candidate import Actor, Candidate
+from ledger.exceptions import NotFound, RuleViolation
+from ledger.unit_of_work import Personal, Result, Transaction
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+
+def check_not_future(ledger: Ledger, on: date, what: str) -> None:
+    """Rule 8: an effective date later than today is refused."""
+    today = ledger.clock.today()
+    if on > today:
+        raise RuleViolation(
+            8, f"{what} dated {on.isoformat()} is later than today ({today.isoformat()})"
+        )
+
+
+def candidate_of(decision_id: str) -> str:
+    """The candidate a decision id names (`V1/JV6` -> `V1`)."""
+    candidate_id, slash, session = decision_id.partition("/")
+    if not slash or not candidate_id or not session:
+        raise NotFound(f"decision {decision_id} not found (decision ids look like V1/JV6)")
+    return candidate_id
+
+
+def on_candidate(
+    ledger: Ledger,
+    command: str,
+    candidate_id: str,
+    params: dict[str, Any],
+    act: Callable[[Candidate, Actor], Result | None],
+    *,
+    by: str,
+    request_id: str | None,
+    personal: Personal | None = None,
+) -> Result:
+    """Run a command that loads one candidate, acts on it and records it."""
+
+    def work(tx: Transaction) -> Result:
+        candidate = tx.candidate(candidate_id)
+        result = act(candidate, tx.actor) or {"id": candidate_id}
+        tx.record(candidate)
+        return result
+
+    return ledger.uow.run(
+        command,
+        {"candidate": candidate_id, **params},
+        work,
+        by=by,
+        request_id=request_id,
+        personal=personal,
+    )

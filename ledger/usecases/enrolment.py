@@ -1,0 +1,186 @@
+"""Enrolment: enrol a candidate, link a person to them, withdraw, re-enrol, change route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ledger.candidate import VAE_PATHS, Actor, Candidate, Identity, candidate_stream
+from ledger.exceptions import AlreadyExists, InvalidInput
+from ledger.ids import check_identifier
+from ledger.rules import CodesInForce
+from ledger.unit_of_work import Personal, Result, Transaction
+from ledger.usecases.common import check_not_future, on_candidate
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+
+def route_on(ledger: Ledger, route: str, vae_path: str | None, on: date) -> tuple[str, str | None]:
+    """Rule 1 for a route, and the VAE path that goes with a VAE route."""
+    rules = CodesInForce(ledger.uow.versions(), on).route(route)
+    if rules.vae:
+        path = vae_path or "VAE_CLASSIQUE"
+        if path not in VAE_PATHS:
+            raise InvalidInput(f"VAE path {path} is not one of {', '.join(VAE_PATHS)}")
+        return route, path
+    if vae_path is not None:
+        raise InvalidInput(f"a VAE path ({vae_path}) is only for a VAE route, not {route}")
+    return route, None
+
+
+def enroll(
+    ledger: Ledger,
+    candidate_id: str,
+    *,
+    route: str,
+    on: date,
+    identity: dict[str, Any],
+    vae_path: str | None = None,
+    linked_persons: Sequence[str] = (),
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Enrol a candidate on a route, with the identity the CPF flow needs (sealed)."""
+    check_identifier("candidate", candidate_id)
+    person = Identity.of(**identity)
+    check_not_future(ledger, on, "the enrolment")
+    route, vae_path = route_on(ledger, route, vae_path, on)
+    linked = tuple(" ".join(n.split()) for n in linked_persons if n.strip())
+
+    def work(tx: Transaction) -> Result:
+        if tx.exists(candidate_stream(candidate_id)):
+            raise AlreadyExists(f"candidate {candidate_id} is already enrolled")
+        tx.record(Candidate.enroll(candidate_id, route, vae_path, on, person, linked, tx.actor))
+        return {"id": candidate_id}
+
+    params = {"id": candidate_id, "route": route, "on": on, "vae_path": vae_path, "linked": linked}
+    personal = Personal(
+        "identity", candidate_stream(candidate_id), person.model_dump(mode="json"), new=True
+    )
+    return ledger.uow.run(
+        "candidate enroll", params, work, by=by, request_id=request_id, personal=personal
+    )
+
+
+def link_person(
+    ledger: Ledger,
+    candidate_id: str,
+    *,
+    name: str,
+    relation: str,
+    on: date,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Declare a person linked to the candidate: they may not sit on the candidate's jury."""
+    check_not_future(ledger, on, "the link")
+    return on_candidate(
+        ledger,
+        "candidate link-person",
+        candidate_id,
+        {"name": name, "relation": relation, "on": on},
+        lambda c, a: c.link_person(name, relation, on, a),
+        by=by,
+        request_id=request_id,
+    )
+
+
+def withdraw(
+    ledger: Ledger,
+    candidate_id: str,
+    *,
+    on: date,
+    reason: str,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Record a withdrawal (rule 10: refused if a decision is dated after it)."""
+    check_not_future(ledger, on, "the withdrawal")
+    return on_candidate(
+        ledger,
+        "candidate withdraw",
+        candidate_id,
+        {"on": on, "reason": reason},
+        lambda c, a: c.withdraw(on, reason, a),
+        by=by,
+        request_id=request_id,
+    )
+
+
+def reenroll(
+    ledger: Ledger,
+    candidate_id: str,
+    *,
+    route: str,
+    on: date,
+    vae_path: str | None = None,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Re-enrol a withdrawn candidate; what they acquired stays theirs."""
+    return _place(
+        ledger,
+        "candidate reenroll",
+        "the re-enrolment",
+        candidate_id,
+        route,
+        on,
+        vae_path,
+        Candidate.reenroll,
+        by=by,
+        request_id=request_id,
+    )
+
+
+def change_route(
+    ledger: Ledger,
+    candidate_id: str,
+    *,
+    route: str,
+    on: date,
+    vae_path: str | None = None,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Move a candidate to another route from a date (past decisions keep theirs)."""
+    return _place(
+        ledger,
+        "candidate change-route",
+        "the route change",
+        candidate_id,
+        route,
+        on,
+        vae_path,
+        Candidate.change_route,
+        by=by,
+        request_id=request_id,
+    )
+
+
+def _place(
+    ledger: Ledger,
+    command: str,
+    what: str,
+    candidate_id: str,
+    route: str,
+    on: date,
+    vae_path: str | None,
+    act: Callable[[Candidate, str, str | None, date, Actor], None],
+    *,
+    by: str,
+    request_id: str | None,
+) -> Result:
+    """Put a candidate on a route from a date (re-enrolment or route change)."""
+    check_not_future(ledger, on, what)
+    route, vae_path = route_on(ledger, route, vae_path, on)
+    return on_candidate(
+        ledger,
+        command,
+        candidate_id,
+        {"route": route, "vae_path": vae_path, "on": on},
+        lambda c, a: act(c, route, vae_path, on, a),
+        by=by,
+        request_id=request_id,
+    )

@@ -1,0 +1,63 @@
+"""Erasure of a candidate's personal data (rule 11): record why, then destroy their key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ledger.candidate import Actor, Candidate, candidate_stream
+from ledger.exceptions import AlreadyExists, ReadOnly, RuleViolation
+from ledger.transmission import id_technique
+from ledger.unit_of_work import Result
+from ledger.usecases.common import on_candidate
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+
+def erase(
+    ledger: Ledger, candidate_id: str, *, reason: str, by: str, request_id: str | None = None
+) -> Result:
+    """Erase a candidate's personal data: record why, then destroy their key. Decisions,
+    counts and the hash chain stay; the identity reads as erased from then on.
+
+    Rule 11: refused while an award of theirs has not been sent in the CPF flow.
+    """
+    if ledger.read_only:
+        raise ReadOnly("the ledger is open read-only: `candidate erase` records nothing")
+    stream = candidate_stream(candidate_id)
+    keys = ledger.events.keys
+    candidate = ledger.queries.candidate(candidate_id)
+    if candidate.erased:
+        # The erasure was recorded but its key survived (an interrupted run): finish it.
+        if keys.destroy(stream):
+            return {"id": candidate_id, "erased": True}
+        raise AlreadyExists(f"candidate {candidate_id}'s personal data is already erased")
+    sent = ledger.queries.transmitted()
+    waiting = [
+        d.id
+        for d in candidate.dossier.live_decisions()
+        if d.title and id_technique(d.id) not in sent
+    ]
+    if waiting:
+        raise RuleViolation(
+            11,
+            f"candidate {candidate_id}'s award {', '.join(waiting)} has not been transmitted "
+            "in the CPF flow yet: send it (`report cpf`) before erasing their personal data",
+        )
+    today = ledger.clock.today()
+
+    def act(found: Candidate, actor: Actor) -> Result:
+        found.erase_personal_data(reason, today, actor)
+        return {"id": candidate_id, "erased": True}
+
+    result = on_candidate(
+        ledger,
+        "candidate erase",
+        candidate_id,
+        {"reason": reason},
+        act,
+        by=by,
+        request_id=request_id,
+    )
+    keys.destroy(stream)
+    return result

@@ -1,0 +1,104 @@
+"""Jury sessions and their decisions: convene a session, record a decision about a candidate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ledger.exceptions import AlreadyExists, RuleViolation
+from ledger.ids import check_identifier
+from ledger.jury import JurySession, session_stream
+from ledger.queries import review_in_session
+from ledger.rules import CodesInForce, check_decision
+from ledger.unit_of_work import Result, Transaction
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+
+def convene_jury(
+    ledger: Ledger,
+    session_id: str,
+    *,
+    on: date,
+    members: Sequence[tuple[str, str]],
+    president: str,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Convene a session; it may sit in the future (rule 8's one exception)."""
+    check_identifier("session", session_id)
+    codes = CodesInForce(ledger.uow.versions(), on)
+    listed = [
+        {"name": " ".join(name.split()), "role": role, "side": codes.role(role, name).side}
+        for name, role in members
+    ]
+    president = " ".join(president.split())
+
+    def work(tx: Transaction) -> Result:
+        if tx.exists(session_stream(session_id)):
+            raise AlreadyExists(f"jury session {session_id} is already convened")
+        tx.record(JurySession.convene(session_id, on, tuple(listed), president, tx.actor))
+        return {"id": session_id}
+
+    params = {"id": session_id, "on": on, "members": listed, "president": president}
+    return ledger.uow.run("jury convene", params, work, by=by, request_id=request_id)
+
+
+def record_decision(
+    ledger: Ledger,
+    session_id: str,
+    candidate_id: str,
+    *,
+    validated: Sequence[str] = (),
+    blocks: Sequence[str] = (),
+    title: bool = False,
+    derogation: str | None = None,
+    by: str,
+    request_id: str | None = None,
+) -> Result:
+    """Record a jury's decision about one candidate, on the session's date (rules 1-6, 8)."""
+    derogation = derogation.strip() if derogation and derogation.strip() else None
+    validated_t = tuple(dict.fromkeys(validated))
+
+    def work(tx: Transaction) -> Result:
+        session = tx.session(session_id)
+        candidate = tx.candidate(candidate_id)
+        day = session.sits_on
+        codes = CodesInForce(tx.versions(), day)
+        codes.competencies(validated_t)
+        blocks_t = codes.blocks(blocks)
+        candidate.check_decidable(session_id, title)
+        today = ledger.clock.today()
+        if day > today:
+            raise RuleViolation(
+                8,
+                f"jury session {session_id} sits on {day.isoformat()}: no decision can be "
+                f"recorded before that date (today is {today.isoformat()})",
+            )
+        review = review_in_session(session, candidate, tx.versions(), validated_t)
+        check_decision(review, blocks_t, title, derogation)
+        decision_id = candidate.record_decision(
+            session_id,
+            day,
+            validated_t,
+            blocks_t,
+            title,
+            derogation,
+            review.route,
+            review.referential,
+            tx.actor,
+        )
+        tx.record(candidate)
+        return {"id": decision_id, "on": day.isoformat()}
+
+    params = {
+        "session": session_id,
+        "candidate": candidate_id,
+        "validated": validated_t,
+        "blocks": tuple(blocks),
+        "title": title,
+        "derogation": derogation,
+    }
+    return ledger.uow.run("jury decide", params, work, by=by, request_id=request_id)
