@@ -12,6 +12,7 @@ import click
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.clock import Clock
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,10 +22,13 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 class Session:
     """What the group callback sets up for every command: the store, the actor, the clock."""
 
-    def __init__(self, store: str, actor: str, read_only: bool = False) -> None:
+    def __init__(
+        self, store: str, actor: str, read_only: bool = False, clock: Clock | None = None
+    ) -> None:
         self.store = store
         self.actor = actor
         self.read_only = read_only
+        self.clock = clock
         self._ledger: Ledger | None = None
 
     def ledger(self, *, create: bool = False) -> Ledger:
@@ -39,9 +43,9 @@ class Session:
             url = parse_store_url(self.store)
             if create and not self.read_only and not url.exists():
                 with contextlib.suppress(AlreadyExists):
-                    self._ledger, _ = Ledger.create(url, by=self.actor)
+                    self._ledger, _ = Ledger.create(url, by=self.actor, clock=self.clock)
             if self._ledger is None:
-                self._ledger = Ledger(url, read_only=self.read_only)
+                self._ledger = Ledger(url, read_only=self.read_only, clock=self.clock)
         return self._ledger
 
     def create(self, **options: Any) -> dict[str, Any]:
@@ -53,7 +57,7 @@ class Session:
         if self.read_only:
             raise ReadOnly("the ledger is open read-only: it cannot be created")
         self.close()
-        self._ledger, result = Ledger.create(self.store, by=self.actor, **options)
+        self._ledger, result = Ledger.create(self.store, by=self.actor, clock=self.clock, **options)
         return result
 
     def close(self) -> None:
@@ -117,9 +121,12 @@ def cli(ctx: click.Context, store: str, actor: str | None, read_only: bool) -> N
           --first-name Alice --birth-date 1984-05-02 --sex F --birth-insee 75112
       certledger status V1 --as-of 2018-12-31
     """
-    session = Session(
-        store, actor or os.environ.get("CERTLEDGER_ACTOR") or default_actor(), read_only
-    )
+    from ledger.clock import Clock
+
+    # A program embedding the command (the tests) may hand it a clock: `obj=FixedClock(...)`.
+    clock = ctx.obj if isinstance(ctx.obj, Clock) else None
+    name = actor or os.environ.get("CERTLEDGER_ACTOR") or default_actor()
+    session = Session(store, name, read_only, clock)
     ctx.obj = session
     ctx.call_on_close(session.close)
 

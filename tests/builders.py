@@ -79,9 +79,9 @@ def convene(
     ledger.convene_jury(session, on=on, members=members or FIVE, president=president, by="tester")
 
 
-def stored(ledger: Ledger) -> list[tuple[Any, ...]]:
-    """Every stored event row, to show that a refused command wrote nothing."""
-    return [
-        (n.id, n.originator_id, n.originator_version, n.topic, n.state)
-        for n in ledger.recorder.select_notifications(None, 1_000_000)
-    ]
+def stored(ledger: Ledger) -> dict[str, list[str]]:
+    """Every row of every table of the ledger's store (events, chain, head, keys, claims,
+    snapshots, views), to show that a refused command wrote nothing."""
+    from tests.stores import all_tables
+
+    return all_tables(ledger.store)

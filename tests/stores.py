@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ledger.store import parse_store_url
+from ledger.store import StoreURL, parse_store_url
 
 POSTGRES = os.environ.get("CERTLEDGER_TEST_POSTGRES")
 SKIP_POSTGRES = "CERTLEDGER_TEST_POSTGRES is not set: no PostgreSQL server to test against"
@@ -86,6 +86,53 @@ class StoreRef:
             for t in tables
         )
 
+    def tables(self) -> dict[str, list[str]]:
+        """Every row of every table the store holds (the events, chain, head, keys, claims,
+        snapshots, and the status view's tables), to show that a refusal wrote nothing."""
+        return all_tables(self.url)
+
+
+Tables = dict[str, list[str]]
+
+
+def all_tables(url: str | StoreURL) -> Tables:
+    """Every row of every table of a store, each table's rows sorted (as text); on SQLite,
+    the status view's own file too. Empty when there is no store."""
+    store = parse_store_url(url) if isinstance(url, str) else url
+    found: Tables = {}
+    if store.kind == "sqlite":
+        assert store.path is not None
+        views = store.path.with_name(f"{store.path.stem}.views{store.path.suffix or '.db'}")
+        for path, prefix in ((store.path, ""), (views, "views.")):
+            if not path.exists():
+                continue
+            with sqlite3.connect(path) as conn:
+                names = [
+                    r[0]
+                    for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                ]
+                for name in names:
+                    rows = conn.execute(f'SELECT * FROM "{name}"').fetchall()
+                    found[prefix + name] = sorted(repr(r) for r in rows)
+            conn.close()
+        return found
+    import psycopg
+
+    assert POSTGRES is not None
+    schema = store.schema or "public"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            ).fetchall()
+        ]
+        for name in names:
+            rows = conn.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall()
+            found[name] = sorted(repr(r) for r in rows)
+    return found
+
 
 def sqlite_store(path: Path) -> StoreRef:
     return StoreRef("sqlite", str(path), path=path)
@@ -101,9 +148,3 @@ def postgres_store() -> StoreRef:
 def drop(store: StoreRef) -> None:
     if store.kind == "postgresql":
         store.query(f'DROP SCHEMA IF EXISTS "{store.schema}" CASCADE')
-
-
-def needs_sqlite(store: StoreRef, why: str) -> None:
-    """Skip a test that edits or reads SQLite files directly."""
-    if store.kind != "sqlite":
-        pytest.skip(f"SQLite only: {why}")

@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 import ledger
 from cli.main import cli
 from ledger.application import Ledger
+from ledger.clock import FixedClock
 from tests.builders import FIVE, PRESIDENT, SIX
 from tests.stores import StoreRef
 
@@ -73,9 +74,11 @@ class Certledger:
     split like a shell would) or as separate arguments (`"status", "V1", path`).
     """
 
-    def __init__(self, runner: CliRunner, store: Path) -> None:
+    def __init__(self, runner: CliRunner, store: StoreRef, clock: FixedClock) -> None:
         self.runner = runner
         self.store = store
+        self.clock = clock
+        """The command's clock: every instant it records comes from here (a test moves it)."""
 
     @staticmethod
     def argv(args: Sequence[object]) -> list[str]:
@@ -84,11 +87,11 @@ class Certledger:
         return [str(a) for a in args]
 
     def __call__(self, *args: object) -> Result:
-        return self.runner.invoke(cli, self.argv(args), prog_name="certledger")
+        return self.runner.invoke(cli, self.argv(args), prog_name="certledger", obj=self.clock)
 
     def _run(self, args: Sequence[object], code: int) -> Result:
         argv = self.argv(args)
-        result = self.runner.invoke(cli, argv, prog_name="certledger")
+        result = self.runner.invoke(cli, argv, prog_name="certledger", obj=self.clock)
         assert result.exit_code == code and not crashed(result), (
             f"certledger {shlex.join(argv)} -> exit {result.exit_code} (expected {code})\n"
             f"stdout: {result.stdout!r}\nstderr: {result.stderr!r}\n"
@@ -127,8 +130,12 @@ class Certledger:
         assert self.rows() == before, "a command refused as bad usage wrote to the store"
         return result.stderr.splitlines()[-1]
 
-    def rows(self) -> list[tuple[Any, ...]]:
-        """Every stored event row (empty when there is no store yet)."""
+    def rows(self) -> dict[str, list[str]]:
+        """Every row of every table of the store (empty when there is no store yet)."""
+        return self.store.tables()
+
+    def events(self) -> list[tuple[Any, ...]]:
+        """Every stored event: (log position, stream id, version, topic, state)."""
         if not self.store.exists():
             return []
         app = Ledger(str(self.store))
@@ -197,9 +204,10 @@ class Certledger:
 
 
 @pytest.fixture
-def bare(runner: CliRunner, store: StoreRef) -> Certledger:
-    """`certledger` on a store that does not exist yet (the `runner` fixture's store)."""
-    return Certledger(runner, store)
+def bare(runner: CliRunner, store: StoreRef, clock: FixedClock) -> Certledger:
+    """`certledger` on a store that does not exist yet (the `runner` fixture's store), its
+    clock the fixed one of the tests (2026-11-26 10:00 UTC, moving a microsecond a reading)."""
+    return Certledger(runner, store, clock)
 
 
 @pytest.fixture

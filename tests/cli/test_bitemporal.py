@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,9 @@ def pass_everything(certledger: Certledger, on: str) -> None:
         certledger.ok(f"assessment record V1 --epreuve {code} --on {on} --passed {competencies}")
 
 
-def instant_now() -> str:
-    moment = datetime.now(UTC).isoformat()
-    time.sleep(0.01)
-    return moment
+def instant_now(certledger: Certledger) -> str:
+    """The command clock's current instant; the next command records a later one."""
+    return certledger.clock.now().isoformat()
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def titled(certledger: Certledger) -> Certledger:
 def test_a_2018_decision_recorded_today_is_absent_as_known_before_it_was_recorded(
     titled: Certledger,
 ) -> None:
-    before = instant_now()
+    before = instant_now(titled)
     titled.ok(f"jury decide J1 V1 --validate {EVERYTHING} --award-block BC01 --award-title")
 
     then = titled.json(f"status V1 --as-of 2018-12-31 --known-at {before}")
@@ -75,7 +73,7 @@ def test_an_annulled_title_is_gone_at_every_as_of_yet_shown_as_known_before(
 ) -> None:
     titled.ok(f"jury decide J1 V1 --validate {EVERYTHING} --award-title")
     number = titled.ok("certificate issue V1/J1 --kind title --on 2018-06-27").strip()
-    before = instant_now()
+    before = instant_now(titled)
     titled.ok("decision annul V1/J1 --on 2019-02-01 --reason 'appeal upheld'")
 
     for as_of in ("2018-06-27", "2018-12-31", "2026-01-01"):

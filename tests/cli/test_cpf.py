@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -13,10 +14,10 @@ from ledger.cpf import check_flow, xsd_path
 from ledger.transmission import id_technique
 from tests.cli.conftest import FIVE_MEMBERS, Certledger
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "formats"
-XSD = SHARED / "cdc-cpf-flux-1.1.2.xsd"
-SAMPLE = SHARED / "cdc-cpf-flux-example.xml"
-needs_xsd = pytest.mark.skipif(not XSD.exists(), reason=f"the official XSD is not at {XSD}")
+XSD = xsd_path()
+"""The XSD 1.1.2 shipped with certledger (tests/ledger/test_formats.py: the official file)."""
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "cdc-cpf-flux-example.xml"
+"""The Caisse des Dépôts' own sample flow (a copy of ../shared/formats/)."""
 
 IDS = "--emitter-id AB123CDE --certifier-id E564ACB0 --contract-id 2560080000127J"
 NS = {"cpf": "urn:cdc:cpf:pc5:schema:1.0.0"}
@@ -74,12 +75,17 @@ def text(passage: etree._Element, path: str) -> str | None:
     return None if found is None else found.text
 
 
-@needs_xsd
-def test_the_shipped_xsd_is_the_official_one() -> None:
-    assert xsd_path().read_bytes() == XSD.read_bytes()
+OFFICIAL_XSD_SHA256 = "3c44635ca5238deb6a555752ed81fe0a42a78cc2665c4707a1758778fc30b502"
+"""SHA-256 of the Caisse des Dépôts' cdc-cpf-flux-1.1.2.xsd (../shared/formats/)."""
+OFFICIAL_SAMPLE_SHA256 = "c59681b34b567f8aa7d044fde14897704c261698f5f42080656f9f5abbc31b53"
+"""SHA-256 of its sample flow, cdc-cpf-flux-example.xml."""
 
 
-@needs_xsd
+def test_the_shipped_xsd_and_the_sample_are_the_official_files() -> None:
+    assert hashlib.sha256(XSD.read_bytes()).hexdigest() == OFFICIAL_XSD_SHA256
+    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == OFFICIAL_SAMPLE_SHA256
+
+
 def test_the_real_sample_passes_check_cpf(certledger: Certledger) -> None:
     out = certledger.ok(f"report check-cpf {SAMPLE} --xsd {XSD}")
     assert out == f"{SAMPLE}: valid; 3 passage(s) in 1 certification(s)\n"
@@ -91,7 +97,6 @@ def test_the_real_sample_passes_check_cpf(certledger: Certledger) -> None:
     }
 
 
-@needs_xsd
 def test_the_flow_holds_exactly_the_awards_and_the_xsd_accepts_it(
     awarded: Certledger, tmp_path: Path
 ) -> None:
@@ -135,7 +140,6 @@ def test_the_flow_holds_exactly_the_awards_and_the_xsd_accepts_it(
     assert stamp is not None and "." not in stamp
 
 
-@needs_xsd
 def test_a_second_run_holds_nothing_new_and_says_so(awarded: Certledger, tmp_path: Path) -> None:
     awarded.ok(f"report cpf {IDS} -o {tmp_path / 'first.xml'}")
     rows = awarded.rows()
@@ -147,7 +151,6 @@ def test_a_second_run_holds_nothing_new_and_says_so(awarded: Certledger, tmp_pat
     assert awarded.rows() == rows
 
 
-@needs_xsd
 def test_after_an_identity_rectification_the_next_flow_holds_that_passage_again(
     awarded: Certledger, tmp_path: Path
 ) -> None:
@@ -164,7 +167,6 @@ def test_after_an_identity_rectification_the_next_flow_holds_that_passage_again(
     assert check_flow(tmp_path / "second.xml", XSD).valid
 
 
-@needs_xsd
 def test_all_sends_every_award_again_and_a_new_award_goes_alone(
     awarded: Certledger, tmp_path: Path
 ) -> None:
@@ -181,7 +183,6 @@ def test_all_sends_every_award_again_and_a_new_award_goes_alone(
     assert len(passages(tmp_path / "full.xml")) == 4
 
 
-@needs_xsd
 def test_more_passages_than_the_limit_go_in_several_valid_files(
     awarded: Certledger, tmp_path: Path
 ) -> None:
@@ -253,9 +254,7 @@ def test_an_invalid_file_is_reported_with_line_numbers(
     bad.write_text(
         SAMPLE.read_text(encoding="utf-8").replace(
             "<cpf:sexe>M</cpf:sexe>", "<cpf:sexe>X</cpf:sexe>", 1
-        )
-        if SAMPLE.exists()
-        else "<x/>",
+        ),
         encoding="utf-8",
     )
     result = certledger(f"report check-cpf {bad} --json")

@@ -7,18 +7,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ledger.clock import FixedClock
 from tests.cli.conftest import IDENTITY, Certledger, crashed
+from tests.stores import sqlite_store
 
 
 def test_without_store_option_or_variable_the_ledger_is_certledger_db_in_the_current_folder(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
 ) -> None:
     monkeypatch.delenv("CERTLEDGER_STORE")
-    here = Certledger(runner, tmp_path / "certledger.db")
+    here = Certledger(runner, sqlite_store(tmp_path / "certledger.db"), clock)
 
     assert here.ok("init").startswith("Initialised sqlite:///certledger.db: ")
     assert here.store.exists()
-    assert len(here.rows()) == 2
+    assert len(here.rows()["stored_events"]) == 2
 
 
 @pytest.mark.parametrize("form", ["bare path", "sqlite URL"])
@@ -32,7 +34,7 @@ def test_store_option_takes_a_bare_path_or_an_sqlite_url(
     certledger.ok(f"--store {store} candidate enroll V9 --route vae --on 2017-01-09 {IDENTITY}")
 
     assert other.exists()
-    assert Certledger(certledger.runner, other).rows() != []
+    assert sqlite_store(other).tables()["stored_events"] != []
     assert certledger.refused("status V9") == "Error: candidate V9 not found"
 
 

@@ -24,7 +24,7 @@ def test_init_publishes_the_bundled_referential_from_its_first_registration(
         f"Initialised {bare.store.display}: referential version 2006.1 effective from "
         f"2006-03-05 (sha256 {SHA}).\n"
     )
-    assert [row[3] for row in bare.rows()] == [
+    assert [row[3] for row in bare.events()] == [
         "ReferentialStreamStarted",
         "ReferentialPublished",
     ]

@@ -32,7 +32,7 @@ BLOCKS = "--award-block BC01 --award-block BC02 --award-block BC03 --award-block
 
 def last_position(certledger: Certledger) -> int:
     """The log position of the newest stored event."""
-    return max(row[0] for row in certledger.rows())
+    return max(row[0] for row in certledger.events())
 
 
 @pytest.fixture
@@ -337,7 +337,7 @@ def test_over_a_demo_ledger_known_before_the_first_annulment_the_rows_equal_the_
     demo: tuple[Certledger, dict[str, Any]],
 ) -> None:
     certledger, _ = demo
-    annulment = min(row[0] for row in certledger.rows() if row[3] == "DecisionAnnulled")
+    annulment = min(row[0] for row in certledger.events() if row[3] == "DecisionAnnulled")
 
     rows = json.loads(certledger.ok(f"report stats --known-at @{annulment - 1} --format json"))
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import FIVE_MEMBERS, Certledger
-from tests.stores import needs_sqlite
 
 NAME = "Zorglubovna"
 EVERYTHING = ",".join(f"C{n:02d}" for n in range(1, 43))
@@ -48,11 +46,15 @@ def test_verify_passes_on_an_untouched_ledger_and_prints_a_digest(holder: Certle
 def test_changing_one_byte_of_one_stored_event_makes_verify_fail_naming_it(
     holder: Certledger,
 ) -> None:
-    needs_sqlite(holder.store, "edits the SQLite file (tests/ledger/test_integrity.py: both)")
-    with sqlite3.connect(holder.store) as conn:
-        conn.execute(
+    if holder.store.kind == "sqlite":
+        holder.store.query(
             "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '2018-06-20', "
             "'2018-06-21') AS BLOB) WHERE topic = 'DecisionRecorded'"
+        )
+    else:
+        holder.store.query(
+            "UPDATE certledger_events SET state = convert_to(replace(convert_from(state, 'UTF8'), "
+            "'2018-06-20', '2018-06-21'), 'UTF8') WHERE topic = 'DecisionRecorded'"
         )
     result = holder("verify --json")
     assert result.exit_code == 1

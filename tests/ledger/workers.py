@@ -141,12 +141,16 @@ def epreuves_of(ledger: Any, on: date) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def run_crash_list(url: str) -> None:
-    """The crash test's child: run the whole list, one command after another."""
+    """The crash test's child: run the whole list, one command after another, saying on
+    stdout when each has committed (the test kills it after a number of them)."""
     from ledger.application import Ledger
 
     ledger = Ledger(url)
     try:
-        for method, args, kwargs in crash_commands(epreuves_of(ledger, CRASH_ASSESSED_ON)):
+        for i, (method, args, kwargs) in enumerate(
+            crash_commands(epreuves_of(ledger, CRASH_ASSESSED_ON))
+        ):
             getattr(ledger, method)(*args, **kwargs)
+            print(i, flush=True)
     finally:
         ledger.close()
