@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ledger.clock import Clock
 from ledger.dossier import Decision, Dossier
 from ledger.exceptions import AlreadyExists, InvalidInput, NotFound, RuleViolation
 from ledger.facts import fact_of
+from ledger.identity import Identity
 from ledger.ids import check_identifier, stream_id
 from ledger.rules import normalise_name
 
@@ -30,45 +30,6 @@ class Actor:
 
     def now(self) -> datetime:
         return self.clock.now()
-
-
-class Identity(BaseModel):
-    """The personal data the CPF flow needs about a holder (limits are the XSD's)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    birth_name: str = Field(min_length=1, max_length=60)
-    usage_name: str | None = Field(default=None, min_length=1, max_length=60)
-    first_names: tuple[str, ...] = Field(min_length=1, max_length=3)
-    birth_date: date
-    sex: Literal["M", "F"]
-    birth_insee: str | None = Field(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
-    birth_postcode: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z -]{0,8}$")
-    birth_country: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3}$")
-
-    @model_validator(mode="after")
-    def _check(self) -> Identity:
-        for name in self.first_names:
-            if not 1 <= len(name) <= 60:
-                raise ValueError("each first name must be 1 to 60 characters")
-        if (self.birth_insee is None) == (self.birth_postcode is None):
-            raise ValueError("give exactly one of the birth INSEE code and the birth postcode")
-        if not 1900 <= self.birth_date.year <= 2099:
-            raise ValueError("the birth year must be between 1900 and 2099")
-        return self
-
-    @classmethod
-    def of(cls, **fields: Any) -> Identity:
-        """Validate identity fields, turning pydantic's report into one clear line."""
-        try:
-            return cls.model_validate(fields)
-        except ValidationError as e:
-            first = e.errors()[0]
-            message = first["msg"].removeprefix("Value error, ")
-            where = ".".join(str(p) for p in first["loc"])
-            raise InvalidInput(
-                f"identity: {where}: {message}" if where else f"identity: {message}"
-            ) from None
 
 
 def candidate_stream(candidate_id: str) -> UUID:
@@ -444,6 +405,22 @@ class Candidate(Aggregate):
         self, decision_id: str, changes: dict[str, Any], reason: str, on: date, by: Actor
     ) -> None:
         """Correct a material error in a decision's record; certified awards must stay."""
+        patch = self.check_rectifiable(decision_id, changes, reason)
+        self._record(
+            self.DecisionRectified,
+            on,
+            by,
+            decision_id=decision_id,
+            changes=patch,
+            reason=reason.strip(),
+        )
+
+    def check_rectifiable(
+        self, decision_id: str, changes: dict[str, Any], reason: str
+    ) -> dict[str, Any]:
+        """What a rectification would change (its patch), if this candidate's record allows it:
+        a reason, a live decision, a real change, one title, no certificate left standing for
+        an award taken away (rule 7)."""
         if not reason.strip():
             raise InvalidInput("a rectification needs a reason")
         decision = self.live_decision(decision_id)
@@ -479,14 +456,7 @@ class Candidate(Aggregate):
                     f"{certificate.subject} of decision {decision_id}: revoke it before "
                     "rectifying that award away",
                 )
-        self._record(
-            self.DecisionRectified,
-            on,
-            by,
-            decision_id=decision_id,
-            changes=patch,
-            reason=reason.strip(),
-        )
+        return patch
 
     def annul_decision(self, decision_id: str, on: date, reason: str, by: Actor) -> None:
         """Void a decision from the start (e.g. after an appeal); its certificates go void."""

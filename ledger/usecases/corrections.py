@@ -52,6 +52,7 @@ def rectify_decision(
         if derogation is not None and derogation.strip():
             changes["derogation"] = derogation.strip()
         new_validated = codes.competencies(changes.get("validated", decision.validated))
+        candidate.check_rectifiable(decision_id, changes, reason)
         review = review_decision(
             candidate.dossier,
             tx.versions(),

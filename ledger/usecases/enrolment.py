@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ledger.candidate import VAE_PATHS, Actor, Candidate, Identity, candidate_stream
+from ledger.candidate import VAE_PATHS, Actor, Candidate, candidate_stream
 from ledger.exceptions import AlreadyExists, InvalidInput
+from ledger.identity import Identity
 from ledger.ids import check_identifier
 from ledger.rules import CodesInForce
 from ledger.unit_of_work import Personal, Result, Transaction

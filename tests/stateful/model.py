@@ -32,6 +32,14 @@ EPREUVES = {
     "BC02-E2": ("C10", "C11", "C12"),
 }
 COMPETENCY_CERTIFICATES = ("formation_continue", "vae")
+JURY_ROLES = (
+    "realisateur",
+    "producteur",
+    "monteur_truquiste",
+    "responsable_pedagogique",
+    "directeur_ecole",
+)
+"""The roles every route's jury needs; a VAE jury needs a technicien too."""
 
 
 def official(block: str) -> str:
@@ -97,6 +105,7 @@ class Session:
     sits_on: date
     names: tuple[str, ...]
     roles: frozenset[str]
+    president: str
 
 
 @dataclass
@@ -247,27 +256,32 @@ class Model:
         derogation: str | None,
         exclude: str | None = None,
     ) -> str | None:
-        """Rules 3 to 6 for a decision (or a decision judged again) on the session's day."""
+        """Rules 3 to 6 for a decision (or a decision judged again) on the session's day, in
+        the order the ledger checks them: a linked member, the president, a missing role,
+        evidence, thresholds (the three last waived by a derogation), then registration."""
         person = self.candidates[candidate]
         day = session.sits_on
         vae = route == "vae"
         if person.linked_on(day) & {normalised(n) for n in session.names}:
             return "rule 3: a linked person sits on the jury"
+        if normalised(session.president) not in {normalised(n) for n in session.names}:
+            return "rule 3: the president is not a member"
+        required = (*JURY_ROLES, "technicien") if vae else JURY_ROLES
+        if derogation is None:
+            missing = [r for r in required if r not in session.roles]
+            if missing:
+                return f"rule 3: the jury lacks {missing}"
+            if any(not self.backed(candidate, code, day, vae) for code in validated):
+                return "rule 4: an unbacked competency"
+            after = self.counting(candidate, day, exclude) | set(validated)
+            for block in blocks:
+                members, required_count = BLOCKS[block]
+                if len(after & set(members)) < required_count:
+                    return f"rule 5: block {block} below its threshold"
+            if title and len(after) < TITLE_REQUIRED:
+                return "rule 5: the title below its threshold"
         if (blocks or title) and not REGISTERED[0] <= day <= REGISTERED[1]:
             return "rule 6: outside the registration periods"
-        if derogation is not None:
-            return None
-        if vae and "technicien" not in session.roles:
-            return "rule 3: no technicien for a VAE candidate"
-        if any(not self.backed(candidate, code, day, vae) for code in validated):
-            return "rule 4: an unbacked competency"
-        after = self.counting(candidate, day, exclude) | set(validated)
-        for block in blocks:
-            members, required = BLOCKS[block]
-            if len(after & set(members)) < required:
-                return f"rule 5: block {block} below its threshold"
-        if title and len(after) < TITLE_REQUIRED:
-            return "rule 5: the title below its threshold"
         return None
 
     def decision_refusal(

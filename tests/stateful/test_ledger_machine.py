@@ -9,6 +9,7 @@ the past as known at an instant) with each other and with the model.
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from tests.stateful.model import (
     ALL,
     COMPETENCY_CERTIFICATES,
     EPREUVES,
+    JURY_ROLES,
     TITLE_REQUIRED,
     TODAY,
     Certificate,
@@ -50,6 +52,7 @@ from tests.stateful.model import (
     normalised,
     official,
 )
+from tests.stores import all_tables
 
 CANDIDATES = ("A1", "A2", "A3")
 SESSIONS = ("J1", "J2", "J3", "J4", "J5", "J6")
@@ -166,21 +169,28 @@ class LedgerMachine(RuleBasedStateMachine):
         replay: bool = False,
     ) -> dict[str, Any] | None:
         """Run a command a few seconds after the last one; the ledger must refuse it exactly
-        when the model does, and a refusal (or a replayed request) must write nothing."""
+        when the model does, by the rule the model names ("rule N: ..."; a refusal that
+        names none is not a rule violation), and a refusal (or a replayed request) must
+        write nothing in any table."""
         self.clock.set(self.clock.current + STEP)
         before = self.position()
+        tables = all_tables(self.ledger.store) if refusal is not None or replay else None
         try:
             result = command()
         except LedgerError as error:
             note(f"{what} -> refused: {error} (model: {refusal})")
             assert refusal is not None, f"{what} was refused, the model allows it: {error}"
-            assert self.position() == before, f"{what} was refused but wrote events"
+            expected = re.match(r"rule (\d+):", refusal)
+            assert getattr(error, "rule", None) == (int(expected[1]) if expected else None), (
+                f"{what} was refused by another rule than the model's ({refusal}): {error}"
+            )
+            assert all_tables(self.ledger.store) == tables, f"{what} was refused but wrote"
             return None
         note(f"{what} -> {result}")
         assert refusal is None, f"{what} was recorded, the model refuses it: {refusal}"
         if replay:
             assert result.get("replayed") is True
-            assert self.position() == before, f"{what} was a replay but wrote events"
+            assert all_tables(self.ledger.store) == tables, f"{what} was a replay but wrote"
             return None
         self.model.log.append((self.clock.current, what))
         if not self.batching:
@@ -283,6 +293,7 @@ class LedgerMachine(RuleBasedStateMachine):
             and person.active_on(session.sits_on)
             and f"{c}/{s}" not in self.model.decisions
             and not person.linked_on(session.sits_on) & {normalised(n) for n in session.names}
+            and set(JURY_ROLES) <= session.roles
             and (person.route_on(session.sits_on) != "vae" or "technicien" in session.roles)
         ]
 
@@ -346,7 +357,7 @@ class LedgerMachine(RuleBasedStateMachine):
     ) -> None:
         """A candidate on file, a jury convened, some épreuves passed in full."""
         self.enroll(candidate, route, on, linked)
-        self.convene_jury("J1", sits_on, vae_jury)
+        self.convene_jury("J1", sits_on, list(SIX if vae_jury else FIVE), PRESIDENT)
         for epreuve in passed:
             self.assess(candidate, epreuve, on, list(EPREUVES[epreuve]), None)
 
@@ -657,27 +668,45 @@ class LedgerMachine(RuleBasedStateMachine):
                 else st.dates(TODAY + timedelta(days=1), TODAY + timedelta(days=60))
             )
         ),
-        vae=st.booleans(),
+        jury=st.sampled_from(["five", "six", "five", "six", "incomplete"]),
+        president=st.sampled_from([PRESIDENT, PRESIDENT, PRESIDENT, "Zoe Rose"]),
     )
-    def convene_another_jury(self, data: st.DataObject, on: date, vae: bool) -> None:
-        """A jury in the past, or convened in advance (rule 8's one exception)."""
+    def convene_another_jury(
+        self, data: st.DataObject, on: date, jury: str, president: str
+    ) -> None:
+        """A jury in the past, or convened in advance (rule 8's one exception): full, or
+        lacking roles (a member fell ill), its president sometimes not among its members."""
         new = [s for s in SESSIONS if s not in self.model.sessions]
-        self.convene_jury(data.draw(mostly(new, list(SESSIONS)), label="session"), on, vae)
+        session = data.draw(mostly(new, list(SESSIONS)), label="session")
+        members = list(SIX if jury == "six" else FIVE)
+        if jury == "incomplete":
+            members = data.draw(
+                st.lists(st.sampled_from(SIX), min_size=1, max_size=5, unique=True),
+                label="members",
+            )
+        self.convene_jury(session, on, members, president)
 
-    def convene_jury(self, session: str, on: date, vae: bool) -> None:
-        """A full jury: the five roles, and the technicien too for a VAE jury."""
-        members = SIX if vae else FIVE
-        refusal = "convened already" if session in self.model.sessions else None
+    def convene_jury(
+        self, session: str, on: date, members: list[tuple[str, str]], president: str
+    ) -> None:
+        names = {normalised(n) for n, _ in members}
+        refusal = (
+            "convened already"
+            if session in self.model.sessions
+            else "rule 3: the president is not a member"
+            if normalised(president) not in names
+            else None
+        )
         done = self.attempt(
-            f"convene {session} on {on} ({len(members)} members)",
+            f"convene {session} on {on}: {[r for _, r in members]}, president {president}",
             refusal,
             lambda: self.ledger.convene_jury(
-                session, on=on, members=members, president=PRESIDENT, by=BY
+                session, on=on, members=members, president=president, by=BY
             ),
         )
         if done:
             self.model.sessions[session] = Session(
-                on, tuple(n for n, _ in members), frozenset(r for _, r in members)
+                on, tuple(n for n, _ in members), frozenset(r for _, r in members), president
             )
 
     def draw_validated(self, data: st.DataObject, candidate: str, day: date) -> list[str]:

@@ -1,0 +1,49 @@
+"""A holder's identity: the personal data the CPF flow needs, checked as the XSD limits it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ledger.exceptions import InvalidInput
+
+
+class Identity(BaseModel):
+    """The personal data the CPF flow needs about a holder (limits are the XSD's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    birth_name: str = Field(min_length=1, max_length=60)
+    usage_name: str | None = Field(default=None, min_length=1, max_length=60)
+    first_names: tuple[str, ...] = Field(min_length=1, max_length=3)
+    birth_date: date
+    sex: Literal["M", "F"]
+    birth_insee: str | None = Field(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
+    birth_postcode: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z -]{0,8}$")
+    birth_country: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3}$")
+
+    @model_validator(mode="after")
+    def _check(self) -> Identity:
+        for name in self.first_names:
+            if not 1 <= len(name) <= 60:
+                raise ValueError("each first name must be 1 to 60 characters")
+        if (self.birth_insee is None) == (self.birth_postcode is None):
+            raise ValueError("give exactly one of the birth INSEE code and the birth postcode")
+        if not 1900 <= self.birth_date.year <= 2099:
+            raise ValueError("the birth year must be between 1900 and 2099")
+        return self
+
+    @classmethod
+    def of(cls, **fields: Any) -> Identity:
+        """Validate identity fields, turning pydantic's report into one clear line."""
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as e:
+            first = e.errors()[0]
+            message = first["msg"].removeprefix("Value error, ")
+            where = ".".join(str(p) for p in first["loc"])
+            raise InvalidInput(
+                f"identity: {where}: {message}" if where else f"identity: {message}"
+            ) from None
