@@ -138,7 +138,9 @@ def session_of(ctx: click.Context) -> Session:
 
 
 def recording(f: F) -> F:
-    """The options every recording command takes: --request-id and --json."""
+    """The options every recording command takes: --request-id and --json (and a mark that
+    says it records, which the tests walk the command tree for)."""
+    f.records = True  # type: ignore[attr-defined]
     f = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(f)
     f = click.option(
         "--request-id",

@@ -40,6 +40,29 @@ def refused(ledger: Ledger, message: str, **decision: object) -> None:
     assert stored(ledger) == before
 
 
+def allowed(ledger: Ledger, session: str = "J1", candidate: str = "V1", **decision: object) -> None:
+    """The decision is recorded, on the session's day, with exactly what the jury decided."""
+    result = ledger.record_decision(session, candidate, by="tester", **decision)  # type: ignore[arg-type]
+    assert result["id"] == f"{candidate}/{session}"
+    fact = ledger.candidate_facts(candidate)[-1]
+    assert fact.type == "DecisionRecorded"
+    assert fact.effective_on.isoformat() == result["on"]
+    ref = ledger.versions().at(fact.effective_on).referential
+    blocks = decision.get("blocks", ())
+    assert isinstance(blocks, list | tuple)
+    assert (
+        fact.data["validated"],
+        fact.data["blocks_awarded"],
+        fact.data["title_awarded"],
+        fact.data["derogation"],
+    ) == (
+        tuple(dict.fromkeys(decision.get("validated", ()))),  # type: ignore[call-overload]
+        tuple(dict.fromkeys(ref.block(str(b)).code for b in blocks)),  # type: ignore[union-attr]
+        decision.get("title", False),
+        decision.get("derogation"),
+    )
+
+
 class TestAWellFormedDecision:
     def test_is_recorded_on_the_session_date_with_its_route_and_referential(
         self, ledger: Ledger
@@ -250,9 +273,7 @@ class TestRule4Evidence:
     def test_a_derogation_overrides_missing_evidence(self, ledger: Ledger) -> None:
         enroll(ledger)
         convene(ledger)
-        ledger.record_decision(
-            "J1", "V1", validated=["C01"], derogation="file lost in the flood", by="tester"
-        )
+        allowed(ledger, "J1", "V1", validated=["C01"], derogation="file lost in the flood")
 
 
 class TestRule5Thresholds:
@@ -276,9 +297,7 @@ class TestRule5Thresholds:
         convene(ledger)
         ledger.record_decision("J1", "V1", validated=["C01", "C02", "C03", "C04"], by="tester")
         convene(ledger, "J2", on=date(2017, 12, 1))
-        ledger.record_decision(
-            "J2", "V1", validated=["C05", "C06", "C07"], blocks=["BC01"], by="tester"
-        )
+        allowed(ledger, "J2", "V1", validated=["C05", "C06", "C07"], blocks=["BC01"])
 
     def test_competencies_that_stopped_counting_do_not_reach_the_threshold(
         self, ledger: Ledger
@@ -315,13 +334,13 @@ class TestRule5Thresholds:
         enroll(ledger)
         pass_bc01(ledger)
         convene(ledger)
-        ledger.record_decision(
+        allowed(
+            ledger,
             "J1",
             "V1",
             validated=["C01"],
             blocks=["BC01"],
             derogation="jury's sovereign appreciation",
-            by="tester",
         )
 
     def test_the_title_is_awarded_once(self, ledger: Ledger) -> None:
@@ -371,13 +390,13 @@ class TestRule6Registration:
         enroll(ledger, on=date(2019, 1, 7))
         pass_bc01(ledger, on=date(2019, 12, 2))
         convene(ledger, on=date(2020, 1, 15))
-        ledger.record_decision("J1", "V1", validated=BC01_SEVEN, by="tester")
+        allowed(ledger, "J1", "V1", validated=BC01_SEVEN)
 
     def test_the_last_day_of_a_registration_is_inside_it(self, ledger: Ledger) -> None:
         enroll(ledger, on=date(2019, 1, 7))
         pass_bc01(ledger, on=date(2019, 9, 2))
         convene(ledger, on=date(2019, 10, 4))
-        ledger.record_decision("J1", "V1", validated=BC01_SEVEN, blocks=["BC01"], by="tester")
+        allowed(ledger, "J1", "V1", validated=BC01_SEVEN, blocks=["BC01"])
 
     def test_a_referential_may_let_candidates_enrolled_before_expiry_be_awarded_after(
         self, ledger: Ledger
@@ -393,7 +412,7 @@ class TestRule6Registration:
         enroll(ledger, on=date(2019, 1, 7))
         pass_bc01(ledger, on=date(2019, 12, 2))
         convene(ledger, on=date(2020, 1, 15))
-        ledger.record_decision("J1", "V1", validated=BC01_SEVEN, blocks=["BC01"], by="tester")
+        allowed(ledger, "J1", "V1", validated=BC01_SEVEN, blocks=["BC01"])
 
 
 class TestRule8Dates:
@@ -478,12 +497,12 @@ class TestJuryPropose:
         pass_bc01(ledger)
         convene(ledger)
         proposal = ledger.propose("J1", "V1")
-        ledger.record_decision(
+        allowed(
+            ledger,
             "J1",
             "V1",
             validated=proposal.can_validate,
             blocks=proposal.blocks_eligible,
-            by="tester",
         )
 
     def test_shows_a_jury_missing_its_technicien(self, ledger: Ledger) -> None:
