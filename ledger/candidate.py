@@ -15,7 +15,7 @@ from ledger.exceptions import AlreadyExists, InvalidInput, NotFound, RuleViolati
 from ledger.facts import fact_of
 from ledger.identity import Identity
 from ledger.ids import check_identifier, stream_id
-from ledger.rules import normalise_name
+from ledger.text import clean_name, clean_reason, normalise_name
 
 RELATIONS = ("accompanist", "tutor", "employer", "other")
 VAE_PATHS = ("VAE_CLASSIQUE", "CONGES_VAE")
@@ -219,7 +219,7 @@ class Candidate(Aggregate):
             )
 
     def link_person(self, name: str, relation: str, on: date, by: Actor) -> None:
-        name = " ".join(name.split())
+        name = clean_name("the linked person's name", name)
         if not name:
             raise InvalidInput("the linked person's name is empty")
         if relation not in RELATIONS:
@@ -243,7 +243,7 @@ class Candidate(Aggregate):
             )
 
     def withdraw(self, on: date, reason: str, by: Actor) -> None:
-        if not reason.strip():
+        if not clean_reason("the reason", reason):
             raise InvalidInput("a withdrawal needs a reason")
         self.check_active(on, "the withdrawal")
         self._check_after_last_presence(on, "a withdrawal")
@@ -421,7 +421,7 @@ class Candidate(Aggregate):
         """What a rectification would change (its patch), if this candidate's record allows it:
         a reason, a live decision, a real change, one title, no certificate left standing for
         an award taken away (rule 7)."""
-        if not reason.strip():
+        if not clean_reason("the reason", reason):
             raise InvalidInput("a rectification needs a reason")
         decision = self.live_decision(decision_id)
         current = {
@@ -460,7 +460,7 @@ class Candidate(Aggregate):
 
     def annul_decision(self, decision_id: str, on: date, reason: str, by: Actor) -> None:
         """Void a decision from the start (e.g. after an appeal); its certificates go void."""
-        if not reason.strip():
+        if not clean_reason("the reason", reason):
             raise InvalidInput("an annulment needs a reason")
         decision = self.live_decision(decision_id)
         if on < decision.on:
@@ -476,14 +476,14 @@ class Candidate(Aggregate):
         return any(f.type == "PersonalDataErased" for f in self.dossier.facts)
 
     def erase_personal_data(self, reason: str, on: date, by: Actor) -> None:
-        if not reason.strip():
+        if not clean_reason("the reason", reason):
             raise InvalidInput("an erasure needs a reason")
         if self.erased:
             raise AlreadyExists(f"candidate {self.candidate_id}'s personal data is already erased")
         self._record(self.PersonalDataErased, on, by, reason=reason.strip())
 
     def rectify_identity(self, changes: dict[str, Any], reason: str, on: date, by: Actor) -> None:
-        if not reason.strip():
+        if not clean_reason("the reason", reason):
             raise InvalidInput("an identity rectification needs a reason")
         if self.erased:
             raise RuleViolation(
@@ -565,7 +565,7 @@ class Candidate(Aggregate):
             )
 
     def revoke_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
-        if not reason.strip():
+        if not clean_reason("the reason", reason):
             raise InvalidInput("a revocation needs a reason")
         self.check_certificate_live(number, on, "revoke")
         self._record(self.CertificateRevoked, on, by, number=number, reason=reason.strip())

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ledger.exceptions import InvalidInput
+from ledger.text import refused_character
 
 
 class Identity(BaseModel):
@@ -23,6 +32,23 @@ class Identity(BaseModel):
     birth_insee: str | None = Field(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
     birth_postcode: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z -]{0,8}$")
     birth_country: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3}$")
+
+    @field_validator(
+        "birth_name",
+        "usage_name",
+        "first_names",
+        "birth_insee",
+        "birth_postcode",
+        "birth_country",
+        mode="before",
+    )
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(text, str) and (bad := refused_character(text)) is not None:
+                name = unicodedata.name(bad, "a control character").lower()
+                raise ValueError(f"U+{ord(bad):04X} ({name}): control characters are refused")
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Identity:

@@ -6,11 +6,12 @@ import re
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.exceptions import BadIdentifier
+from ledger.text import check_text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://certledger.example/ns")
 """Namespace of every deterministic stream id of the ledger."""
 
-_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 
 
 def stream_id(kind: str, key: str = "") -> UUID:
@@ -20,7 +21,8 @@ def stream_id(kind: str, key: str = "") -> UUID:
 
 def check_identifier(kind: str, value: str) -> str:
     """Candidate, session and certificate identifiers: letters, digits, `_ . -`, 1-64 chars."""
-    if not _IDENT.match(value):
+    check_text(kind, value)
+    if not _IDENT.fullmatch(value):
         raise BadIdentifier(
             f"{kind} {value!r} is not a valid identifier "
             "(1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)"

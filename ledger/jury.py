@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 from ledger.candidate import Actor
 from ledger.exceptions import InvalidInput, RuleViolation
 from ledger.ids import check_identifier, stream_id
-from ledger.rules import normalise_name
+from ledger.text import normalise_name
 
 
 def session_stream(session_id: str) -> UUID:

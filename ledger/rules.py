@@ -6,7 +6,6 @@ status or an explanation, so the code that decides is the code that explains.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ledger.dossier import Assessment, Decision, Dossier, VaeStep
 from ledger.exceptions import RuleViolation
 from ledger.referential import Block, Epreuve, Referential, Role, Route
+from ledger.text import check_text, normalise_name
 
 if TYPE_CHECKING:
     from ledger.publication import PublishedVersion, Versions
@@ -54,12 +54,13 @@ class CodesInForce:
 
     def competencies(self, codes: Iterable[str]) -> tuple[str, ...]:
         for code in codes:
+            check_text("a competency code", code)
             if code not in self.ref.competency_codes:
                 raise self.missing(f"competency {code}")
         return tuple(dict.fromkeys(codes))
 
     def block(self, code: str) -> Block:
-        block = self.ref.block(code)
+        block = self.ref.block(check_text("a block code", code))
         if block is None:
             raise self.missing(
                 f"block {code}", f"blocks: {', '.join(b.short for b in self.ref.blocks)}"
@@ -72,7 +73,7 @@ class CodesInForce:
 
     def epreuve(self, code: str, assessed: Iterable[str] = ()) -> tuple[Block, Epreuve]:
         """An épreuve, and the competencies it is said to assess (which must be its own)."""
-        found = self.ref.epreuve(code)
+        found = self.ref.epreuve(check_text("an épreuve code", code))
         if found is None:
             raise self.missing(f"épreuve {code}")
         block, epreuve = found
@@ -87,7 +88,7 @@ class CodesInForce:
         return found
 
     def route(self, code: str) -> Route:
-        route = self.ref.route(code)
+        route = self.ref.route(check_text("a route code", code))
         if route is None:
             raise self.missing(
                 f"route {code}", f"routes: {', '.join(r.code for r in self.ref.routes)}"
@@ -95,7 +96,7 @@ class CodesInForce:
         return route
 
     def role(self, code: str, member: str) -> Role:
-        role = self.ref.role(code)
+        role = self.ref.role(check_text("a jury role", code))
         if role is None:
             raise self.missing(
                 f"jury role {code} (for {member})",
@@ -209,13 +210,6 @@ def block_standing(block: Block, codes: set[str]) -> Standing:
 def title_standing(ref: Referential, codes: set[str]) -> Standing:
     members = tuple(c.code for c in ref.competencies if c.code in codes)
     return Standing(ref.code, members, ref.title.required, len(ref.competencies))
-
-
-def normalise_name(name: str) -> str:
-    """A person's name for comparison: case, accents and spacing ignored."""
-    plain = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return " ".join(plain.casefold().split())
 
 
 @dataclass(frozen=True, slots=True)

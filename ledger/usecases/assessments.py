@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ledger.candidate import Actor, Candidate
 from ledger.exceptions import RuleViolation
 from ledger.rules import CodesInForce
+from ledger.text import clean_name
 from ledger.unit_of_work import Result
 from ledger.usecases.common import check_not_future, on_candidate
 
@@ -33,7 +34,7 @@ def record_assessment(
     CodesInForce(ledger.uow.versions(), on).epreuve(epreuve, (*passed, *failed))
     passed_t = tuple(dict.fromkeys(passed))
     failed_t = tuple(dict.fromkeys(failed))
-    assessor = assessor.strip() if assessor and assessor.strip() else None
+    assessor = clean_name("the assessor", assessor) or None if assessor else None
     params = {
         "epreuve": epreuve,
         "on": on,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.candidate import Actor, Candidate, candidate_stream
 from ledger.exceptions import InvalidInput
 from ledger.rules import CodesInForce, check_decision, review_decision
+from ledger.text import clean_reason
 from ledger.unit_of_work import Personal, Result, Transaction
 from ledger.usecases.common import candidate_of, check_not_future, on_candidate
 
@@ -49,7 +50,7 @@ def rectify_decision(
             changes["blocks_awarded"] = codes.blocks(blocks)
         if title is not None:
             changes["title_awarded"] = title
-        if derogation is not None and derogation.strip():
+        if derogation is not None and clean_reason("the derogation", derogation):
             changes["derogation"] = derogation.strip()
         new_validated = codes.competencies(changes.get("validated", decision.validated))
         candidate.check_rectifiable(decision_id, changes, reason)

@@ -11,6 +11,7 @@ from ledger.exceptions import AlreadyExists, InvalidInput
 from ledger.identity import Identity
 from ledger.ids import check_identifier
 from ledger.rules import CodesInForce
+from ledger.text import clean_name
 from ledger.unit_of_work import Personal, Result, Transaction
 from ledger.usecases.common import check_not_future, on_candidate
 
@@ -48,7 +49,8 @@ def enroll(
     person = Identity.of(**identity)
     check_not_future(ledger, on, "the enrolment")
     route, vae_path = route_on(ledger, route, vae_path, on)
-    linked = tuple(" ".join(n.split()) for n in linked_persons if n.strip())
+    names = (clean_name("a linked person's name", n) for n in linked_persons)
+    linked = tuple(n for n in names if n)
 
     def work(tx: Transaction) -> Result:
         if tx.exists(candidate_stream(candidate_id)):

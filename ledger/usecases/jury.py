@@ -11,6 +11,7 @@ from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
 from ledger.queries import review_in_session
 from ledger.rules import CodesInForce, check_decision
+from ledger.text import clean_name, clean_reason
 from ledger.unit_of_work import Result, Transaction
 
 if TYPE_CHECKING:
@@ -30,11 +31,11 @@ def convene_jury(
     """Convene a session; it may sit in the future (rule 8's one exception)."""
     check_identifier("session", session_id)
     codes = CodesInForce(ledger.uow.versions(), on)
-    listed = [
-        {"name": " ".join(name.split()), "role": role, "side": codes.role(role, name).side}
-        for name, role in members
-    ]
-    president = " ".join(president.split())
+    listed = []
+    for given, role in members:
+        name = clean_name("a member's name", given)
+        listed.append({"name": name, "role": role, "side": codes.role(role, name).side})
+    president = clean_name("the president's name", president)
 
     def work(tx: Transaction) -> Result:
         if tx.exists(session_stream(session_id)):
@@ -59,7 +60,7 @@ def record_decision(
     request_id: str | None = None,
 ) -> Result:
     """Record a jury's decision about one candidate, on the session's date (rules 1-6, 8)."""
-    derogation = derogation.strip() if derogation and derogation.strip() else None
+    derogation = clean_reason("the derogation", derogation) or None if derogation else None
     validated_t = tuple(dict.fromkeys(validated))
 
     def work(tx: Transaction) -> Result:

@@ -1,0 +1,62 @@
+"""Text people give the ledger: refused when it holds control characters, and names compared
+as people read them (rule 13)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ledger.exceptions import InvalidInput
+
+_REFUSED = {"Cc", "Cs", "Zl", "Zp"}
+"""Control characters, lone surrogates, line and paragraph separators: no output (one-line
+messages, tables, CSV, the CPF XML) can carry them as given."""
+
+_INVISIBLE = {"Cf", "Cc"}
+"""Format and control characters: zero-width spaces and joiners, soft hyphens, marks…"""
+
+
+def refused_character(value: str) -> str | None:
+    """The first character of `value` that no text given to the ledger may hold, or None."""
+    for ch in value:
+        code = ord(ch)
+        if unicodedata.category(ch) in _REFUSED or (code & 0xFFFE) == 0xFFFE:
+            return ch
+        if 0xFDD0 <= code <= 0xFDEF:
+            return ch
+    return None
+
+
+def check_text(what: str, value: str) -> str:
+    """`value` as given, unless it holds a control character (refused, naming it)."""
+    bad = refused_character(value)
+    if bad is not None:
+        name = unicodedata.name(bad, "a control character")
+        raise InvalidInput(
+            f"{what} holds U+{ord(bad):04X} ({name.lower()}): control characters are refused"
+        )
+    return value
+
+
+def clean_name(what: str, value: str) -> str:
+    """A name as given, checked, its spaces collapsed."""
+    return " ".join(check_text(what, value).split())
+
+
+def clean_reason(what: str, value: str) -> str:
+    """A free-text reason as given, checked, stripped."""
+    return check_text(what, value).strip()
+
+
+def normalise_name(name: str) -> str:
+    """A person's name as people read it (rule 13): NFKC-normalised, format and control
+    characters (zero-width spaces and joiners, soft hyphens…) removed, whitespace collapsed,
+    case and accents folded. Two names that read the same compare equal."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
+    )
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
