@@ -43,22 +43,14 @@ def audit(
     """
     import orjson
 
-    from projections.audit import audit as audit_of
     from projections.audit import generated_at
     from projections.audit_html import render
+    from projections.reads import audit_report
 
     if start and end and end < start:
         raise click.BadParameter(f"--to {end} is before --from {start}", param_hint="--to")
     ledger = session_of(ctx).ledger()
-    report = audit_of(
-        ledger.queries.scan_candidates(),
-        ledger.queries.conveners(),
-        ledger.queries.transmission_facts(),
-        ledger.queries.versions(),
-        start=start,
-        end=end,
-        today=ledger.clock.today(),
-    )
+    report = audit_report(ledger, start, end)
     document = report.as_json()
     if fmt == "json":
         text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -146,42 +146,7 @@ def propose(ctx: click.Context, session_id: str, candidate_id: str, as_json: boo
     """
     proposal = session_of(ctx).ledger().propose(session_id, candidate_id)
     review = proposal.review
-    document = {
-        "session": session_id,
-        "candidate": candidate_id,
-        "sits_on": proposal.sits_on.isoformat(),
-        "route": review.route,
-        "referential": review.referential,
-        "jury": {
-            "ok": review.jury.ok,
-            "required": list(review.jury.required),
-            "missing": list(review.jury.missing),
-            "president_is_member": review.jury.president_is_member,
-            "linked_members": list(review.jury.linked_members),
-        },
-        "counting": sorted(review.counting_before),
-        "can_validate": list(proposal.can_validate),
-        "evidence": {
-            code: (backing.fact.id if backing else None)
-            for code, backing in review.evidence.items()
-        },
-        "blocks": [
-            {
-                "code": code,
-                "eligible": s.eligible,
-                "counting": len(s.counting),
-                "required": s.required,
-                "of": s.of,
-            }
-            for code, s in review.blocks.items()
-        ],
-        "title": {
-            "eligible": proposal.title_eligible,
-            "counting": len(review.title.counting),
-            "required": review.title.required,
-        },
-        "registered": review.registered,
-    }
+    document = proposal.as_json(session_id, candidate_id)
     if as_json:
         emit_json(document)
         return

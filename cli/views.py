@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -217,28 +217,12 @@ def replay(
       certledger replay --as-of 2019-12-31 --format csv --jobs 2 > statuses-2019.csv
       certledger replay --as-of 2019-12-31 --under rules-lifelong.toml
     """
-    from projections.reads import axes
-    from projections.replay import compare, status_row, under
-    from projections.replay import replay as replay_all
+    from projections.reads import axes, replay_statuses, under_referential
 
     ledger = session_of(ctx).ledger()
     day, instant, position = axes(ledger, as_of, known_at)
-    versions = ledger.queries.versions()
     if under_file is not None:
-        from ledger.referential import read_referential_file, sha256
-
-        text, ref = read_referential_file(under_file)
-        known = versions.known_at(instant, position)
-        start = under_from or known.all[0].effective_from
-        alternative = under(known, ref, sha256(text), start)
-        changes = compare(
-            ledger.queries.scan_candidates(),
-            versions,
-            alternative,
-            as_of=day,
-            known_at=instant,
-            position=position,
-        )
+        start, changes = under_referential(ledger, under_file, under_from, day, instant, position)
         print_rows(
             fmt,
             (c.as_json() for c in changes),
@@ -246,21 +230,15 @@ def replay(
             f"Under {under_file} from {start}, as of {day}",
         )
         return
-    kind = "json" if fmt == "json" else "row"
-    documents: Iterable[dict[str, Any]]
-    if jobs > 1:
-        from cli.parallel import replayed
-
-        documents = replayed(session_of(ctx).store, jobs, day, instant, position, kind)
-    else:
-        statuses = replay_all(
-            ledger.queries.scan_candidates(),
-            versions,
-            as_of=day,
-            known_at=instant,
-            position=position,
-        )
-        documents = (s.as_json() if kind == "json" else status_row(s) for s in statuses)
+    documents = replay_statuses(
+        ledger,
+        session_of(ctx).store,
+        day,
+        instant,
+        position,
+        "json" if fmt == "json" else "row",
+        jobs,
+    )
     if fmt == "json":
         stream_json(progress(documents))
         return

@@ -33,6 +33,46 @@ class Proposal:
     blocks_eligible: tuple[str, ...]
     title_eligible: bool
 
+    def as_json(self, session_id: str, candidate_id: str) -> dict[str, Any]:
+        """What `jury propose --json` prints."""
+        review = self.review
+        return {
+            "session": session_id,
+            "candidate": candidate_id,
+            "sits_on": self.sits_on.isoformat(),
+            "route": review.route,
+            "referential": review.referential,
+            "jury": {
+                "ok": review.jury.ok,
+                "required": list(review.jury.required),
+                "missing": list(review.jury.missing),
+                "president_is_member": review.jury.president_is_member,
+                "linked_members": list(review.jury.linked_members),
+            },
+            "counting": sorted(review.counting_before),
+            "can_validate": list(self.can_validate),
+            "evidence": {
+                code: (backing.fact.id if backing else None)
+                for code, backing in review.evidence.items()
+            },
+            "blocks": [
+                {
+                    "code": code,
+                    "eligible": s.eligible,
+                    "counting": len(s.counting),
+                    "required": s.required,
+                    "of": s.of,
+                }
+                for code, s in review.blocks.items()
+            ],
+            "title": {
+                "eligible": self.title_eligible,
+                "counting": len(review.title.counting),
+                "required": review.title.required,
+            },
+            "registered": review.registered,
+        }
+
 
 def review_in_session(
     session: JurySession, candidate: Candidate, versions: Versions, validated: Sequence[str]
@@ -65,7 +105,10 @@ def not_found_at(
     first = facts[0]
     if not first.known_at(instant, position):
         when = " ".join(
-            [*([instant.isoformat()] if instant else []), *([f"@{position}"] if position else [])]
+            [
+                *([instant.isoformat()] if instant is not None else []),
+                *([f"@{position}"] if position is not None else []),
+            ]
         )
         return NotFound(
             f"candidate {candidate_id} was not yet recorded at {when} (first recorded at "

@@ -3,7 +3,9 @@ status (or why there is none), its explanation and history, and the list of cand
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledger.queries import not_found_at
@@ -14,6 +16,8 @@ from projections.status import CandidateStatus, candidate_status
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from projections.audit import Audit
+    from projections.replay import Change
     from projections.view_store import Listed
 
 
@@ -105,3 +109,74 @@ def list_candidates(
             )
         )
     return sorted(found, key=lambda listed: listed.candidate)
+
+
+def under_referential(
+    ledger: Ledger,
+    path: Path,
+    start: date | None,
+    day: date,
+    instant: datetime | None,
+    position: int | None,
+) -> tuple[date, Iterator[Change]]:
+    """Who would gain or lose a block or the title on `day` had the referential file at `path`
+    applied from `start` (default: the first version's date): a dry run, nothing written."""
+    from ledger.referential import read_referential_file, sha256
+    from projections.replay import compare, under
+
+    text, ref = read_referential_file(path)
+    versions = ledger.queries.versions()
+    known = versions.known_at(instant, position)
+    begins = start or known.all[0].effective_from
+    alternative = under(known, ref, sha256(text), begins)
+    changes = compare(
+        ledger.queries.scan_candidates(),
+        versions,
+        alternative,
+        as_of=day,
+        known_at=instant,
+        position=position,
+    )
+    return begins, changes
+
+
+def replay_statuses(
+    ledger: Ledger,
+    store: str,
+    day: date,
+    instant: datetime | None,
+    position: int | None,
+    kind: str,
+    jobs: int = 1,
+) -> Iterator[dict[str, Any]]:
+    """Every candidate's status on `day` as documents (`kind` "json": the status JSON; "row":
+    one flat row), in one streaming pass or shared between `jobs` processes (same order)."""
+    from projections.replay import replay, status_row
+
+    if jobs > 1:
+        from projections.parallel import replayed
+
+        return replayed(store, jobs, day, instant, position, kind)
+    statuses = replay(
+        ledger.queries.scan_candidates(),
+        ledger.queries.versions(),
+        as_of=day,
+        known_at=instant,
+        position=position,
+    )
+    return (s.as_json() if kind == "json" else status_row(s) for s in statuses)
+
+
+def audit_report(ledger: Ledger, start: date | None, end: date | None) -> Audit:
+    """The registrar's audit of the decisions and facts dated in [start, end]."""
+    from projections.audit import audit
+
+    return audit(
+        ledger.queries.scan_candidates(),
+        ledger.queries.conveners(),
+        ledger.queries.transmission_facts(),
+        ledger.queries.versions(),
+        start=start,
+        end=end,
+        today=ledger.clock.today(),
+    )

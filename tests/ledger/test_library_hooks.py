@@ -1,0 +1,85 @@
+"""The eventsourcing library's private hooks certledger overrides, pinned: what the chain and
+the key table rely on (ledger/store/chain.py).
+
+SQLite: `SQLiteApplicationRecorder._insert_events(cursor, stored_events)` runs inside the insert
+transaction and returns the new events' log positions, in order. PostgreSQL:
+`PostgresApplicationRecorder._fetch_ids_after_insert_events(cursor, stored_events)` runs inside
+the insert transaction, under the table lock, after the events are inserted, and returns their
+positions. In both, a failed insert rolls back whatever the hook wrote.
+"""
+
+from __future__ import annotations
+
+import inspect
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from ledger.store import Store, parse_store_url
+from ledger.store.chain import GENESIS, chain_head, link, scan_chain
+from ledger.store.scans import scan_log
+from tests.stores import StoreRef
+
+
+def event(stream: object, version: int, topic: str = "Test") -> StoredEvent:
+    return StoredEvent(
+        originator_id=stream, originator_version=version, topic=topic, state=b'{"n": 1}'
+    )
+
+
+@pytest.fixture
+def events(store: StoreRef) -> Store:
+    opened = Store(parse_store_url(str(store)), create=True)
+    yield opened
+    opened.close()
+
+
+def test_the_sqlite_hook_is_still_the_one_the_library_calls_with_a_cursor() -> None:
+    names = list(inspect.signature(SQLiteApplicationRecorder._insert_events).parameters)
+    assert names[:3] == ["self", "c", "stored_events"]
+
+
+def test_the_postgresql_hook_is_still_the_one_the_library_calls_with_a_cursor() -> None:
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    hook = PostgresApplicationRecorder._fetch_ids_after_insert_events
+    assert list(inspect.signature(hook).parameters)[:3] == ["self", "curs", "stored_events"]
+    source = inspect.getsource(PostgresApplicationRecorder.insert_events)
+    assert source.index("_insert_stored_events") < source.index("_fetch_ids_after_insert_events")
+
+
+def test_the_hook_gets_each_new_events_position_and_chains_them_in_its_transaction(
+    events: Store,
+) -> None:
+    streams = [uuid4(), uuid4()]
+    batch = [event(streams[0], 1), event(streams[0], 2), event(streams[1], 1)]
+
+    positions = events.recorder.insert_events(batch)
+
+    logged = list(scan_log(events.recorder))
+    assert positions == [row[0] for row in logged] and len(positions) == 3
+    previous = GENESIS
+    for (position, stream, version, topic, state), chained in zip(
+        logged, scan_chain(events.recorder), strict=True
+    ):
+        previous = link(previous, position, stream, version, topic, state)
+        assert chained == (position, stream, version, previous)
+    assert chain_head(events.recorder) == (positions[-1], previous)
+
+
+def test_a_failed_insert_rolls_back_what_the_hook_wrote(events: Store) -> None:
+    stream = uuid4()
+    events.recorder.insert_events([event(stream, 1)])
+    chain, head = list(scan_chain(events.recorder)), chain_head(events.recorder)
+    newcomer = uuid4()
+    events.keys.key_for(newcomer)
+
+    with pytest.raises(IntegrityError):
+        events.recorder.insert_events([event(newcomer, 1), event(stream, 1)])
+
+    assert list(scan_chain(events.recorder)) == chain
+    assert chain_head(events.recorder) == head
+    assert events.dialect.read(events.recorder, "SELECT stream FROM {candidate_keys}") == []
+    assert [row[1] for row in scan_log(events.recorder)] == [stream]
