@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from ledger.candidate import Candidate
@@ -47,9 +48,12 @@ class Ledger:
         clock: Clock | None = None,
         create: bool = False,
         read_only: bool = False,
+        keys: Path | None = None,
     ) -> None:
         self.store = parse_store_url(store) if isinstance(store, str) else store
-        self.events = Store(self.store, create=create, read_only=read_only, snapshotting=SNAPSHOTS)
+        self.events = Store(
+            self.store, create=create, read_only=read_only, snapshotting=SNAPSHOTS, keys=keys
+        )
         self.clock = clock or Clock()
         self.read_only = read_only
         self.uow = UnitOfWork(self.events, self.clock)
@@ -66,15 +70,17 @@ class Ledger:
         source: str = "bundled RNCP13080 referential",
         request_id: str | None = None,
         clock: Clock | None = None,
+        keys: Path | None = None,
     ) -> tuple[Ledger, Result]:
         """Create a ledger where none exists and publish its first referential, atomically:
         a store being created by someone else, or already there, is refused and left as it
         is; a failure removes only what this call created."""
         url = parse_store_url(store) if isinstance(store, str) else store
+        key_file = keys or url.default_key_file()
         results: list[Result] = []
 
         def fill(where: StoreURL) -> None:
-            draft = cls(where, clock=clock, create=True)
+            draft = cls(where, clock=clock, create=True, keys=key_file)
             try:
                 results.append(
                     draft.initialise(
@@ -86,7 +92,7 @@ class Ledger:
 
         with translated(url, "create the ledger at"):
             url.dialect.create(url, fill)
-        return cls(url, clock=clock), results[0]
+        return cls(url, clock=clock, keys=key_file), results[0]
 
     def close(self) -> None:
         self.events.close()

@@ -60,6 +60,7 @@ class Candidate(Aggregate):
     class IdentityRecorded(Event):
         TOPIC = "IdentityRecorded"
         identity: dict[str, Any]
+        key_commitment: str
 
     class PersonLinked(Event):
         TOPIC = "PersonLinked"
@@ -165,6 +166,7 @@ class Candidate(Aggregate):
         on: date,
         identity: Identity,
         linked_persons: tuple[str, ...],
+        key_commitment: str,
         by: Actor,
     ) -> Candidate:
         check_identifier("candidate", candidate_id)
@@ -185,7 +187,13 @@ class Candidate(Aggregate):
             recorded_by=by.name,
             timestamp=now,
         )
-        candidate._record(cls.IdentityRecorded, on, by, identity=identity.model_dump(mode="json"))
+        candidate._record(
+            cls.IdentityRecorded,
+            on,
+            by,
+            identity=identity.model_dump(mode="json"),
+            key_commitment=key_commitment,
+        )
         return candidate
 
     def _record(

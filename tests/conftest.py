@@ -17,6 +17,19 @@ from tests.builders import NOW
 from tests.stores import StoreRef, drop, postgres_store, sqlite_store
 
 
+@pytest.fixture(scope="session", autouse=True)
+def key_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """PostgreSQL ledgers keep their key files in the user's data folder: the tests' own."""
+    folder = tmp_path_factory.mktemp("data-home")
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["XDG_DATA_HOME"]
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreRef]:
     """A fresh, empty store: an SQLite file, or a PostgreSQL schema (dropped afterwards)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -20,7 +21,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ledger.exceptions import LedgerError, ReadOnly, StoreError
 from ledger.store.dialects import first_line
-from ledger.store.keys import KeyStore
+from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
 from ledger.store.urls import StoreURL, parse_store_url
 
@@ -55,6 +56,7 @@ class Store(Application[UUID]):
         create: bool = False,
         read_only: bool = False,
         snapshotting: dict[type[Aggregate], int] | None = None,
+        keys: Path | None = None,
     ) -> None:
         if read_only and create:
             raise ReadOnly("the ledger is open read-only: it cannot be created")
@@ -75,9 +77,14 @@ class Store(Application[UUID]):
             }
             super().__init__(env)
             self.recorder.max_notification_id()
-        self.keys = KeyStore(self.recorder)
+        self.key_file = KeyFile(keys or url.default_key_file())
+        self.keys = KeyStore(self.recorder, self.key_file)
         self.recorder.keys = self.keys  # type: ignore[attr-defined]
         self.ledger_mapper.keys = self.keys
+        if create:
+            with translated(url, "create the ledger at"):
+                if not self.dialect.read(self.recorder, "SELECT 1 FROM {ledger_kek}"):
+                    self.keys.create()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Settings come from the store URL only, never from stray environment variables.

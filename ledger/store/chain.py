@@ -52,11 +52,7 @@ def _append(
     dialect = recorder.dialect
     keys = getattr(recorder, "keys", None)
     if keys is not None:
-        rows = keys.rows_to_insert({as_uuid(e.originator_id) for e in stored})
-        if rows:
-            cursor.executemany(
-                dialect.sql(recorder, "INSERT INTO {candidate_keys} VALUES (?, ?)"), rows
-            )
+        keys.insert(cursor, {as_uuid(e.originator_id) for e in stored})
     cursor.execute(dialect.sql(recorder, "SELECT hash FROM {ledger_head} WHERE id = 1"))
     row = cursor.fetchone()
     previous = row["hash"] if row else GENESIS

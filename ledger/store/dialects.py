@@ -21,8 +21,9 @@ from ledger.store.urls import StoreURL
 Fill = Callable[[StoreURL], None]
 """Creates the tables of a new store and publishes its first referential."""
 
-LEDGER_TABLES = ("ledger_chain", "ledger_head", "candidate_keys")
-"""The tables certledger keeps beside the library's: the hash chain, its head, the keys."""
+LEDGER_TABLES = ("ledger_chain", "ledger_head", "candidate_keys", "ledger_kek")
+"""The tables certledger keeps beside the library's: the hash chain, its head, the
+candidates' wrapped keys, and which key-encryption key wraps them."""
 
 
 def first_line(error: BaseException) -> str:
@@ -37,6 +38,8 @@ class Dialect(ABC):
     placeholder: str
     position: str
     """The column that holds an event's log position."""
+    for_share: str
+    """What a SELECT adds to lock the rows it reads against a concurrent update."""
 
     # The store as a whole.
 
@@ -63,6 +66,10 @@ class Dialect(ABC):
     def is_driver_error(self, error: BaseException) -> bool:
         """Whether `error` comes from the database or its driver (to be translated)."""
 
+    @abstractmethod
+    def is_permission_error(self, error: BaseException) -> bool:
+        """Whether the database refused a statement because the role may not run it."""
+
     # SQL on an open recorder. Statements use `?` placeholders and `{name}` table names.
 
     @abstractmethod
@@ -73,6 +80,12 @@ class Dialect(ABC):
         names = {t: self.table(recorder, t) for t in (*LEDGER_TABLES, "certledger_creation")}
         names["events"] = self.table(recorder, recorder.events_table_name)
         return statement.format(**names).replace("?", self.placeholder)
+
+    @contextlib.contextmanager
+    def transaction(self, recorder: Any) -> Iterator[Any]:
+        """A write transaction's cursor (rows read by column name); committed on success."""
+        with recorder.datastore.transaction(commit=True) as cursor:
+            yield cursor
 
     @abstractmethod
     def stream_key(self, stream: UUID) -> Any:
@@ -98,16 +111,12 @@ class Dialect(ABC):
     def ledger_ddl(self, recorder: Any) -> list[str]:
         """CREATE statements of the tables certledger keeps beside the library's."""
 
-    @abstractmethod
-    def destroy_key(self, recorder: Any, stream: str) -> bool:
-        """Delete a candidate's key row, leaving as little of it on disk as the database
-        allows; whether there was one."""
-
 
 class SQLite(Dialect):
     kind = "sqlite"
     placeholder = "?"
     position = "rowid"
+    for_share = ""  # a writer holds the whole database's write lock
 
     def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
         name = f"file:{url.path}?mode=ro" if read_only else str(url.path)
@@ -154,6 +163,10 @@ class SQLite(Dialect):
 
         return isinstance(error, sqlite3.Error | OSError)
 
+    def is_permission_error(self, error: BaseException) -> bool:
+        text = str(error).lower()
+        return "readonly" in text or "permission" in text
+
     def table(self, recorder: Any, name: str) -> str:
         return name
 
@@ -190,24 +203,17 @@ class SQLite(Dialect):
             "CREATE TABLE IF NOT EXISTS ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
             "position INTEGER NOT NULL, hash TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS candidate_keys (stream TEXT PRIMARY KEY, "
-            "key BLOB NOT NULL)",
+            "wrapped BLOB NOT NULL, kek TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_kek (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "ledger TEXT NOT NULL, kek TEXT NOT NULL)",
         ]
-
-    def destroy_key(self, recorder: Any, stream: str) -> bool:
-        with recorder.datastore.transaction(commit=True) as c:
-            # Overwrite the deleted key's bytes on disk rather than leave them in a page.
-            c.execute("PRAGMA secure_delete = ON")
-            c.execute("DELETE FROM candidate_keys WHERE stream = ?", (stream,))
-            deleted = int(c.sqlite_cursor.rowcount) > 0
-        with recorder.datastore.transaction(commit=False) as c:
-            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return deleted
 
 
 class PostgreSQL(Dialect):
     kind = "postgresql"
     placeholder = "%s"
     position = "notification_id"
+    for_share = " FOR SHARE"
 
     def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
         env = {
@@ -314,6 +320,15 @@ class PostgreSQL(Dialect):
         module = type(error).__module__
         return module.startswith(("psycopg", "psycopg_pool"))
 
+    def is_permission_error(self, error: BaseException) -> bool:
+        # The library wraps psycopg's InsufficientPrivilege (SQLSTATE 42501) in its own errors.
+        cause: BaseException | None = error
+        while cause is not None:
+            if getattr(cause, "sqlstate", None) == "42501":
+                return True
+            cause = cause.__cause__
+        return "permission denied" in str(error)
+
     def table(self, recorder: Any, name: str) -> str:
         return f'"{recorder.datastore.schema}"."{name}"'
 
@@ -361,14 +376,11 @@ class PostgreSQL(Dialect):
                 "CREATE TABLE IF NOT EXISTS {ledger_head} (id int PRIMARY KEY CHECK (id = 1), "
                 "position bigint NOT NULL, hash text NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS {candidate_keys} (stream text PRIMARY KEY, "
-                "key bytea NOT NULL)",
+                "wrapped bytea NOT NULL, kek text NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {ledger_kek} (id int PRIMARY KEY CHECK (id = 1), "
+                "ledger text NOT NULL, kek text NOT NULL)",
             )
         ]
-
-    def destroy_key(self, recorder: Any, stream: str) -> bool:
-        return (
-            self.write(recorder, "DELETE FROM {candidate_keys} WHERE stream = ?", [(stream,)]) > 0
-        )
 
 
 DIALECTS: dict[str, Dialect] = {d.kind: d for d in (SQLite(), PostgreSQL())}

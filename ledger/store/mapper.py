@@ -21,7 +21,7 @@ from typing_extensions import TypedDict
 from ledger.store.chain import as_uuid
 
 if TYPE_CHECKING:
-    from ledger.store.keys import KeyStore
+    from ledger.store.keys import KeyStore, Lookup
 
 _NOT_STATE = ("originator_id", "originator_version")
 
@@ -101,7 +101,7 @@ class LedgerMapper(Mapper[UUID]):
         state = _state_adapter(topic).validate_json(self._plain(data))
         sealed = SEALED_TOPICS.get(topic)
         if sealed is not None and originator_id is not None:
-            key = self.keys.get(originator_id) if self.keys is not None else None
+            key = self.keys.lookup(originator_id) if self.keys is not None else "sealed"
             state[sealed] = unseal(key, originator_id, version, state[sealed])
         return state
 
@@ -139,12 +139,13 @@ def seal(key: bytes, stream: UUID, version: int, value: Any) -> dict[str, str]:
     return {"sealed": base64.b64encode(nonce + sealed).decode("ascii")}
 
 
-def unseal(key: bytes | None, stream: UUID, version: int, value: Any) -> Any:
-    """The plain personal data, or `{"erased": True}` when the key was destroyed."""
+def unseal(key: Lookup, stream: UUID, version: int, value: Any) -> Any:
+    """The plain personal data; `{"erased": True}` when the key was destroyed, `{"sealed":
+    True}` when it cannot be read here."""
     if not (isinstance(value, dict) and "sealed" in value):
         return value
-    if key is None:
-        return {"erased": True}
+    if not isinstance(key, bytes):
+        return {key: True}
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     blob = base64.b64decode(value["sealed"])

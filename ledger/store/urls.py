@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,17 @@ class StoreURL:
     def exists(self) -> bool:
         """Whether a ledger was created here."""
         return self.dialect.exists(self)
+
+    def default_key_file(self) -> Path:
+        """Where the ledger's key-encryption key lives unless told otherwise: beside an SQLite
+        file (`certledger.db` -> `certledger.keys`); for PostgreSQL, in the user's data folder
+        ($XDG_DATA_HOME, else ~/.local/share), named after the server, database and schema."""
+        if self.kind == "sqlite":
+            assert self.path is not None
+            return self.path.with_name(f"{self.path.stem}.keys")
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        name = f"{self.host}-{self.port}-{self.dbname}-{self.schema or 'public'}.keys"
+        return Path(base) / "certledger" / name
 
 
 def parse_store_url(url: str) -> StoreURL:

@@ -55,7 +55,12 @@ def enroll(
     def work(tx: Transaction) -> Result:
         if tx.exists(candidate_stream(candidate_id)):
             raise AlreadyExists(f"candidate {candidate_id} is already enrolled")
-        tx.record(Candidate.enroll(candidate_id, route, vae_path, on, person, linked, tx.actor))
+        commitment = ledger.events.keys.commitment(candidate_stream(candidate_id))
+        tx.record(
+            Candidate.enroll(
+                candidate_id, route, vae_path, on, person, linked, commitment, tx.actor
+            )
+        )
         return {"id": candidate_id}
 
     params = {"id": candidate_id, "route": route, "on": on, "vae_path": vae_path, "linked": linked}
