@@ -6,6 +6,7 @@ import contextlib
 import getpass
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -23,12 +24,18 @@ class Session:
     """What the group callback sets up for every command: the store, the actor, the clock."""
 
     def __init__(
-        self, store: str, actor: str, read_only: bool = False, clock: Clock | None = None
+        self,
+        store: str,
+        actor: str,
+        read_only: bool = False,
+        clock: Clock | None = None,
+        keys: Path | None = None,
     ) -> None:
         self.store = store
         self.actor = actor
         self.read_only = read_only
         self.clock = clock
+        self.keys = keys
         self._ledger: Ledger | None = None
 
     def ledger(self, *, create: bool = False) -> Ledger:
@@ -43,9 +50,13 @@ class Session:
             url = parse_store_url(self.store)
             if create and not self.read_only and not url.exists():
                 with contextlib.suppress(AlreadyExists):
-                    self._ledger, _ = Ledger.create(url, by=self.actor, clock=self.clock)
+                    self._ledger, _ = Ledger.create(
+                        url, by=self.actor, clock=self.clock, keys=self.keys
+                    )
             if self._ledger is None:
-                self._ledger = Ledger(url, read_only=self.read_only, clock=self.clock)
+                self._ledger = Ledger(
+                    url, read_only=self.read_only, clock=self.clock, keys=self.keys
+                )
         return self._ledger
 
     def create(self, **options: Any) -> dict[str, Any]:
@@ -106,9 +117,19 @@ def default_actor() -> str:
     envvar="CERTLEDGER_READ_ONLY",
     help="Open the ledger read-only (auditors): every command that records is refused.",
 )
+@click.option(
+    "--keys",
+    envvar="CERTLEDGER_KEYS",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The key file that unlocks personal data (kept outside the database). Default: "
+    "beside an SQLite store (certledger.keys), else ~/.local/share/certledger/.",
+)
 @click.version_option(package_name="certledger")
 @click.pass_context
-def cli(ctx: click.Context, store: str, actor: str | None, read_only: bool) -> None:
+def cli(
+    ctx: click.Context, store: str, actor: str | None, read_only: bool, keys: Path | None
+) -> None:
     """certledger: the assessment ledger of the RNCP13080 title.
 
     Every evaluation, jury decision and certificate is an immutable event; statuses are
@@ -126,7 +147,7 @@ def cli(ctx: click.Context, store: str, actor: str | None, read_only: bool) -> N
     # A program embedding the command (the tests) may hand it a clock: `obj=FixedClock(...)`.
     clock = ctx.obj if isinstance(ctx.obj, Clock) else None
     name = actor or os.environ.get("CERTLEDGER_ACTOR") or default_actor()
-    session = Session(store, name, read_only, clock)
+    session = Session(store, name, read_only, clock, keys)
     ctx.obj = session
     ctx.call_on_close(session.close)
 

@@ -233,7 +233,7 @@ class Candidate(Aggregate):
         if relation not in RELATIONS:
             raise InvalidInput(f"relation {relation!r} is not one of {', '.join(RELATIONS)}")
         self.check_on_or_after_enrolment(on, "the link")
-        for person in self.dossier.linked:
+        for person in self.dossier.linked_on(date.max):
             if normalise_name(person.name) == normalise_name(name):
                 raise AlreadyExists(
                     f"{person.name} is already linked to candidate {self.candidate_id} "

@@ -147,7 +147,8 @@ class Dossier:
         self.candidate = data["candidate_id"]
         self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
         self.presences.append(Presence(fact.effective_on, "enrolled", fact))
-        for name in data["linked_persons"]:
+        names = data["linked_persons"]
+        for name in names if isinstance(names, list | tuple) else ():
             self.linked.append(LinkedPerson(fact.effective_on, name, "other", fact))
 
     def _on_IdentityRecorded(self, fact: Fact) -> None:
@@ -278,7 +279,9 @@ class Dossier:
         return presence is not None and presence.kind != "withdrew"
 
     def linked_on(self, day: date) -> list[LinkedPerson]:
-        return [p for p in self.linked if p.on <= day]
+        """The persons linked to the candidate on `day` whose names can be read (sealed
+        names, or names erased with the rest of the candidate's personal data, cannot)."""
+        return [p for p in self.linked if p.on <= day and isinstance(p.name, str)]
 
     def live_decisions(self) -> list[Decision]:
         """Decisions not annulled, in deliberation order."""

@@ -241,7 +241,9 @@ class Queries:
             self.store.keys.preload()
 
             def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
-                return mapper.decode_state(topic, state, as_uuid(stream), version)
+                decoded = mapper.decode_light(topic, state)
+                mapper.unseal_state(topic, decoded, as_uuid(stream), version)
+                return decoded
 
         else:
 

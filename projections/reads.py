@@ -172,7 +172,7 @@ def audit_report(ledger: Ledger, start: date | None, end: date | None) -> Audit:
     from projections.audit import audit
 
     return audit(
-        ledger.queries.scan_candidates(),
+        ledger.queries.scan_candidates(personal=True),
         ledger.queries.conveners(),
         ledger.queries.transmission_facts(),
         ledger.queries.versions(),

@@ -25,8 +25,32 @@ if TYPE_CHECKING:
 
 _NOT_STATE = ("originator_id", "originator_version")
 
-SEALED_TOPICS = {"IdentityRecorded": "identity", "IdentityRectified": "changes"}
-"""Events whose personal-data field is sealed with the candidate's own key."""
+SEALED: dict[str, tuple[str, ...]] = {
+    "CandidateEnrolled": ("linked_persons",),
+    "IdentityRecorded": ("identity",),
+    "IdentityRectified": ("changes", "reason"),
+    "PersonLinked": ("name",),
+    "CandidateWithdrew": ("reason",),
+    "DecisionRecorded": ("derogation",),
+    "DecisionRectified": ("reason", "changes.derogation"),
+    "DecisionAnnulled": ("reason",),
+    "CertificateRevoked": ("reason",),
+}
+"""The personal data on a candidate's stream, sealed with the candidate's own key: their
+identity, the names of persons linked to them, and the free texts written about them (a
+`field.key` names a key inside a field). The reason given for an erasure stays readable: it
+says why the rest cannot be read (write no personal data in it)."""
+
+
+def _get(state: dict[str, Any], path: str) -> tuple[dict[str, Any], str] | None:
+    """The dict holding `path` (`field` or `field.key`) in a state, and the key, if present."""
+    field, _, inner = path.partition(".")
+    if not inner:
+        return (state, field) if state.get(field) is not None else None
+    holder = state.get(field)
+    if isinstance(holder, dict) and holder.get(inner) is not None:
+        return holder, inner
+    return None
 
 
 @cache
@@ -34,9 +58,20 @@ def _state_adapter(topic: str) -> TypeAdapter[dict[str, Any]]:
     """A pydantic adapter that decodes one event class's JSON state with its field types."""
     cls = resolve_topic(topic)
     hints = get_type_hints(cls)
-    fields = {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.name not in _NOT_STATE}
+    sealed = {path.partition(".")[0] for path in SEALED.get(topic, ()) if "." not in path}
+    fields = {
+        f.name: Any if f.name in sealed else hints[f.name]
+        for f in dataclasses.fields(cls)
+        if f.name not in _NOT_STATE
+    }
     shape = TypedDict(f"{cls.__name__}State", fields)  # type: ignore[misc]
     return cast(TypeAdapter[dict[str, Any]], TypeAdapter(shape))
+
+
+@cache
+def _field_adapter(topic: str, field: str) -> TypeAdapter[Any]:
+    """A pydantic adapter for one field of an event class (a sealed field, once unsealed)."""
+    return TypeAdapter(get_type_hints(resolve_topic(topic))[field])
 
 
 @cache
@@ -67,10 +102,17 @@ class LedgerMapper(Mapper[UUID]):
         originator_id = state.pop("originator_id")
         originator_version = state.pop("originator_version")
         topic = get_topic(type(domain_event))
-        sealed = SEALED_TOPICS.get(topic)
-        if sealed is not None and self.keys is not None:
-            key = self.keys.key_for(originator_id)
-            state[sealed] = seal(key, originator_id, originator_version, state[sealed])
+        paths = SEALED.get(topic, ())
+        if paths and self.keys is not None:
+            for path in paths:
+                field, _, inner = path.partition(".")
+                if inner and isinstance(state.get(field), dict):
+                    state[field] = dict(state[field])  # never change the event itself
+                found = _get(state, path)
+                if found is not None:
+                    holder, name = found
+                    key = self.keys.key_for(originator_id)
+                    holder[name] = seal(key, originator_id, originator_version, path, holder[name])
         data = orjson.dumps(state)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -99,16 +141,30 @@ class LedgerMapper(Mapper[UUID]):
         once the key is destroyed.
         """
         state = _state_adapter(topic).validate_json(self._plain(data))
-        sealed = SEALED_TOPICS.get(topic)
-        if sealed is not None and originator_id is not None:
-            key = self.keys.lookup(originator_id) if self.keys is not None else "sealed"
-            state[sealed] = unseal(key, originator_id, version, state[sealed])
+        if originator_id is not None:
+            self.unseal_state(topic, state, originator_id, version)
+            for path in SEALED.get(topic, ()):
+                value = state.get(path)
+                if "." not in path and value is not None and not _marker(value):
+                    state[path] = _field_adapter(topic, path).validate_python(value)
         return state
+
+    def unseal_state(
+        self, topic: str, state: dict[str, Any], originator_id: UUID, version: int
+    ) -> None:
+        """Unseal, in place, the personal data a decoded state holds."""
+        for path in SEALED.get(topic, ()):
+            found = _get(state, path)
+            if found is not None:
+                holder, name = found
+                key = self.keys.lookup(originator_id) if self.keys is not None else "sealed"
+                holder[name] = unseal(key, originator_id, version, path, holder[name])
 
     def decode_light(self, topic: str, data: bytes) -> dict[str, Any]:
         """A stored event's state for reading only: JSON as is (lists stay lists), its dates
         and instants parsed, personal data left sealed. About twice as fast as
-        `decode_state`, for the scans that fold every candidate (replay, statistics)."""
+        `decode_state`, for the scans that fold every candidate (replay, statistics); the
+        scans that need personal data unseal it after (`unseal_state`)."""
         state: dict[str, Any] = orjson.loads(self._plain(data))
         for name, parse in _time_fields(topic):
             value = state.get(name)
@@ -129,17 +185,27 @@ class LedgerMapper(Mapper[UUID]):
         return event  # type: ignore[no-any-return]
 
 
-def seal(key: bytes, stream: UUID, version: int, value: Any) -> dict[str, str]:
+def _marker(value: Any) -> bool:
+    """Whether a value stands for personal data that cannot be read (sealed or erased)."""
+    return isinstance(value, dict) and ("sealed" in value or "erased" in value) and len(value) == 1
+
+
+def _place(stream: UUID, version: int, path: str) -> bytes:
+    """What a sealed value is bound to: its stream, its event, its field."""
+    return stream.bytes + version.to_bytes(8, "big") + path.encode("utf-8")
+
+
+def seal(key: bytes, stream: UUID, version: int, path: str, value: Any) -> dict[str, str]:
     """Personal data encrypted (AES-GCM) with the candidate's key, bound to its place."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     nonce = os.urandom(12)
-    aad = stream.bytes + version.to_bytes(8, "big")
+    aad = _place(stream, version, path)
     sealed = AESGCM(key).encrypt(nonce, orjson.dumps(value), aad)
     return {"sealed": base64.b64encode(nonce + sealed).decode("ascii")}
 
 
-def unseal(key: Lookup, stream: UUID, version: int, value: Any) -> Any:
+def unseal(key: Lookup, stream: UUID, version: int, path: str, value: Any) -> Any:
     """The plain personal data; `{"erased": True}` when the key was destroyed, `{"sealed":
     True}` when it cannot be read here."""
     if not (isinstance(value, dict) and "sealed" in value):
@@ -149,5 +215,5 @@ def unseal(key: Lookup, stream: UUID, version: int, value: Any) -> Any:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     blob = base64.b64decode(value["sealed"])
-    aad = stream.bytes + version.to_bytes(8, "big")
+    aad = _place(stream, version, path)
     return orjson.loads(AESGCM(key).decrypt(blob[:12], blob[12:], aad))

@@ -105,7 +105,7 @@ def ledger_2018(ledger: Ledger, clock: FixedClock) -> Ledger:
 
 def run_audit(ledger: Ledger, today: date) -> dict[str, object]:
     report = audit(
-        ledger.scan_candidates(),
+        ledger.scan_candidates(personal=True),
         ledger.conveners(),
         ledger.transmission_facts(),
         ledger.versions(),
