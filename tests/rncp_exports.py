@@ -2,8 +2,8 @@
 (shared/formats/france-competences-open-data.md): member names in UTF-8 without the zip's
 UTF-8 flag, some spelled with a decomposed é; CRLF; every non-empty field quoted, empty ones
 bare; BOM in some files only; empty dates; REPRISE and empty levels; an RS fiche; TAB before
-SIRETs; doubled apostrophes; typographic apostrophes in VoixdAccès; a renewal chain with
-empty sides."""
+SIRETs; doubled apostrophes; a value spelled decomposed; a label spanning two lines;
+typographic apostrophes in VoixdAccès; a renewal chain with empty sides."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ Table = tuple[Sequence[str], Sequence[Row]]
 DAY = "2024_01_02"
 NAME = "Adjoint(e) à la production d'oeuvres cinématographiques et audiovisuelles"
 ESEC = "Académie internationale des arts - Ecole supérieure d'études cinématographiques (ESEC)"
+AUDIOVISUEL = "Production et administration spectacle, cinéma et audiovisuel"
+"""The label of ROME L1302."""
 BLOCK_LABELS = {
     "BC01": "Gérer le déroulement d'un tournage d'un film",
     "BC02": "Organiser les activités de post-production d'un film",
@@ -134,7 +136,7 @@ TABLES: dict[str, Table] = {
         ("Numero_Fiche", "Bloc_Competences_Code", "Bloc_Competences_Libelle"),
         [
             ("RNCP13080", "RNCP13080BC03", BLOCK_LABELS["BC03"]),
-            ("RNCP4049", "RNCP4049BC01", "UP1 : Prospecter des clients"),
+            ("RNCP4049", "RNCP4049BC01", "UP1 : Prospecter\r\ndes clients"),
             ("RNCP13080", "RNCP13080BC01", doubled(BLOCK_LABELS["BC01"])),
             ("RNCP13080", "RNCP13080BC04", BLOCK_LABELS["BC04"]),
             ("RNCP13080", "RNCP13080BC02", doubled(BLOCK_LABELS["BC02"])),
@@ -168,8 +170,9 @@ TABLES: dict[str, Table] = {
     ROME: (
         ("Numero_Fiche", "Codes_Rome_Code", "Codes_Rome_Libelle"),
         [
-            ("RNCP13080", "L1302", "Production et administration spectacle, cinéma et audiovisuel"),
-            ("RNCP4049", "L1302", "Production et administration spectacle, cinéma et audiovisuel"),
+            # A value spelled with a decomposed é, read in NFC.
+            ("RNCP13080", "L1302", unicodedata.normalize("NFD", AUDIOVISUEL)),
+            ("RNCP4049", "L1302", AUDIOVISUEL),
             ("RNCP4049", "E1103", "Communication"),
         ],
     ),

@@ -329,10 +329,11 @@ def test_a_siret_that_is_not_14_digits_is_refused_naming_its_line() -> None:
 
 
 def test_a_block_code_of_another_fiche_is_refused_naming_its_line() -> None:
+    """Lines as an editor numbers them: RNCP4049's block label spans lines 3 and 4."""
     blocs = plus(BLOCS, ("RNCP13080", "RNCP34567BC02", "Monter"))
 
     assert error_of(tables={BLOCS: blocs}) == (
-        f"{shown(BLOCS)} line 7, Bloc_Competences_Code: 'RNCP34567BC02' is not a block code "
+        f"{shown(BLOCS)} line 8, Bloc_Competences_Code: 'RNCP34567BC02' is not a block code "
         "of RNCP13080"
     )
 
@@ -343,8 +344,8 @@ def test_a_block_listed_twice_alike_is_one_block_and_with_two_labels_is_refused(
 
     assert read(tables={BLOCS: alike}).blocks == read().blocks
     assert error_of(tables={BLOCS: unlike}) == (
-        f"{shown(BLOCS)} line 7, Bloc_Competences_Libelle: block RNCP13080BC02 has another "
-        f"label on {shown(BLOCS)} line 6"
+        f"{shown(BLOCS)} line 8, Bloc_Competences_Libelle: block RNCP13080BC02 has another "
+        f"label on {shown(BLOCS)} line 7"
     )
 
 
@@ -358,13 +359,13 @@ def test_a_renewal_that_is_not_a_fiche_number_is_refused_naming_its_line() -> No
 
 
 def test_an_empty_file_is_refused() -> None:
-    assert error_of(tables={NSF: b""}) == f"{shown(NSF)} is empty"
+    assert error_of(tables={ROME: b""}) == f"{shown(ROME)} is empty"
 
 
 def test_a_file_that_is_not_utf8_is_refused() -> None:
-    latin1 = csv_bytes(TABLES[ROME]).decode().encode("latin-1")
+    latin1 = csv_bytes(TABLES[NSF]).decode().encode("latin-1")
 
-    assert error_of(tables={ROME: latin1}) == f"{shown(ROME)} is not UTF-8 text"
+    assert error_of(tables={NSF: latin1}) == f"{shown(NSF)} is not UTF-8 text"
 
 
 def test_a_damaged_member_is_refused_naming_it() -> None:
