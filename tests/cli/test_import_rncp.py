@@ -4,6 +4,8 @@ export, read with every trap of the real format; broken exports refused in one l
 from __future__ import annotations
 
 import io
+import re
+import shlex
 import tempfile
 import tomllib
 import zipfile
@@ -385,3 +387,12 @@ def test_the_builder_clears_the_utf8_flag_so_that_a_default_reader_sees_mojibake
         names = zf.namelist()
     assert member(BLOCS) not in names
     assert member(BLOCS).encode().decode("cp437") in names
+
+
+def test_the_readme_example_is_what_the_command_prints(bare: Certledger, tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"\$ certledger (referential import-rncp .*)\n((?:[^`$].*\n)+)", readme)
+    assert example is not None
+    export(tmp_path, shlex.split(example.group(1))[2])
+
+    assert bare.ok(example.group(1)) == example.group(2)
