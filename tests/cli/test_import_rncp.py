@@ -192,7 +192,7 @@ def test_a_filled_in_skeleton_is_a_referential_a_store_starts_from(
 
     assert (published["code"], published["version"]) == ("RNCP13080", "import-2016-10-04")
     assert published["registrations"] == [{"from": "2016-10-04", "to": "2019-10-04"}]
-    assert [r["code"] for r in published["routes"] if r["open"] == []] == [
+    assert [r["code"] for r in published["routes"] if r.get("open") == []] == [
         "apprentissage",
         "contrat_professionnalisation",
     ]
