@@ -12,7 +12,7 @@ from cli.referential import referential
 
 
 class FicheType(click.ParamType[str, Any]):
-    """A fiche code, RNCP13080 or 13080."""
+    """A fiche code: RNCP13080, RS5678, or 13080 for RNCP13080."""
 
     name = "FICHE"
 
@@ -28,7 +28,10 @@ class FicheType(click.ParamType[str, Any]):
 @referential.command("import-rncp", context_settings=CONTEXT)
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--fiche", type=FicheType(), required=True, help="The fiche to import: RNCP13080 or 13080."
+    "--fiche",
+    type=FicheType(),
+    required=True,
+    help="The fiche to import: RNCP13080, RS5678, or 13080 for RNCP13080.",
 )
 @click.option(
     "-o",
@@ -41,26 +44,33 @@ class FicheType(click.ParamType[str, Any]):
 def import_rncp(export: Path, fiche: str, output: Path | None, force: bool) -> None:
     """Write a referential skeleton from France Compétences' open-data export (a zip of CSV).
 
-    Takes the fiche's name, level, registration periods and blocks from the export's
-    Standard and Blocs_De_Compétences files, and the routes, roles and jury of the bundled
-    referential as a starting point. The export holds no competencies, thresholds nor
-    épreuves: the file's comments mark what to fill in (TO FILL), and `referential
-    validate` lists what is still missing. Writes nothing to the ledger.
+    Takes what the export knows of the fiche: name, level, registration dates, blocks and
+    their labels, certifier (name and SIRET), NSF and ROME codes, the access routes open
+    (VoixdAccès) and the fiches it replaced or was replaced by; the routes, roles and jury
+    of the bundled referential are the starting point. The export holds no competencies,
+    thresholds nor épreuves: the file's comments say what the export left unknown and mark
+    what to fill in (TO FILL); `referential validate` lists what is still missing. Writes
+    nothing to the ledger. The export is the daily zip of France Compétences' open data
+    (export-fiches-csv-YYYY-MM-DD.zip), as downloaded.
 
     \b
     Example:
-      certledger referential import-rncp export-fiches-csv.zip --fiche RNCP13080 -o rules.toml
+      certledger referential import-rncp export-fiches-csv-2026-11-26.zip \\
+          --fiche RNCP13080 -o rules.toml
       certledger referential validate rules.toml
+      certledger referential import-rncp export-fiches-csv-2026-11-26.zip --fiche RS5678
     """
     from ledger.exceptions import AlreadyExists
-    from ledger.rncp_export import read_fiche, skeleton_toml, still_missing
+    from ledger.rncp_export import read_fiche
+    from ledger.rncp_skeleton import registration, skeleton_toml, still_missing
 
     found = read_fiche(export, fiche, str(export))
     text = skeleton_toml(found)
     missing = len(still_missing(text))
     summary = (
         f"{len(found.blocks)} block(s), "
-        f"{len({(row.start, row.end) for row in found.rows})} registration period(s)"
+        f"{0 if registration(found) is None else 1} registration period(s), "
+        f"{len(found.routes)} open route(s)"
     )
     if output is None:
         click.echo(text, nl=False)

@@ -55,12 +55,22 @@ class Role(_Model):
     side: Literal["employer", "employee"]
 
 
+class OpenPeriod(_Model):
+    """A period a route is open: from a day, to a day or for good (TOML `{from = …, to = …}`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date | None = Field(default=None, alias="to")
+
+
 class Route(_Model):
     code: str = Field(min_length=1)
     label: str = Field(min_length=1)
     cpf_modalite: str = Field(min_length=1)
     vae: bool = False
     competency_certificates: bool = False
+    open: tuple[OpenPeriod, ...] | None = None
 
 
 class Registration(_Model):
@@ -98,6 +108,9 @@ class Referential(_Model):
     routes: tuple[Route, ...]
     jury: dict[str, tuple[str, ...]]
     registrations: tuple[Registration, ...]
+    certifier_siret: str = ""
+    predecessors: tuple[str, ...] = ()
+    successors: tuple[str, ...] = ()
 
     @cached_property
     def competency_codes(self) -> frozenset[str]:

@@ -1,60 +1,93 @@
-"""France Compétences' open-data export (a zip of CSV files) read into a referential skeleton."""
+"""France Compétences' open-data export (a zip of `;`-separated CSV files): one fiche read."""
 
 from __future__ import annotations
 
 import csv
 import io
+import lzma
 import re
+import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
 
-import tomli_w
-
-from ledger.exceptions import ExportInvalid, NotFound, ReferentialInvalid
-from ledger.referential import Referential, default_referential_text, parse_referential
-
-STANDARD = "Standard"
-"""What the name of the export's main file (one row per registration of a fiche) contains."""
-
-BLOCS = "Blocs_De_Comp"
-"""What the name of the export's file of competency blocks contains (`Blocs_De_Compétences`)."""
-
-STANDARD_COLUMNS = (
-    "Numero_Fiche",
-    "Intitule",
-    "Nomenclature_Europe_Niveau",
-    "Date_Effet",
-    "Date_Fin_Enregistrement",
-)
-BLOCS_COLUMNS = ("Numero_Fiche", "Bloc_Competences_Code", "Bloc_Competences_Libelle")
-
-LEVELS_1969 = {"3": "V", "4": "IV", "5": "III", "6": "II", "7": "I", "8": "I"}
-"""The 1969 nomenclature's level for each European level that has one (décret 2019-14)."""
-
-_FICHE = re.compile(r"^(?:RNCP)?(\d+)$", re.IGNORECASE)
-_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_LEVEL = re.compile(r"^NIV([1-8])$", re.IGNORECASE)
+from ledger.exceptions import ExportInvalid, NotFound
+from ledger.text import refused_character
 
 
 @dataclass(frozen=True)
-class FicheRow:
-    """One Standard row of the fiche: one registration period, with the fiche's name then."""
+class Topic:
+    """One file of the export: the topic its name carries, and the columns read from it."""
 
-    where: str
     name: str
-    level: str
-    start: date
-    end: date
-    state: str
+    columns: tuple[str, ...]
+
+
+STANDARD = Topic(
+    "Standard",
+    (
+        "Numero_Fiche",
+        "Intitule",
+        "Nomenclature_Europe_Niveau",
+        "Date_dernier_jo",
+        "Date_Decision",
+        "Date_Fin_Enregistrement",
+        "Date_Effet",
+        "Actif",
+    ),
+)
+BLOCS = Topic(
+    "Blocs_De_Compétences", ("Numero_Fiche", "Bloc_Competences_Code", "Bloc_Competences_Libelle")
+)
+RENEWALS = Topic(
+    "Ancienne_Nouvelle_Certification",
+    ("Numero_Fiche", "Ancienne_Certification", "Nouvelle_Certification"),
+)
+CERTIFIERS = Topic("Certificateurs", ("Numero_Fiche", "Siret_Certificateur", "Nom_Certificateur"))
+NSF = Topic("Nsf", ("Numero_Fiche", "Nsf_Code", "Nsf_Intitule"))
+ROME = Topic("Rome", ("Numero_Fiche", "Codes_Rome_Code", "Codes_Rome_Libelle"))
+ROUTES = Topic("VoixdAccès", ("Numero_Fiche", "Si_Jury"))
+TOPICS = (STANDARD, BLOCS, RENEWALS, CERTIFIERS, NSF, ROME, ROUTES)
+"""The files a skeleton needs; the export's others (Formacode, CCN, Partenaires) are not read."""
+
+ROUTE_LABELS = {
+    "Après un parcours de formation sous statut d'élève ou d'étudiant": "formation_initiale",
+    "En contrat d'apprentissage": "apprentissage",
+    "Après un parcours de formation continue": "formation_continue",
+    "En contrat de professionnalisation": "contrat_professionnalisation",
+    "Par candidature individuelle": "candidature_individuelle",
+    "Par expérience": "vae",
+}
+"""The access routes the VoixdAccès file lists (as a fiche labels them), and their codes."""
+
+_FICHE = re.compile(r"^(RNCP|RS)?(\d+)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^(RNCP|RS)\d+$")
+_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_LEVEL = re.compile(r"^NIV[1-8]$")
+_SIRET = re.compile(r"^\d{14}$")
+_NAME_DATE = re.compile(r"[_-](\d{4})[_-](\d{2})[_-](\d{2})$")
+_APOSTROPHES = str.maketrans({ch: "'" for ch in "’‘ʼ′`´"})
+
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+"""What reading a damaged, encrypted or exotic zip member raises (CRC, truncation, offsets,
+compression method)."""
 
 
 @dataclass(frozen=True)
-class BlockRow:
-    """One block of the fiche, as the export lists it."""
+class Block:
+    """One block of the fiche: its official code, the short code after the fiche's, its label."""
 
     code: str
     short: str
@@ -62,41 +95,128 @@ class BlockRow:
 
 
 @dataclass(frozen=True)
+class Certifier:
+    name: str
+    siret: str
+
+
+@dataclass(frozen=True)
+class Coded:
+    """An NSF or ROME code and its label."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Fiche:
-    """What the export says about one fiche: its registrations and its blocks."""
+    """What the export says about one fiche, each value cleaned of the export's quirks."""
 
     code: str
     archive: str
-    files: tuple[str, str]
-    rows: tuple[FicheRow, ...]
-    blocks: tuple[BlockRow, ...]
+    exported_on: date | None
+    files: tuple[str, ...]
+    where: str
+    name: str
+    level: str
+    """`NIV3`…`NIV8`, `REPRISE` (no level) or empty (none given, as for every RS fiche)."""
+    effective: date | None
+    published: date | None
+    decided: date | None
+    ends: date | None
+    state: str
+    blocks: tuple[Block, ...]
+    certifiers: tuple[Certifier, ...]
+    nsf: tuple[Coded, ...]
+    rome: tuple[Coded, ...]
+    routes: tuple[str, ...]
+    """The codes of the routes the export lists as open, in the order of ROUTE_LABELS."""
+    unknown_routes: tuple[tuple[str, str], ...]
+    """(label, where) of each route listed that is none of ROUTE_LABELS."""
+    predecessors: tuple[str, ...]
+    successors: tuple[str, ...]
 
     @property
-    def current(self) -> FicheRow:
-        """The row of the latest registration: it gives the name, level and version."""
-        return max(self.rows, key=lambda row: row.start)
+    def start(self) -> tuple[date, str] | None:
+        """The registration's first day and the column it comes from: Date_Effet, else the
+        Journal officiel publication, else the decision (either may be all the export has)."""
+        for day, column in (
+            (self.effective, "Date_Effet"),
+            (self.published, "Date_dernier_jo"),
+            (self.decided, "Date_Decision"),
+        ):
+            if day is not None:
+                return day, column
+        return None
 
 
 def fiche_code(text: str) -> str:
-    """A fiche code written RNCP13080 or 13080 (any case), as RNCP13080."""
+    """A fiche code written RNCP13080, RS5678 or 13080 (any case), as RNCP13080 or RS5678."""
     found = _FICHE.match(text.strip())
     if not found:
-        raise ValueError(f"{text!r} is not a fiche code (RNCP and digits, e.g. RNCP13080)")
-    return f"RNCP{found.group(1)}"
+        raise ValueError(f"{text!r} is not a fiche code (RNCP or RS and digits, e.g. RNCP13080)")
+    return f"{(found.group(1) or 'RNCP').upper()}{found.group(2)}"
 
 
 def read_fiche(archive: Path | bytes, code: str, source: str | None = None) -> Fiche:
-    """The rows about fiche `code` in the export `archive` (its path or its bytes)."""
+    """What the export `archive` (its path or its bytes) says about fiche `code`."""
     code = fiche_code(code)
-    name = source or (archive.name if isinstance(archive, Path) else "export")
+    name = shown(source or (archive.name if isinstance(archive, Path) else "export"))
     with _open(archive, name) as zf:
-        standard = _member(zf, name, STANDARD, "Standard")
-        blocs = _member(zf, name, BLOCS, "Blocs_De_Compétences")
-        rows = _fiche_rows(zf, standard, code)
+        members = _members(zf, name)
+        reader = _Reader(zf, members)
+        rows = list(reader.rows(STANDARD, code))
         if not rows:
             raise NotFound(f"fiche {code} is not in the export {name}")
-        blocks = _blocks(zf, blocs, code)
-    return Fiche(code, name, (standard, blocs), rows, blocks)
+        if len(rows) > 1:
+            lines = " and ".join(where.rsplit(" ", 1)[-1] for where, _ in rows[:2])
+            raise ExportInvalid(
+                f"{members[STANDARD.name][0]} lists fiche {code} on lines {lines}: "
+                "the export has one row per fiche"
+            )
+        where, row = rows[0]
+        routes, unknown = _routes(reader, code)
+        predecessors, successors = _renewals(reader, code)
+        return Fiche(
+            code=code,
+            archive=name,
+            exported_on=_name_date(members[STANDARD.name][0]),
+            files=tuple(members[topic.name][0] for topic in TOPICS),
+            where=where,
+            name=clean(row["Intitule"]),
+            level=_level(row["Nomenclature_Europe_Niveau"], where),
+            effective=_date(row, "Date_Effet", where),
+            published=_date(row, "Date_dernier_jo", where),
+            decided=_date(row, "Date_Decision", where),
+            ends=_date(row, "Date_Fin_Enregistrement", where),
+            state=clean(row["Actif"]),
+            blocks=_blocks(reader, code),
+            certifiers=_certifiers(reader, code),
+            nsf=_coded(reader, NSF, code),
+            rome=_coded(reader, ROME, code, upper=True),
+            routes=routes,
+            unknown_routes=unknown,
+            predecessors=predecessors,
+            successors=successors,
+        )
+
+
+def clean(value: str) -> str:
+    """A value as the export means it: NFC, doubled apostrophes made single, whitespace
+    (the TAB before a SIRET, line breaks) collapsed, control characters dropped."""
+    text = " ".join(unicodedata.normalize("NFC", value).replace("''", "'").split())
+    return "".join(ch for ch in text if refused_character(ch) is None)
+
+
+def shown(name: str) -> str:
+    """A file name as a one-line message can show it."""
+    return "".join(ch if refused_character(ch) is None else "\ufffd" for ch in name)
+
+
+def _fold(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).replace("''", "'"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
 
 
 def _open(archive: Path | bytes, name: str) -> zipfile.ZipFile:
@@ -105,237 +225,239 @@ def _open(archive: Path | bytes, name: str) -> zipfile.ZipFile:
     except zipfile.BadZipFile:
         raise ExportInvalid(f"{name} is not a zip archive") from None
     except OSError as e:
-        raise ExportInvalid(f"cannot read {name}: {e.strerror or e}") from None
-
-
-def _member(zf: zipfile.ZipFile, archive: str, marker: str, kind: str) -> str:
-    found = [
-        info.filename
-        for info in zf.infolist()
-        if not info.is_dir() and marker.lower() in info.filename.lower()
-    ]
-    if not found:
+        raise ExportInvalid(f"cannot read {name}: {shown(e.strerror or str(e))}") from None
+    except _DAMAGED as e:
         raise ExportInvalid(
-            f"{archive} holds no {kind} file (a CSV file whose name contains {marker!r})"
-        )
-    if len(found) > 1:
-        raise ExportInvalid(f"{archive} holds {len(found)} {kind} files: {', '.join(found)}")
-    return found[0]
+            f"{name} is not a zip archive certledger can read ({shown(str(e))})"
+        ) from None
 
 
-def _records(
-    zf: zipfile.ZipFile, member: str, columns: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Each non-blank record of a `;`-separated CSV member, with the line it starts on."""
-    with zf.open(member) as raw:
-        stream: IO[str] = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name read as UTF-8 whatever the zip's flag says (the export sets none,
+    so zipfile decoded it as cp437), in NFC (some exports spell é as e + U+0301)."""
+    name = info.orig_filename
+    if not info.flag_bits & 0x800:
+        name = name.encode("cp437").decode("utf-8", errors="replace")
+    return shown(unicodedata.normalize("NFC", name))
+
+
+def _topic(name: str) -> Topic | None:
+    """The topic of `export_fiches_CSV_<Topic>_YYYY_MM_DD.csv` (in any folder, any case)."""
+    base = _fold(name.replace("\\", "/").rsplit("/", 1)[-1])
+    if not base.endswith(".csv"):
+        return None
+    stem = _NAME_DATE.sub("", base.removesuffix(".csv"))
+    for topic in TOPICS:
+        folded = _fold(topic.name)
+        if stem == folded or stem.endswith("_" + folded):
+            return topic
+    return None
+
+
+def _name_date(name: str) -> date | None:
+    found = _NAME_DATE.search(name.rsplit(".", 1)[0])
+    try:
+        return date(*(int(part) for part in found.groups())) if found else None
+    except ValueError:
+        return None
+
+
+def _members(zf: zipfile.ZipFile, archive: str) -> dict[str, tuple[str, zipfile.ZipInfo]]:
+    found: dict[str, list[tuple[str, zipfile.ZipInfo]]] = {topic.name: [] for topic in TOPICS}
+    for info in zf.infolist():
+        name = _member_name(info)
+        topic = None if info.is_dir() else _topic(name)
+        if topic is not None:
+            found[topic.name].append((name, info))
+    for topic in TOPICS:
+        members = found[topic.name]
+        if not members:
+            raise ExportInvalid(
+                f"{archive} holds no {topic.name} file "
+                f"(export_fiches_CSV_{topic.name}_YYYY_MM_DD.csv)"
+            )
+        if len(members) > 1:
+            names = ", ".join(name for name, _ in members)
+            raise ExportInvalid(f"{archive} holds {len(members)} {topic.name} files: {names}")
+    return {topic: members[0] for topic, members in found.items()}
+
+
+class _Reader:
+    """The export's CSV files, read one record at a time."""
+
+    def __init__(self, zf: zipfile.ZipFile, members: dict[str, tuple[str, zipfile.ZipInfo]]):
+        self.zf = zf
+        self.members = members
+
+    def records(self, topic: Topic) -> Iterator[tuple[str, dict[str, str]]]:
+        """Each non-blank record of the topic's file, with where it starts ("FILE line N")."""
+        member, info = self.members[topic.name]
+        reader = None
         try:
-            reader = csv.reader(stream, delimiter=";")
-            header = [name.strip() for name in next(reader, [])]
-            if not header:
-                raise ExportInvalid(f"{member} is empty")
-            missing = [c for c in columns if c not in header]
-            if missing:
-                plural = "s" if len(missing) > 1 else ""
-                raise ExportInvalid(f"{member}: missing column{plural} {', '.join(missing)}")
-            line = reader.line_num + 1
-            for record in reader:
-                start, line = line, reader.line_num + 1
-                if any(cell.strip() for cell in record):
-                    cells = [cell.strip() for cell in record] + [""] * len(header)
-                    yield start, {column: cells[i] for i, column in enumerate(header)}
+            with self.zf.open(info) as raw:
+                stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                reader = csv.reader(stream, delimiter=";")
+                header = [column.strip() for column in next(reader, [])]
+                if not any(header):
+                    raise ExportInvalid(f"{member} is empty")
+                missing = [column for column in topic.columns if column not in header]
+                if missing:
+                    plural = "s" if len(missing) > 1 else ""
+                    raise ExportInvalid(f"{member}: missing column{plural} {', '.join(missing)}")
+                line = reader.line_num + 1
+                for record in reader:
+                    start, line = line, reader.line_num + 1
+                    if any(cell.strip() for cell in record):
+                        cells = record + [""] * len(header)
+                        yield f"{member} line {start}", dict(zip(header, cells, strict=False))
         except UnicodeDecodeError:
             raise ExportInvalid(f"{member} is not UTF-8 text") from None
         except csv.Error as e:
-            raise ExportInvalid(f"{member} line {reader.line_num}: not CSV ({e})") from None
-        except zipfile.BadZipFile as e:
-            raise ExportInvalid(f"{member} cannot be read from the archive ({e})") from None
-
-
-def _same_fiche(value: str, code: str) -> bool:
-    found = _FICHE.match(value)
-    return found is not None and f"RNCP{found.group(1)}" == code
-
-
-def _fiche_rows(zf: zipfile.ZipFile, member: str, code: str) -> tuple[FicheRow, ...]:
-    rows: list[FicheRow] = []
-    for line, row in _records(zf, member, STANDARD_COLUMNS):
-        if not _same_fiche(row["Numero_Fiche"], code):
-            continue
-        where = f"{member} line {line}"
-        rows.append(
-            FicheRow(
-                where=where,
-                name=row["Intitule"],
-                level=_level(row["Nomenclature_Europe_Niveau"], where),
-                start=_date(row["Date_Effet"], where, "Date_Effet"),
-                end=_date(row["Date_Fin_Enregistrement"], where, "Date_Fin_Enregistrement"),
-                state=row.get("Actif", ""),
-            )
-        )
-    return tuple(rows)
-
-
-def _blocks(zf: zipfile.ZipFile, member: str, code: str) -> tuple[BlockRow, ...]:
-    blocks: dict[tuple[str, str], BlockRow] = {}
-    for line, row in _records(zf, member, BLOCS_COLUMNS):
-        if not _same_fiche(row["Numero_Fiche"], code):
-            continue
-        official = row["Bloc_Competences_Code"].upper()
-        short = official.removeprefix(code)
-        if short == official or not short:
+            where = f" line {reader.line_num}" if reader is not None else ""
+            raise ExportInvalid(f"{member}{where}: not CSV ({shown(str(e))})") from None
+        except _DAMAGED as e:
             raise ExportInvalid(
-                f"{member} line {line}, Bloc_Competences_Code: "
-                f"{row['Bloc_Competences_Code']!r} is not a block code of {code}"
-            )
-        label = row["Bloc_Competences_Libelle"]
-        blocks.setdefault((official, label), BlockRow(official, short, label))
-    return tuple(sorted(blocks.values(), key=lambda block: block.code))
+                f"{member} cannot be read from the archive ({shown(str(e))})"
+            ) from None
+
+    def rows(self, topic: Topic, code: str) -> Iterator[tuple[str, dict[str, str]]]:
+        """The records of fiche `code` in the topic's file."""
+        for where, row in self.records(topic):
+            if _number(row["Numero_Fiche"]) == code:
+                yield where, row
 
 
-def _date(value: str, where: str, column: str) -> date:
+def _number(value: str) -> str | None:
+    """The fiche number a cell holds (RNCP… or RS…), or None."""
+    text = "".join(value.split()).upper()
+    return text if _NUMBER.match(text) else None
+
+
+def _date(row: dict[str, str], column: str, where: str) -> date | None:
+    value = row[column].strip()
+    if not value:
+        return None
     found = _DATE.match(value)
-    try:
-        if found:
-            day, month, year = (int(part) for part in found.groups())
+    if found:
+        day, month, year = (int(part) for part in found.groups())
+        try:
             return date(year, month, day)
-    except ValueError:
-        pass
-    raise ExportInvalid(f"{where}, {column}: {value!r} is not a date")
+        except ValueError:
+            pass
+    raise ExportInvalid(f"{where}, {column}: {value!r} is not a date (DD/MM/YYYY)")
 
 
 def _level(value: str, where: str) -> str:
-    if not value:
-        return ""
-    found = _LEVEL.match(value)
-    if not found:
-        raise ExportInvalid(
-            f"{where}, Nomenclature_Europe_Niveau: {value!r} is not a European level (NIV1 to NIV8)"
-        )
-    european = f"{found.group(1)} (nomenclature européenne)"
-    old = LEVELS_1969.get(found.group(1))
-    return f"{old} (nomenclature 1969) = {european}" if old else european
-
-
-def skeleton(fiche: Fiche, base: Referential | None = None) -> dict[str, Any]:
-    """The referential data the export gives for the fiche, with the routes, roles and jury
-    of `base` (default: the bundled referential); no competency, threshold or épreuve, and
-    no `blocks` when the export lists none."""
-    base = base or parse_referential(default_referential_text(), "bundled referential")
-    current = fiche.current
-    periods: dict[tuple[date, date], dict[str, Any]] = {}
-    for row in sorted(fiche.rows, key=lambda row: (row.start, row.end)):
-        periods.setdefault(
-            (row.start, row.end),
-            {"from": row.start, "to": row.end, "source": f"France Compétences export, {row.where}"},
-        )
-    data: dict[str, Any] = {
-        "code": fiche.code,
-        "name": current.name,
-        "version": f"import-{current.start.isoformat()}",
-        "level": current.level,
-        "registrations": list(periods.values()),
-        "routes": [route.model_dump(exclude_defaults=True) for route in base.routes],
-        "roles": [role.model_dump() for role in base.roles],
-        "jury": {route: list(roles) for route, roles in base.jury.items()},
-    }
-    if fiche.blocks:
-        data["blocks"] = [
-            {"code": block.code, "short": block.short, "label": block.label}
-            for block in fiche.blocks
-        ]
-    return data
-
-
-_RULES_TO_FILL = """\
-# TO FILL: how many years acquired components stay valid (the fiche's "Validité des
-# composantes acquises"), and whether competencies validated through VAE stay acquired
-# without time limit (true or false):
-# validity_years = ...
-# vae_permanent = ...
-# Optional: nsf, rome, certifier, note, and award_after_registration_for_enrolled_before
-# (default false: no award outside a registration period).
-
-# TO FILL: how many of the competencies the title requires:
-# [title]
-# required = ...
-"""
-
-_COMPETENCIES_TO_FILL = """\
-# TO FILL: the competencies, one table each:
-# [[competencies]]
-# code = "C01"
-# label = "..."
-"""
-
-_BLOCKS = """\
-# The blocks of the fiche in the export. TO FILL in each: `required` (how many of its
-# competencies the block requires), `competencies` (their codes) and its épreuves, each a
-# [[blocks.epreuves]] table with code, kind, label and competencies.
-"""
-
-_NO_BLOCKS = """\
-# TO FILL: the export lists no block for this fiche. Add its blocks, each a [[blocks]] table
-# with code, short, label, required and competencies, followed by its [[blocks.epreuves]]
-# tables (code, kind, label, competencies).
-"""
-
-_BLOCK_TO_FILL = """\
-# TO FILL: required = ...
-# TO FILL: competencies = ["...", ...]
-# TO FILL: its épreuves:
-# [[blocks.epreuves]]
-# code = "{short}-E1"
-# kind = "..."
-# label = "..."
-# competencies = ["...", ...]
-"""
-
-
-def skeleton_toml(fiche: Fiche, base: Referential | None = None) -> str:
-    """The skeleton as a referential file, its comments saying what the certifier fills in."""
-    data = skeleton(fiche, base)
-    state = f"\n# The export marks the fiche {fiche.current.state}." if fiche.current.state else ""
-    header = (
-        f"# Skeleton of the referential of fiche {fiche.code}, imported from France Compétences'\n"
-        f"# open-data export {fiche.archive}:\n"
-        f"#   {fiche.files[0]}\n"
-        f"#   {fiche.files[1]}{state}\n"
-        "# NOT YET A VALID REFERENTIAL: the export holds neither the competencies nor the rules.\n"
-        "# Fill in every place marked TO FILL, then `certledger referential validate` this file\n"
-        "# (it lists whatever is still missing) before `certledger referential publish`.\n"
+    level = value.strip().upper()
+    if level in ("", "REPRISE") or _LEVEL.match(level):
+        return level
+    raise ExportInvalid(
+        f"{where}, Nomenclature_Europe_Niveau: {value!r} is not a level "
+        "(NIV1 to NIV8, REPRISE or empty)"
     )
-    top = tomli_w.dumps({key: data[key] for key in ("code", "name", "version", "level")})
-    registrations = [_table("registrations", period) for period in data["registrations"]]
-    blocks = [
-        _table("blocks", block) + _BLOCK_TO_FILL.format(short=block["short"])
-        for block in data.get("blocks", [])
-    ]
-    sections = [
-        header + "\n" + top,
-        _RULES_TO_FILL,
-        "# The fiche's RNCP registration periods in the export (both ends inclusive).\n"
-        + "\n".join(registrations),
-        "# Access routes, jury roles and jury composition: copied from the bundled RNCP13080\n"
-        "# referential as a starting point; check them against the fiche.\n"
-        + "\n".join(_table("routes", route) for route in data["routes"]),
-        "\n".join(_table("roles", role) for role in data["roles"]),
-        tomli_w.dumps({"jury": data["jury"]}),
-        _COMPETENCIES_TO_FILL,
-        _BLOCKS + "\n".join(blocks) if blocks else _NO_BLOCKS,
-    ]
-    return "\n".join(sections)
 
 
-def _table(name: str, body: dict[str, Any]) -> str:
-    """One `[[name]]` table (tomli-w would write a short one inline, unlike the bundled file)."""
-    return f"[[{name}]]\n{tomli_w.dumps(body)}"
+def _natural(code: str) -> list[tuple[int, str]]:
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", code)]
 
 
-def still_missing(text: str) -> list[str]:
-    """What `referential validate` would report about a referential file's text."""
-    try:
-        parse_referential(text)
-    except ReferentialInvalid as e:
-        return e.problems
-    return []
+def _blocks(reader: _Reader, code: str) -> tuple[Block, ...]:
+    found: dict[str, tuple[Block, str]] = {}
+    for where, row in reader.rows(BLOCS, code):
+        official = "".join(row["Bloc_Competences_Code"].split()).upper()
+        short = official.removeprefix(code)
+        if short == official or not short:
+            raise ExportInvalid(
+                f"{where}, Bloc_Competences_Code: {row['Bloc_Competences_Code']!r} "
+                f"is not a block code of {code}"
+            )
+        block = Block(official, short, clean(row["Bloc_Competences_Libelle"]))
+        first, first_where = found.setdefault(official, (block, where))
+        if first != block:
+            raise ExportInvalid(
+                f"{where}, Bloc_Competences_Libelle: block {official} has another label "
+                f"on {first_where}"
+            )
+    return tuple(sorted((block for block, _ in found.values()), key=lambda b: _natural(b.code)))
+
+
+def _certifiers(reader: _Reader, code: str) -> tuple[Certifier, ...]:
+    found: dict[Certifier, None] = {}
+    for where, row in reader.rows(CERTIFIERS, code):
+        siret = "".join(row["Siret_Certificateur"].split())
+        if siret and not _SIRET.match(siret):
+            raise ExportInvalid(
+                f"{where}, Siret_Certificateur: {row['Siret_Certificateur']!r} is not a SIRET "
+                "(14 digits)"
+            )
+        certifier = Certifier(clean(row["Nom_Certificateur"]), siret)
+        if certifier.name or certifier.siret:
+            found.setdefault(certifier)
+    return tuple(found)
+
+
+def _coded(reader: _Reader, topic: Topic, code: str, upper: bool = False) -> tuple[Coded, ...]:
+    code_column, label_column = topic.columns[1:]
+    found: dict[str, Coded] = {}
+    for _, row in reader.rows(topic, code):
+        value = clean(row[code_column])
+        value = value.upper() if upper else value
+        if value:
+            found.setdefault(value, Coded(value, clean(row[label_column])))
+    return tuple(found.values())
+
+
+def _route(label: str) -> str | None:
+    """The route a VoixdAccès label names, its apostrophes straight or typographic, its
+    accents and case as they come; a label may go on ("Par expérience dispositif VAE…")."""
+    folded = _fold(label)
+    for known, route in ROUTE_LABELS.items():
+        expected = _fold(known)
+        if folded == expected or folded.startswith(expected + " "):
+            return route
+    return None
+
+
+def _routes(reader: _Reader, code: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    open_routes: set[str] = set()
+    unknown: dict[str, str] = {}
+    for where, row in reader.rows(ROUTES, code):
+        label = clean(row["Si_Jury"])
+        route = _route(label)
+        if route is not None:
+            open_routes.add(route)
+        elif label:
+            unknown.setdefault(label, where)
+    ordered = tuple(route for route in ROUTE_LABELS.values() if route in open_routes)
+    return ordered, tuple(unknown.items())
+
+
+def _renewals(reader: _Reader, code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fiches this one replaced and those that replaced it: from its own rows, and from
+    the rows of fiches that name it as their old or new certification."""
+    before: set[str] = set()
+    after: set[str] = set()
+    for where, row in reader.records(RENEWALS):
+        fiche = _number(row["Numero_Fiche"])
+        old, new = row["Ancienne_Certification"], row["Nouvelle_Certification"]
+        if fiche == code:
+            for column, value, found in (
+                ("Ancienne_Certification", old, before),
+                ("Nouvelle_Certification", new, after),
+            ):
+                number = _number(value)
+                if value.strip() and number is None:
+                    raise ExportInvalid(
+                        f"{where}, {column}: {value!r} is not a fiche number (RNCP… or RS…)"
+                    )
+                if number is not None:
+                    found.add(number)
+        elif fiche is not None:
+            if _number(old) == code:
+                after.add(fiche)
+            if _number(new) == code:
+                before.add(fiche)
+    return (
+        tuple(sorted(before - {code}, key=_natural)),
+        tuple(sorted(after - {code}, key=_natural)),
+    )
