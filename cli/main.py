@@ -168,6 +168,7 @@ MODULES = (
     "candidates",
     "jury",
     "certificates",
+    "credentials",
     "corrections",
     "views",
     "reports",
