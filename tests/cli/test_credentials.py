@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from ledger.signing import public_key, verify_proof
 from projections.badges import decode_list, identity_hash, set_indexes
-from tests.cli.conftest import ALL, NINE, Certledger
+from tests.cli.conftest import ALL, BUNDLED, NINE, Certledger
 from tests.stores import StoreRef, sqlite_store
 
 SCHEMA = json.loads(
@@ -245,6 +245,29 @@ def test_printing_without_a_recorded_key_or_into_a_missing_folder_is_refused(
         f"certificate print {BLOCK} --key-file {tmp_path / 'k.pem'} "
         f"-o {tmp_path / 'no' / 'such' / 'p.pdf'}"
     ).startswith(f"Error: cannot write {tmp_path / 'no' / 'such' / 'p.pdf'}")
+
+
+def test_a_referential_without_the_parchment_mentions_refuses_to_print_naming_them(
+    bare: Certledger, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain.toml"
+    bundled = BUNDLED.read_text(encoding="utf-8")
+    plain.write_text(bundled.split("[parchment]")[0], encoding="utf-8")
+    bare.ok(f"init --referential {plain} --effective-from 2006-03-05")
+    bare.enroll("V1")
+    bare.pass_bc01("V1")
+    bare.convene("J1")
+    bare.ok(f"jury decide J1 V1 --validate {NINE} --award-block BC01")
+    bare.ok("certificate issue V1/J1 --kind block:BC01 --on 2017-06-27")
+    bare.ok(f"keys init --key-file {tmp_path / 'k.pem'}")
+
+    assert bare.refused(
+        f"certificate print {BLOCK} --key-file {tmp_path / 'k.pem'} -o {tmp_path / 'p.pdf'}"
+    ) == (
+        "Error: referential 2006.1 in force on 2017-06-20 lacks what the parchment of "
+        f"{BLOCK} must say (parchment.level_2019, parchment.level_eqf, parchment.signatory, "
+        "parchment.place): publish a referential version that gives it"
+    )
 
 
 # Verification.
