@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import stat
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from cli.main import cli
 from ledger.signing import public_key, verify_proof
 from projections.badges import decode_list, identity_hash, set_indexes
 from tests.cli.conftest import ALL, BUNDLED, NINE, Certledger
@@ -528,3 +530,31 @@ def test_an_erased_holder_s_parchment_and_credential_are_refused(
     verdict = signed.json(f"certificate verify {code}")
     assert verdict["genuine"] is True and verdict["holder"] is None
     assert "Alice" not in signed.ok(f"certificate verify {code}")
+
+
+# The README.
+
+
+def test_the_readme_credential_commands_run_after_its_walkthrough(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_readme import README, walkthrough
+
+    # A PostgreSQL store keeps no file: the key file is named for both stores alike.
+    monkeypatch.setenv("CERTLEDGER_SIGNING_KEY", str(tmp_path / "certifier.pem"))
+    for args in walkthrough():
+        assert runner.invoke(cli, args).exit_code == 0, args
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    block = next(b for b in blocks if "certledger keys init" in b)
+    lines = [line for line in block.splitlines() if line.startswith("certledger ")]
+    for line in lines:
+        if "…" in line:
+            continue
+        result = runner.invoke(cli, shlex.split(line)[1:])
+        assert result.exit_code == 0, (line, result.stdout, result.stderr)
+    code = code_of(pdf_text(Path("parchemin.pdf")))
+    verdict = runner.invoke(cli, ["certificate", "verify", code, "--json"])
+    assert json.loads(verdict.stdout)["genuine"] is True
+    assert sorted(p.name for p in Path("parchemins").iterdir()) == ["RNCP13080-2017-00001.pdf"]
+    assert json.loads(Path("badge.json").read_text())["credentialStatus"]["statusListIndex"] == "0"
+    assert Path("status.json").exists()
