@@ -227,20 +227,6 @@ class Parchment:
     code: str
     fiche_url: str
 
-    def mentions(self) -> dict[str, str]:
-        """Each mandatory mention and the text that carries it."""
-        return {
-            "title": self.what,
-            "registration": self.registration,
-            "certifier": self.certifier,
-            "level": self.level,
-            "nsf": self.nsf,
-            "holder": self.holder,
-            "issued": self.issued,
-            "signatory": self.signatory,
-            "code": self.code,
-        }
-
 
 def parchment(
     status: CertificateStatus, dossier: Dossier, versions: Versions, code: str
