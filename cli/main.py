@@ -189,6 +189,7 @@ MODULES = (
     "candidates",
     "jury",
     "certificates",
+    "credentials",
     "corrections",
     "views",
     "reports",

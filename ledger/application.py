@@ -26,6 +26,7 @@ from ledger.usecases import (
     assessments,
     certificates,
     corrections,
+    credentials,
     enrolment,
     erasure,
     jury,
@@ -132,6 +133,7 @@ class Ledger:
     transmit_cpf = transmission.transmit_cpf
     record_transmissions = transmission.record_transmissions
     erase = erasure.erase
+    init_keys = credentials.init_keys
 
     # Reads (ledger/queries.py).
 

@@ -87,6 +87,23 @@ class Registration(_Model):
         return f"{self.start.isoformat()} → {self.end.isoformat()}"
 
 
+class Parchment(_Model):
+    """What a parchment prints besides the rules: France Compétences' mandatory mentions
+    that the rest of the referential does not hold (all optional: a referential without
+    them is valid, and `certificate print` names the one missing)."""
+
+    level_2019: int | None = Field(default=None, ge=1, le=8)
+    """Level in the national framework of décret n° 2019-14 (cadre national des certifications)."""
+    level_eqf: int | None = Field(default=None, ge=1, le=8)
+    """Level of the European Qualifications Framework (EQF / CEC)."""
+    signatory: str = ""
+    """The role (qualité) of who signs the parchments, as the fiche names it."""
+    place: str = ""
+    """Where parchments are issued ("Fait à …")."""
+    fiche_url: str = ""
+    """The fiche's public page, printed and aligned to in Open Badges credentials."""
+
+
 class Referential(_Model):
     """One version of the rules of a certification, as published into the ledger."""
 
@@ -111,6 +128,7 @@ class Referential(_Model):
     certifier_siret: str = ""
     predecessors: tuple[str, ...] = ()
     successors: tuple[str, ...] = ()
+    parchment: Parchment = Parchment()
 
     @cached_property
     def competency_codes(self) -> frozenset[str]:

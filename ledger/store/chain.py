@@ -137,6 +137,22 @@ def chain_head(recorder: Any) -> tuple[int, str] | None:
     return (rows[0][0], rows[0][1]) if rows else None
 
 
+def link_at(recorder: Any, position: int) -> tuple[str, str] | None:
+    """The chain hash of the event at a log position and the hash before it (positions can
+    have gaps: the one before is the highest chained below it), or None if not chained."""
+    rows = recorder.dialect.read(
+        recorder, "SELECT hash FROM {ledger_chain} WHERE position = ?", (position,)
+    )
+    if not rows:
+        return None
+    before = recorder.dialect.read(
+        recorder,
+        "SELECT hash FROM {ledger_chain} WHERE position < ? ORDER BY position DESC LIMIT 1",
+        (position,),
+    )
+    return (before[0][0] if before else GENESIS), rows[0][0]
+
+
 def __getattr__(name: str) -> Any:
     # The PostgreSQL recorder's topic resolves here, so psycopg is imported only when used.
     if name == "ChainedPostgresRecorder":

@@ -9,6 +9,7 @@ check (pure functions of `ledger/rules.py` and the aggregates' own checks), reco
 - `corrections`: rectify or annul a decision, rectify an identity
 - `transmission`: write, check and record the CPF flow
 - `erasure`: erase a candidate's personal data
+- `credentials`: the certifier's signing key (parchment codes, Open Badges, status lists)
 
 Each command is a function of the `Ledger` (its unit of work, clock and queries) and its
 arguments; `ledger/application.py` lists them as the ledger's methods.
