@@ -73,3 +73,15 @@ class Identity(BaseModel):
             raise InvalidInput(
                 f"identity: {where}: {message}" if where else f"identity: {message}"
             ) from None
+
+
+def unreadable(identity: Any) -> str | None:
+    """Why an identity as read cannot be used: "erased" (the person's data was erased),
+    "sealed" (its key cannot be read here: no key file, or a role that may not read keys),
+    "missing"; None when it can."""
+    if not isinstance(identity, dict) or not identity:
+        return "missing"
+    for marker in ("erased", "sealed"):
+        if identity.get(marker):
+            return marker
+    return None

@@ -19,7 +19,8 @@ from uuid import uuid5
 from ledger.clock import PARIS
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
-from ledger.exceptions import RuleViolation
+from ledger.exceptions import RuleViolation, StoreError
+from ledger.identity import unreadable
 from ledger.ids import NAMESPACE
 from ledger.publication import Versions
 from ledger.referential import Referential
@@ -85,7 +86,13 @@ def credential(
     holder whose personal data is erased has no name left, and gets no credential.
     """
     identity = dossier.identity
-    if not identity or identity.get("erased"):
+    why = unreadable(identity)
+    if why == "sealed":
+        raise StoreError(
+            f"candidate {dossier.candidate}'s personal data cannot be read here (no key file, "
+            "or a role that may not read the keys): give the key file with --keys"
+        )
+    if why is not None:
         raise RuleViolation(
             11,
             f"candidate {dossier.candidate}'s personal data is erased: no credential of "

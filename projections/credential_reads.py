@@ -15,6 +15,7 @@ from ledger.candidate import candidate_stream
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
 from ledger.exceptions import LedgerError, NotFound, RuleViolation
+from ledger.identity import unreadable
 from ledger.signing import add_proof, verification_method
 from ledger.store.chain import link, link_at
 from ledger.store.scans import scan_log, select_stream
@@ -55,7 +56,7 @@ def certificate_trail(ledger: Ledger, number: str, day: date) -> tuple[Trail, Do
     rows = [r for r in select_stream(ledger.recorder, candidate_stream(owner)) if r[0] == position]
     intact = chained is not None and len(rows) == 1 and link(chained[0], *rows[0]) == chained[1]
     identity = status.dossier.identity
-    holder = holder_name(identity) if identity and not identity.get("erased") else None
+    holder = holder_name(identity) if unreadable(identity) is None else None
     trail = Trail(found, position, chained[1] if chained else None, intact, holder)
     return trail, status.dossier
 
