@@ -46,10 +46,10 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
       certledger verify --digest            # publish what it prints
       certledger verify --check @81234:9f86d081884c7d65...
     """
-    from ledger.integrity import verify_store
+    from projections.reads import verify_ledger
 
     ledger = session_of(ctx).ledger()
-    result = verify_store(ledger.events, published)
+    result = verify_ledger(ledger, published)
     document = {**result.as_json(), "digest": f"@{result.position}:{result.digest}"}
     if as_json:
         emit_json(document)
@@ -61,6 +61,8 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
         click.echo(f"digest {document['digest']}")
         for problem in result.problems:
             click.echo(f"  {problem['event']}: {problem['problem']} ({problem['detail']})")
+        for note in result.notes:
+            click.echo(f"  note: {note}")
     if not result.ok:
         raise click.exceptions.Exit(1)
 

@@ -1,21 +1,28 @@
-"""Tamper evidence: re-read the whole store and check it against the hash chain and its head.
+"""Tamper evidence: re-read the whole store and check it against the hash chain and its head,
+the candidates' keys against what each enrolment committed to.
 
 Each stored event was chained, in the transaction that stored it, to the one before it in
 the log (`store/chain.py`); the chain and its head live in tables apart from the events.
-Walking both in log order names every event modified, removed, inserted or reordered since.
+Walking both in log order names every event modified, removed, inserted or reordered since,
+and every row that no longer has the shape the ledger wrote (a finding, never a crash): the
+rows are read as the database holds them and checked value by value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from ledger.facts import Row
+import orjson
+
 from ledger.store import Store
-from ledger.store.chain import GENESIS, Link, chain_head, link, scan_chain
-from ledger.store.scans import scan_log
+from ledger.store.chain import GENESIS, link
+from ledger.store.keys import commitment, unwrap
+
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -24,6 +31,7 @@ class Verification:
     digest: str = GENESIS
     position: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -39,71 +47,173 @@ class Verification:
             "position": self.position,
             "digest": self.digest,
             "problems": self.problems,
+            "notes": self.notes,
         }
 
 
-def _name(originator_id: UUID, version: int, labels: dict[UUID, str]) -> str:
-    return f"{labels.get(originator_id, str(originator_id))}#{version}"
+class Event(NamedTuple):
+    """A stored event as checked: its values, or None where a value is malformed."""
+
+    position: int | None
+    stream: UUID | None
+    version: int | None
+    topic: str | None
+    state: bytes | None
+
+
+class Link(NamedTuple):
+    position: int | None
+    stream: UUID | None
+    version: int | None
+    hash: str | None
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def as_stream(value: Any) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def as_bytes(value: Any) -> bytes | None:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):  # SQLite lets text into a BLOB column
+        return value.encode("utf-8", "surrogatepass")
+    return None
+
+
+def as_hash(value: Any) -> str | None:
+    return value if isinstance(value, str) and _HASH.fullmatch(value) else None
+
+
+def event_of(row: tuple[Any, ...]) -> Event:
+    position, stream, version, topic, state = row
+    return Event(
+        as_int(position),
+        as_stream(stream),
+        as_int(version),
+        topic if isinstance(topic, str) else None,
+        as_bytes(state),
+    )
+
+
+def link_of(row: tuple[Any, ...]) -> Link:
+    position, stream, version, digest = row
+    return Link(as_int(position), as_stream(stream), as_int(version), as_hash(digest))
+
+
+def _name(stream: UUID | None, version: int | None, labels: dict[UUID, str]) -> str:
+    where = labels.get(stream, str(stream)) if stream is not None else "?"
+    return f"{where}#{version if version is not None else '?'}"
+
+
+def _malformed(event: Event) -> str | None:
+    missing = [name for name, value in zip(Event._fields, event, strict=True) if value is None]
+    return f"unreadable {', '.join(missing)}" if missing else None
 
 
 def verify(
-    events: Iterable[Row],
+    events: Iterable[Event],
     chain: Iterable[Link],
-    head: tuple[int, str] | None,
+    head: tuple[Any, Any] | None,
     labels: dict[UUID, str] | None = None,
 ) -> Verification:
     """Check the events (in log order) against the chain (in position order) and its head."""
     names = labels if labels is not None else {}
     result = Verification()
     chained = _Peek(iter(chain))
-    previous = GENESIS
-    for position, originator_id, version, topic, state in events:
+    previous: str | None = GENESIS
+    last = 0
+    for event in events:
         result.events += 1
-        name = _name(originator_id, version, names)
-        while chained.peek is not None and chained.peek[0] < position:
+        name = _name(event.stream, event.version, names)
+        if event.position is None:
+            result.problem(name, "malformed", "its log position is not a number")
+            continue
+        while chained.peek is not None and (chained.peek.position or 0) < event.position:
             lost = chained.next()
-            result.problem(
-                _name(lost[1], lost[2], names),
-                "removed",
-                f"log position {lost[0]} was chained but is gone from the store",
-            )
-            previous = lost[3]
+            previous = _lost(result, lost, names)
         row = chained.peek
-        if row is None or row[0] != position:
-            result.problem(name, "inserted", f"log position {position} was never chained")
+        if row is None or row.position != event.position:
+            result.problem(name, "inserted", f"log position {event.position} was never chained")
             continue
         chained.next()
-        if (row[1], row[2]) != (originator_id, version):
+        trouble = _malformed(event)
+        if trouble is not None:
+            result.problem(name, "malformed", f"log position {event.position}: {trouble}")
+        elif row.hash is None or row.stream is None or row.version is None:
+            result.problem(
+                name, "malformed", f"the chain row of log position {event.position} is unreadable"
+            )
+        elif (row.stream, row.version) != (event.stream, event.version):
             result.problem(
                 name,
                 "reordered",
-                f"log position {position} was chained to {_name(row[1], row[2], names)}",
+                f"log position {event.position} was chained to "
+                f"{_name(row.stream, row.version, names)}",
             )
-        elif link(previous, position, originator_id, version, topic, state) != row[3]:
-            result.problem(name, "modified", f"the content at log position {position} changed")
-        previous = row[3]
-        result.position = position
+        elif previous is not None:
+            assert event.stream is not None and event.version is not None
+            assert event.topic is not None and event.state is not None
+            expected = link(
+                previous, event.position, event.stream, event.version, event.topic, event.state
+            )
+            if expected != row.hash:
+                result.problem(
+                    name, "modified", f"the content at log position {event.position} changed"
+                )
+        previous = row.hash
+        last = event.position
     for lost in chained.rest():
-        result.problem(
-            _name(lost[1], lost[2], names),
-            "removed",
-            f"log position {lost[0]} was chained but is gone from the store",
-        )
-        previous = lost[3]
-        result.position = lost[0]
-    result.digest = previous
+        previous = _lost(result, lost, names)
+        last = lost.position or last
+    result.position = last
+    result.digest = previous or GENESIS
+    _check_head(result, head, last, previous)
+    return result
+
+
+def _lost(result: Verification, lost: Link, names: dict[UUID, str]) -> str | None:
+    result.problem(
+        _name(lost.stream, lost.version, names),
+        "removed",
+        f"log position {lost.position} was chained but is gone from the store",
+    )
+    return lost.hash
+
+
+def _check_head(
+    result: Verification, head: tuple[Any, Any] | None, last: int, previous: str | None
+) -> None:
     if head is None:
-        if result.events:
+        if result.events or last:
             result.problem("head", "removed", "the chain's head is missing")
-    elif head != (result.position, previous):
+        return
+    position, digest = as_int(head[0]), as_hash(head[1])
+    if position is None or digest is None:
+        result.problem("head", "malformed", "the chain's head is unreadable")
+        return
+    if (position, digest) != (last, previous):
         result.problem(
             "head",
-            "removed" if head[0] > result.position else "modified",
-            f"the stored head is log position {head[0]} ({head[1][:12]}…), the chain ends at "
-            f"{result.position} ({previous[:12]}…): the newest events were removed or the "
-            "head was altered",
+            "removed" if position > last else "modified",
+            f"the stored head is log position {position} ({digest[:12]}…), the chain ends at "
+            f"{last} ({(previous or '?')[:12]}…): the newest events were removed or the head "
+            "was altered",
         )
-    return result
 
 
 class _Peek:
@@ -124,29 +234,127 @@ class _Peek:
             yield self.next()
 
 
+WATCHED = frozenset({"CandidateEnrolled", "JuryConvened", "IdentityRecorded", "PersonalDataErased"})
+"""The events whose content `verify` reads: who a stream is about, and the keys."""
+
+
+@dataclass
+class Candidates:
+    """What the events say of each candidate stream: who, whether erased, the key's commitment."""
+
+    labels: dict[UUID, str] = field(default_factory=dict)
+    erased: set[UUID] = field(default_factory=set)
+    commitments: dict[UUID, str] = field(default_factory=dict)
+
+    def see(self, event: Event) -> None:
+        if event.stream is None or event.state is None or event.topic is None:
+            return
+        if event.topic not in WATCHED:
+            return
+        try:
+            state = orjson.loads(event.state)
+        except orjson.JSONDecodeError:
+            return
+        if not isinstance(state, dict):
+            return
+        if event.topic == "CandidateEnrolled" and isinstance(state.get("candidate_id"), str):
+            self.labels[event.stream] = f"candidate/{state['candidate_id']}"
+        elif event.topic == "JuryConvened" and isinstance(state.get("session_id"), str):
+            self.labels[event.stream] = f"jury/{state['session_id']}"
+        elif event.topic == "IdentityRecorded" and isinstance(state.get("key_commitment"), str):
+            self.commitments[event.stream] = state["key_commitment"]
+        elif event.topic == "PersonalDataErased":
+            self.erased.add(event.stream)
+
+
+def check_keys(result: Verification, store: Store, candidates: Candidates) -> None:
+    """Each candidate not erased has their key, the key the enrolment committed to; an erased
+    candidate has none left."""
+    keys = store.keys
+    rows = keys.rows()
+    if keys.unreadable:
+        result.notes.append("the keys were not checked: this role may not read them")
+        return
+    held: dict[UUID, tuple[Any, Any]] = {}
+    for stream_text, wrapped, kek_id in rows:
+        stream = as_stream(stream_text)
+        if stream is None or stream not in candidates.labels:
+            result.problem(f"key {stream_text!r}", "inserted", "a key for no candidate")
+            continue
+        held[stream] = (wrapped, kek_id)
+    unchecked = 0
+    for stream, label in candidates.labels.items():
+        if not label.startswith("candidate/"):
+            continue
+        found = held.get(stream)
+        if stream in candidates.erased:
+            if found is not None:
+                result.problem(label, "key kept", "personal data erased, yet a key remains")
+            continue
+        if found is None:
+            result.problem(label, "key removed", "no key, and no erasure was recorded")
+            continue
+        wrapped, kek_id = found
+        kek = keys.file.get(str(kek_id)) if isinstance(kek_id, str) else None
+        key = unwrap(kek, bytes(wrapped)) if kek is not None and as_bytes(wrapped) else None
+        if key is None:
+            unchecked += 1
+            continue
+        if commitment(stream, key) != candidates.commitments.get(stream):
+            result.problem(
+                label, "key replaced", "the key is not the one the enrolment committed to"
+            )
+    if unchecked:
+        result.notes.append(
+            f"{unchecked} key(s) not checked against their commitment: the key file "
+            f"{keys.file.path} cannot unwrap them"
+        )
+
+
+def scan_events(store: Store, batch: int = 5000) -> Iterator[Event]:
+    """Every stored event in log order, as the database holds it, checked value by value."""
+    recorder = store.recorder
+    dialect = store.dialect
+    statement = (
+        f"SELECT {dialect.position}, originator_id, originator_version, topic, state "
+        f"FROM {{events}} ORDER BY {dialect.position}"
+    )
+    for row in dialect.stream(recorder, statement, (), batch):
+        yield event_of(row)
+
+
+def scan_links(store: Store, batch: int = 5000) -> Iterator[Link]:
+    statement = (
+        "SELECT position, originator_id, originator_version, hash FROM {ledger_chain} "
+        "ORDER BY position"
+    )
+    for row in store.dialect.stream(store.recorder, statement, (), batch):
+        yield link_of(row)
+
+
+def read_head(store: Store) -> tuple[Any, Any] | None:
+    rows = store.dialect.read(store.recorder, "SELECT position, hash FROM {ledger_head}")
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
 def verify_store(store: Store, published: str | None = None) -> Verification:
-    """Re-read the whole store against its chain and head; and, given a digest published
-    earlier (`@POSITION:SHA256`), check that the chain still holds it. Events are named by
-    their stream (`candidate/V1#3`) where the stream says who it is about."""
-    labels: dict[UUID, str] = {}
-    decode = store.ledger_mapper.decode_state
+    """Re-read the whole store against its chain and head, and the keys against the events'
+    commitments; and, given a digest published earlier (`@POSITION:SHA256`), check that the
+    chain still holds it. Events are named by their stream (`candidate/V1#3`) where the
+    stream says who it is about."""
+    candidates = Candidates()
 
-    def labelled() -> Iterator[Row]:
-        for row in scan_log(store.recorder):
-            _, originator_id, version, topic, state = row
-            if version == 1 and topic in ("CandidateEnrolled", "JuryConvened"):
-                data = decode(topic, state)
-                if topic == "CandidateEnrolled":
-                    labels[originator_id] = f"candidate/{data['candidate_id']}"
-                else:
-                    labels[originator_id] = f"jury/{data['session_id']}"
-            yield row
+    def seen() -> Iterator[Event]:
+        for event in scan_events(store):
+            candidates.see(event)
+            yield event
 
-    result = verify(labelled(), scan_chain(store.recorder), chain_head(store.recorder), labels)
+    result = verify(seen(), scan_links(store), read_head(store), candidates.labels)
+    check_keys(result, store, candidates)
     if published is not None:
         position_text, _, expected = published.removeprefix("@").partition(":")
         position = int(position_text)
-        found = next((row[3] for row in scan_chain(store.recorder) if row[0] == position), None)
+        found = next((row.hash for row in scan_links(store) if row.position == position), None)
         if found != expected:
             result.problem(
                 published,

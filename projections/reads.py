@@ -16,6 +16,7 @@ from projections.status import CandidateStatus, candidate_status
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.integrity import Verification
     from projections.audit import Audit
     from projections.replay import Change
     from projections.view_store import Listed
@@ -84,8 +85,14 @@ def list_candidates(
         from projections.view_store import StatusViewRunner, open_view
 
         view = open_view(ledger)
-        StatusViewRunner(ledger, view).catch_up()
-        return view.listing(day, state, route, wanted_block)
+        if view is not None:
+            try:
+                StatusViewRunner(ledger, view).catch_up()
+                return view.listing(day, state, route, wanted_block)
+            except Exception as e:
+                # A role that may read the ledger but not keep its view: replay instead.
+                if not ledger.events.dialect.is_permission_error(e):
+                    raise
     from projections.replay import replay
     from projections.view_store import Listed
 
@@ -180,3 +187,24 @@ def audit_report(ledger: Ledger, start: date | None, end: date | None) -> Audit:
         end=end,
         today=ledger.clock.today(),
     )
+
+
+def verify_ledger(ledger: Ledger, published: str | None = None) -> Verification:
+    """`verify`: the store against its chain, head and keys (`ledger.integrity`), and the
+    status view against the events."""
+    from ledger.integrity import verify_store
+    from projections.view_store import check_view, open_view
+
+    result = verify_store(ledger.events, published)
+    view = open_view(ledger)
+    if view is None:
+        result.notes.append("no status view to check")
+        return result
+    try:
+        for candidate, detail in check_view(ledger, view):
+            result.problem(candidate, "view", detail)
+    except Exception as e:
+        if not ledger.events.dialect.is_permission_error(e):
+            raise
+        result.notes.append("the status view was not checked: this role may not read it")
+    return result

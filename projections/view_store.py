@@ -7,7 +7,7 @@ transaction, so that the view can always catch up (or be rebuilt) from where it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -98,6 +98,15 @@ class StatusView(SQLiteTrackingRecorder):
             c.execute("DELETE FROM view_candidates")
             c.execute("DELETE FROM tracking WHERE application_name=?", (APPLICATION,))
 
+    def stored_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Every row of the view, joined, in stream order (`_STORED`)."""
+        with self.datastore.get_connection(commit=False) as conn:
+            cursor = conn.cursor().sqlite_cursor
+            cursor.row_factory = None
+            cursor.execute(_STORED.format(candidates="view_candidates", intervals="view_intervals"))
+            while rows := cursor.fetchmany(5000):
+                yield from rows
+
     def listing(
         self,
         day: date,
@@ -170,6 +179,14 @@ def _listing_sql(candidates: str, intervals: str, dialect: str) -> str:
     """
 
 
+_STORED = (
+    "SELECT c.stream, c.candidate, c.enrolled_on, i.kind, i.value, i.start, i.until "
+    "FROM {candidates} c LEFT JOIN {intervals} i ON i.candidate = c.candidate "
+    "ORDER BY c.stream, i.kind, i.value, i.start, i.until"
+)
+"""The view's rows joined, in stream order (the order a scan of candidate streams gives)."""
+
+
 def _listed(r: tuple[Any, ...]) -> Listed:
     return Listed(
         candidate=r[0],
@@ -189,14 +206,80 @@ def view_path(ledger: Ledger) -> Path:
     return path.with_name(f"{path.stem}.views{path.suffix or '.db'}")
 
 
-def open_view(ledger: Ledger) -> StatusView:
-    """The status view of a ledger: its own SQLite file, or tables in the PostgreSQL schema."""
+def open_view(ledger: Ledger, *, create: bool = False) -> StatusView | None:
+    """The status view of a ledger — its own SQLite file, or tables in the PostgreSQL schema —
+    or None when it was never made. Only `create` (a command that writes: `init`, `demo`)
+    makes it: no read runs DDL."""
     if ledger.store.kind == "postgresql":
+        schema = ledger.recorder.datastore.schema
+        found = ledger.events.dialect.read(
+            ledger.recorder, "SELECT to_regclass(?)", (f'"{schema}".view_candidates',)
+        )
+        if not (found and found[0][0]) and not create:
+            return None
         view: StatusView = postgres_status_view()(ledger.recorder.datastore)
     else:
-        view = StatusView(SQLiteDatastore(str(view_path(ledger))))
-    view.create_table()
+        path = view_path(ledger)
+        if not path.exists() and not create:
+            return None
+        view = StatusView(SQLiteDatastore(str(path)))
+    if create:
+        view.create_table()
     return view
+
+
+def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
+    """Where the view disagrees with the events as known at the position it has read: each
+    candidate, and what is wrong. The view's rows and the candidate streams are walked side by
+    side, in stream order (bounded memory)."""
+    position = view.position()
+    versions = ledger.queries.versions().known_at(None, position)
+    expected: Iterator[tuple[str, str, str, tuple[tuple[Any, ...], ...]]] = (
+        (
+            candidate_stream(row.candidate).hex,
+            row.candidate,
+            row.enrolled_on.isoformat(),
+            tuple(sorted(i for i in _interval_rows(row))),
+        )
+        for facts in ledger.queries.scan_candidates()
+        if (dossier := Dossier.known(facts, None, position)) is not None
+        for row in (candidate_row(dossier, versions),)
+    )
+    stored = _grouped(view.stored_rows())
+    want, have = next(expected, None), next(stored, None)
+    while want is not None or have is not None:
+        if have is None or (want is not None and want[0] < have[0]):
+            assert want is not None
+            yield f"candidate/{want[1]}", "missing from the status view"
+            want = next(expected, None)
+        elif want is None or have[0] < want[0]:
+            yield f"candidate/{have[1]}", "in the status view, not in the ledger"
+            have = next(stored, None)
+        else:
+            if want != have:
+                yield f"candidate/{want[1]}", "the status view's row disagrees with the events"
+            want, have = next(expected, None), next(stored, None)
+
+
+def _grouped(
+    rows: Iterable[tuple[Any, ...]],
+) -> Iterator[tuple[str, str, str, tuple[tuple[Any, ...], ...]]]:
+    """The view's joined rows as one entry per candidate: stream, id, enrolment, intervals."""
+    current: tuple[str, str, str] | None = None
+    intervals: list[tuple[Any, ...]] = []
+    for stream, candidate, enrolled_on, kind, value, start, until in rows:
+        if current is not None and stream != current[0]:
+            yield (*current, tuple(sorted(intervals, key=_order)))
+            intervals = []
+        current = (stream, candidate, enrolled_on)
+        if kind is not None:
+            intervals.append((candidate, kind, value, start, until))
+    if current is not None:
+        yield (*current, tuple(sorted(intervals, key=_order)))
+
+
+def _order(interval: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple("" if v is None else str(v) for v in interval)
 
 
 @cache
@@ -227,6 +310,21 @@ def postgres_status_view() -> type:
             ]
 
         position = StatusView.position
+
+        def stored_rows(self) -> Iterator[tuple[Any, ...]]:
+            from psycopg.rows import tuple_row
+
+            statement = _STORED.format(
+                candidates=self.candidates.as_string(None), intervals=self.intervals.as_string(None)
+            )
+            with (
+                self.datastore.get_connection() as conn,
+                conn.transaction(),
+                conn.cursor(name="certledger_view", row_factory=tuple_row) as curs,
+            ):
+                curs.itersize = 5000
+                curs.execute(statement)
+                yield from curs
 
         def streams(self) -> list[UUID]:
             with self.datastore.transaction(commit=False) as curs:

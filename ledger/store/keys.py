@@ -154,7 +154,9 @@ class KeyStore:
 
     # Reading.
 
-    def _rows(self, where: str = "", params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def rows(self, where: str = "", params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Key rows as stored: (stream, wrapped key, key-encryption key id); none when this
+        role may not read them (`unreadable` is then set)."""
         if self.unreadable:
             return []
         try:
@@ -177,7 +179,7 @@ class KeyStore:
 
     def preload(self) -> None:
         """Read every key at once (before a scan that needs the identities)."""
-        self.cache = {UUID(row[0]): self._open(row) for row in self._rows()}
+        self.cache = {UUID(row[0]): self._open(row) for row in self.rows()}
         self.complete = True
 
     def lookup(self, stream: UUID) -> Lookup:
@@ -186,7 +188,7 @@ class KeyStore:
         if stream not in self.cache:
             if self.unreadable:
                 return "sealed"
-            rows = [] if self.complete else self._rows(" WHERE stream = ?", (stream.hex,))
+            rows = [] if self.complete else self.rows(" WHERE stream = ?", (stream.hex,))
             self.cache[stream] = self._open(rows[0]) if rows else "erased"
             if self.unreadable:
                 return "sealed"
@@ -286,7 +288,7 @@ class KeyStore:
             with self.dialect.transaction(self.recorder) as cursor:
                 ledger, current, _ = self._current(cursor)
             self.file.retire(ledger, current)
-            if not self._rows(" WHERE stream = ?", (stream.hex,)):
+            if not self.rows(" WHERE stream = ?", (stream.hex,)):
                 self.cache[stream] = "erased"
                 return False
             new_id = self.file.add(ledger)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,27 @@ def test_read_only_refuses_every_write_and_writes_nothing(holder: Certledger) ->
     assert holder.json("--read-only status V1 --as-of 2019-01-01")["state"] == "certified"
     assert holder.json("--read-only verify")["ok"] is True
     assert [r["candidate"] for r in holder.json("--read-only candidate list")] == ["V1"]
+
+
+def test_verify_finds_a_status_view_that_disagrees_with_the_events(holder: Certledger) -> None:
+    assert holder.json("candidate list")[0]["state"] == "certified"
+    if holder.store.kind == "sqlite":
+        assert holder.store.path is not None
+        views = holder.store.path.with_name(f"{holder.store.path.stem}.views.db")
+        with sqlite3.connect(views) as conn:
+            conn.execute("DELETE FROM view_intervals WHERE kind = 'certified'")
+    else:
+        holder.store.query("DELETE FROM view_intervals WHERE kind = 'certified'")
+
+    result = holder("verify --json")
+
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["event"], p["problem"]) for p in problems] == [("candidate/V1", "view")]
+
+
+def test_verify_of_a_ledger_with_no_key_file_checks_what_it_can(holder: Certledger) -> None:
+    document = holder.json("--keys /nonexistent/certledger.keys verify")
+
+    assert document["ok"] is True
+    assert any("not checked against their commitment" in n for n in document["notes"])

@@ -26,10 +26,8 @@ import pytest
 from ledger.application import Ledger
 from ledger.candidate import candidate_stream
 from ledger.dossier import Dossier
-from ledger.integrity import Verification, verify
+from ledger.integrity import Verification, verify_store
 from ledger.rules import counting_on
-from ledger.store.chain import chain_head, scan_chain
-from ledger.store.scans import scan_log
 from projections.status import candidate_status
 from tests.builders import FIVE, IDENTITY, PRESIDENT
 from tests.ledger.workers import (
@@ -141,8 +139,7 @@ def states(ledger: Ledger, topic: str) -> list[dict[str, Any]]:
 
 
 def verification(ledger: Ledger) -> Verification:
-    recorder = ledger.recorder
-    return verify(scan_log(recorder), scan_chain(recorder), chain_head(recorder))
+    return verify_store(ledger.events)
 
 
 def assert_intact(ledger: Ledger) -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
-from ledger.integrity import Verification, verify
-from ledger.store.chain import chain_head, scan_chain
+from ledger.integrity import Verification, verify_store
+from ledger.store.chain import scan_chain
 from ledger.store.scans import scan_log
 from tests.builders import NOW, convene, enroll, pass_bc01
 
@@ -48,9 +48,7 @@ class Store:
     def check(self) -> Verification:
         app = Ledger(self.url)
         try:
-            return verify(
-                scan_log(app.recorder), scan_chain(app.recorder), chain_head(app.recorder)
-            )
+            return verify_store(app.events)
         finally:
             app.close()
 
@@ -126,7 +124,7 @@ def test_changing_one_byte_of_one_event_is_named(store: Store) -> None:
         )
     result = store.check()
     assert not result.ok
-    assert kinds(result) == [(f"{_label(store, position)}#5", "modified")]
+    assert kinds(result) == [("candidate/V1#5", "modified")]
 
 
 def test_removing_an_event_is_named(store: Store) -> None:
@@ -173,14 +171,6 @@ def test_removing_the_newest_events_with_their_chain_is_caught_by_the_head(store
     assert kinds(result) == [("head", "removed")]
 
 
-def _label(store: Store, position: int) -> str:
-    rows = store.execute(
-        f"SELECT originator_id FROM {store.events} WHERE {store.position} = {store.p}", (position,)
-    )
-    value = rows[0][0]
-    return str(uuid.UUID(str(value)))
-
-
 def test_verification_runs_in_one_pass_over_the_log(store: Store) -> None:
     app = Ledger(store.url)
     try:
@@ -190,3 +180,164 @@ def test_verification_runs_in_one_pass_over_the_log(store: Store) -> None:
         ]
     finally:
         app.close()
+
+
+# Malformed tampering: values the ledger never writes. Each is a named finding, never a crash.
+
+BOTH_EDITS = {
+    "a state of {}": (
+        "UPDATE {events} SET state = {blob} WHERE topic = 'DecisionRecorded'",
+        [("candidate/V1#5", "modified")],
+    ),
+    "a NULL state": (
+        "UPDATE {events} SET state = NULL WHERE topic = 'DecisionRecorded'",
+        [("candidate/V1#5", "malformed")],
+    ),
+    "a NULL topic": (
+        "UPDATE {events} SET topic = NULL WHERE topic = 'DecisionRecorded'",
+        [("candidate/V1#5", "malformed")],
+    ),
+    "another topic": (
+        "UPDATE {events} SET topic = 'DecisionAnnulled' WHERE topic = 'DecisionRecorded'",
+        [("candidate/V1#5", "modified")],
+    ),
+    "a non-hex chain hash": (
+        "UPDATE ledger_chain SET hash = 'not a hash' WHERE position = {last}",
+        [("candidate/V1#5", "malformed"), ("head", "modified")],
+    ),
+    "a chain row naming no stream": (
+        "UPDATE ledger_chain SET originator_id = 'nobody' WHERE position = {last}",
+        [("candidate/V1#5", "malformed")],
+    ),
+    "a non-hex head hash": (
+        "UPDATE ledger_head SET hash = 'zz'",
+        [("head", "malformed")],
+    ),
+    "no head": ("DELETE FROM ledger_head", [("head", "removed")]),
+}
+
+SQLITE_EDITS = {
+    "a stream id that is no UUID": (
+        "UPDATE {events} SET originator_id = 'not-a-uuid' WHERE topic = 'DecisionRecorded'",
+        [("?#5", "malformed")],
+    ),
+    "a version that is no number": (
+        "UPDATE {events} SET originator_version = 'five' WHERE topic = 'DecisionRecorded'",
+        [("candidate/V1#?", "malformed")],
+    ),
+    "a head position that is no number": (
+        "UPDATE ledger_head SET position = 'last'",
+        [("head", "malformed")],
+    ),
+    "a state stored as text": (
+        "UPDATE {events} SET state = CAST(state AS TEXT) || ' ' WHERE topic = 'DecisionRecorded'",
+        [("candidate/V1#5", "modified")],
+    ),
+}
+
+
+def tamper(store: Store, statement: str) -> None:
+    last = store.position_of("DecisionRecorded")
+    blob = "X'7b7d'" if store.p == "?" else "'\\x7b7d'::bytea"
+    store.execute(statement.format(events=store.events, last=last, blob=blob), ())
+
+
+@pytest.mark.parametrize("edit", sorted(BOTH_EDITS))
+def test_a_malformed_edit_is_a_named_finding(store: Store, edit: str) -> None:
+    statement, expected = BOTH_EDITS[edit]
+    tamper(store, statement)
+
+    result = store.check()
+
+    assert kinds(result) == expected
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("edit", sorted(SQLITE_EDITS))
+def test_a_value_of_the_wrong_type_sqlite_lets_in_is_a_named_finding(
+    store: Store, edit: str
+) -> None:
+    statement, expected = SQLITE_EDITS[edit]
+    tamper(store, statement)
+
+    result = store.check()
+
+    assert kinds(result) == expected
+
+
+def test_a_store_whose_head_says_events_existed_but_holds_none_is_caught(store: Store) -> None:
+    for table in (store.events, "ledger_chain", "candidate_keys"):
+        store.execute(f"DELETE FROM {table}", ())
+
+    result = store.check()
+
+    assert result.events == 0 and kinds(result) == [("head", "removed")]
+
+
+# The keys: each enrolment records a commitment to its candidate's key.
+
+
+def key_rows(store: Store) -> list[Any]:
+    return store.execute("SELECT stream, wrapped, kek FROM candidate_keys ORDER BY stream", ())
+
+
+def second_candidate(store: Store) -> None:
+    app = Ledger(store.url, clock=FixedClock(NOW))
+    try:
+        enroll(app, "V2")
+    finally:
+        app.close()
+
+
+def test_a_key_deleted_without_an_erasure_is_a_finding(store: Store) -> None:
+    store.execute("DELETE FROM candidate_keys", ())
+
+    assert kinds(store.check()) == [("candidate/V1", "key removed")]
+
+
+def test_two_candidates_keys_swapped_are_a_finding(store: Store) -> None:
+    second_candidate(store)
+    (a, wrapped_a, _), (b, wrapped_b, _) = key_rows(store)
+    for stream, wrapped in ((a, wrapped_b), (b, wrapped_a)):
+        store.execute(
+            f"UPDATE candidate_keys SET wrapped = {store.p} WHERE stream = {store.p}",
+            (wrapped, stream),
+        )
+
+    assert sorted(k for _, k in kinds(store.check())) == ["key replaced", "key replaced"]
+
+
+def test_a_key_replaced_by_another_is_a_finding(store: Store) -> None:
+    from ledger.store.keys import KeyFile, wrap
+
+    app = Ledger(store.url)
+    try:
+        path = app.events.key_file.path
+        kek_id = app.events.dialect.read(app.recorder, "SELECT kek FROM {ledger_kek}")[0][0]
+    finally:
+        app.close()
+    kek = KeyFile(path).get(kek_id)
+    assert kek is not None
+    store.execute(f"UPDATE candidate_keys SET wrapped = {store.p}", (wrap(kek, os.urandom(32)),))
+
+    assert kinds(store.check()) == [("candidate/V1", "key replaced")]
+
+
+def test_a_key_for_no_candidate_is_a_finding(store: Store) -> None:
+    (_, wrapped, kek), *_ = key_rows(store)
+    store.execute(
+        f"INSERT INTO candidate_keys VALUES ({store.p}, {store.p}, {store.p})",
+        (uuid.uuid4().hex, wrapped, kek),
+    )
+
+    assert [k for _, k in kinds(store.check())] == ["inserted"]
+
+
+def test_an_erased_candidate_has_no_key_and_verifies(store: Store) -> None:
+    app = Ledger(store.url, clock=FixedClock(NOW))
+    try:
+        app.erase("V1", reason="request", by="tester")
+    finally:
+        app.close()
+
+    assert store.check().ok and key_rows(store) == []

@@ -172,7 +172,8 @@ class TestReplay:
 
 class TestStatusView:
     def assert_view_equals_status(self, ledger: Ledger) -> None:
-        view = open_view(ledger)
+        view = open_view(ledger, create=True)
+        assert view is not None
         StatusViewRunner(ledger, view).catch_up()
         for day in DAYS:
             listed = {r.candidate: r for r in view.listing(day)}
@@ -193,7 +194,8 @@ class TestStatusView:
         self.assert_view_equals_status(populated)
 
     def test_catches_up_after_new_events_and_equals_a_rebuild(self, populated: Ledger) -> None:
-        view = open_view(populated)
+        view = open_view(populated, create=True)
+        assert view is not None
         runner = StatusViewRunner(populated, view, batch=3)
         runner.catch_up()
         populated.withdraw("A1", on=date(2019, 3, 1), reason="abroad", by="tester")
@@ -204,7 +206,8 @@ class TestStatusView:
         self.assert_view_equals_status(populated)
 
     def test_a_new_referential_version_recomputes_every_candidate(self, populated: Ledger) -> None:
-        view = open_view(populated)
+        view = open_view(populated, create=True)
+        assert view is not None
         StatusViewRunner(populated, view).catch_up()
         text = default_referential_text().replace('version = "2006.1"', 'version = "2017.2"')
         text = text.replace("validity_years = 5", "validity_years = 7")
@@ -215,7 +218,8 @@ class TestStatusView:
         ]
 
     def test_filters_by_state_route_and_block(self, populated: Ledger) -> None:
-        view = open_view(populated)
+        view = open_view(populated, create=True)
+        assert view is not None
         StatusViewRunner(populated, view).catch_up()
         day = date(2019, 1, 1)
         assert [r.candidate for r in view.listing(day, state="withdrawn")] == ["C3"]

@@ -134,7 +134,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.clock = FixedClock(NOW)
         self.ledger = Ledger(str(self.folder / "ledger.db"), clock=self.clock, create=True)
         self.ledger.initialise(by=BY)
-        self.view = open_view(self.ledger)
+        view = open_view(self.ledger, create=True)
+        assert view is not None
+        self.view = view
         self.runner = StatusViewRunner(self.ledger, self.view)
         self.rebuilt = StatusView(SQLiteDatastore(str(self.folder / "rebuilt.views.db")))
         self.rebuilt.create_table()
