@@ -60,7 +60,9 @@ def audit(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from ledger.files import write_atomically
+
+        write_atomically(output, text)
         click.echo(f"Wrote {output}: {document['summary']['decisions']} decision(s) audited.")
 
 

@@ -3,7 +3,6 @@ documents holders keep and anyone can check."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from cli.certificates import certificate
 from cli.main import CONTEXT, recording, report, session_of
 from cli.output import emit_json
 from cli.params import DATE, INSTANT
+from ledger.files import write_atomically
 
 KEY_FILE = click.option(
     "--key-file",
@@ -23,25 +23,6 @@ KEY_FILE = click.option(
     help="The certifier's private key file (default: $CERTLEDGER_SIGNING_KEY, else "
     "STORE.signing-key.pem beside an SQLite store).",
 )
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a whole file or nothing: a new file beside it (created with the usual mode,
-    the umask applying), renamed over it once written."""
-    from ledger.exceptions import InvalidInput
-
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    except OSError as e:
-        raise InvalidInput(f"cannot write {path}: {e.strerror}") from None
 
 
 def json_bytes(document: Any) -> bytes:

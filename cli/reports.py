@@ -120,7 +120,12 @@ def cpf(
         max_passages,
     )
     sent = session.ledger().transmit_cpf(request, by=session.actor)
-    if sent.passages == 0:
+    if sent.passages == 0 and sent.left_out:
+        message = (
+            "Nothing to send: the awards to send belong to holders whose personal data was "
+            "erased."
+        )
+    elif sent.passages == 0:
         message = (
             f"Nothing to send: every award known at log position {sent.position} was transmitted."
         )
@@ -137,6 +142,10 @@ def cpf(
                 for f in sent.files
             )
             + f"\nRecorded the transmission (log position {sent.position})."
+        )
+    if sent.left_out:
+        message += f"\nLeft out, personal data erased ({len(sent.left_out)}): " + ", ".join(
+            entry["decision"] for entry in sent.left_out
         )
     _say(as_json, sent.as_json(), message)
 

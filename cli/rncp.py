@@ -76,13 +76,12 @@ def import_rncp(export: Path, fiche: str, output: Path | None, force: bool) -> N
         click.echo(text, nl=False)
         click.echo(f"Skeleton of {found.code}: {summary}.", err=True)
     else:
+        from ledger.files import write_atomically
+
         try:
-            with output.open("w" if force else "x", encoding="utf-8") as file:
-                file.write(text)
+            write_atomically(output, text, replace=force)
         except FileExistsError:
             raise AlreadyExists(f"{output} exists already (add --force to overwrite it)") from None
-        except OSError as e:
-            raise click.FileError(str(output), e.strerror) from None
         click.echo(f"Wrote the skeleton of {found.code} to {output}: {summary}.")
     click.echo(
         "It is not a valid referential yet: fill in what its comments mark TO FILL; "

@@ -15,13 +15,16 @@ from datetime import date, datetime
 from importlib import resources
 from io import TextIOBase
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 import orjson
 
 from ledger.dossier import Dossier
+from ledger.exceptions import OutputError
+from ledger.files import Draft
+from ledger.identity import unreadable
 from ledger.publication import Versions
 from ledger.transmission import id_technique
 
@@ -110,9 +113,9 @@ def passages(
 def holder_problems(passage: Passage) -> list[str]:
     """Why this passage cannot be sent as it is (missing or over-long holder data)."""
     found = []
-    identity = passage.identity
-    if identity.get("erased"):
-        return [f"candidate {passage.candidate}: personal data erased"]
+    why = unreadable(passage.identity)
+    if why is not None:
+        return [f"candidate {passage.candidate}: personal data {why}"]
     fields = _titulaire(passage)
     for name in ("nomNaissance", "prenom1", "sexe", "anneeNaissance"):
         if not fields.get(name):
@@ -165,8 +168,11 @@ class Header:
 
 @dataclass
 class Written:
+    """One file of a flow, written as a draft beside its path until it is recorded."""
+
     path: Path
     flux_id: str
+    draft: Draft
     sha256: str = ""
     passages: list[dict[str, str]] = field(default_factory=list)
 
@@ -174,9 +180,9 @@ class Written:
 class FlowWriter:
     """Writes one flow file, passage by passage (bounded memory)."""
 
-    def __init__(self, out: TextIOBase, header: Header, flux_id: str) -> None:
+    def __init__(self, out: IO[str], header: Header, flux_id: str) -> None:
         self.out = out
-        self.xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
+        self.xml = XMLGenerator(cast(TextIOBase, out), encoding="utf-8", short_empty_elements=True)
         self.depth = 0
         self.started = False
         self.xml.startDocument()
@@ -298,22 +304,32 @@ def write_flow(
     flux_ids: Iterator[str],
     limit: int = MAX_PASSAGES,
 ) -> list[Written]:
-    """Write `count` passages into as many files as the limit needs; their SHA-256s."""
-    files = file_names(base, -(-count // limit))
+    """Write `count` passages into as many files as the limit needs, each as a draft beside
+    its path (`ledger.files.Draft`: kept once recorded); their SHA-256s. On any failure, no
+    draft is left behind."""
     written: list[Written] = []
     iterator = iter(selected)
-    for path in files:
-        entry = Written(path, next(flux_ids))
-        with path.open("w", encoding="utf-8", newline="\n") as out:
-            writer = FlowWriter(out, header, entry.flux_id)
+    try:
+        for path in file_names(base, -(-count // limit)):
+            entry = Written(path, next(flux_ids), Draft(path))
+            written.append(entry)
+            writer = FlowWriter(entry.draft.file, header, entry.flux_id)
             for passage in iterator:
                 writer.passage(passage)
                 entry.passages.append(passage.record())
                 if len(entry.passages) == limit:
                     break
             writer.finish()
-        entry.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        written.append(entry)
+            entry.draft.close()
+            entry.sha256 = hashlib.sha256(entry.draft.path.read_bytes()).hexdigest()
+    except OSError as e:
+        for entry in written:
+            entry.draft.discard()
+        raise OutputError(f"cannot write {base}: {e.strerror or e}") from None
+    except BaseException:
+        for entry in written:
+            entry.draft.discard()
+        raise
     return written
 
 

@@ -96,5 +96,10 @@ class ConcurrentWrite(LedgerError):
     """Another writer kept changing the same records; the command was not recorded."""
 
 
+class OutputError(LedgerError):
+    """A file the command writes cannot be written (a missing folder, no permission, a full
+    disk): nothing of it is left behind."""
+
+
 class TransmissionRefused(LedgerError):
     """A CPF flow cannot be written or recorded as asked: no file is left behind."""

@@ -290,5 +290,10 @@ class Queries:
         assert isinstance(found, Transmissions)
         return dict(found.sent)
 
+    def transmissions_version(self) -> int:
+        """How many events the transmissions stream holds (0 before the first flow)."""
+        found = self.uow.load(TRANSMISSIONS_STREAM)
+        return found.version if found is not None else 0
+
     def transmission_facts(self) -> list[Fact]:
         return self.stream_facts(TRANSMISSIONS_STREAM, "transmissions")

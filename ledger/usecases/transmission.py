@@ -22,7 +22,8 @@ from ledger.cpf import (
     write_flow,
 )
 from ledger.dossier import Dossier
-from ledger.exceptions import TransmissionRefused
+from ledger.exceptions import OutputError, ReadOnly, TransmissionRefused
+from ledger.identity import unreadable
 from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions
 from ledger.unit_of_work import Result, Transaction
 
@@ -55,12 +56,15 @@ class FlowSent:
     """The files written (dicts), or for a dry run the names they would have."""
     decisions: list[str] = field(default_factory=list)
     dry_run: bool = False
+    left_out: list[dict[str, str]] = field(default_factory=list)
+    """Awards not sent: their holders' personal data was erased."""
 
     def as_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
             "passages": self.passages,
             "files": self.files,
             "position": self.position,
+            "left_out": self.left_out,
         }
         if self.dry_run:
             document |= {"decisions": self.decisions, "dry_run": True}
@@ -68,10 +72,16 @@ class FlowSent:
 
 
 def selected_passages(
-    ledger: Ledger, position: int, start: date | None, end: date | None, everything: bool
+    ledger: Ledger,
+    position: int,
+    start: date | None,
+    end: date | None,
+    everything: bool,
+    left_out: list[dict[str, str]] | None = None,
 ) -> Iterator[Passage]:
     """The passages the next flow holds, as known at log position `position`: the awards
-    never sent, or whose content changed since it was (all of them with `everything`)."""
+    never sent, or whose content changed since it was (all of them with `everything`).
+    Holders whose personal data was erased are left out (and listed in `left_out`)."""
     sent = ledger.queries.transmitted()
     versions = ledger.queries.versions().known_at(None, position)
     for facts in ledger.queries.scan_candidates(personal=True):
@@ -79,19 +89,36 @@ def selected_passages(
         if dossier is None:
             continue
         for passage in passages(dossier, versions, start, end):
-            if everything or sent.get(passage.id_technique) != passage.digest:
-                yield passage
+            if not everything and sent.get(passage.id_technique) == passage.digest:
+                continue
+            if unreadable(passage.identity) == "erased":
+                if left_out is not None:
+                    left_out.append(
+                        {
+                            "candidate": passage.candidate,
+                            "decision": passage.decision,
+                            "why": "personal data erased",
+                        }
+                    )
+                continue
+            yield passage
 
 
 def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
-    """Write the CPF flow of the awards to declare, check it, and record it."""
+    """Write the CPF flow of the awards to declare, check it, record it, then put its files in
+    place: a flow that fails its check, or that another `report cpf` overtook (its passages
+    recorded meanwhile), leaves no file and records nothing."""
+    if ledger.read_only and not request.dry_run:
+        raise ReadOnly("the ledger is open read-only: `report cpf` records nothing")
     position = ledger.queries.position()
+    seen = ledger.queries.transmissions_version()
     code = ledger.queries.versions().at(ledger.clock.today()).referential.code
     count = 0
     problems: list[str] = []
     decisions: list[str] = []
+    left_out: list[dict[str, str]] = []
     chosen = (request.start, request.end, request.everything)
-    for passage in selected_passages(ledger, position, *chosen):
+    for passage in selected_passages(ledger, position, *chosen, left_out):
         count += 1
         problems += holder_problems(passage)
         if request.dry_run and len(decisions) < 1000:
@@ -102,10 +129,10 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
             + "; ".join(problems)
         )
     if count == 0:
-        return FlowSent(0, position)
+        return FlowSent(0, position, left_out=left_out)
     if request.dry_run:
         names = [str(p) for p in file_names(request.output, -(-count // request.max_passages))]
-        return FlowSent(count, position, list(names), decisions, dry_run=True)
+        return FlowSent(count, position, list(names), decisions, True, left_out)
     header = Header(
         request.emitter,
         request.certifier,
@@ -122,34 +149,62 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
         flux_ids,
         request.max_passages,
     )
+    try:
+        for entry in written:
+            errors = validate_written(entry.draft.path)
+            if errors:
+                raise TransmissionRefused(
+                    f"the flow written for {entry.path} breaks the XSD ({errors[0]}); "
+                    "nothing recorded"
+                )
+        flows = [
+            {"flux_id": w.flux_id, "file": w.path.name, "sha256": w.sha256, "passages": w.passages}
+            for w in written
+        ]
+        record_transmissions(
+            ledger, flows, kind="cpf-accrochage", position=position, by=by, seen=seen
+        )
+    except BaseException:
+        for entry in written:
+            entry.draft.discard()
+        raise
     for entry in written:
-        errors = validate_written(entry.path)
-        if errors:
-            for other in written:
-                other.path.unlink(missing_ok=True)
-            raise TransmissionRefused(
-                f"the flow written to {entry.path} breaks the XSD ({errors[0]}); nothing recorded"
-            )
-    flows = [
-        {"flux_id": w.flux_id, "file": w.path.name, "sha256": w.sha256, "passages": w.passages}
-        for w in written
-    ]
-    record_transmissions(ledger, flows, kind="cpf-accrochage", position=position, by=by)
+        try:
+            entry.draft.keep()
+        except OutputError as e:
+            raise OutputError(
+                f"{e}; the flow was recorded: its file is at {entry.draft.path}"
+            ) from None
     files = [
         {"file": str(w.path), "flux_id": w.flux_id, "sha256": w.sha256, "passages": len(w.passages)}
         for w in written
     ]
-    return FlowSent(count, position, files)
+    return FlowSent(count, position, files, left_out=left_out)
 
 
 def record_transmissions(
-    ledger: Ledger, flows: Sequence[dict[str, Any]], *, kind: str, position: int, by: str
+    ledger: Ledger,
+    flows: Sequence[dict[str, Any]],
+    *,
+    kind: str,
+    position: int,
+    by: str,
+    seen: int | None = None,
 ) -> Result:
-    """Record flows sent to the regulator: flux id, file, SHA-256, passages, log position."""
+    """Record flows sent to the regulator: flux id, file, SHA-256, passages, log position.
+
+    `seen` is the version of the transmissions when the flows' passages were chosen: if
+    another flow was recorded since, these may repeat its passages, and are refused."""
     today = ledger.clock.today()
 
     def work(tx: Transaction) -> Result:
-        stream = tx.find(TRANSMISSIONS_STREAM, Transmissions) or Transmissions.open(today, tx.actor)
+        found = tx.find(TRANSMISSIONS_STREAM, Transmissions)
+        if seen is not None and (found.version if found is not None else 0) != seen:
+            raise TransmissionRefused(
+                "another `report cpf` recorded a flow while this one was written: nothing "
+                "recorded and no file left; run it again for what remains to send"
+            )
+        stream = found or Transmissions.open(today, tx.actor)
         for flow in flows:
             stream.record(
                 flow["flux_id"],

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -271,3 +274,100 @@ def test_a_file_that_is_not_xml_is_reported(certledger: Certledger, tmp_path: Pa
     assert result.exit_code == 1
     assert "INVALID (1 error(s))" in result.stdout
     assert "line 3: not well-formed XML" in result.stdout
+
+
+def recorded_flows(certledger: Certledger) -> list[dict[str, object]]:
+    ledger = Ledger(str(certledger.store))
+    try:
+        return [
+            dict(f.data) for f in ledger.transmission_facts() if f.type == "TransmissionRecorded"
+        ]
+    finally:
+        ledger.close()
+
+
+def run_together(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+    """Run `certledger` command lines as separate processes, all started at once."""
+    root = Path(__file__).resolve().parents[2]
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import main; main()", *command],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    done = []
+    for process in started:
+        out, err = process.communicate(timeout=120)
+        done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    return done
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one -o", "own -o"])
+def test_concurrent_flows_record_each_passage_once_and_each_file_is_what_was_recorded(
+    awarded: Certledger, tmp_path: Path, shared: bool
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    outputs = [folder / ("flux.xml" if shared else f"flux-{n}.xml") for n in range(4)]
+    runs = run_together([["report", "cpf", *IDS.split(), "-o", str(o)] for o in outputs])
+
+    assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
+    assert not any("Traceback" in r.stderr for r in runs)
+    refused = [r for r in runs if r.returncode == 1]
+    assert all(r.stderr.startswith("Error: another `report cpf` recorded") for r in refused)
+    flows = recorded_flows(awarded)
+    sent = [p["id_technique"] for f in flows for p in f["passages"]]  # type: ignore[attr-defined]
+    assert len(sent) == len(set(sent)) == 3
+    for flow in flows:
+        path = folder / str(flow["file"])
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == flow["sha256"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(str(f["file"]) for f in flows)
+
+
+def test_an_erased_holder_is_left_out_and_listed_while_the_others_are_sent(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    awarded.ok(f"report cpf {IDS} -o {tmp_path / 'first.xml'}")
+    awarded.ok("candidate erase A1 --reason 'request of the person'")
+
+    document = awarded.json(f"report cpf {IDS} --all -o {tmp_path / 'all.xml'}")
+
+    assert document["passages"] == 2
+    assert document["left_out"] == [
+        {"candidate": "A1", "decision": "A1/J1", "why": "personal data erased"}
+    ]
+    assert [
+        text(p, "cpf:identificationTitulaire/cpf:titulaire/cpf:nomNaissance")
+        for p in passages(tmp_path / "all.xml")
+    ] == ["Durand", "Durand"]
+
+
+def test_a_read_only_session_refuses_the_flow_before_writing_its_file(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    error = awarded.refused(f"--read-only report cpf {IDS} -o {folder / 'flux.xml'}")
+
+    assert error == "Error: the ledger is open read-only: `report cpf` records nothing"
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["missing/flux.xml", "locked/flux.xml"])
+def test_a_flow_that_cannot_be_written_is_one_error_and_records_nothing(
+    awarded: Certledger, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "locked").mkdir(mode=0o500)
+    if os.geteuid() == 0 and where.startswith("locked"):
+        # root writes anywhere: a file in the way of the folder does the same harm
+        (tmp_path / "locked").rmdir()
+        (tmp_path / "locked").write_text("a file, not a folder")
+    error = awarded.refused(f"report cpf {IDS} -o {tmp_path / where}")
+
+    assert error.startswith(f"Error: cannot write {tmp_path / where}: ")
+    assert not list(tmp_path.glob("**/*.part")) and not list(tmp_path.glob("**/.*xml*"))

@@ -220,7 +220,7 @@ def test_import_with_force_overwrites_the_file(
 def test_an_output_in_a_folder_that_does_not_exist_is_refused(bare: Certledger, good: Path) -> None:
     error = bare.refused("referential import-rncp export.zip --fiche RNCP13080 -o no/rules.toml")
 
-    assert error == "Error: Could not open file 'no/rules.toml': No such file or directory"
+    assert error == "Error: cannot write no/rules.toml: No such file or directory"
 
 
 BROKEN: list[tuple[str, dict[str, Any], str, str]] = [
