@@ -31,12 +31,9 @@ def demo(ctx: click.Context, count: int, seed: int, as_json: bool) -> None:
       certledger --store demo.db replay --as-of 2019-12-31 --format csv
     """
     from ledger.demo import generate
-    from projections.view_store import open_view
 
     session = session_of(ctx)
     ledger = session.ledger(create=True)
-    if not session.read_only:
-        open_view(ledger, create=True)
     with ProgressBar(None, "commands") as advance:
         summary = generate(ledger, count, seed, progress=advance)
     document = {

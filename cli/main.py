@@ -53,6 +53,7 @@ class Session:
                     self._ledger, _ = Ledger.create(
                         url, by=self.actor, clock=self.clock, keys=self.keys
                     )
+                    self._created(self._ledger)
             if self._ledger is None:
                 self._ledger = Ledger(
                     url, read_only=self.read_only, clock=self.clock, keys=self.keys
@@ -68,8 +69,19 @@ class Session:
         if self.read_only:
             raise ReadOnly("the ledger is open read-only: it cannot be created")
         self.close()
-        self._ledger, result = Ledger.create(self.store, by=self.actor, clock=self.clock, **options)
+        self._ledger, result = Ledger.create(
+            self.store, by=self.actor, clock=self.clock, keys=self.keys, **options
+        )
+        self._created(self._ledger)
         return result
+
+    @staticmethod
+    def _created(ledger: Ledger) -> None:
+        """What the process that created a store makes besides: the status view (only the
+        creator runs DDL, so two commands racing to create a store never both do)."""
+        from projections.view_store import open_view
+
+        open_view(ledger, create=True)
 
     def close(self) -> None:
         if self._ledger is not None:

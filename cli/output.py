@@ -28,16 +28,20 @@ def table(
     text; the others keep their cells on one line."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(soft_wrap=False, width=max(100, _width()))
+    # Every text is printed literally: stored text (a reason, a name) is never read as markup.
+    console = Console(soft_wrap=False, width=max(100, _width()), highlight=False)
     if title:
-        console.print(title, markup=False, highlight=False)
+        console.print(Text(title))
     grid = Table(show_lines=False, box=None, pad_edge=False)
     for i, column in enumerate(columns):
         folds = column in wrap or i == len(columns) - 1
-        grid.add_column(column, overflow="fold", no_wrap=not folds, ratio=1 if folds else None)
+        grid.add_column(
+            Text(column), overflow="fold", no_wrap=not folds, ratio=1 if folds else None
+        )
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+        grid.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     console.print(grid)
 
 

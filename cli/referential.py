@@ -57,9 +57,6 @@ def init(
         text=text, effective_from=effective_from, source=source, request_id=request_id
     )
     ledger = session.ledger()
-    from projections.view_store import open_view
-
-    open_view(ledger, create=True)
     result["store"] = str(ledger.store)
     report(
         result,

@@ -122,8 +122,7 @@ def cpf(
     sent = session.ledger().transmit_cpf(request, by=session.actor)
     if sent.passages == 0 and sent.left_out:
         message = (
-            "Nothing to send: the awards to send belong to holders whose personal data was "
-            "erased."
+            "Nothing to send: the awards to send belong to holders whose personal data was erased."
         )
     elif sent.passages == 0:
         message = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from ledger.exceptions import BadIdentifier
+from ledger.exceptions import BadIdentifier, InvalidInput
 from ledger.text import check_text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://certledger.example/ns")
@@ -21,7 +21,10 @@ def stream_id(kind: str, key: str = "") -> UUID:
 
 def check_identifier(kind: str, value: str) -> str:
     """Candidate, session and certificate identifiers: letters, digits, `_ . -`, 1-64 chars."""
-    check_text(kind, value)
+    try:
+        check_text(kind, value)
+    except InvalidInput as e:
+        raise BadIdentifier(e.message) from None
     if not _IDENT.fullmatch(value):
         raise BadIdentifier(
             f"{kind} {value!r} is not a valid identifier "
