@@ -189,9 +189,9 @@ class KeyStore:
             if self.unreadable:
                 return "sealed"
             rows = [] if self.complete else self.rows(" WHERE stream = ?", (stream.hex,))
-            self.cache[stream] = self._open(rows[0]) if rows else "erased"
             if self.unreadable:
                 return "sealed"
+            self.cache[stream] = self._open(rows[0]) if rows else "erased"
         return self.cache[stream]
 
     def get(self, stream: UUID) -> bytes | None:
@@ -203,6 +203,11 @@ class KeyStore:
         found = self.lookup(stream)
         if isinstance(found, bytes):
             return found
+        if found == "sealed" and self.unreadable:
+            raise StoreError(
+                "the candidates' keys cannot be read by this database role: personal data "
+                "cannot be sealed, nothing recorded"
+            )
         if found == "sealed":
             raise StoreError(
                 f"the candidate's key cannot be read: the key file {self.file.path} does not "
