@@ -22,7 +22,7 @@ from xml.sax.xmlreader import AttributesImpl
 import orjson
 
 from ledger.dossier import Dossier
-from ledger.exceptions import OutputError
+from ledger.exceptions import InvalidInput, OutputError
 from ledger.files import Draft
 from ledger.identity import unreadable
 from ledger.publication import Versions
@@ -354,11 +354,17 @@ def check_flow(path: Path, xsd: Path | None = None) -> Check:
     import xmlschema
     from lxml import etree
 
-    schema = xmlschema.XMLSchema(str(xsd or xsd_path()))
+    try:
+        schema = xmlschema.XMLSchema(str(xsd or xsd_path()))
+    except (xmlschema.XMLSchemaException, OSError, ValueError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InvalidInput(f"the XSD {xsd} cannot be read: {reason}") from None
     try:
         tree = etree.parse(str(path), etree.XMLParser(huge_tree=True, resolve_entities=False))
     except etree.XMLSyntaxError as e:
         return Check(False, 0, 0, ((e.lineno, f"not well-formed XML: {e.msg}"),))
+    except OSError as e:
+        raise InvalidInput(f"{path} cannot be read: {e}") from None
     root = tree.getroot()
     ns = {"cpf": CPF_NS}
     passage_count = len(root.findall(".//cpf:passageCertification", ns))

@@ -26,6 +26,8 @@ class Draft:
 
     def __init__(self, target: Path, *, binary: bool = False) -> None:
         self.target = target
+        if not target.name or target.is_dir():
+            raise OutputError(f"cannot write {str(target)!r}: give the name of a file")
         self.path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         try:
             handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

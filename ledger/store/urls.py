@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from ledger.exceptions import StoreError
+from ledger.text import refused_character
 
 if TYPE_CHECKING:
     from ledger.store.dialects import Dialect
@@ -61,6 +62,8 @@ class StoreURL:
 
 def parse_store_url(url: str) -> StoreURL:
     """`sqlite:///file.db`, a bare path, or `postgresql://user[:pw]@host[:port]/db[?schema=s]`."""
+    if refused_character(url) is not None:
+        raise StoreError(f"store {url!r}: a store URL holds no control characters")
     if url.startswith(("postgresql://", "postgres://")):
         try:
             parts = urlsplit(url)
@@ -101,6 +104,4 @@ def _sqlite(url: str, path: str) -> StoreURL:
         raise StoreError(
             f"store {url}: give a plain file name (no ':memory:', 'file:' or '?' options)"
         )
-    if "\x00" in path:
-        raise StoreError(f"store {url!r}: the file name holds a NUL character")
     return StoreURL(kind="sqlite", path=Path(path))

@@ -177,10 +177,8 @@ def test_the_auditor_role_of_the_readme_runs_every_read_and_writes_nothing(
                 "x",
             ],
         )
-        assert (
-            refused.exit_code == 1
-            and refused.exception is None
-            or isinstance(refused.exception, SystemExit)
+        assert (refused.exit_code == 1 and refused.exception is None) or isinstance(
+            refused.exception, SystemExit
         )
         assert refused.stderr == (
             "Error: the candidates' keys cannot be read by this database role: personal data "
