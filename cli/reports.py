@@ -74,9 +74,10 @@ def _contract_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     required=True,
-    help="The XML file to write (several files -001, -002… beyond the limit).",
+    help="The XML file to write (several files -001, -002… beyond the limit), or a folder: "
+    "the files are then named certledger-cpf-EMITTER-YYYYMMDD-NNNN.xml, unique per emitter.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
@@ -146,6 +147,12 @@ def cpf(
         message += f"\nLeft out, personal data erased ({len(sent.left_out)}): " + ", ".join(
             entry["decision"] for entry in sent.left_out
         )
+    for entry in sent.uncorrected:
+        message += (
+            f"\nNot sent again, refused by the Caisse des Dépôts and not corrected since: "
+            f"{entry['decision']} « {entry['message']} » (correct it with "
+            "`candidate rectify-identity`)"
+        )
     _say(as_json, sent.as_json(), message)
 
 
@@ -187,6 +194,38 @@ def check_cpf(file: Path, xsd: Path | None, as_json: bool) -> None:
             click.echo(f"  line {line if line is not None else '?'}: {message}")
     if not result.valid:
         raise click.exceptions.Exit(1)
+
+
+@report.command("cpf-ack", context_settings=CONTEXT)
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> None:
+    """Read the Caisse des Dépôts' processing reports of flows sent ("accusés de traitement").
+
+    Each passage becomes accepted or refused (its message kept verbatim), or, when a whole
+    file was refused, every passage of it is to send again. The next `report cpf` sends
+    again the refused passages once corrected, never an accepted one. Reading the same
+    report twice records nothing the second time.
+
+    \b
+    Example:
+      certledger report cpf-ack accuse-traitement-41873.xml
+      certledger report cpf-ack rapports/*.xml --json
+    """
+    session = session_of(ctx)
+    ledger = session.ledger()
+    results = [ledger.acknowledge_cpf(path, by=session.actor) for path in reports]
+    if as_json:
+        emit_json(results[0] if len(results) == 1 else results)
+        return
+    for path, result in zip(reports, results, strict=True):
+        if result["file_rejected"]:
+            what = "the whole file refused: its passages will be sent again"
+        else:
+            what = f"{result['accepted']} accepted, {result['rejected']} refused"
+        again = " (already read: nothing recorded)" if result.get("already_ingested") else ""
+        click.echo(f"{path}: flow {result['flow']} ({result['file']}): {what}{again}.")
 
 
 COMMANDS = [report]

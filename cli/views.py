@@ -52,11 +52,13 @@ def status(
       certledger status V1 --as-of 2022-06-19
       certledger status V1 --as-of 2018-12-31 --known-at 2019-01-15 --json
     """
-    from projections.reads import load_status
+    from projections.reads import cpf_standing, load_status
 
-    result = load_status(session_of(ctx).ledger(), candidate_id, as_of, known_at)
+    ledger = session_of(ctx).ledger()
+    result = load_status(ledger, candidate_id, as_of, known_at)
+    cpf = cpf_standing(ledger, result, known_at)
     if as_json:
-        emit_json(result.as_json())
+        emit_json({**result.as_json(), "cpf": cpf})
         return
     click.echo(
         f"Candidate {result.candidate} as of {result.as_of} (known at {result.known_at}): "
@@ -104,6 +106,12 @@ def status(
             "Certificates",
             ["number", "kind", "subject", "issued on", "state"],
             [[c.number, c.kind, c.subject, c.issued_on, c.state] for c in result.certificates],
+        )
+    if cpf:
+        table(
+            "CPF flow (Caisse des Dépôts)",
+            ["decision", "state", "flow", "message"],
+            [[c["decision"], c["state"], c["flow"], c["message"]] for c in cpf],
         )
 
 

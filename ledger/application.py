@@ -132,6 +132,7 @@ class Ledger:
     reissue_certificate = certificates.reissue_certificate
     transmit_cpf = transmission.transmit_cpf
     record_transmissions = transmission.record_transmissions
+    acknowledge_cpf = transmission.acknowledge
     erase = erasure.erase
     init_keys = credentials.init_keys
 

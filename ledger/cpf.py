@@ -298,19 +298,18 @@ def file_names(base: Path, files: int) -> list[Path]:
 
 def write_flow(
     selected: Iterable[Passage],
-    count: int,
-    base: Path,
+    paths: list[Path],
     header: Header,
     flux_ids: Iterator[str],
     limit: int = MAX_PASSAGES,
 ) -> list[Written]:
-    """Write `count` passages into as many files as the limit needs, each as a draft beside
-    its path (`ledger.files.Draft`: kept once recorded); their SHA-256s. On any failure, no
-    draft is left behind."""
+    """Write the passages into the files named, `limit` per file, each as a draft beside its
+    path (`ledger.files.Draft`: kept once recorded); their SHA-256s. On any failure, no draft
+    is left behind."""
     written: list[Written] = []
     iterator = iter(selected)
     try:
-        for path in file_names(base, -(-count // limit)):
+        for path in paths:
             entry = Written(path, next(flux_ids), Draft(path))
             written.append(entry)
             writer = FlowWriter(entry.draft.file, header, entry.flux_id)
@@ -325,7 +324,7 @@ def write_flow(
     except OSError as e:
         for entry in written:
             entry.draft.discard()
-        raise OutputError(f"cannot write {base}: {e.strerror or e}") from None
+        raise OutputError(f"cannot write {paths[0]}: {e.strerror or e}") from None
     except BaseException:
         for entry in written:
             entry.draft.discard()

@@ -19,7 +19,7 @@ from ledger.rules import Review, review_decision
 from ledger.store import Store
 from ledger.store.chain import as_uuid
 from ledger.store.scans import scan_log, scan_streams, select_stream
-from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions
+from ledger.transmission import TRANSMISSIONS_STREAM, Standing, Transmissions
 from ledger.unit_of_work import UnitOfWork
 
 
@@ -289,6 +289,14 @@ class Queries:
             return {}
         assert isinstance(found, Transmissions)
         return dict(found.sent)
+
+    def cpf_standing(self) -> Standing:
+        """Every passage's standing with the Caisse des Dépôts: sent in which flow, answered how."""
+        found = self.uow.load(TRANSMISSIONS_STREAM)
+        if found is None:
+            return Standing()
+        assert isinstance(found, Transmissions)
+        return found.standing
 
     def transmissions_version(self) -> int:
         """How many events the transmissions stream holds (0 before the first flow)."""

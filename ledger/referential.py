@@ -332,7 +332,9 @@ def parse_referential(
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as e:
         raise ReferentialInvalid(source, [f"not valid {kind.upper()}: {e}"]) from None
     except RecursionError:
-        raise ReferentialInvalid(source, [f"not a referential: {kind.upper()} nested too deep"]) from None
+        raise ReferentialInvalid(
+            source, [f"not a referential: {kind.upper()} nested too deep"]
+        ) from None
     try:
         ref = Referential.model_validate(raw)
     except ValidationError as e:

@@ -1,17 +1,26 @@
-"""The transmissions stream: every CPF flow sent to the Caisse des Dépôts, with what it held."""
+"""The transmissions stream: every CPF flow sent to the Caisse des Dépôts, what it held, and
+what the Caisse des Dépôts answered about each passage (its processing reports)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from ledger.candidate import Actor
+from ledger.exceptions import AlreadyExists, NotFound
 from ledger.ids import NAMESPACE, stream_id
 
 TRANSMISSIONS_STREAM: UUID = stream_id("transmissions")
+
+ALREADY_IN_BASE = "existe déjà en base"
+"""What a KO message says when the passage was accepted by an earlier flow: it counts as
+accepted (the Caisse des Dépôts' processing report, ../shared/formats)."""
+
+State = Literal["not_sent", "awaiting", "accepted", "rejected", "to_resend"]
 
 
 def id_technique(decision_id: str) -> str:
@@ -19,8 +28,119 @@ def id_technique(decision_id: str) -> str:
     return str(uuid5(NAMESPACE, f"passage:{decision_id}"))
 
 
+@dataclass(frozen=True)
+class Flow:
+    """A flow file sent: its id, its file name, and each passage's digest as sent."""
+
+    flux_id: str
+    file: str
+    sha256: str
+    digests: dict[str, str]
+    decisions: dict[str, str]
+    sent_on: date
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a processing report said of a passage of a flow."""
+
+    state: Literal["accepted", "rejected", "to_resend"]
+    flux_id: str
+    message: str
+    reported_on: date
+
+
+@dataclass
+class Standing:
+    """Per passage: the flow it was last sent in, and the answer to that sending. Folded from
+    the transmissions stream's facts, by the aggregate and by the projections alike."""
+
+    flows: dict[str, Flow] = field(default_factory=dict)
+    last: dict[str, str] = field(default_factory=dict)
+    """id_technique -> the flux id it was last sent in."""
+    answers: dict[str, Answer] = field(default_factory=dict)
+    reports: set[str] = field(default_factory=set)
+    """SHA-256 of every processing report ingested."""
+    accepted_ever: set[str] = field(default_factory=set)
+
+    def apply(self, kind: str, data: dict[str, Any], on: date) -> None:
+        if kind == "TransmissionRecorded":
+            passages = data["passages"]
+            flow = Flow(
+                data["flux_id"],
+                data["file"],
+                data["sha256"],
+                {p["id_technique"]: p["digest"] for p in passages},
+                {p["id_technique"]: p.get("decision", "") for p in passages},
+                on,
+            )
+            self.flows[flow.flux_id] = flow
+            for passage in flow.digests:
+                self.last[passage] = flow.flux_id
+                self.answers.pop(passage, None)
+        elif kind == "ProcessingReported":
+            self.reports.add(data["sha256"])
+            flux_id = data["flux_id"]
+            for passage in data["accepted"]:
+                self._answer(passage, Answer("accepted", flux_id, "", on))
+            for entry in data["rejected"]:
+                message = entry["message"]
+                self._answer(
+                    entry["id_technique"],
+                    Answer(
+                        "accepted" if ALREADY_IN_BASE in message else "rejected",
+                        flux_id,
+                        message,
+                        on,
+                    ),
+                )
+            if data["file_rejected"]:
+                for passage in self.flows[flux_id].digests:
+                    self._answer(passage, Answer("to_resend", flux_id, data["message"], on))
+
+    def _answer(self, passage: str, answer: Answer) -> None:
+        if self.last.get(passage) == answer.flux_id:
+            self.answers[passage] = answer
+        if answer.state == "accepted":
+            self.accepted_ever.add(passage)
+
+    @property
+    def sent(self) -> dict[str, str]:
+        """The digest last sent for each passage."""
+        return {p: self.flows[f].digests[p] for p, f in self.last.items()}
+
+    def state(self, passage: str) -> State:
+        if passage in self.accepted_ever:
+            return "accepted"
+        if passage not in self.last:
+            return "not_sent"
+        answer = self.answers.get(passage)
+        return answer.state if answer is not None else "awaiting"
+
+    def flow_named(self, flux_id: str | None, file: str | None) -> Flow:
+        """The flow a processing report is about: by its id, else by its file name."""
+        if flux_id:
+            if flux_id in self.flows:
+                return self.flows[flux_id]
+            raise NotFound(f"processing report for flow {flux_id}, which was never sent")
+        named = [f for f in self.flows.values() if f.file == file]
+        if file and len(named) == 1:
+            return named[0]
+        raise NotFound(f"processing report for file {file or '(unnamed)'}, which was never sent")
+
+
+def standing_of(facts: Any) -> Standing:
+    """The standing of every passage, from the transmissions stream's facts (a projection)."""
+    standing = Standing()
+    for fact in facts:
+        if fact.type in ("TransmissionRecorded", "ProcessingReported"):
+            standing.apply(fact.type, dict(fact.data), fact.effective_on)
+    return standing
+
+
 class Transmissions(Aggregate):
-    """One stream of `TransmissionRecorded`: flux id, passages, the file's SHA-256."""
+    """One stream of the CPF flows sent (`TransmissionRecorded`) and of the Caisse des Dépôts'
+    processing reports (`ProcessingReported`)."""
 
     TOPIC = "Transmissions"
 
@@ -43,11 +163,48 @@ class Transmissions(Aggregate):
         passages: tuple[dict[str, Any], ...]
 
         def apply(self, aggregate: Any) -> None:
-            for passage in self.passages:
-                aggregate.sent[passage["id_technique"]] = passage["digest"]
+            aggregate.standing.apply(
+                "TransmissionRecorded",
+                {
+                    "flux_id": self.flux_id,
+                    "file": self.file,
+                    "sha256": self.sha256,
+                    "passages": self.passages,
+                },
+                self.effective_on,
+            )
+
+    class Reported(Event):
+        TOPIC = "ProcessingReported"
+        flux_id: str
+        file: str
+        processing_id: str
+        sha256: str
+        accepted: tuple[str, ...]
+        rejected: tuple[dict[str, str], ...]
+        file_rejected: bool
+        message: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.standing.apply(
+                "ProcessingReported",
+                {
+                    "flux_id": self.flux_id,
+                    "sha256": self.sha256,
+                    "accepted": self.accepted,
+                    "rejected": self.rejected,
+                    "file_rejected": self.file_rejected,
+                    "message": self.message,
+                },
+                self.effective_on,
+            )
 
     def __init__(self) -> None:
-        self.sent: dict[str, str] = {}
+        self.standing = Standing()
+
+    @property
+    def sent(self) -> dict[str, str]:
+        return self.standing.sent
 
     @classmethod
     def open(cls, on: date, by: Actor) -> Transmissions:
@@ -70,6 +227,12 @@ class Transmissions(Aggregate):
         on: date,
         by: Actor,
     ) -> None:
+        if any(f.file == file for f in self.standing.flows.values()):
+            raise AlreadyExists(
+                f"a flow named {file} was sent already: each file sent to the Caisse des "
+                "Dépôts has a name of its own, so that its processing report can be tied "
+                "back to it (give another -o, or a folder)"
+            )
         self.trigger_event(
             self.Recorded,
             flux_id=flux_id,
@@ -78,6 +241,34 @@ class Transmissions(Aggregate):
             sha256=sha256,
             position=position,
             passages=passages,
+            effective_on=on,
+            recorded_by=by.name,
+            timestamp=by.now(),
+        )
+
+    def check_report(self, report: Any) -> Flow:
+        """The flow a processing report answers, if every passage it names was sent in it."""
+        flow = self.standing.flow_named(report.flux_id, report.file)
+        for passage in (*report.accepted, *(r["id_technique"] for r in report.rejected)):
+            if passage not in flow.digests:
+                raise NotFound(
+                    f"processing report of flow {flow.flux_id} names passage {passage}, "
+                    "which that flow did not hold"
+                )
+        return flow
+
+    def report(self, report: Any, flow: Flow, on: date, by: Actor) -> None:
+        self.check_report(report)
+        self.trigger_event(
+            self.Reported,
+            flux_id=flow.flux_id,
+            file=flow.file,
+            processing_id=report.processing_id,
+            sha256=report.sha256,
+            accepted=tuple(report.accepted),
+            rejected=tuple(report.rejected),
+            file_rejected=report.file_rejected,
+            message=report.message,
             effective_on=on,
             recorded_by=by.name,
             timestamp=by.now(),

@@ -52,6 +52,35 @@ def load_status(
     return status
 
 
+def cpf_standing(
+    ledger: Ledger, status: CandidateStatus, known_at: datetime | int | None
+) -> list[dict[str, Any]]:
+    """Where each title award of the status stands with the Caisse des Dépôts, as the ledger
+    knew it: not sent, awaiting an answer, accepted, refused (with its message), or to send
+    again (its file refused whole)."""
+    from ledger.transmission import id_technique, standing_of
+
+    _, instant, position = axes(ledger, status.as_of, known_at)
+    facts = [f for f in ledger.queries.transmission_facts() if f.known_at(instant, position)]
+    standing = standing_of(facts)
+    found = []
+    for decision in status.dossier.live_decisions():
+        if not decision.title or decision.on > status.as_of:
+            continue
+        passage = id_technique(decision.id)
+        answer = standing.answers.get(passage)
+        found.append(
+            {
+                "decision": decision.id,
+                "id_technique": passage,
+                "state": standing.state(passage),
+                "flow": standing.last.get(passage),
+                "message": answer.message if answer is not None and answer.message else None,
+            }
+        )
+    return found
+
+
 def explain_candidate(
     ledger: Ledger, candidate_id: str, as_of: date | None, known_at: datetime | int | None
 ) -> tuple[CandidateStatus, dict[str, Any]]:

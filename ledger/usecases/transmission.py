@@ -22,9 +22,9 @@ from ledger.cpf import (
     write_flow,
 )
 from ledger.dossier import Dossier
-from ledger.exceptions import OutputError, ReadOnly, TransmissionRefused
+from ledger.exceptions import NotFound, OutputError, ReadOnly, TransmissionRefused
 from ledger.identity import unreadable
-from ledger.transmission import TRANSMISSIONS_STREAM, Transmissions
+from ledger.transmission import ALREADY_IN_BASE, TRANSMISSIONS_STREAM, Transmissions
 from ledger.unit_of_work import Result, Transaction
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ class FlowSent:
     dry_run: bool = False
     left_out: list[dict[str, str]] = field(default_factory=list)
     """Awards not sent: their holders' personal data was erased."""
+    uncorrected: list[dict[str, str]] = field(default_factory=list)
+    """Awards the Caisse des Dépôts refused, not sent again: nothing was corrected since."""
 
     def as_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -65,6 +67,7 @@ class FlowSent:
             "files": self.files,
             "position": self.position,
             "left_out": self.left_out,
+            "uncorrected": self.uncorrected,
         }
         if self.dry_run:
             document |= {"decisions": self.decisions, "dry_run": True}
@@ -78,18 +81,31 @@ def selected_passages(
     end: date | None,
     everything: bool,
     left_out: list[dict[str, str]] | None = None,
+    uncorrected: list[dict[str, str]] | None = None,
 ) -> Iterator[Passage]:
     """The passages the next flow holds, as known at log position `position`: the awards
-    never sent, or whose content changed since it was (all of them with `everything`).
+    never sent, or whose content changed since (all of them with `everything`); a passage the
+    Caisse des Dépôts refused goes again once corrected (else it is listed in
+    `uncorrected`), one in a file it refused whole goes again, one it accepted never does.
     Holders whose personal data was erased are left out (and listed in `left_out`)."""
-    sent = ledger.queries.transmitted()
+    standing = ledger.queries.cpf_standing()
+    sent = standing.sent
     versions = ledger.queries.versions().known_at(None, position)
     for facts in ledger.queries.scan_candidates(personal=True):
         dossier = Dossier.known(facts, None, position)
         if dossier is None:
             continue
         for passage in passages(dossier, versions, start, end):
-            if not everything and sent.get(passage.id_technique) == passage.digest:
+            state = standing.state(passage.id_technique)
+            if state == "accepted":
+                continue
+            if state == "rejected" and sent[passage.id_technique] == passage.digest:
+                if uncorrected is not None:
+                    answer = standing.answers[passage.id_technique]
+                    uncorrected.append({"decision": passage.decision, "message": answer.message})
+                continue
+            changed = sent.get(passage.id_technique) != passage.digest
+            if not (everything or changed or state in ("rejected", "to_resend")):
                 continue
             if unreadable(passage.identity) == "erased":
                 if left_out is not None:
@@ -117,8 +133,9 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
     problems: list[str] = []
     decisions: list[str] = []
     left_out: list[dict[str, str]] = []
+    uncorrected: list[dict[str, str]] = []
     chosen = (request.start, request.end, request.everything)
-    for passage in selected_passages(ledger, position, *chosen, left_out):
+    for passage in selected_passages(ledger, position, *chosen, left_out, uncorrected):
         count += 1
         problems += holder_problems(passage)
         if request.dry_run and len(decisions) < 1000:
@@ -128,11 +145,14 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
             f"the CPF flow cannot be written, {len(problems)} problem(s) with holder data: "
             + "; ".join(problems)
         )
+    files = -(-count // request.max_passages)
     if count == 0:
-        return FlowSent(0, position, left_out=left_out)
+        return FlowSent(0, position, left_out=left_out, uncorrected=uncorrected)
+    names = flow_file_names(ledger, request, files)
     if request.dry_run:
-        names = [str(p) for p in file_names(request.output, -(-count // request.max_passages))]
-        return FlowSent(count, position, list(names), decisions, True, left_out)
+        return FlowSent(
+            count, position, [str(p) for p in names], decisions, True, left_out, uncorrected
+        )
     header = Header(
         request.emitter,
         request.certifier,
@@ -143,8 +163,7 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
     flux_ids = (str(uuid.uuid4()) for _ in iter(int, 1))
     written = write_flow(
         selected_passages(ledger, position, *chosen),
-        count,
-        request.output,
+        names,
         header,
         flux_ids,
         request.max_passages,
@@ -175,11 +194,11 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
             raise OutputError(
                 f"{e}; the flow was recorded: its file is at {entry.draft.path}"
             ) from None
-    files = [
+    sent_files = [
         {"file": str(w.path), "flux_id": w.flux_id, "sha256": w.sha256, "passages": len(w.passages)}
         for w in written
     ]
-    return FlowSent(count, position, files, left_out=left_out)
+    return FlowSent(count, position, sent_files, left_out=left_out, uncorrected=uncorrected)
 
 
 def record_transmissions(
@@ -221,3 +240,52 @@ def record_transmissions(
 
     params = {"flows": [f["sha256"] for f in flows], "kind": kind, "position": position}
     return ledger.uow.run("report cpf", params, work, by=by)
+
+
+def flow_file_names(ledger: Ledger, request: FlowRequest, files: int) -> list[Path]:
+    """The files a flow is written to. Into a folder: `certledger-cpf-EMITTER-YYYYMMDD-NNNN.xml`,
+    NNNN counting every file the ledger ever sent, so that each name is the emitter's own
+    and a processing report (`nomFichier`) is always tied back to its flow. Given a file
+    name: that name (`-001`, `-002`… beyond the limit), refused if it was sent already."""
+    if not request.output.is_dir():
+        return file_names(request.output, files)
+    first = len(ledger.queries.cpf_standing().flows) + 1
+    day = ledger.clock.today().strftime("%Y%m%d")
+    return [
+        request.output / f"certledger-cpf-{request.emitter}-{day}-{n:04d}.xml"
+        for n in range(first, first + files)
+    ]
+
+
+def acknowledge(ledger: Ledger, path: Path, *, by: str) -> Result:
+    """Ingest a processing report of the Caisse des Dépôts: each passage it names accepted or
+    refused (its message kept verbatim), or the whole file refused (every passage of it to
+    send again). A report for a flow or a passage never sent is refused naming it; the same
+    report twice records nothing the second time."""
+    from ledger.cpf_ack import read_report
+
+    if ledger.read_only:
+        raise ReadOnly("the ledger is open read-only: `report cpf-ack` records nothing")
+    report = read_report(path)
+    today = ledger.clock.today()
+
+    def work(tx: Transaction) -> Result:
+        stream = tx.find(TRANSMISSIONS_STREAM, Transmissions)
+        if stream is None:
+            raise NotFound(f"processing report {path}: no CPF flow was ever sent")
+        flow = stream.check_report(report)
+        already = [r for r in report.rejected if ALREADY_IN_BASE in r["message"]]
+        result: Result = {
+            "flow": flow.flux_id,
+            "file": flow.file,
+            "accepted": len(report.accepted) + len(already),
+            "rejected": len(report.rejected) - len(already),
+            "file_rejected": report.file_rejected,
+        }
+        if report.sha256 in stream.standing.reports:
+            return {**result, "already_ingested": True}
+        stream.report(report, flow, today, tx.actor)
+        tx.record(stream)
+        return result
+
+    return ledger.uow.run("report cpf-ack", {"sha256": report.sha256}, work, by=by)

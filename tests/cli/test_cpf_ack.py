@@ -1,0 +1,296 @@
+"""The Caisse des Dépôts' processing reports read back (`report cpf-ack`): each passage
+accepted or refused, a whole file refused, and the next flow sending again exactly what must
+be (DOMAIN.md §6; ../shared/formats/cdc-accuse-traitement.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Certledger
+from tests.cli.test_cpf import IDS, award, passages, text
+
+REFUSED = "Aucun titulaire ne correspond aux critères obligatoires"
+ALREADY = (
+    "Le passage certification avec le bcr émetteur AB123CDE et l'id technique partenaire "
+    "{id} existe déjà en base"
+)
+
+
+def report(
+    folder: Path,
+    name: str,
+    *,
+    flux: str | None,
+    file: str | None,
+    ok: list[str] = (),  # type: ignore[assignment]
+    ko: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    errors: bool = False,
+    standalone: str = "no",
+) -> Path:
+    """A processing report as real ones are: a declared prefix never used, comments, odd
+    indentation, an element no reader knows."""
+    parts = [
+        f'<?xml version="1.0" encoding="UTF-8" standalone="{standalone}"?>',
+        "<!-- accusé de traitement -->",
+        '<rapport xmlns:ns2="urn:cdc:cpf:pc5:rapport:schema">',
+        f"  <nomFichier>{file}</nomFichier>" if file else "",
+        f"<idFlux>{flux}</idFlux>" if flux else "",
+        "      <idTraitement>41873</idTraitement>",
+        "  <dateTraitement>2026-11-27T09:12:00</dateTraitement>",
+    ]
+    if ko:
+        parts.append("<PassagesKO>")
+        for passage, message in ko:
+            parts.append(
+                f"<passage><!-- refusé --><idTechnique>{passage}</idTechnique>"
+                f"<messageErreur>{message}</messageErreur></passage>"
+            )
+        parts.append("</PassagesKO>")
+    if ok:
+        parts.append("<PassagesOK>" + "".join(f"\n <idTechnique>{p}</idTechnique>" for p in ok))
+        parts.append("</PassagesOK>")
+    if errors:
+        parts.append(
+            "<erreurs><erreur><type>XSD</type><message>L'élément 'dateObtentionCertification' "
+            "est invalide.</message><ligne>48</ligne><colonne>12</colonne></erreur></erreurs>"
+        )
+    parts.append("</rapport>")
+    path = folder / name
+    path.write_text("\n".join(p for p in parts if p), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def sent(certledger: Certledger, tmp_path: Path) -> tuple[Certledger, dict[str, str], str, str]:
+    """Three title awards sent in one flow: their idTechnique by candidate, the flux id and
+    the file name."""
+    certledger.ok("jury convene J1 --on 2018-06-20 " + SIX + " --president 'Hugo Bleu'")
+    award(certledger, "A1", "formation_continue", "J1", "--birth-insee 75112")
+    award(certledger, "B2", "formation_continue", "J1", "--birth-insee 69123")
+    award(certledger, "C3", "vae", "J1", "--birth-postcode 69001")
+    out = tmp_path / "out"
+    out.mkdir()
+    document = certledger.json(f"report cpf {IDS} -o {out}")
+    flow = document["files"][0]
+    ids = {
+        text(p, "cpf:identificationTitulaire/cpf:titulaire/cpf:codeCommuneNaissance//cpf:codeInsee")
+        or "C3": text(p, "cpf:idTechnique")
+        for p in passages(Path(flow["file"]))
+    }
+    by_candidate = {{"75112": "A1", "69123": "B2", "C3": "C3"}[k]: v for k, v in ids.items()}
+    return certledger, by_candidate, flow["flux_id"], Path(flow["file"]).name
+
+
+SIX = (
+    "--member 'Ana Roy:realisateur' --member 'Paul Blanc:producteur' "
+    "--member 'Lea Noir:monteur_truquiste' --member 'Ines Vert:responsable_pedagogique' "
+    "--member 'Hugo Bleu:directeur_ecole' --member 'Tom Gris:technicien'"
+)
+
+
+def test_a_folder_output_names_each_file_uniquely_for_the_emitter(
+    sent: tuple[Certledger, dict[str, str], str, str],
+) -> None:
+    _, _, _, file = sent
+    assert file == "certledger-cpf-AB123CDE-20261126-0001.xml"
+
+
+def test_a_report_marks_passages_accepted_and_refused_with_their_message(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, flux, file = sent
+    path = report(
+        tmp_path,
+        "ack.xml",
+        flux=flux,
+        file=file,
+        ok=[ids["A1"]],
+        ko=[(ids["B2"], REFUSED), (ids["C3"], ALREADY.format(id=ids["C3"]))],
+    )
+
+    assert certledger.json(f"report cpf-ack {path}") == {
+        "flow": flux,
+        "file": file,
+        "accepted": 2,
+        "rejected": 1,
+        "file_rejected": False,
+    }
+    states = {
+        c: certledger.json(f"status {c} --as-of 2019-01-01")["cpf"][0] for c in ("A1", "B2", "C3")
+    }
+    assert {c: s["state"] for c, s in states.items()} == {
+        "A1": "accepted",
+        "B2": "rejected",
+        "C3": "accepted",
+    }
+    assert states["B2"]["message"] == REFUSED and states["B2"]["flow"] == flux
+
+
+def test_the_same_report_twice_records_nothing_the_second_time(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, flux, file = sent
+    path = report(tmp_path, "ack.xml", flux=flux, file=file, ok=list(ids.values()))
+    certledger.ok(f"report cpf-ack {path}")
+    rows = certledger.rows()
+
+    again = certledger.ok(f"report cpf-ack {path}")
+
+    assert again.endswith("(already read: nothing recorded).\n")
+    assert certledger.rows() == rows
+
+
+def test_the_next_flow_sends_a_refused_passage_again_only_once_corrected(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, flux, file = sent
+    path = report(
+        tmp_path,
+        "ack.xml",
+        flux=flux,
+        file=file,
+        ok=[ids["A1"], ids["C3"]],
+        ko=[(ids["B2"], REFUSED)],
+    )
+    certledger.ok(f"report cpf-ack {path}")
+    out = tmp_path / "out"
+
+    waiting = certledger.ok(f"report cpf {IDS} -o {out}")
+    assert "Nothing to send" in waiting
+    assert f"B2/J1 « {REFUSED} »" in waiting
+
+    certledger.ok("candidate rectify-identity B2 --birth-name Durant --reason 'acte de naissance'")
+    document = certledger.json(f"report cpf {IDS} -o {out}")
+
+    assert document["passages"] == 1 and document["uncorrected"] == []
+    (resent,) = passages(Path(document["files"][0]["file"]))
+    assert text(resent, "cpf:idTechnique") == ids["B2"]
+    assert Path(document["files"][0]["file"]).name == "certledger-cpf-AB123CDE-20261126-0002.xml"
+
+
+def test_a_file_refused_whole_is_sent_again_whole(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, _, file = sent
+    path = report(tmp_path, "ack.xml", flux=None, file=file, errors=True, standalone="yes")
+
+    assert certledger.json(f"report cpf-ack {path}")["file_rejected"] is True
+    assert certledger.json("status A1 --as-of 2019-01-01")["cpf"][0]["state"] == "to_resend"
+    document = certledger.json(f"report cpf {IDS} -o {tmp_path / 'out'}")
+
+    assert document["passages"] == 3
+    resent = {text(p, "cpf:idTechnique") for p in passages(Path(document["files"][0]["file"]))}
+    assert resent == set(ids.values())
+
+
+def test_an_accepted_passage_is_never_sent_again_even_with_all(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, flux, file = sent
+    certledger.ok(
+        f"report cpf-ack {report(tmp_path, 'a.xml', flux=flux, file=file, ok=[ids['A1']])}"
+    )
+
+    document = certledger.json(f"report cpf {IDS} --all -o {tmp_path / 'out'}")
+
+    resent = {text(p, "cpf:idTechnique") for p in passages(Path(document["files"][0]["file"]))}
+    assert resent == {ids["B2"], ids["C3"]}
+
+
+@pytest.mark.parametrize(
+    ("flux", "file", "named"),
+    [
+        ("0b6c2f1e-7d1a-4e7b-9a51-3c2d5e8f9a10", None, "flow 0b6c2f1e-7d1a-4e7b-9a51-3c2d5e8f9a10"),
+        (None, "certledger-cpf-ZZ-20250114-0001.xml", "file certledger-cpf-ZZ-20250114-0001.xml"),
+    ],
+)
+def test_a_report_for_a_flow_never_sent_is_refused_naming_it(
+    sent: tuple[Certledger, dict[str, str], str, str],
+    tmp_path: Path,
+    flux: str | None,
+    file: str | None,
+    named: str,
+) -> None:
+    certledger, ids, _, _ = sent
+    path = report(tmp_path, "ack.xml", flux=flux, file=file, ok=[ids["A1"]])
+
+    error = certledger.refused(f"report cpf-ack {path}")
+
+    assert error == f"Error: processing report for {named}, which was never sent"
+
+
+def test_a_report_naming_a_passage_the_flow_did_not_hold_is_refused(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, _, flux, file = sent
+    path = report(tmp_path, "ack.xml", flux=flux, file=file, ok=["A17-J2017-06-TITLE"])
+
+    error = certledger.refused(f"report cpf-ack {path}")
+
+    assert error == (
+        f"Error: processing report of flow {flux} names passage A17-J2017-06-TITLE, which "
+        "that flow did not hold"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not xml at all", "not well-formed XML"),
+        ("<flux/>", "its root element is <flux>, not <rapport>"),
+        ("<rapport><idTraitement>1</idTraitement></rapport>", "names no flow"),
+    ],
+)
+def test_a_file_that_is_no_processing_report_is_one_clear_error(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path, content: str, message: str
+) -> None:
+    certledger, _, _, _ = sent
+    path = tmp_path / "odd.xml"
+    path.write_text(content, encoding="utf-8")
+
+    assert message in certledger.refused(f"report cpf-ack {path}")
+
+
+def test_a_file_sent_under_a_name_already_used_is_refused(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, _, _, file = sent
+    certledger.ok("candidate rectify-identity A1 --birth-name Durant --reason 'typo'")
+
+    error = certledger.refused(f"report cpf {IDS} -o {tmp_path / 'out' / file}")
+
+    assert error.startswith(f"Error: a flow named {file} was sent already")
+
+
+def test_the_sample_reports_of_the_format_page_are_read(tmp_path: Path) -> None:
+    from ledger.cpf_ack import read_report
+
+    path = tmp_path / "r.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+        '<rapport xmlns:ns2="urn:cdc:cpf:pc5:rapport:schema">\n'
+        "    <nomFichier>certledger-cpf-20250114-0001.xml</nomFichier>\n"
+        "    <idFlux>0b6c2f1e-7d1a-4e7b-9a51-3c2d5e8f9a10</idFlux>\n"
+        "    <idTraitement>41873</idTraitement>\n"
+        "    <PassagesKO>\n        <passage>\n"
+        "            <idTechnique>A17-J2017-06-TITLE</idTechnique>\n"
+        f"            <messageErreur>{REFUSED}</messageErreur>\n"
+        "        </passage>\n    </PassagesKO>\n    <PassagesOK>\n"
+        "        <idTechnique>B22-J2017-06-TITLE</idTechnique>\n"
+        "        <idTechnique>C31-J2018-06-TITLE</idTechnique>\n"
+        "    </PassagesOK>\n</rapport>\n",
+        encoding="utf-8",
+    )
+
+    found = read_report(path)
+
+    assert (found.flux_id, found.file, found.processing_id) == (
+        "0b6c2f1e-7d1a-4e7b-9a51-3c2d5e8f9a10",
+        "certledger-cpf-20250114-0001.xml",
+        "41873",
+    )
+    assert found.accepted == ("B22-J2017-06-TITLE", "C31-J2018-06-TITLE")
+    assert found.rejected == ({"id_technique": "A17-J2017-06-TITLE", "message": REFUSED},)
+    assert not found.file_rejected
