@@ -85,3 +85,20 @@ def unreadable(identity: Any) -> str | None:
         if identity.get(marker):
             return marker
     return None
+
+
+def require_readable(identity: Any, candidate: str, refused: str) -> dict[str, Any]:
+    """A candidate's identity as read, when it can be used; `refused` says what cannot be done
+    without it (rule 11 once erased; a store error when it cannot be read here)."""
+    from ledger.exceptions import RuleViolation, StoreError
+
+    why = unreadable(identity)
+    if why == "sealed":
+        raise StoreError(
+            f"candidate {candidate}'s personal data cannot be read here (no key file, or a "
+            "role that may not read the keys): give the key file with --keys"
+        )
+    if why is not None:
+        raise RuleViolation(11, f"candidate {candidate}'s personal data is erased: {refused}")
+    assert isinstance(identity, dict)
+    return identity

@@ -19,8 +19,7 @@ from uuid import uuid5
 from ledger.clock import PARIS
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
-from ledger.exceptions import RuleViolation, StoreError
-from ledger.identity import unreadable
+from ledger.identity import require_readable
 from ledger.ids import NAMESPACE
 from ledger.publication import Versions
 from ledger.referential import Referential
@@ -85,19 +84,11 @@ def credential(
     The holder is named only by a salted hash of their name (an OB 3.0 IdentityObject); a
     holder whose personal data is erased has no name left, and gets no credential.
     """
-    identity = dossier.identity
-    why = unreadable(identity)
-    if why == "sealed":
-        raise StoreError(
-            f"candidate {dossier.candidate}'s personal data cannot be read here (no key file, "
-            "or a role that may not read the keys): give the key file with --keys"
-        )
-    if why is not None:
-        raise RuleViolation(
-            11,
-            f"candidate {dossier.candidate}'s personal data is erased: no credential of "
-            f"certificate {status.number} can name its holder",
-        )
+    identity = require_readable(
+        dossier.identity,
+        dossier.candidate,
+        f"no credential of certificate {status.number} can name its holder",
+    )
     decision = dossier.decisions[status.decision]
     published = versions.at(decision.on)
     ref = published.referential

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
-from ledger.exceptions import NotFound, RuleViolation, StoreError
-from ledger.identity import unreadable
+from ledger.exceptions import NotFound, RuleViolation
+from ledger.identity import require_readable
 from ledger.publication import Versions
 from ledger.referential import Block, Referential, Registration
 from ledger.signing import public_key
@@ -238,19 +238,11 @@ def parchment(
     if status.state != "held":
         since = f" since {status.revoked_on.isoformat()}" if status.revoked_on else ""
         raise RuleViolation(7, f"certificate {number} is {status.state}{since}: no parchment")
-    identity = dossier.identity
-    why = unreadable(identity)
-    if why == "sealed":
-        raise StoreError(
-            f"candidate {dossier.candidate}'s personal data cannot be read here (no key file, "
-            "or a role that may not read the keys): give the key file with --keys"
-        )
-    if why is not None:
-        raise RuleViolation(
-            11,
-            f"candidate {dossier.candidate}'s personal data is erased: the parchment of "
-            f"certificate {number} cannot be printed again",
-        )
+    identity = require_readable(
+        dossier.identity,
+        dossier.candidate,
+        f"the parchment of certificate {number} cannot be printed again",
+    )
     decision = dossier.decisions[status.decision]
     published = versions.at(decision.on)
     ref = published.referential
