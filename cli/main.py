@@ -168,6 +168,7 @@ MODULES = (
     "candidates",
     "jury",
     "certificates",
+    "surveys",
     "corrections",
     "views",
     "reports",

@@ -127,10 +127,20 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
         ],
         wrap=("label", "competencies", "épreuves"),
     )
+    click.echo(
+        f"title on every block held: {ref.title_by_all_blocks}; minimum age at enrolment "
+        f"{ref.minimum_age_years}; CPF transmission duty from "
+        f"{ref.cpf_flow_from.isoformat() if ref.cpf_flow_from else 'never'}; VAE jury "
+        f"balance {'required' if ref.vae_jury_balance_required else 'a finding of the audit'}"
+    )
     table(
-        "Jury per route",
-        ["route", "roles"],
-        [[route, ", ".join(roles)] for route, roles in ref.jury.items()],
+        "Routes (rule 12: when a candidate may be put on them) and their jury",
+        ["route", "open", "CPF modalite", "jury roles"],
+        [
+            [r.code, r.openings, r.cpf_modalite, ", ".join(ref.jury_roles(r.code))]
+            for r in ref.routes
+        ],
+        wrap=("jury roles",),
     )
 
 

@@ -29,6 +29,7 @@ from ledger.usecases import (
     erasure,
     jury,
     referentials,
+    surveys,
     transmission,
 )
 
@@ -122,10 +123,12 @@ class Ledger:
     rectify_identity = corrections.rectify_identity
     issue_certificate = certificates.issue_certificate
     revoke_certificate = certificates.revoke_certificate
+    reinstate_certificate = certificates.reinstate_certificate
     reissue_certificate = certificates.reissue_certificate
     transmit_cpf = transmission.transmit_cpf
     record_transmissions = transmission.record_transmissions
     erase = erasure.erase
+    record_survey = surveys.record_survey
 
     # Reads (ledger/queries.py).
 
