@@ -134,13 +134,14 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
         f"balance {'required' if ref.vae_jury_balance_required else 'a finding of the audit'}"
     )
     table(
-        "Routes (rule 12: when a candidate may be put on them) and their jury",
-        ["route", "open", "CPF modalite", "jury roles"],
-        [
-            [r.code, r.openings, r.cpf_modalite, ", ".join(ref.jury_roles(r.code))]
-            for r in ref.routes
-        ],
-        wrap=("jury roles",),
+        "Routes (rule 12: when a candidate may be put on them)",
+        ["route", "open", "CPF modaliteAcces"],
+        [[r.code, r.openings, r.cpf_modalite] for r in ref.routes],
+    )
+    table(
+        "Jury per route",
+        ["route", "roles"],
+        [[route, ", ".join(roles)] for route, roles in ref.jury.items()],
     )
 
 

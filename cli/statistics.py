@@ -115,14 +115,12 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
             "route",
             "presented",
             "certified",
-            "of which VAE",
+            "VAE",
             "blocks",
             "partial",
             "success",
             "revoked",
-            "by derogation",
-            "insertion 6m (target)",
-            "insertion 24m (target)",
+            "derog.",
         ],
         [
             [
@@ -136,23 +134,33 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
                 f"{r.success_rate:.2%}",
                 r.revoked,
                 r.by_derogation,
-                _insertion(r.as_json(), "6m"),
-                _insertion(r.as_json(), "24m"),
             ]
             for r in rows
         ],
     )
+    for survey, months in (("6m", 6), ("24m", 24)):
+        documents = [r.as_json() for r in rows]
+        surveyed = [d for d in documents if d[f"surveyed_{survey}"]]
+        if surveyed:
+            table(
+                f"Insertion {months} months after the title (of the holders who answered)",
+                ["year", "route", "surveyed", "answered", "employed", "in the target job"],
+                [
+                    [
+                        d["year"],
+                        d["route"],
+                        d[f"surveyed_{survey}"],
+                        d[f"answered_{survey}"],
+                        _percent(d[f"insertion_{survey}"]),
+                        _percent(d[f"insertion_target_{survey}"]),
+                    ]
+                    for d in surveyed
+                ],
+            )
 
 
-def _insertion(row: dict[str, Any], survey: str) -> str:
-    """ "75.00% (50.00%) of 4 answering, 5 surveyed", or "-" when nobody answered."""
-    overall, target = row[f"insertion_{survey}"], row[f"insertion_target_{survey}"]
-    if overall is None:
-        return f"- ({row[f'surveyed_{survey}']} surveyed)" if row[f"surveyed_{survey}"] else "-"
-    return (
-        f"{overall:.2%} ({target:.2%}) of {row[f'answered_{survey}']} answering, "
-        f"{row[f'surveyed_{survey}']} surveyed"
-    )
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.2%}"
 
 
 COMMANDS: list[click.Command] = []

@@ -286,10 +286,11 @@ class Planner:
                 reason="appeal upheld",
             )
             return
-        self.surveys(cid, sits)
+        self.surveys(cid, sits, sits + timedelta(days=delay))
 
-    def surveys(self, cid: str, titled: date) -> None:
-        """The insertion surveys of a holder, those whose day has come."""
+    def surveys(self, cid: str, titled: date, recorded: date) -> None:
+        """The insertion surveys of a holder, those whose day has come, each recorded after
+        the title was (a decision may be recorded late)."""
         outcomes = [o for o, _ in SURVEY_OUTCOMES]
         weights = [w for _, w in SURVEY_OUTCOMES]
         for kind, days in SURVEYED_AFTER.items():
@@ -301,7 +302,7 @@ class Planner:
             self.summary.surveys += 1
             self.at(
                 on,
-                self.rng.randrange(1, 10),
+                max(0, (recorded - on).days) + self.rng.randrange(1, 10),
                 "survey",
                 candidate=cid,
                 date=on,
