@@ -259,6 +259,7 @@ class Dossier:
             fact=fact,
             duplicate_of=original.number,
             revocation=None,
+            cancelled=(),
         )
 
     def _on_CertificateRevoked(self, fact: Fact) -> None:

@@ -178,3 +178,21 @@ def test_statistics_known_before_the_revocation_count_the_title_certified() -> N
 
     total = next(r for r in rows if r.route == "all")
     assert (total.certified, total.revoked) == (1, 0)
+
+
+def test_a_duplicate_of_a_reinstated_certificate_has_no_revocation_of_its_own() -> None:
+    v1 = holder()
+    v1.revoke("T1", REVOKED)
+    v1.reinstate("T1", date(2018, 5, 2))
+    v1.reissue("T2", "T1", date(2018, 6, 1))
+
+    found = dossier(v1)
+
+    assert len(found.certificates["T1"].cancelled) == 1
+    assert found.certificates["T2"].cancelled == ()
+    (why,) = [
+        c["why"]
+        for c in explain(status(v1, date(2018, 7, 1)), VERSIONS, {})["certificates"]
+        if c["number"] == "T2"
+    ]
+    assert "cancelled" not in why
