@@ -34,8 +34,10 @@ def audit(
     ctx: click.Context, start: date | None, end: date | None, fmt: str, output: Path | None
 ) -> None:
     """Audit a period: every decision with its jury check, evidence, derogation,
-    rectifications and annulment; late recordings (over 30 days); awards not transmitted to
-    the CPF within 3 months; annulments made after a transmission.
+    rectifications and annulment; awards made under a derogation; VAE juries whose balance
+    is not met or cannot be shown; late recordings (over 30 days); awards under the CPF
+    transmission duty not transmitted within 3 months; annulments and revocations made
+    after a transmission; the statistics of the period's years, insertion rates included.
 
     \b
     Example:

@@ -1,4 +1,4 @@
-"""`certificate issue/revoke/reissue`."""
+"""`certificate issue/revoke/reinstate/reissue`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cli.params import DATE
 
 @click.group(context_settings=CONTEXT)
 def certificate() -> None:
-    """Issue, revoke and reissue certificates (title, block, competency).
+    """Issue, revoke, reinstate and reissue certificates (title, block, competency).
 
     \b
     Example:
@@ -83,6 +83,36 @@ def revoke(
         number, on=on, reason=reason, by=session.actor, request_id=request_id
     )
     report(result, as_json, f"Certificate {number} revoked from {on}.")
+
+
+@certificate.command(context_settings=CONTEXT)
+@click.argument("number")
+@click.option("--on", "on", type=DATE, required=True, help="Date of the reinstatement.")
+@click.option("--reason", required=True, help="Why the revocation was a mistake.")
+@recording
+@click.pass_context
+def reinstate(
+    ctx: click.Context,
+    number: str,
+    on: date,
+    reason: str,
+    request_id: str | None,
+    as_json: bool,
+) -> None:
+    """Cancel a revocation made by mistake: once recorded, the certificate reads as never
+    revoked, for every date (as an annulment voids a decision); the revocation and its
+    cancellation both stay in the history. It can be revoked again later.
+
+    \b
+    Example:
+      certledger certificate reinstate RNCP13080-2017-00001 --on 2018-02-01 \\
+          --reason "revoked in error: wrong holder"
+    """
+    session = session_of(ctx)
+    result = session.ledger().reinstate_certificate(
+        number, on=on, reason=reason, by=session.actor, request_id=request_id
+    )
+    report(result, as_json, f"Certificate {number} reinstated: its revocation is cancelled.")
 
 
 @certificate.command(context_settings=CONTEXT)

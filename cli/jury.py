@@ -35,7 +35,8 @@ def jury() -> None:
     type=MEMBER,
     multiple=True,
     required=True,
-    help='A member, "NAME:ROLE"; repeat for each member.',
+    help='A member, "NAME:ROLE" or "NAME:ROLE:F|M" with their gender (for the VAE jury '
+    "balance); repeat for each member.",
 )
 @click.option("--president", required=True, help="The president's name (one of the members).")
 @recording
@@ -44,7 +45,7 @@ def convene(
     ctx: click.Context,
     session_id: str,
     on: date,
-    members: tuple[tuple[str, str], ...],
+    members: tuple[tuple[str, str, str | None], ...],
     president: str,
     request_id: str | None,
     as_json: bool,
@@ -52,14 +53,16 @@ def convene(
     """Convene a jury session: its date, its members with their roles, its president.
 
     Roles: realisateur, producteur, monteur_truquiste, responsable_pedagogique,
-    directeur_ecole, technicien (or those the referential defines).
+    directeur_ecole, technicien (or those the referential defines). A member's gender (F or
+    M, optional) lets the audit show a VAE jury's balance of women and men.
 
     \b
     Example:
       certledger jury convene JV6 --on 2017-06-20 \\
-          --member "Ana Roy:realisateur" --member "Paul Blanc:producteur" \\
-          --member "Lea Noir:monteur_truquiste" --member "Ines Vert:responsable_pedagogique" \\
-          --member "Hugo Bleu:directeur_ecole" --president "Hugo Bleu"
+          --member "Ana Roy:realisateur:F" --member "Paul Blanc:producteur:M" \\
+          --member "Lea Noir:monteur_truquiste:F" --member "Ines Vert:responsable_pedagogique:F" \\
+          --member "Hugo Bleu:directeur_ecole:M" --member "Tom Gris:technicien:M" \\
+          --president "Hugo Bleu"
     """
     session = session_of(ctx)
     result = session.ledger().convene_jury(
@@ -93,7 +96,8 @@ def convene(
 @click.option(
     "--derogation",
     default=None,
-    help="Written derogation: overrides a missing jury role, evidence or a threshold.",
+    help="Written derogation: overrides a missing jury role, or the evidence of a route other "
+    "than VAE; never a threshold nor the VAE procedure.",
 )
 @recording
 @click.pass_context
@@ -164,6 +168,11 @@ def propose(ctx: click.Context, session_id: str, candidate_id: str, as_json: boo
         )
     )
     click.echo(f"jury: {jury_line}")
+    if review.balance is not None:
+        problems = review.balance.problems()
+        click.echo(f"VAE jury balance: {'; '.join(problems) if problems else 'met'}")
+    if review.vae and review.vae_gap is not None:
+        click.echo(f"VAE procedure not complete: {review.vae_gap} (nothing can be validated)")
     click.echo(f"already counting: {', '.join(sorted(review.counting_before)) or 'none'}")
     click.echo(f"can validate (evidence on file): {', '.join(proposal.can_validate) or 'none'}")
     table(

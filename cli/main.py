@@ -202,6 +202,7 @@ MODULES = (
     "jury",
     "certificates",
     "credentials",
+    "surveys",
     "corrections",
     "views",
     "reports",

@@ -89,20 +89,22 @@ class CodeList(click.ParamType[tuple[str, ...], Any]):
         return codes
 
 
-class MemberType(click.ParamType[tuple[str, str], Any]):
-    """A jury member written `NAME:ROLE`."""
+class MemberType(click.ParamType[tuple[str, str, str | None], Any]):
+    """A jury member written `NAME:ROLE`, or `NAME:ROLE:F|M` with their gender."""
 
-    name = "NAME:ROLE"
+    name = "NAME:ROLE[:F|M]"
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str, str | None]:
         if isinstance(value, tuple):
             return value
-        name, sep, role = str(value).rpartition(":")
-        if not sep or not name.strip() or not role.strip():
-            self.fail(f"{value!r} is not written NAME:ROLE", param, ctx)
-        return " ".join(name.split()), role.strip()
+        from ledger.composition import parse_member
+
+        try:
+            return parse_member(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
 
 
 DATE = DateType()

@@ -127,6 +127,17 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
         ],
         wrap=("label", "competencies", "épreuves"),
     )
+    click.echo(
+        f"title on every block held: {ref.title_by_all_blocks}; minimum age at enrolment "
+        f"{ref.minimum_age_years}; CPF transmission duty from "
+        f"{ref.cpf_flow_from.isoformat() if ref.cpf_flow_from else 'never'}; VAE jury "
+        f"balance {'required' if ref.vae_jury_balance_required else 'a finding of the audit'}"
+    )
+    table(
+        "Routes (rule 12: when a candidate may be put on them)",
+        ["route", "open", "CPF modaliteAcces"],
+        [[r.code, r.openings, r.cpf_modalite] for r in ref.routes],
+    )
     table(
         "Jury per route",
         ["route", "roles"],

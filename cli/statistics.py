@@ -58,12 +58,18 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
       year                 the year of the deliberation date
       route                the route the decision was taken under (in force that day)
       presented            distinct candidates with at least one decision that year
-      certified            decisions awarding the title
-      certified_vae        title awards on a route the referential marks VAE
+      certified            decisions awarding the title, its certificates not revoked
+      certified_vae        of those, on a route the referential marks VAE
       blocks_awarded       blocks awarded (a decision awarding two blocks counts two)
       partial_validations  decisions validating a competency or more, not the title
       success_rate         certified / presented, rounded half up to 4 places
                            (0.0 when nobody was presented)
+      revoked              title awards whose every certificate was revoked since
+      by_derogation        decisions awarding or validating something under a derogation
+      surveyed_6m/24m      holders counted in certified with a survey 6/24 months after
+      answered_6m/24m      of those, the ones who answered
+      insertion_6m/24m     employed / answered (empty when nobody answered)
+      insertion_target_6m/24m   employed in the target job / answered
 
     Only decisions not annulled as the ledger knew them at --known-at count, with their
     content as rectified by then.
@@ -75,7 +81,7 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
       certledger report stats --known-at 2019-01-31 --format csv > stats.csv
     """
     from projections.reads import axes
-    from projections.statistics import COLUMNS, yearly_statistics
+    from projections.statistics import COLUMNS, RATES, yearly_statistics
 
     ledger = session_of(ctx).ledger()
     _, instant, position = axes(ledger, None, known_at)
@@ -92,8 +98,11 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
         writer.writerow(COLUMNS)
         for r in rows:
             document = r.as_json()
-            # A decimal comma: with `;` as separator, that is what a French spreadsheet reads.
-            document["success_rate"] = str(document["success_rate"]).replace(".", ",")
+            for name in RATES:
+                # A decimal comma: with `;` as separator, that is what a French spreadsheet
+                # reads; an empty cell when there is no rate.
+                value = document[name]
+                document[name] = "" if value is None else str(value).replace(".", ",")
             writer.writerow([document[c] for c in COLUMNS])
         # Bytes, so that the BOM and UTF-8 do not depend on the terminal's encoding.
         click.echo(("\ufeff" + text.getvalue()).encode("utf-8"), nl=False)
@@ -101,7 +110,18 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
     seen = f"known at {instant.isoformat()}" if instant else f"known at @{position}"
     table(
         f"Decisions by year and route ({seen})" + (f", {year}" if year else ""),
-        ["year", "route", "presented", "certified", "of which VAE", "blocks", "partial", "success"],
+        [
+            "year",
+            "route",
+            "presented",
+            "certified",
+            "VAE",
+            "blocks",
+            "partial",
+            "success",
+            "revoked",
+            "derog.",
+        ],
         [
             [
                 r.year,
@@ -112,10 +132,35 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
                 r.blocks_awarded,
                 r.partial_validations,
                 f"{r.success_rate:.2%}",
+                r.revoked,
+                r.by_derogation,
             ]
             for r in rows
         ],
     )
+    for survey, months in (("6m", 6), ("24m", 24)):
+        documents = [r.as_json() for r in rows]
+        surveyed = [d for d in documents if d[f"surveyed_{survey}"]]
+        if surveyed:
+            table(
+                f"Insertion {months} months after the title (of the holders who answered)",
+                ["year", "route", "surveyed", "answered", "employed", "in the target job"],
+                [
+                    [
+                        d["year"],
+                        d["route"],
+                        d[f"surveyed_{survey}"],
+                        d[f"answered_{survey}"],
+                        _percent(d[f"insertion_{survey}"]),
+                        _percent(d[f"insertion_target_{survey}"]),
+                    ]
+                    for d in surveyed
+                ],
+            )
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.2%}"
 
 
 COMMANDS: list[click.Command] = []

@@ -64,20 +64,24 @@ def status(
         f"Candidate {result.candidate} as of {result.as_of} (known at {result.known_at}): "
         f"{result.state}, route {result.route}, referential {result.referential}"
     )
+    title = result.title
     click.echo(
-        f"title {result.title.code}: awarded {yes(result.title.awarded)}"
-        + (f" on {result.title.awarded_on}" if result.title.awarded_on else "")
-        + f"; eligible {yes(result.title.eligible)} ({result.title.counting} of "
-        f"{result.title.required} required)"
-        + (f"; certificate {result.title.certificate}" if result.title.certificate else "")
+        f"title {title.code}: awarded {yes(title.awarded)}"
+        + (f" on {title.awarded_on}" if title.awarded_on else "")
+        + (" (by derogation)" if title.derogation else "")
+        + (f", revoked from {title.revoked_on}" if title.revoked_on else "")
+        + f"; eligible {yes(title.eligible)} ({title.counting} of {title.required} required)"
+        + (f"; certificate {title.certificate}" if title.certificate else "")
     )
+    if title.note:
+        click.echo(title.note)
     table(
         "Blocks",
         ["block", "awarded", "counts", "valid until", "eligible", "certificate"],
         [
             [
                 b.code,
-                b.awarded_on or "no",
+                f"{b.awarded_on or 'no'}{DEROGATION if b.derogation else ''}",
                 yes(b.counts),
                 "permanent" if b.permanent else b.valid_until,
                 f"{yes(b.eligible)} ({b.counting}/{b.required})",
@@ -96,7 +100,7 @@ def status(
                     c.validated_on,
                     "permanent" if c.permanent else c.valid_until,
                     yes(c.counts),
-                    c.decision,
+                    f"{c.decision}{DEROGATION if c.derogation else ''}",
                 ]
                 for c in result.competencies
             ],
@@ -149,7 +153,8 @@ def explain(
     )
     state = document["state"]
     click.echo(f"state {state['value']}: {state['why']}  [{_cite(state['because'])}]")
-    click.echo(f"route {state['route']['value']}  [{_cite(state['route']['because'])}]")
+    route = state["route"]
+    click.echo(f"route {route['value']}: {route['why']}  [{_cite(route['because'])}]")
     for heading, items in (
         ("Competencies", document["competencies"]),
         ("Blocks", document["blocks"]),
@@ -168,6 +173,10 @@ def explain(
                     f"recorded {event['recorded_at']} by {event['recorded_by']}"
                     + (f", referential {event['referential']}" if event["referential"] else "")
                 )
+
+
+DEROGATION = " (by derogation)"
+"""How the status table flags what a derogation awarded."""
 
 
 def _cite(events: list[dict[str, Any]]) -> str:
@@ -326,7 +335,7 @@ def _summary(data: dict[str, object]) -> str:
 @candidate.command("list", context_settings=CONTEXT)
 @click.option(
     "--state",
-    type=click.Choice(["enrolled", "in_progress", "certified", "withdrawn"]),
+    type=click.Choice(["enrolled", "in_progress", "certified", "withdrawn", "revoked"]),
     default=None,
     help="Only candidates in this state.",
 )

@@ -31,6 +31,7 @@ from ledger.usecases import (
     erasure,
     jury,
     referentials,
+    surveys,
     transmission,
 )
 
@@ -129,12 +130,14 @@ class Ledger:
     rectify_identity = corrections.rectify_identity
     issue_certificate = certificates.issue_certificate
     revoke_certificate = certificates.revoke_certificate
+    reinstate_certificate = certificates.reinstate_certificate
     reissue_certificate = certificates.reissue_certificate
     transmit_cpf = transmission.transmit_cpf
     record_transmissions = transmission.record_transmissions
     acknowledge_cpf = transmission.acknowledge
     erase = erasure.erase
     init_keys = credentials.init_keys
+    record_survey = surveys.record_survey
 
     # Reads (ledger/queries.py).
 

@@ -9,6 +9,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger.certificates import (
+    check_certifiable,
+    check_certificate_live,
+    check_reinstatable,
+    check_revocable,
+)
 from ledger.clock import Clock
 from ledger.dossier import Decision, Dossier
 from ledger.exceptions import AlreadyExists, InvalidInput, NotFound, RuleViolation
@@ -147,6 +153,17 @@ class Candidate(Aggregate):
         number: str
         duplicate_of: str
 
+    class CertificateReinstated(Event):
+        TOPIC = "CertificateReinstated"
+        number: str
+        reason: str
+
+    class InsertionSurveyed(Event):
+        TOPIC = "InsertionSurveyed"
+        survey: str
+        outcome: str
+        rome: str | None
+
     def __init__(self, candidate_id: str) -> None:
         self.candidate_id = candidate_id
         self.dossier = Dossier()
@@ -170,11 +187,6 @@ class Candidate(Aggregate):
         by: Actor,
     ) -> Candidate:
         check_identifier("candidate", candidate_id)
-        if identity.birth_date >= on:
-            raise InvalidInput(
-                f"birth date {identity.birth_date.isoformat()} is not before the enrolment "
-                f"date {on.isoformat()}"
-            )
         now = by.now()
         candidate = cls._create(
             cls.Enrolled,
@@ -490,7 +502,16 @@ class Candidate(Aggregate):
             raise AlreadyExists(f"candidate {self.candidate_id}'s personal data is already erased")
         self._record(self.PersonalDataErased, on, by, reason=reason.strip())
 
-    def rectify_identity(self, changes: dict[str, Any], reason: str, on: date, by: Actor) -> None:
+    def rectify_identity(
+        self,
+        changes: dict[str, Any],
+        reason: str,
+        on: date,
+        by: Actor,
+        minimum_age: tuple[int, str],
+    ) -> None:
+        """Correct the identity; `minimum_age` (years, and the referential version that sets
+        them) is checked again against the enrolment date."""
         if not clean_reason("the reason", reason):
             raise InvalidInput("an identity rectification needs a reason")
         if self.erased:
@@ -499,6 +520,7 @@ class Candidate(Aggregate):
             )
         current = Identity.of(**self.dossier.identity)
         merged = Identity.of(**{**current.model_dump(), **changes})
+        merged.check_age(self.dossier.enrolled_on(), *minimum_age)
         patch = {
             k: v
             for k, v in merged.model_dump(mode="json").items()
@@ -516,33 +538,10 @@ class Candidate(Aggregate):
         except KeyError:
             raise NotFound(f"decision {decision_id} not found") from None
 
-    def check_certifiable(self, decision: Decision, kind: str, subject: str, on: date) -> None:
-        """Rule 7, on this candidate's side: a live decision, dated on or before, not yet issued."""
-        if decision.annulled:
-            raise RuleViolation(7, f"decision {decision.id} was annulled: nothing to certify")
-        if on < decision.on:
-            raise RuleViolation(
-                7,
-                f"a certificate dated {on.isoformat()} would precede decision {decision.id} "
-                f"of {decision.on.isoformat()}",
-            )
-        for certificate in self.dossier.certificates.values():
-            if (
-                certificate.decision == decision.id
-                and certificate.kind == kind
-                and certificate.subject == subject
-            ):
-                raise RuleViolation(
-                    7,
-                    f"certificate {certificate.number} was already issued on "
-                    f"{certificate.issued_on.isoformat()} for the {kind} {subject} of decision "
-                    f"{decision.id}; ask for a duplicate with `certificate reissue`",
-                )
-
     def issue_certificate(
         self, number: str, decision: Decision, kind: str, subject: str, on: date, by: Actor
     ) -> None:
-        self.check_certifiable(decision, kind, subject, on)
+        check_certifiable(self.dossier, decision, kind, subject, on)
         self._record(
             self.CertificateIssued,
             on,
@@ -553,31 +552,35 @@ class Candidate(Aggregate):
             subject=subject,
         )
 
-    def check_certificate_live(self, number: str, on: date, doing: str) -> None:
-        certificate = self.dossier.certificates[number]
-        if self.dossier.decisions[certificate.decision].annulled:
-            raise RuleViolation(
-                7, f"certificate {number} is void (decision {certificate.decision} was annulled)"
-            )
-        if certificate.revocation is not None:
-            raise RuleViolation(
-                7,
-                f"certificate {number} was revoked on "
-                f"{certificate.revocation.effective_on.isoformat()}",
-            )
-        if on < certificate.issued_on:
-            raise RuleViolation(
-                7,
-                f"cannot {doing} certificate {number} on {on.isoformat()}, before its issue on "
-                f"{certificate.issued_on.isoformat()}",
-            )
-
     def revoke_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
         if not clean_reason("the reason", reason):
             raise InvalidInput("a revocation needs a reason")
-        self.check_certificate_live(number, on, "revoke")
+        check_revocable(self.dossier, number, on)
         self._record(self.CertificateRevoked, on, by, number=number, reason=reason.strip())
 
+    def reinstate_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
+        """Cancel a mistaken revocation: once known, it never had effect (like an annulment)."""
+        if not clean_reason("the reason", reason):
+            raise InvalidInput("a reinstatement needs a reason")
+        check_reinstatable(self.dossier, number, on)
+        self._record(self.CertificateReinstated, on, by, number=number, reason=reason.strip())
+
     def reissue_certificate(self, number: str, original: str, on: date, by: Actor) -> None:
-        self.check_certificate_live(original, on, "reissue")
+        check_certificate_live(self.dossier, original, on, "reissue")
         self._record(self.CertificateReissued, on, by, number=number, duplicate_of=original)
+
+    def record_survey(
+        self, survey: str, outcome: str, rome: str | None, on: date, by: Actor
+    ) -> None:
+        """An insertion survey of a holder of the title (dated on or after the award)."""
+        titles = [d for d in self.dossier.live_decisions() if d.title]
+        if not titles:
+            raise InvalidInput(
+                f"candidate {self.candidate_id} holds no title: insertion surveys are of holders"
+            )
+        if on < titles[0].on:
+            raise InvalidInput(
+                f"an insertion survey dated {on.isoformat()} would precede candidate "
+                f"{self.candidate_id}'s title, awarded on {titles[0].on.isoformat()}"
+            )
+        self._record(self.InsertionSurveyed, on, by, survey=survey, outcome=outcome, rome=rome)

@@ -26,6 +26,7 @@ from ledger.exceptions import InvalidInput, OutputError
 from ledger.files import Draft
 from ledger.identity import unreadable
 from ledger.publication import Versions
+from ledger.rules import title_revoked_on
 from ledger.transmission import id_technique
 
 CPF_NS = "urn:cdc:cpf:pc5:schema:1.0.0"
@@ -60,6 +61,7 @@ class Passage:
     modalite: str
     vae_path: str | None
     enrolled_on: date
+    """The start of the enrolment in force at the deliberation (`dateInscription`)."""
     identity: Mapping[str, Any] = field(repr=False)
 
     @property
@@ -90,22 +92,25 @@ class Passage:
 def passages(
     dossier: Dossier, versions: Versions, start: date | None = None, end: date | None = None
 ) -> Iterator[Passage]:
-    """The title awards of a dossier (live decisions), deliberated between start and end."""
+    """The title awards of a dossier (live decisions, not revoked), deliberated between start
+    and end. `dateInscription` is the start of the enrolment in force at the deliberation:
+    the enrolment, or the route change or re-enrolment that followed it."""
     for decision in dossier.live_decisions():
-        if not decision.title:
+        if not decision.title or title_revoked_on(dossier, decision) is not None:
             continue
         if (start and decision.on < start) or (end and decision.on > end):
             continue
         route = versions.at(decision.on).referential.route(decision.route)
         placement = dossier.placement_on(decision.on)
+        assert placement is not None  # a decision is taken while the candidate is enrolled
         vae = bool(route and route.vae)
         yield Passage(
             decision=decision.id,
             candidate=dossier.candidate,
             awarded_on=decision.on,
             modalite=route.cpf_modalite if route else "",
-            vae_path=(placement.vae_path if placement else None) if vae else None,
-            enrolled_on=dossier.enrolled_on(),
+            vae_path=placement.vae_path if vae else None,
+            enrolled_on=placement.on,
             identity=dossier.identity,
         )
 

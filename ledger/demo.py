@@ -27,13 +27,24 @@ ROUTES = (
     ("vae", 25),
 )
 JURY = (
-    ("Ana Roy", "realisateur"),
-    ("Paul Blanc", "producteur"),
-    ("Léa Noir", "monteur_truquiste"),
-    ("Inès Vert", "responsable_pedagogique"),
-    ("Hugo Bleu", "directeur_ecole"),
-    ("Tom Gris", "technicien"),
+    ("Ana Roy", "realisateur", "F"),
+    ("Paul Blanc", "producteur", "M"),
+    ("Léa Noir", "monteur_truquiste", "F"),
+    ("Inès Vert", "responsable_pedagogique", "F"),
+    ("Hugo Bleu", "directeur_ecole", "M"),
+    ("Tom Gris", "technicien", "M"),
 )
+"""The jury, with genders: a VAE jury of these six is balanced (two employers and two
+employees among the professionals, three women and three men)."""
+SURVEY_OUTCOMES = (
+    ("target_job", 55),
+    ("other_job", 15),
+    ("seeking", 10),
+    ("study", 5),
+    ("no_answer", 15),
+)
+SURVEYED_AFTER = {"6m": 183, "24m": 730}
+"""Days after the title when each insertion survey is made."""
 PRESIDENT = "Hugo Bleu"
 BIRTH_NAMES = (
     "Martin",
@@ -97,6 +108,7 @@ class Summary:
     decisions: int = 0
     titles: int = 0
     annulments: int = 0
+    surveys: int = 0
     late: int = 0
     sessions: set[str] = field(default_factory=set)
 
@@ -131,10 +143,13 @@ class Planner:
         self.sessions[session] = sits
         return session, sits
 
-    def identity(self) -> dict[str, object]:
+    def identity(self, enrolled: date) -> dict[str, object]:
+        """A holder aged 18 to 45 on enrolment (older than any referential's minimum age)."""
         sex = self.rng.choice("MF")
         born = date(
-            self.rng.randrange(1960, 2000), self.rng.randrange(1, 13), self.rng.randrange(1, 29)
+            enrolled.year - self.rng.randrange(18, 46),
+            self.rng.randrange(1, 13),
+            self.rng.randrange(1, 29),
         )
         return {
             "birth_name": self.rng.choice(BIRTH_NAMES),
@@ -145,16 +160,14 @@ class Planner:
         }
 
     def candidates(self) -> None:
-        routes = [r for r, _ in ROUTES]
-        weights = [w for _, w in ROUTES]
         for i in range(1, self.n + 1):
             cid = f"D{i:06d}"
-            route = self.rng.choices(routes, weights)[0]
             span = (date(2018, 6, 30) - FIRST_DAY).days
             enrolled = FIRST_DAY + timedelta(days=self.rng.randrange(span))
-            identity = self.identity()
-            if identity["birth_date"] >= enrolled:  # type: ignore[operator]
-                identity["birth_date"] = enrolled - timedelta(days=365 * 20)
+            # Only the routes the referential opens that day (rule 12).
+            routes = [(r, w) for r, w in ROUTES if self.opens(r, enrolled)]
+            route = self.rng.choices([r for r, _ in routes], [w for _, w in routes])[0]
+            identity = self.identity(enrolled)
             self.at(
                 enrolled,
                 self.rng.randrange(0, 5),
@@ -168,6 +181,10 @@ class Planner:
                 self.vae(cid, enrolled)
             else:
                 self.course(cid, route, enrolled)
+
+    def opens(self, route: str, day: date) -> bool:
+        rules = self.ref.route(route)
+        return rules is not None and rules.open_on(day)
 
     def course(self, cid: str, route: str, enrolled: date) -> None:
         profile = self.rng.choices(["title", "blocks", "fail", "withdraw"], [55, 25, 10, 10])[0]
@@ -254,7 +271,9 @@ class Planner:
                 date=issued,
                 certificate=kind,
             )
-        if title and self.rng.random() < 0.01:
+        if not title:
+            return
+        if self.rng.random() < 0.01:
             annulled = issued + timedelta(days=self.rng.randrange(60, 200))
             self.summary.annulments += 1
             self.at(
@@ -266,6 +285,31 @@ class Planner:
                 date=annulled,
                 reason="appeal upheld",
             )
+            return
+        self.surveys(cid, sits, sits + timedelta(days=delay))
+
+    def surveys(self, cid: str, titled: date, recorded: date) -> None:
+        """The insertion surveys of a holder, those whose day has come, each recorded after
+        the title was (a decision may be recorded late)."""
+        outcomes = [o for o, _ in SURVEY_OUTCOMES]
+        weights = [w for _, w in SURVEY_OUTCOMES]
+        for kind, days in SURVEYED_AFTER.items():
+            on = titled + timedelta(days=days + self.rng.randrange(0, 30))
+            if on >= self.now.date() - timedelta(days=2):
+                continue
+            outcome = self.rng.choices(outcomes, weights)[0]
+            rome = "L1302" if outcome == "target_job" else None
+            self.summary.surveys += 1
+            self.at(
+                on,
+                max(0, (recorded - on).days) + self.rng.randrange(1, 10),
+                "survey",
+                candidate=cid,
+                date=on,
+                survey=kind,
+                outcome=outcome,
+                rome=rome,
+            )
 
     def steps(self) -> list[Step]:
         for session, sits in self.sessions.items():
@@ -275,7 +319,7 @@ class Planner:
                 "jury",
                 session=session,
                 date=sits,
-                members="|".join(f"{n}:{r}" for n, r in JURY),
+                members="|".join(f"{n}:{r}:{g}" for n, r, g in JURY),
                 president=PRESIDENT,
             )
         self.summary.sessions = set(self.sessions)

@@ -87,10 +87,22 @@ class Certificate(NamedTuple):
     fact: Fact
     duplicate_of: str | None = None
     revocation: Fact | None = None
+    cancelled: tuple[tuple[Fact, Fact], ...] = ()
+    """Revocations cancelled as mistaken: (the revocation, its reinstatement)."""
 
     @property
     def revoked_on(self) -> date | None:
         return self.revocation.effective_on if self.revocation else None
+
+
+class Survey(NamedTuple):
+    """An insertion survey of a holder: 6 or 24 months after, what they were doing."""
+
+    on: date
+    survey: str  # "6m" | "24m"
+    outcome: str  # target_job | other_job | seeking | study | no_answer
+    rome: str | None
+    fact: Fact
 
 
 @dataclass
@@ -106,6 +118,7 @@ class Dossier:
     vae_steps: list[VaeStep] = field(default_factory=list)
     decisions: dict[str, Decision] = field(default_factory=dict)
     certificates: dict[str, Certificate] = field(default_factory=dict)
+    surveys: list[Survey] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
 
     @classmethod
@@ -247,11 +260,25 @@ class Dossier:
             fact=fact,
             duplicate_of=original.number,
             revocation=None,
+            cancelled=(),
         )
 
     def _on_CertificateRevoked(self, fact: Fact) -> None:
         certificate = self.certificates[fact.data["number"]]
         self.certificates[certificate.number] = certificate._replace(revocation=fact)
+
+    def _on_CertificateReinstated(self, fact: Fact) -> None:
+        certificate = self.certificates[fact.data["number"]]
+        assert certificate.revocation is not None
+        self.certificates[certificate.number] = certificate._replace(
+            revocation=None, cancelled=(*certificate.cancelled, (certificate.revocation, fact))
+        )
+
+    def _on_InsertionSurveyed(self, fact: Fact) -> None:
+        data = fact.data
+        self.surveys.append(
+            Survey(fact.effective_on, data["survey"], data["outcome"], data["rome"], fact)
+        )
 
     # Questions about one day.
 
@@ -282,6 +309,11 @@ class Dossier:
         """The persons linked to the candidate on `day` whose names can be read (sealed
         names, or names erased with the rest of the candidate's personal data, cannot)."""
         return [p for p in self.linked if p.on <= day and isinstance(p.name, str)]
+
+    def survey(self, kind: str) -> Survey | None:
+        """The holder's survey of this kind: the last one recorded (a later one corrects it)."""
+        found = [s for s in self.surveys if s.survey == kind]
+        return max(found, key=lambda s: s.fact.version) if found else None
 
     def live_decisions(self) -> list[Decision]:
         """Decisions not annulled, in deliberation order."""

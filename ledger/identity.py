@@ -1,7 +1,10 @@
-"""A holder's identity: the personal data the CPF flow needs, checked as the XSD limits it."""
+"""A holder's identity: the personal data the CPF flow needs, checked as the Caisse des Dépôts
+matches it (INSEE codes, ASCII digits, an age the referential allows) and as the XSD limits it.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import Any, Literal
@@ -18,6 +21,26 @@ from pydantic import (
 from ledger.exceptions import InvalidInput
 from ledger.text import refused_character
 
+COMMUNE = re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{3}")
+"""An INSEE commune code of the COG: the département (two digits, or 2A/2B for Corsica), then
+three digits, all ASCII (`[0-9]`, never `\\d`, which also matches Arabic-Indic digits)."""
+
+COUNTRY = re.compile(r"[1-5][0-9]{2}")
+"""An INSEE country code without its "99" prefix: France 100, Europe 1xx, Asia 2xx, Africa
+3xx, the Americas 4xx, Oceania 5xx (the XSD's `codePaysNaissance` has 3 characters)."""
+
+WORDS = {
+    "birth_name": "birth name",
+    "usage_name": "usage name",
+    "first_names": "first names",
+    "birth_date": "birth date",
+    "sex": "sex",
+    "birth_insee": "birth INSEE code",
+    "birth_postcode": "birth postcode",
+    "birth_country": "birth country",
+}
+"""Each field as a refusal names it."""
+
 
 class Identity(BaseModel):
     """The personal data the CPF flow needs about a holder (limits are the XSD's)."""
@@ -29,9 +52,9 @@ class Identity(BaseModel):
     first_names: tuple[str, ...] = Field(min_length=1, max_length=3)
     birth_date: date
     sex: Literal["M", "F"]
-    birth_insee: str | None = Field(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
+    birth_insee: str | None = None
     birth_postcode: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z -]{0,8}$")
-    birth_country: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3}$")
+    birth_country: str | None = None
 
     @field_validator(
         "birth_name",
@@ -50,6 +73,23 @@ class Identity(BaseModel):
                 raise ValueError(f"U+{ord(bad):04X} ({name}): control characters are refused")
         return value
 
+    @field_validator("birth_insee")
+    @classmethod
+    def _commune(cls, value: str | None) -> str | None:
+        if value is not None and not COMMUNE.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an INSEE commune code (5 ASCII characters: the département, "
+                "2 digits or 2A/2B, then 3 digits, e.g. 75112)"
+            )
+        return value
+
+    @field_validator("birth_country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and not COUNTRY.fullmatch(value):
+            raise ValueError(f"{value!r} is not an INSEE country code (3 ASCII digits, France 100)")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Identity:
         for name in self.first_names:
@@ -63,16 +103,31 @@ class Identity(BaseModel):
 
     @classmethod
     def of(cls, **fields: Any) -> Identity:
-        """Validate identity fields, turning pydantic's report into one clear line."""
+        """Validate identity fields, turning pydantic's report into one clear line that names
+        the field in words."""
         try:
             return cls.model_validate(fields)
         except ValidationError as e:
             first = e.errors()[0]
             message = first["msg"].removeprefix("Value error, ")
-            where = ".".join(str(p) for p in first["loc"])
+            where = WORDS.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else ""
             raise InvalidInput(
                 f"identity: {where}: {message}" if where else f"identity: {message}"
             ) from None
+
+    def check_age(self, enrolled_on: date, minimum_years: int, version: str) -> None:
+        """The holder was at least `minimum_years` old on the day they enrolled (the
+        referential `version` in force that day says how old)."""
+        try:
+            old_enough = self.birth_date.replace(year=self.birth_date.year + minimum_years)
+        except ValueError:  # born on 29 February: of age on 1 March
+            old_enough = date(self.birth_date.year + minimum_years, 3, 1)
+        if self.birth_date >= enrolled_on or old_enough > enrolled_on:
+            raise InvalidInput(
+                f"identity: birth date: {self.birth_date.isoformat()} is less than "
+                f"{minimum_years} years before the enrolment on {enrolled_on.isoformat()} "
+                f"(referential {version} sets the minimum age at {minimum_years})"
+            )
 
 
 def unreadable(identity: Any) -> str | None:

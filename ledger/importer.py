@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ledger.application import Ledger
+from ledger.composition import parse_member
 from ledger.exceptions import LedgerError, RowError
 from ledger.unit_of_work import Result
 
@@ -34,6 +35,8 @@ KINDS = (
     "jury",
     "decision",
     "certificate",
+    "annulment",
+    "survey",
 )
 REQUIRED = {
     "enrolment": ("candidate", "date", "route", "birth_name", "first_names", "birth_date", "sex"),
@@ -48,6 +51,7 @@ REQUIRED = {
     "decision": ("session", "candidate"),
     "certificate": ("candidate", "session", "certificate", "date"),
     "annulment": ("candidate", "session", "date", "reason"),
+    "survey": ("candidate", "date", "survey", "outcome"),
 }
 COLUMNS = (
     "kind",
@@ -80,6 +84,9 @@ COLUMNS = (
     "derogation",
     "certificate",
     "number",
+    "survey",
+    "outcome",
+    "rome",
     "request_id",
 )
 T = TypeVar("T")
@@ -185,13 +192,13 @@ def _identity(row: Row) -> dict[str, Any]:
     }
 
 
-def _members(row: Row) -> list[tuple[str, str]]:
+def _members(row: Row) -> list[tuple[str, str, str | None]]:
     members = []
     for part in (p.strip() for p in row.get("members").split("|")):
-        name, sep, role = part.rpartition(":")
-        if not sep or not name.strip() or not role.strip():
-            raise RowError("members", f"{part!r} is not written NAME:ROLE (members split by |)")
-        members.append((" ".join(name.split()), role.strip()))
+        try:
+            members.append(parse_member(part))
+        except ValueError as e:
+            raise RowError("members", f"{e} (members split by |)") from None
     return members
 
 
@@ -280,6 +287,16 @@ def command(ledger: Ledger, row: Row, by: str, *, idempotent: bool = True) -> Ca
             request_id=rid,
         )
     on = row.date("date")
+    if kind == "survey":
+        return lambda: ledger.record_survey(
+            c,
+            survey=row.get("survey"),
+            on=on,
+            outcome=row.get("outcome"),
+            rome=row.get("rome") or None,
+            by=by,
+            request_id=rid,
+        )
     if kind == "annulment":
         return lambda: ledger.annul_decision(
             f"{c}/{row.get('session')}", on=on, reason=row.get("reason"), by=by, request_id=rid

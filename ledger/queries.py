@@ -71,6 +71,8 @@ class Proposal:
                 "required": review.title.required,
             },
             "registered": review.registered,
+            "vae_procedure": (review.vae_gap or "complete") if review.vae else None,
+            "balance": review.balance.as_json() if review.balance is not None else None,
         }
 
 
@@ -165,14 +167,20 @@ class Queries:
         everything = review_in_session(
             session, candidate, versions, [c.code for c in ref.competencies]
         )
-        backed = [code for code, backing in everything.evidence.items() if backing is not None]
+        # A VAE decision rests on the procedure itself: nothing is backed until it is complete.
+        backed = [
+            code
+            for code, backing in everything.evidence.items()
+            if backing is not None and everything.vae_gap is None
+        ]
         review = review_in_session(session, candidate, versions, backed)
+        blocks = tuple(code for code, s in review.blocks.items() if s.eligible)
         return Proposal(
             review=review,
             sits_on=session.sits_on,
             can_validate=tuple(c for c in backed if c not in review.counting_before),
-            blocks_eligible=tuple(code for code, s in review.blocks.items() if s.eligible),
-            title_eligible=review.title.eligible,
+            blocks_eligible=blocks,
+            title_eligible=review.title_allowed(blocks),
         )
 
     # Streams as facts.

@@ -9,15 +9,31 @@ from collections import Counter
 from datetime import date
 from functools import cached_property
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_serializer,
+)
 
 from ledger.exceptions import ReferentialInvalid
 
 DEFAULT_EFFECTIVE_FROM = date(2006, 3, 5)
 """The first RNCP registration of fiche 13080: the default referential applies from then."""
+
+DEFAULT_CPF_FLOW_FROM = date(2021, 7, 1)
+"""The transmission duty of the CPF flow, for a referential that does not say (DOMAIN.md §6:
+a documented assumption, for fiches active on that date)."""
+
+DEFAULT_MINIMUM_AGE = 16
+"""The age a candidate must have at enrolment when a referential does not say: the end of
+compulsory schooling (Code de l'éducation, art. L131-1)."""
 
 
 class _Model(BaseModel):
@@ -53,15 +69,34 @@ class Role(_Model):
     code: str = Field(min_length=1)
     label: str = Field(min_length=1)
     side: Literal["employer", "employee"]
+    professional: bool = True
+    """A representative of the profession (the VAE jury balance counts these), not staff of
+    the certifier."""
 
 
 class OpenPeriod(_Model):
-    """A period a route is open: from a day, to a day or for good (TOML `{from = …, to = …}`)."""
+    """A period a route is open in (rule 12): from `start` to `end`, inclusive (None: for good)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     start: date = Field(alias="from")
     end: date | None = Field(default=None, alias="to")
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def __str__(self) -> str:
+        if self.end is None:
+            return f"from {self.start.isoformat()}"
+        return f"{self.start.isoformat()} → {self.end.isoformat()}"
+
+    @model_serializer
+    def _as_file(self) -> dict[str, date]:
+        """Dumped as a referential file writes it: `from`, and `to` when there is an end."""
+        return {"from": self.start, **({"to": self.end} if self.end else {})}
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat() if self.end else None}
 
 
 class Route(_Model):
@@ -70,7 +105,28 @@ class Route(_Model):
     cpf_modalite: str = Field(min_length=1)
     vae: bool = False
     competency_certificates: bool = False
-    open: tuple[OpenPeriod, ...] | None = None
+    open: Annotated[tuple[OpenPeriod, ...], PlainSerializer(list)] | None = None
+    """When candidates may be put on the route (rule 12): None open always, () closed.
+    Dumped as a list, as a referential file holds it (TOML has no tuples)."""
+
+    def open_on(self, day: date) -> bool:
+        return self.open is None or any(p.covers(day) for p in self.open)
+
+    @property
+    def openings(self) -> str:
+        """The periods in words: "open always", "closed", "open from 2008-01-01"."""
+        if self.open is None:
+            return "open always"
+        if not self.open:
+            return "closed"
+        return "open " + ", ".join(str(p) for p in self.open)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            **self.model_dump(exclude={"open"}),
+            "open": None if self.open is None else [p.as_json() for p in self.open],
+            "openings": self.openings,
+        }
 
 
 class Registration(_Model):
@@ -129,6 +185,17 @@ class Referential(_Model):
     predecessors: tuple[str, ...] = ()
     successors: tuple[str, ...] = ()
     parchment: Parchment = Parchment()
+    # Revision 2 (issue 11).
+    title_by_all_blocks: bool = False
+    """Holding every block is the title (fiches built on blocks); otherwise only the count."""
+    cpf_flow_from: date | None = DEFAULT_CPF_FLOW_FROM
+    """Awards from this date are under the duty to be sent in the CPF flow within 3 months
+    (None: never)."""
+    minimum_age_years: int = Field(default=DEFAULT_MINIMUM_AGE, ge=0, le=99)
+    """How old a candidate must be on the day they enrol."""
+    vae_jury_balance_required: bool = False
+    """Whether a VAE decision is refused (rule 3) when its jury's balance is not shown to be
+    met; otherwise the audit lists it as a finding."""
 
     @cached_property
     def competency_codes(self) -> frozenset[str]:
@@ -209,12 +276,16 @@ class Referential(_Model):
             "award_after_registration_for_enrolled_before": (
                 self.award_after_registration_for_enrolled_before
             ),
-            "routes": [r.model_dump() for r in self.routes],
+            "routes": [r.as_json() for r in self.routes],
             "roles": [r.model_dump() for r in self.roles],
             "jury": {route: list(roles) for route, roles in self.jury.items()},
             "registrations": [
                 {"from": r.start.isoformat(), "to": r.end.isoformat()} for r in self.registrations
             ],
+            "title_by_all_blocks": self.title_by_all_blocks,
+            "cpf_flow_from": self.cpf_flow_from.isoformat() if self.cpf_flow_from else None,
+            "minimum_age_years": self.minimum_age_years,
+            "vae_jury_balance_required": self.vae_jury_balance_required,
         }
 
 
@@ -281,6 +352,16 @@ def problems(ref: Referential) -> list[str]:
                 found.append(f"jury rule for route {route} names unknown role {role}")
     for route in sorted(routes - set(ref.jury)):
         found.append(f"route {route} has no jury rule")
+
+    for entry in ref.routes:
+        periods = entry.open or ()
+        for period in periods:
+            if period.end is not None and period.end < period.start:
+                found.append(f"route {entry.code}: open period {period} ends before it starts")
+        # As for registrations, a boundary day shared by two periods is not an overlap.
+        for first, then in pairwise(sorted(periods, key=lambda p: p.start)):
+            if first.end is None or then.start < first.end:
+                found.append(f"route {entry.code}: open periods {first} and {then} overlap")
 
     if not ref.registrations:
         found.append("no RNCP registration period")

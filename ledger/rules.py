@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
+from ledger.composition import Balance, JuryCheck, check_jury, jury_balance
 from ledger.dossier import Assessment, Decision, Dossier, VaeStep
 from ledger.exceptions import RuleViolation
 from ledger.referential import Block, Epreuve, Referential, Role, Route
-from ledger.text import check_text, normalise_name
+from ledger.text import check_text
 
 if TYPE_CHECKING:
     from ledger.publication import PublishedVersion, Versions
 
 
-STATES = ("certified", "withdrawn", "in_progress")
+STATES = ("revoked", "certified", "withdrawn", "in_progress")
 """What decides a candidate's overall state, in order: the first that holds is the state;
 "enrolled" when none does. The status projection, the status view and its SQL all read it."""
 
@@ -92,6 +93,18 @@ class CodesInForce:
         if route is None:
             raise self.missing(
                 f"route {code}", f"routes: {', '.join(r.code for r in self.ref.routes)}"
+            )
+        return route
+
+    def open_route(self, code: str, what: str) -> Route:
+        """Rule 12: a candidate is put on a route (`what`: the enrolment, the re-enrolment,
+        the route change) only on a day the referential in force opens it."""
+        route = self.route(code)
+        if not route.open_on(self.day):
+            raise RuleViolation(
+                12,
+                f"route {code} is {route.openings} in referential {self.published.version}: "
+                f"{what} onto it on {self.day.isoformat()} is refused",
             )
         return route
 
@@ -212,37 +225,6 @@ def title_standing(ref: Referential, codes: set[str]) -> Standing:
     return Standing(ref.code, members, ref.title.required, len(ref.competencies))
 
 
-@dataclass(frozen=True, slots=True)
-class JuryCheck:
-    """The composition of a jury for one candidate (rule 3)."""
-
-    required: tuple[str, ...]
-    missing: tuple[str, ...]
-    president_is_member: bool
-    linked_members: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.missing and self.president_is_member and not self.linked_members
-
-
-def check_jury(
-    members: Sequence[dict[str, str]],
-    president: str,
-    required: Sequence[str],
-    linked_names: Iterable[str],
-) -> JuryCheck:
-    roles = {m["role"] for m in members}
-    names = {normalise_name(m["name"]): m["name"] for m in members}
-    linked = {normalise_name(n) for n in linked_names}
-    return JuryCheck(
-        required=tuple(required),
-        missing=tuple(r for r in required if r not in roles),
-        president_is_member=normalise_name(president) in names,
-        linked_members=tuple(sorted(names[n] for n in names if n in linked)),
-    )
-
-
 def evidence_for(
     dossier: Dossier, competency: str, day: date, ref: Referential, vae: bool
 ) -> Assessment | VaeStep | None:
@@ -270,6 +252,18 @@ def evidence_for(
     return best
 
 
+def vae_gap(dossier: Dossier, day: date) -> str | None:
+    """Rule 4 for a VAE decision on `day`: what the procedure still lacks (None: admitted,
+    livret 2 received, then interviewed, all on or before `day`). Recording the interview
+    already checked admitted <= livret 2 received <= interview."""
+    steps = [s for s in dossier.vae_steps if s.on <= day]
+    if not any(s.kind == "admitted" for s in steps):
+        return f"no admission (recevabilité, livret 1) on or before {day.isoformat()}"
+    if not any(s.kind == "interview" for s in steps):
+        return f"no interview, after livret 2 was received, on or before {day.isoformat()}"
+    return None
+
+
 def award_registered(ref: Referential, day: date, enrolled_on: date) -> bool:
     """Rule 6: an award on `day` falls inside a registration period (or the referential lets
     candidates enrolled while the fiche was registered be awarded after it expired)."""
@@ -287,6 +281,39 @@ def counting_on(
     return counting(validations(live, versions), day)
 
 
+def blocks_counting_on(
+    dossier: Dossier, versions: Versions, day: date, exclude: str | None = None
+) -> set[str]:
+    """The blocks a candidate holds on `day` (awarded and still counting)."""
+    live = [d for d in dossier.live_decisions() if d.on <= day and d.id != exclude]
+    return {a.block for a in block_awards(live, versions) if a.counts_on(day)}
+
+
+def title_note(ref: Referential, standing: Standing, held: Iterable[str]) -> str | None:
+    """Rule 5 in words when every block is held: the title then needs its own count, unless
+    the referential awards it on the blocks (`title_by_all_blocks`)."""
+    if not ref.blocks or not {b.code for b in ref.blocks} <= set(held):
+        return None
+    if ref.title_by_all_blocks:
+        return "every block held: the referential awards the title on its blocks"
+    if standing.eligible:
+        return None
+    return f"every block held; the title needs {standing.required}, has {len(standing.counting)}"
+
+
+def title_revoked_on(dossier: Dossier, decision: Decision) -> date | None:
+    """The day the title a decision awarded stands revoked: when every certificate issued for
+    it is revoked, the last revocation's day (None while one of them is held, or none was
+    issued)."""
+    issued = [
+        c for c in dossier.certificates.values() if c.decision == decision.id and c.kind == "title"
+    ]
+    days = [c.revoked_on for c in issued]
+    if not decision.title or not days or None in days:
+        return None
+    return max(d for d in days if d is not None)
+
+
 @dataclass(frozen=True)
 class Review:
     """Everything rules 3 to 6 say about a decision a jury would take on `day`.
@@ -302,17 +329,33 @@ class Review:
     route: str
     vae: bool
     jury: JuryCheck
+    balance: Balance | None
+    """The VAE jury's balance (None for another route)."""
+    balance_required: bool
     validated: tuple[str, ...]
     evidence: dict[str, Assessment | VaeStep | None]
+    vae_gap: str | None
+    """What the VAE procedure lacks on `day` (None when complete, or not VAE)."""
     counting_before: frozenset[str]
+    blocks_held: frozenset[str]
+    """The blocks held on `day` before this decision."""
     blocks: dict[str, Standing]
     title: Standing
+    title_by_all_blocks: bool
     registered: bool
     registrations: str
 
     @property
     def unbacked(self) -> tuple[str, ...]:
         return tuple(code for code, backing in self.evidence.items() if backing is None)
+
+    def title_allowed(self, awarded: Iterable[str]) -> bool:
+        """Rule 5 for the title, this decision awarding the blocks `awarded`: its count, or
+        every block held where the referential awards the title on its blocks."""
+        if self.title.eligible:
+            return True
+        held = self.blocks_held | set(awarded)
+        return self.title_by_all_blocks and set(self.blocks) <= held
 
 
 def review_decision(
@@ -346,11 +389,16 @@ def review_decision(
         route=route,
         vae=vae,
         jury=check_jury(members, president, ref.jury_roles(route), linked),
+        balance=jury_balance(members, ref) if vae else None,
+        balance_required=ref.vae_jury_balance_required,
         validated=tuple(validated),
         evidence={code: evidence_for(dossier, code, day, ref, vae) for code in validated},
+        vae_gap=vae_gap(dossier, day) if vae else None,
         counting_before=frozenset(before),
+        blocks_held=frozenset(blocks_counting_on(dossier, versions, day, exclude)),
         blocks={b.code: block_standing(b, after) for b in ref.blocks},
         title=title_standing(ref, after),
+        title_by_all_blocks=ref.title_by_all_blocks,
         registered=award_registered(ref, day, dossier.enrolled_on()),
         registrations=ref.registrations_text,
     )
@@ -360,7 +408,8 @@ def check_decision(
     review: Review, blocks: Sequence[str], title: bool, derogation: str | None
 ) -> None:
     """Rules 3 to 6 on a review: raise the first rule the decision breaks. A written
-    derogation overrides a missing jury role (3), evidence (4) and thresholds (5) only."""
+    derogation overrides a missing jury role (3) and the evidence of a route other than VAE
+    (4) only: never a linked member, the VAE procedure, nor a threshold (5)."""
     day = review.day.isoformat()
     jury = review.jury
     if jury.linked_members:
@@ -380,22 +429,46 @@ def check_decision(
             f"jury session {review.session} lacks role(s) {', '.join(jury.missing)} required "
             f"for route {review.route} on {day}{override}",
         )
-    if review.unbacked and derogation is None:
+    if review.balance is not None and review.balance_required and not review.balance.ok:
+        raise RuleViolation(
+            3,
+            f"the VAE jury of session {review.session} is not shown to be balanced: "
+            f"{'; '.join(review.balance.problems())} (referential {review.referential} "
+            "requires it; no derogation allowed)",
+        )
+    if review.vae and review.validated and review.vae_gap is not None:
+        raise RuleViolation(
+            4,
+            f"candidate {review.candidate}'s VAE procedure is not complete: {review.vae_gap} "
+            "(the VAE procedure admits no derogation)",
+        )
+    if review.unbacked and (derogation is None or review.vae):
         what = "passed assessment or VAE interview" if review.vae else "passed assessment"
+        why = " (the VAE procedure admits no derogation)" if review.vae else override
         raise RuleViolation(
             4,
             f"no {what} on or before {day} and less than the validity period old backs "
-            f"competency {', '.join(review.unbacked)}{override}",
+            f"competency {', '.join(review.unbacked)}{why}",
         )
+    never = " (thresholds admit no derogation)"
     for code in blocks:
         standing = review.blocks[code]
-        if not standing.eligible and derogation is None:
-            raise RuleViolation(5, f"block {code} on {day}: {standing.shortfall()}{override}")
-    if title and not review.title.eligible and derogation is None:
+        if not standing.eligible:
+            raise RuleViolation(5, f"block {code} on {day}: {standing.shortfall()}{never}")
+    if title and not review.title_allowed(blocks):
+        held = review.blocks_held | set(blocks)
+        every = set(review.blocks) <= held
         raise RuleViolation(
             5,
-            f"the title on {day}: {len(review.title.counting)} distinct competencies count, "
-            f"{review.title.required} required{override}",
+            f"the title on {day}: "
+            + (
+                f"every block held; the title needs {review.title.required}, has "
+                f"{len(review.title.counting)} distinct competencies"
+                if every
+                else f"{len(review.title.counting)} distinct competencies count, "
+                f"{review.title.required} required"
+            )
+            + never,
         )
     if (blocks or title) and not review.registered:
         awarded = ", ".join([*blocks, *(["the title"] if title else [])])

@@ -1,9 +1,11 @@
 """The registrar's audit of a period: every decision checked again, and what needs attention.
 
 A pure function of the facts: each decision with its jury check and evidence (by the same
-rule functions that decided), its derogation, rectifications and annulment; facts recorded
-more than 30 days after their date; awards not transmitted to the CPF within 3 months;
-annulments made after an award was transmitted (which the 1.1.2 flow cannot withdraw).
+rule functions that decided), its derogation, rectifications and annulment; awards made
+under a derogation; VAE juries whose balance is not met or cannot be shown; facts recorded
+more than 30 days after their date; awards under the CPF transmission duty not transmitted
+within 3 months; annulments and revocations made after an award was transmitted (which the
+1.1.2 flow cannot withdraw); the statistics of the period's years.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from datetime import date, datetime
 from typing import Any
 
 from ledger.clock import PARIS
+from ledger.composition import check_jury, jury_balance
 from ledger.dossier import Decision, Dossier
 from ledger.facts import Fact
 from ledger.publication import Versions
-from ledger.rules import check_jury, evidence_for
+from ledger.rules import evidence_for, title_revoked_on
 from ledger.transmission import id_technique
+from projections.statistics import Tally
 
 LATE_DAYS = 30
 TRANSMIT_MONTHS = 3
@@ -55,20 +59,44 @@ class Audit:
     late: list[dict[str, Any]] = field(default_factory=list)
     untransmitted: list[dict[str, Any]] = field(default_factory=list)
     annulled_after_transmission: list[dict[str, Any]] = field(default_factory=list)
+    revoked_after_transmission: list[dict[str, Any]] = field(default_factory=list)
+    unbalanced: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """VAE jury sessions whose balance is not met or cannot be shown, by session."""
     awards: Counter[tuple[int, str]] = field(default_factory=Counter)
+    statistics: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
             "decisions": len(self.decisions),
             "jury_problems": sum(1 for d in self.decisions if not d["jury"]["ok"]),
             "derogations": sum(1 for d in self.decisions if d["derogation"]),
+            "awards_by_derogation": len(self.by_derogation()),
+            "vae_juries_unbalanced": len(self.unbalanced),
             "unbacked_competencies": sum(len(d["unbacked"]) for d in self.decisions),
             "rectified": sum(1 for d in self.decisions if d["rectifications"]),
             "annulled": sum(1 for d in self.decisions if d["annulment"]),
             "late_recordings": len(self.late),
             "awards_not_transmitted_within_3_months": len(self.untransmitted),
             "annulled_after_transmission": len(self.annulled_after_transmission),
+            "revoked_after_transmission": len(self.revoked_after_transmission),
         }
+
+    def by_derogation(self) -> list[dict[str, Any]]:
+        """The live decisions that awarded or validated something under a derogation."""
+        return [
+            {
+                "decision": d["decision"],
+                "on": d["on"],
+                "derogation": d["derogation"],
+                "title": d["title"],
+                "blocks": d["blocks"],
+                "validated": d["validated"],
+            }
+            for d in self.decisions
+            if d["derogation"]
+            and not d["annulment"]
+            and (d["title"] or d["blocks"] or d["validated"])
+        ]
 
     def awards_by_year(self) -> list[dict[str, Any]]:
         return [
@@ -85,10 +113,14 @@ class Audit:
             "today": self.today.isoformat(),
             "summary": self.summary(),
             "awards_by_year": self.awards_by_year(),
+            "statistics": self.statistics,
             "decisions": self.decisions,
+            "awards_by_derogation": self.by_derogation(),
+            "vae_juries_unbalanced": list(self.unbalanced.values()),
             "late_recordings": self.late,
             "awards_not_transmitted_within_3_months": self.untransmitted,
             "annulled_after_transmission": self.annulled_after_transmission,
+            "revoked_after_transmission": self.revoked_after_transmission,
         }
 
 
@@ -117,21 +149,48 @@ def audit(
         if inside(fact.effective_on):
             _late(report, fact)
 
+    tally = Tally(versions)
     for facts in candidates:
         dossier = Dossier.known(facts, None)
         if dossier is None:
             continue
+        tally.add(dossier)
         for fact in facts:
             if inside(fact.effective_on):
                 _late(report, fact)
         for decision in sorted(dossier.decisions.values(), key=lambda d: d.on):
             if not inside(decision.on):
                 continue
-            report.decisions.append(_decision(dossier, decision, sessions, versions))
+            entry = _decision(dossier, decision, sessions, versions)
+            report.decisions.append(entry)
+            if entry["jury"]["balance"] is not None and not entry["jury"]["balance"]["ok"]:
+                _unbalanced(report, entry, sessions)
             if decision.title and not decision.annulled:
                 report.awards[(decision.on.year, decision.route)] += 1
-            _transmission(report, decision, sent.get(id_technique(decision.id)), today)
+            transmitted = sent.get(id_technique(decision.id))
+            _transmission(report, dossier, decision, transmitted, versions, today)
+    report.statistics = [
+        row.as_json()
+        for row in tally.rows()
+        if (start is None or row.year >= start.year) and (end is None or row.year <= end.year)
+    ]
     return report
+
+
+def _unbalanced(report: Audit, entry: dict[str, Any], sessions: Mapping[str, Fact]) -> None:
+    """List a VAE session (once) whose balance is not met or cannot be shown."""
+    session = entry["session"]
+    convened = sessions[session]
+    listed = report.unbalanced.setdefault(
+        session,
+        {
+            "session": session,
+            "sits_on": convened.effective_on.isoformat(),
+            "decisions": [],
+            **entry["jury"]["balance"],
+        },
+    )
+    listed["decisions"].append(entry["decision"])
 
 
 def _late(report: Audit, fact: Fact) -> None:
@@ -157,12 +216,13 @@ def _decision(
         )
         jury_json = {
             "ok": jury.ok,
-            "members": [f"{m['name']} ({m['role']})" for m in members],
+            "members": [_member(m) for m in members],
             "president": convened.data["president"],
             "required": list(jury.required),
             "missing": list(jury.missing),
             "linked_members": list(jury.linked_members),
             "president_is_member": jury.president_is_member,
+            "balance": jury_balance(members, ref).as_json() if vae else None,
         }
     else:
         jury_json = {
@@ -173,6 +233,7 @@ def _decision(
             "missing": [],
             "linked_members": [],
             "president_is_member": False,
+            "balance": None,
         }
     evidence = {}
     for code in decision.validated:
@@ -205,10 +266,41 @@ def _decision(
     }
 
 
-def _transmission(report: Audit, decision: Decision, sent: Fact | None, today: date) -> None:
+def _member(member: Mapping[str, str]) -> str:
+    gender = f", {member['gender']}" if member.get("gender") else ""
+    return f"{member['name']} ({member['role']}{gender})"
+
+
+def _transmission(
+    report: Audit,
+    dossier: Dossier,
+    decision: Decision,
+    sent: Fact | None,
+    versions: Versions,
+    today: date,
+) -> None:
     if not decision.title:
         return
     due = add_months(decision.on, TRANSMIT_MONTHS)
+    revoked_on = title_revoked_on(dossier, decision)
+    if revoked_on is not None and not decision.annulled:
+        # The flow no longer sends a revoked award; one already sent stays with the Caisse
+        # des Dépôts until the registrar has it withdrawn.
+        if sent is not None:
+            report.revoked_after_transmission.append(
+                {
+                    "decision": decision.id,
+                    "awarded_on": decision.on.isoformat(),
+                    "transmitted_on": sent.effective_on.isoformat(),
+                    "flux": sent.data["flux_id"],
+                    "revoked_on": revoked_on.isoformat(),
+                    "id_technique": id_technique(decision.id),
+                }
+            )
+        return
+    duty = versions.at(decision.on).referential.cpf_flow_from
+    if not decision.annulled and (duty is None or decision.on < duty):
+        return  # awarded before the transmission duty existed: never late
     if decision.annulled:
         assert decision.annulment is not None
         if sent is not None and sent.recorded_at <= decision.annulment.recorded_at:

@@ -96,6 +96,22 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _awarded(decision: dict[str, Any]) -> str:
+    """What a decision awarded, in words: "title, RNCP13080BC01, 9 competencies"."""
+    parts = [*(["title"] if decision["title"] else []), *decision["blocks"]]
+    if decision["validated"]:
+        parts.append(f"{len(decision['validated'])} competencies")
+    return ", ".join(parts)
+
+
+def _insertion(row: dict[str, Any], survey: str) -> str:
+    overall, target = row[f"insertion_{survey}"], row[f"insertion_target_{survey}"]
+    counts = f"{row[f'answered_{survey}']} answered of {row[f'surveyed_{survey}']} surveyed"
+    if overall is None:
+        return _e(f"— ({counts})")
+    return _e(f"{overall:.0%} ({target:.0%}); {counts}")
+
+
 def render(document: dict[str, Any], title: str, generated: str) -> str:
     """The page for an audit's JSON document."""
     summary = document["summary"]
@@ -116,6 +132,9 @@ def render(document: dict[str, Any], title: str, generated: str) -> str:
                 True,
             ),
             _card("annulled after transmission", summary["annulled_after_transmission"], True),
+            _card("revoked after transmission", summary["revoked_after_transmission"], True),
+            _card("awards by derogation", summary["awards_by_derogation"], True),
+            _card("VAE juries unbalanced", summary["vae_juries_unbalanced"], True),
         ]
     )
     decisions = document["decisions"]
@@ -132,9 +151,50 @@ def render(document: dict[str, Any], title: str, generated: str) -> str:
         if not d["jury"]["ok"]
     ]
     derogation_rows = [
-        [_e(d["decision"]), _e(d["on"]), _e(d["derogation"]), _e(", ".join(d["unbacked"])) or "—"]
+        [
+            _e(d["decision"]),
+            _e(d["on"]),
+            _e(d["derogation"]),
+            _e(_awarded(d)) or "—",
+            _e(", ".join(d["unbacked"])) or "—",
+        ]
         for d in decisions
         if d["derogation"]
+    ]
+    balance_rows = [
+        [
+            _e(b["session"]),
+            _e(b["sits_on"]),
+            _e(", ".join(b["decisions"])),
+            _e(f"{len(b['employers'])} / {len(b['employees'])}"),
+            _e(f"{b['women']} / {b['men']}")
+            + (f" ({_e(len(b['gender_unknown']))} unknown)" if b["gender_unknown"] else ""),
+            _e("; ".join(b["problems"])),
+        ]
+        for b in document["vae_juries_unbalanced"]
+    ]
+    revoked_rows = [
+        [
+            _e(a["decision"]),
+            _e(a["awarded_on"]),
+            _e(a["transmitted_on"]),
+            _e(a["revoked_on"]),
+            f"<code>{_e(a['id_technique'])}</code>",
+        ]
+        for a in document["revoked_after_transmission"]
+    ]
+    statistics_rows = [
+        [
+            _e(r["year"]),
+            _e(r["route"]),
+            _e(r["presented"]),
+            _e(r["certified"]),
+            _e(r["revoked"]),
+            _e(r["by_derogation"]),
+            _insertion(r, "6m"),
+            _insertion(r, "24m"),
+        ]
+        for r in document["statistics"]
     ]
     unbacked_rows = [
         [
@@ -232,11 +292,42 @@ the candidate. A missing role needs a written derogation; a linked member is nev
             "Every jury was complete.",
         )
     }</section>
-<section><h2>Derogations</h2>{
+<section><h2>Statistics of the period's years</h2>
+<p class="muted">Certified: title awards not revoked. Insertion: of the holders certified that
+year who answered the survey 6 months (24 months) after, those employed, and in brackets
+those employed in the target job.</p>{
         _table(
-            ["decision", "date", "derogation", "competencies without evidence"],
+            [
+                "year",
+                "route",
+                "presented",
+                "certified",
+                "revoked",
+                "by derogation",
+                "insertion at 6 months",
+                "insertion at 24 months",
+            ],
+            statistics_rows,
+            "No decision in the period.",
+        )
+    }</section>
+<section><h2>Derogations</h2>
+<p class="muted">Only a missing jury role and the evidence of a route other than VAE admit a
+derogation; what it awarded is flagged in the status and counted apart in the statistics.
+</p>{
+        _table(
+            ["decision", "date", "derogation", "awarded", "competencies without evidence"],
             derogation_rows,
             "No derogation.",
+        )
+    }</section>
+<section><h2>VAE juries whose balance is not met or cannot be shown</h2>
+<p class="muted">The professional representatives half employers and half employees; women
+and men balanced (décret n° 2002-815, now Code du travail, art. D6412-6).</p>{
+        _table(
+            ["session", "sits on", "decisions", "employers / employees", "women / men", "why"],
+            balance_rows,
+            "Every VAE jury shows its balance.",
         )
     }</section>
 <section><h2>Competencies validated without evidence</h2>{
@@ -273,6 +364,15 @@ des Dépôts.</p>{
         _table(
             ["decision", "awarded on", "transmitted on", "annulled on", "idTechnique"],
             withdrawn_rows,
+            "None.",
+        )
+    }</section>
+<section><h2>Revocations after transmission</h2>
+<p class="muted">A revoked title is no longer sent; these were sent before: handle them with
+the Caisse des Dépôts.</p>{
+        _table(
+            ["decision", "awarded on", "transmitted on", "revoked on", "idTechnique"],
+            revoked_rows,
             "None.",
         )
     }</section>

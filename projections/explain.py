@@ -103,8 +103,8 @@ class Explainer:
             for v in item.validations:
                 events += self.decision_events(v.decision) + self.evidence_events(v)
                 reasons.append(_validity(v, as_of))
-            if not any(v.decision.derogation is None for v in item.validations):
-                reasons.append("validated under a derogation")
+            if item.derogation:
+                reasons.append(f"validated under a derogation ({_derogation_of(item.validations)})")
             out.append({**item.as_json(), "because": _unique(events), "why": "; ".join(reasons)})
         return out
 
@@ -129,6 +129,8 @@ class Explainer:
                     f"(referential {award.referential}): valid {end}, so it {counting} on "
                     f"{self.status.as_of.isoformat()}"
                 )
+                if award.decision.derogation is not None:
+                    reasons.append(f"awarded under a derogation ({award.decision.derogation})")
             else:
                 reasons.append("not awarded")
             block = ref.block(item.code)
@@ -154,16 +156,29 @@ class Explainer:
             decision = self.status.dossier.decisions[title.decision]
             events += self.decision_events(decision)
             reasons.append(f"awarded on {decision.on.isoformat()} by decision {decision.id}")
+            if decision.derogation is not None:
+                reasons.append(f"awarded under a derogation ({decision.derogation})")
         else:
             reasons.append("not awarded")
+        ref = self.versions.at(self.status.as_of).referential
+        by_blocks = " or every block held" if ref.title_by_all_blocks else ""
         reasons.append(
             f"{'eligible' if title.eligible else 'not eligible'}: {title.counting} distinct "
-            f"competencies count, {title.required} required (referential "
+            f"competencies count, {title.required} required{by_blocks} (referential "
             f"{self.status.referential})"
         )
+        if title.note:
+            reasons.append(title.note)
+        if title.revoked_on is not None:
+            reasons.append(
+                f"revoked from {title.revoked_on.isoformat()}: every certificate of the title "
+                "was revoked"
+            )
         for c in self.status.certificates:
             if c.kind == "title":
                 events.append(self.plain(c.record.fact))
+                if c.record.revocation is not None:
+                    events.append(self.plain(c.record.revocation))
         return {**title.as_json(), "because": _unique(events), "why": "; ".join(reasons)}
 
     def certificates(self) -> list[dict[str, Any]]:
@@ -192,6 +207,13 @@ class Explainer:
                     if item.state == "revoked"
                     else f"; held until its revocation on {when}"
                 )
+            for revocation, reinstatement in record.cancelled:
+                events += [self.plain(revocation), self.plain(reinstatement)]
+                why += (
+                    f"; its revocation of {revocation.effective_on.isoformat()} was cancelled "
+                    f"as mistaken on {reinstatement.effective_on.isoformat()} "
+                    f"({reinstatement.data['reason']}): it never had effect"
+                )
             out.append({**item.as_json(), "because": _unique(events), "why": why})
         return out
 
@@ -202,18 +224,28 @@ class Explainer:
         placement = dossier.placement_on(as_of)
         assert presence is not None and placement is not None
         events = [self.plain(presence.fact)]
+        title = self.status.title
         reasons = {
+            "revoked": f"the title was awarded, then revoked from {title.revoked_on}",
             "certified": "the title was awarded",
             "withdrawn": f"withdrew on {presence.on.isoformat()}",
             "in_progress": "something is validated, the title is not awarded",
             "enrolled": "enrolled, nothing validated yet",
         }
+        published = self.versions.at(placement.on)
+        route = published.referential.route(placement.route)
+        openings = route.openings if route is not None else "unknown"
         return {
             "value": self.status.state,
             "why": reasons[self.status.state],
             "because": events,
             "route": {
                 "value": self.status.route,
+                "why": (
+                    f"on route {placement.route} since {placement.on.isoformat()} "
+                    f"({placement.fact.type}); referential {published.version} has it "
+                    f"{openings} (rule 12)"
+                ),
                 "because": [self.plain(placement.fact)],
             },
         }
@@ -255,6 +287,16 @@ def _validity(v: Validation, as_of: date) -> str:
     if v.counts_on(as_of):
         return f"{start} ({rules}): counts through {last}"
     return f"{start} ({rules}): counted through {last}, not on {as_of.isoformat()}"
+
+
+def _derogation_of(validations: Iterable[Validation]) -> str:
+    return "; ".join(
+        dict.fromkeys(
+            f"decision {v.decision.id}: {v.decision.derogation}"
+            for v in validations
+            if v.decision.derogation is not None
+        )
+    )
 
 
 def _unique(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

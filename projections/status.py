@@ -17,6 +17,8 @@ from ledger.rules import (
     block_awards,
     block_standing,
     overall_state,
+    title_note,
+    title_revoked_on,
     title_standing,
     validations,
 )
@@ -30,6 +32,8 @@ class CompetencyStatus(NamedTuple):
     counts: bool
     decision: str
     validations: tuple[Validation, ...]
+    derogation: bool
+    """The validation shown was made by a decision that carries a derogation."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +43,7 @@ class CompetencyStatus(NamedTuple):
             "valid_until": _iso(self.valid_until),
             "counts": self.counts,
             "decision": self.decision,
+            "derogation": self.derogation,
             "validations": [
                 {
                     "validated_on": v.on.isoformat(),
@@ -67,6 +72,11 @@ class BlockStatus(NamedTuple):
     decision: str | None
     award: BlockAward | None
 
+    @property
+    def derogation(self) -> bool:
+        """The award shown was made by a decision that carries a derogation."""
+        return self.award is not None and self.award.decision.derogation is not None
+
     def as_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -82,6 +92,7 @@ class BlockStatus(NamedTuple):
             "required": self.required,
             "certificate": self.certificate,
             "decision": self.decision,
+            "derogation": self.derogation,
         }
 
 
@@ -94,6 +105,13 @@ class TitleStatus(NamedTuple):
     required: int
     certificate: str | None
     decision: str | None
+    derogation: bool
+    """The title was awarded by a decision that carries a derogation."""
+    revoked_on: date | None
+    """Every certificate of the title revoked, from this day (on or before as-of)."""
+    note: str | None
+    """Rule 5 in words when every block is held ("every block held; the title needs 35,
+    has 30")."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +123,9 @@ class TitleStatus(NamedTuple):
             "required": self.required,
             "certificate": self.certificate,
             "decision": self.decision,
+            "derogation": self.derogation,
+            "revoked_on": _iso(self.revoked_on),
+            "note": self.note,
         }
 
 
@@ -139,7 +160,7 @@ class CandidateStatus:
     known_at: str
     route: str
     vae_path: str | None
-    state: str  # enrolled | in_progress | certified | withdrawn
+    state: str  # enrolled | in_progress | certified | withdrawn | revoked
     referential: str
     validations: tuple[Validation, ...]
     counting_competencies: int
@@ -170,6 +191,7 @@ class CandidateStatus:
                     counts=bool(current),
                     decision=shown.decision.id,
                     validations=tuple(group),
+                    derogation=shown.decision.derogation is not None,
                 )
             )
         return tuple(entries)
@@ -291,21 +313,28 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
 
     title_decisions = [d for d in live if d.title]
     standing = title_standing(ref, codes)
+    held = {b.code for b in blocks if b.counts}
+    every_block = bool(ref.blocks) and {b.code for b in ref.blocks} <= held
+    revoked_on = title_revoked_on(dossier, title_decisions[0]) if title_decisions else None
     title = TitleStatus(
         code=ref.code,
         awarded=bool(title_decisions),
         awarded_on=title_decisions[0].on if title_decisions else None,
-        eligible=standing.eligible,
+        eligible=standing.eligible or (ref.title_by_all_blocks and every_block),
         counting=len(standing.counting),
         required=standing.required,
         certificate=numbers.get(("title", ref.code)),
         decision=title_decisions[0].id if title_decisions else None,
+        derogation=bool(title_decisions) and title_decisions[0].derogation is not None,
+        revoked_on=revoked_on if revoked_on is not None and revoked_on <= as_of else None,
+        note=title_note(ref, standing, held),
     )
 
     presence = dossier.presence_on(as_of)
     placement = dossier.placement_on(as_of)
     assert presence is not None and placement is not None
     holds = {
+        "revoked": title.revoked_on is not None,
         "certified": title.awarded,
         "withdrawn": presence.kind == "withdrew",
         "in_progress": bool(found),

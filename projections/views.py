@@ -11,7 +11,7 @@ from datetime import date
 
 from ledger.dossier import Dossier
 from ledger.publication import Versions
-from ledger.rules import block_awards, validations
+from ledger.rules import block_awards, title_revoked_on, validations
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -54,9 +54,12 @@ def candidate_row(dossier: Dossier, versions: Versions) -> CandidateRow:
         Interval("withdrawn", "", s, u) for v, s, u in _chain(presences) if v == "withdrew"
     ]
     live = dossier.live_decisions()
-    titled = [d.on for d in live if d.title]
+    titled = [d for d in live if d.title]
     if titled:
-        intervals.append(Interval("certified", "", min(titled), None))
+        intervals.append(Interval("certified", "", titled[0].on, None))
+        revoked_on = title_revoked_on(dossier, titled[0])
+        if revoked_on is not None:
+            intervals.append(Interval("revoked", "", revoked_on, None))
     validated = [d.on for d in live if d.validated]
     if validated:
         intervals.append(Interval("in_progress", "", min(validated), None))

@@ -58,6 +58,7 @@ OPERATIONS = (
     "issue",
     "issue",
     "revoke",
+    "reinstate",
     "reissue",
     "change_route",
     "withdraw",
@@ -67,8 +68,9 @@ OPERATIONS = (
 
 @st.composite
 def candidate_streams(draw: st.DrawFn, max_operations: int = 12) -> Stream:
-    """A consistent candidate stream: enrolment, then decisions, corrections, certificates,
-    route changes, withdrawals and re-enrolments, recorded in time order.
+    """A consistent candidate stream: enrolment, then decisions, corrections, certificates
+    (revoked, reinstated, reissued), route changes, withdrawals and re-enrolments, recorded
+    in time order.
 
     Each fact is recorded some time after the one before and takes effect on a day between
     what it refers to (the enrolment, its decision, its certificate) and the day it is
@@ -83,7 +85,9 @@ def candidate_streams(draw: st.DrawFn, max_operations: int = 12) -> Stream:
     annulled: set[str] = set()
     awards: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
     certificates: dict[str, date] = {}
-    revoked: set[str] = set()
+    revoked: dict[str, date] = {}
+    reinstated: dict[str, date] = {}
+    """A certificate's last reinstatement: a new revocation is dated no earlier (rule 7)."""
 
     def effective(since: date) -> date:
         return draw(st.dates(min_value=since, max_value=max(since, now.date())))
@@ -126,10 +130,15 @@ def candidate_streams(draw: st.DrawFn, max_operations: int = 12) -> Stream:
             number = f"N{n:03d}"
             candidate.issue(number, decision, kind, subject, effective(decisions[decision]), now)
             certificates[number] = candidate.facts[-1].effective_on
-        elif operation == "revoke" and set(certificates) - revoked:
-            number = draw(st.sampled_from(sorted(set(certificates) - revoked)))
-            candidate.revoke(number, effective(certificates[number]), at_=now)
-            revoked.add(number)
+        elif operation == "revoke" and set(certificates) - set(revoked):
+            number = draw(st.sampled_from(sorted(set(certificates) - set(revoked))))
+            since = max(certificates[number], reinstated.get(number, certificates[number]))
+            candidate.revoke(number, effective(since), at_=now)
+            revoked[number] = candidate.facts[-1].effective_on
+        elif operation == "reinstate" and revoked:
+            number = draw(st.sampled_from(sorted(revoked)))
+            candidate.reinstate(number, effective(revoked.pop(number)), at_=now)
+            reinstated[number] = candidate.facts[-1].effective_on
         elif operation == "reissue" and certificates:
             original = draw(st.sampled_from(sorted(certificates)))
             number = f"N{n:03d}"

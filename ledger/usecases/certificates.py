@@ -1,4 +1,5 @@
-"""Certificates (rule 7): issue one for what a decision awarded, revoke it, issue a duplicate.
+"""Certificates (rule 7): issue one for what a decision awarded, revoke it, reinstate it after
+a mistaken revocation, issue a duplicate.
 
 Numbers come from the certificate register of the certification and year, unless one is
 given; a claim per number and per award makes both unique under any concurrency.
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.domain import Aggregate
 
+from ledger.certificates import check_certifiable, check_certificate_live
 from ledger.claims import Register, claim_stream, register_stream
 from ledger.dossier import Decision
 from ledger.exceptions import InvalidInput, RuleViolation
@@ -87,7 +89,7 @@ def issue_certificate(
         candidate = tx.candidate(candidate_id)
         decision = candidate.decision(decision_id)
         what, subject = subject_of(tx, decision, kind)
-        candidate.check_certifiable(decision, what, subject, on)
+        check_certifiable(candidate.dossier, decision, what, subject, on)
         code = tx.versions().at(decision.on).referential.code
         allocated, register = number_for(tx, number, on, code)
         candidate.issue_certificate(allocated, decision, what, subject, on, tx.actor)
@@ -129,6 +131,23 @@ def revoke_certificate(
     return ledger.uow.run("certificate revoke", params, work, by=by, request_id=request_id)
 
 
+def reinstate_certificate(
+    ledger: Ledger, number: str, *, on: date, reason: str, by: str, request_id: str | None = None
+) -> Result:
+    """Cancel a revocation made by mistake: once known, the certificate counts as never
+    revoked (the correction path after a mistaken revocation; docs/rules.md)."""
+    check_not_future(ledger, on, "the reinstatement")
+
+    def work(tx: Transaction) -> Result:
+        candidate = tx.candidate(ledger.queries.certificate_owner(number))
+        candidate.reinstate_certificate(number, on, reason, tx.actor)
+        tx.record(candidate)
+        return {"id": number, "reinstated_on": on.isoformat()}
+
+    params = {"number": number, "on": on, "reason": reason}
+    return ledger.uow.run("certificate reinstate", params, work, by=by, request_id=request_id)
+
+
 def reissue_certificate(
     ledger: Ledger,
     number: str,
@@ -144,7 +163,7 @@ def reissue_certificate(
     def work(tx: Transaction) -> Result:
         owner = ledger.queries.certificate_owner(number)
         candidate = tx.candidate(owner)
-        candidate.check_certificate_live(number, on, "reissue")
+        check_certificate_live(candidate.dossier, number, on, "reissue")
         original = candidate.dossier.certificates[number]
         code = tx.versions().at(candidate.dossier.decisions[original.decision].on).referential.code
         allocated, register = number_for(tx, new_number, on, code)

@@ -123,12 +123,18 @@ def rectify_identity(
     if not changes:
         raise InvalidInput("give at least one identity field to rectify")
     today = ledger.clock.today()
+
+    def act(candidate: Candidate, actor: Actor) -> None:
+        published = ledger.uow.versions().at(candidate.dossier.enrolled_on())
+        minimum = (published.referential.minimum_age_years, published.version)
+        candidate.rectify_identity(changes, reason, today, actor, minimum)
+
     return on_candidate(
         ledger,
         "candidate rectify-identity",
         candidate_id,
         {"reason": reason},
-        lambda c, a: c.rectify_identity(changes, reason, today, a),
+        act,
         by=by,
         request_id=request_id,
         personal=Personal("changes", candidate_stream(candidate_id), changes),

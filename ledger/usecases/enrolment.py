@@ -19,9 +19,12 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
 
 
-def route_on(ledger: Ledger, route: str, vae_path: str | None, on: date) -> tuple[str, str | None]:
-    """Rule 1 for a route, and the VAE path that goes with a VAE route."""
-    rules = CodesInForce(ledger.uow.versions(), on).route(route)
+def route_on(
+    ledger: Ledger, route: str, vae_path: str | None, on: date, what: str
+) -> tuple[str, str | None]:
+    """Rules 1 and 12 for a route (it exists, and is open on `on` for `what`), and the VAE
+    path that goes with a VAE route."""
+    rules = CodesInForce(ledger.uow.versions(), on).open_route(route, what)
     if rules.vae:
         path = vae_path or "VAE_CLASSIQUE"
         if path not in VAE_PATHS:
@@ -48,7 +51,9 @@ def enroll(
     check_identifier("candidate", candidate_id)
     person = Identity.of(**identity)
     check_not_future(ledger, on, "the enrolment")
-    route, vae_path = route_on(ledger, route, vae_path, on)
+    route, vae_path = route_on(ledger, route, vae_path, on, "the enrolment")
+    published = ledger.uow.versions().at(on)
+    person.check_age(on, published.referential.minimum_age_years, published.version)
     names = (clean_name("a linked person's name", n) for n in linked_persons)
     linked = tuple(n for n in names if n)
 
@@ -182,7 +187,7 @@ def _place(
 ) -> Result:
     """Put a candidate on a route from a date (re-enrolment or route change)."""
     check_not_future(ledger, on, what)
-    route, vae_path = route_on(ledger, route, vae_path, on)
+    route, vae_path = route_on(ledger, route, vae_path, on, what)
     return on_candidate(
         ledger,
         command,

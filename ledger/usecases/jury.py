@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ledger.exceptions import AlreadyExists, RuleViolation
+from ledger.composition import GENDERS
+from ledger.exceptions import AlreadyExists, InvalidInput, RuleViolation
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
 from ledger.queries import review_in_session
@@ -17,24 +18,34 @@ from ledger.unit_of_work import Result, Transaction
 if TYPE_CHECKING:
     from ledger.application import Ledger
 
+Member = tuple[str, str] | tuple[str, str, str | None]
+"""A member as given: (name, role), or (name, role, gender F|M|None)."""
+
 
 def convene_jury(
     ledger: Ledger,
     session_id: str,
     *,
     on: date,
-    members: Sequence[tuple[str, str]],
+    members: Sequence[Member],
     president: str,
     by: str,
     request_id: str | None = None,
 ) -> Result:
-    """Convene a session; it may sit in the future (rule 8's one exception)."""
+    """Convene a session; it may sit in the future (rule 8's one exception). Each member is
+    (name, role) or (name, role, gender), the gender (F or M) kept for the VAE balance."""
     check_identifier("session", session_id)
     codes = CodesInForce(ledger.uow.versions(), on)
     listed = []
-    for given, role in members:
+    for given, role, *rest in members:
         name = clean_name("a member's name", given)
-        listed.append({"name": name, "role": role, "side": codes.role(role, name).side})
+        member = {"name": name, "role": role, "side": codes.role(role, name).side}
+        gender = rest[0] if rest else None
+        if gender is not None:
+            if gender not in GENDERS:
+                raise InvalidInput(f"{name}'s gender {gender!r} is not F or M")
+            member["gender"] = gender
+        listed.append(member)
     president = clean_name("the president's name", president)
 
     def work(tx: Transaction) -> Result:

@@ -50,7 +50,7 @@ def test_enrolling_records_the_enrolment_and_the_identity(certledger: Certledger
 
 def test_enrolling_with_a_birth_postcode_usage_name_and_country(certledger: Certledger) -> None:
     certledger.ok(
-        f"{ENROL} --first-name Marie --birth-postcode 69001 --usage-name Martin --birth-country FRA"
+        f"{ENROL} --first-name Marie --birth-postcode 69001 --usage-name Martin --birth-country 100"
     )
 
     identity = certledger.history("V1")[1]["data"]["identity"]
@@ -59,7 +59,7 @@ def test_enrolling_with_a_birth_postcode_usage_name_and_country(certledger: Cert
         "69001",
         None,
     )
-    assert (identity["usage_name"], identity["birth_country"]) == ("Martin", "FRA")
+    assert (identity["usage_name"], identity["birth_country"]) == ("Martin", "100")
 
 
 def test_a_vae_enrolment_takes_the_classic_vae_path_by_default(certledger: Certledger) -> None:
@@ -118,19 +118,26 @@ def test_the_birth_code_error_is_one_clear_sentence(certledger: Certledger) -> N
     [
         (
             "--birth-insee 7511",
-            "Error: identity: birth_insee: String should match pattern '^(\\d{5}|2[AB]\\d{3})$'",
+            "Error: identity: birth INSEE code: '7511' is not an INSEE commune code (5 ASCII "
+            "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
         ),
         (
-            "--birth-insee 75112 --birth-country fra",
-            "Error: identity: birth_country: String should match pattern '^[A-Z0-9]{3}$'",
+            "--birth-insee ٧٥١١٢",
+            "Error: identity: birth INSEE code: '٧٥١١٢' is not an INSEE commune code (5 ASCII "
+            "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+        ),
+        (
+            "--birth-insee 75112 --birth-country FRA",
+            "Error: identity: birth country: 'FRA' is not an INSEE country code (3 ASCII "
+            "digits, France 100)",
         ),
         (
             "--birth-insee 75112 --first-name B --first-name C --first-name D",
-            "Error: identity: first_names: Tuple should have at most 3 items after validation, "
+            "Error: identity: first names: Tuple should have at most 3 items after validation, "
             "not 4",
         ),
     ],
-    ids=["short INSEE code", "lower-case country", "four first names"],
+    ids=["short INSEE code", "Arabic-Indic digits", "ISO country code", "four first names"],
 )
 def test_a_malformed_identity_is_refused_naming_the_field(
     certledger: Certledger, extra: str, message: str
@@ -145,7 +152,73 @@ def test_a_birth_date_on_or_after_the_enrolment_is_refused(certledger: Certledge
         "--first-name Alice --birth-date 2016-09-12 --sex F --birth-insee 75112"
     )
 
-    assert error == "Error: birth date 2016-09-12 is not before the enrolment date 2016-09-12"
+    assert error == (
+        "Error: identity: birth date: 2016-09-12 is less than 16 years before the enrolment "
+        "on 2016-09-12 (referential 2006.1 sets the minimum age at 16)"
+    )
+
+
+def test_a_birth_in_2010_for_a_2016_enrolment_is_refused(certledger: Certledger) -> None:
+    error = certledger.refused(
+        "candidate enroll V1 --route formation_continue --on 2016-09-12 --birth-name Durand "
+        "--first-name Alice --birth-date 2010-05-02 --sex F --birth-insee 75112"
+    )
+
+    assert error == (
+        "Error: identity: birth date: 2010-05-02 is less than 16 years before the enrolment "
+        "on 2016-09-12 (referential 2006.1 sets the minimum age at 16)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("route", "on", "openings"),
+    [
+        ("apprentissage", "2016-09-12", "closed"),
+        ("contrat_professionnalisation", "2016-09-12", "closed"),
+        ("vae", "2007-11-05", "open from 2008-01-01"),
+    ],
+)
+def test_an_enrolment_on_a_route_closed_that_day_is_refused_by_rule_12(
+    certledger: Certledger, route: str, on: str, openings: str
+) -> None:
+    error = certledger.refused(
+        f"candidate enroll V1 --route {route} --on {on} {PERSON} --birth-insee 75112"
+    )
+
+    assert error == (
+        f"Error: rule 12 (access routes): route {route} is {openings} in referential 2006.1: "
+        f"the enrolment onto it on {on} is refused"
+    )
+
+
+def test_a_route_change_into_a_closed_route_is_refused_by_rule_12(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V1")
+
+    error = certledger.refused(
+        "candidate change-route V1 --route contrat_professionnalisation --on 2017-01-09"
+    )
+
+    assert error == (
+        "Error: rule 12 (access routes): route contrat_professionnalisation is closed in "
+        "referential 2006.1: the route change onto it on 2017-01-09 is refused"
+    )
+
+
+def test_a_re_enrolment_onto_vae_before_2008_is_refused_by_rule_12(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V1", "formation_continue", "2006-09-11")
+    certledger.ok("candidate withdraw V1 --on 2007-01-15 --reason moved")
+
+    error = certledger.refused("candidate reenroll V1 --route vae --on 2007-09-03")
+
+    assert error == (
+        "Error: rule 12 (access routes): route vae is open from 2008-01-01 in referential "
+        "2006.1: the re-enrolment onto it on 2007-09-03 is refused"
+    )
+    certledger.ok("candidate reenroll V1 --route vae --on 2008-01-07")
 
 
 def test_an_enrolment_dated_in_the_future_is_refused_by_rule_8(certledger: Certledger) -> None:
@@ -480,7 +553,7 @@ def test_a_route_change_to_an_unknown_route_is_refused_by_rule_1(certledger: Cer
 def three(bc01_holder: Certledger) -> Certledger:
     """V1 holding BC01 (formation continue), V2 enrolled in VAE, V3 withdrawn."""
     bc01_holder.enroll("V2", "vae", "2017-01-09")
-    bc01_holder.enroll("V3", "apprentissage", "2016-09-12")
+    bc01_holder.enroll("V3", "formation_initiale", "2016-09-12")
     bc01_holder.ok("candidate withdraw V3 --on 2017-03-01 --reason left")
     return bc01_holder
 
@@ -496,7 +569,7 @@ def test_candidate_list_prints_a_table_of_states(three: Certledger) -> None:
         "candidate state route competencies blocks counting title",
         "V1 in_progress formation_continue 9 RNCP13080BC01 no",
         "V2 enrolled vae 0 - no",
-        "V3 withdrawn apprentissage 0 - no",
+        "V3 withdrawn formation_initiale 0 - no",
     ]
 
 

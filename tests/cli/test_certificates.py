@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import Certledger
+from tests.cli.conftest import ALL, Certledger
 
 FIRST = "RNCP13080-2017-00001"
 """The block certificate of the `bc01_holder` fixture."""
@@ -73,7 +73,7 @@ def test_a_competency_certificate_is_issued_for_a_vae_partial_validation(
 def test_a_competency_certificate_on_a_route_without_them_is_refused_by_rule_7(
     certledger: Certledger,
 ) -> None:
-    certledger.enroll("V1", "apprentissage")
+    certledger.enroll("V1", "formation_initiale")
     certledger.pass_bc01("V1")
     certledger.convene("J1")
     certledger.ok("jury decide J1 V1 --validate C01")
@@ -82,7 +82,7 @@ def test_a_competency_certificate_on_a_route_without_them_is_refused_by_rule_7(
 
     assert error == (
         "Error: rule 7 (certificates): competency certificates are for VAE and FPC routes; "
-        "decision V1/J1 was taken on route apprentissage"
+        "decision V1/J1 was taken on route formation_initiale"
     )
 
 
@@ -315,4 +315,84 @@ def test_a_duplicate_dated_before_the_original_is_refused_by_rule_7(
 def test_a_duplicate_of_an_unknown_certificate_is_refused(bc01_holder: Certledger) -> None:
     assert bc01_holder.refused("certificate reissue NOPE-1 --on 2018-06-01") == (
         "Error: certificate NOPE-1 not found"
+    )
+
+
+# The revoked state, and reinstatement after a mistaken revocation.
+
+
+@pytest.fixture
+def titled(certledger: Certledger) -> tuple[Certledger, str]:
+    """V1 awarded the title on 2017-06-20, its certificate issued on 2017-06-27."""
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", on="2017-06-01")
+    certledger.convene("J1")
+    certledger.ok(f"jury decide J1 V1 --validate {ALL} --award-title")
+    number = certledger.json("certificate issue V1/J1 --kind title --on 2017-06-27")["number"]
+    return certledger, number
+
+
+def test_a_holder_whose_title_is_revoked_is_in_state_revoked_and_listed_so(
+    titled: tuple[Certledger, str],
+) -> None:
+    certledger, number = titled
+    certledger.ok(f"certificate revoke {number} --on 2018-03-01 --reason 'forged'")
+
+    assert certledger.status("V1", "2018-02-28")["state"] == "certified"
+    status = certledger.status("V1", "2018-03-01")
+    assert (status["state"], status["title"]["revoked_on"]) == ("revoked", "2018-03-01")
+    listed = certledger.json("candidate list --state revoked --as-of 2018-03-01")
+    assert [r["candidate"] for r in listed] == ["V1"]
+    assert certledger.json("candidate list --state certified --as-of 2018-03-01") == []
+    assert "V1 revoked formation_continue" in " ".join(
+        certledger.ok("candidate list --as-of 2018-03-01").split()
+    )
+    first = certledger.ok("status V1 --as-of 2018-03-01").splitlines()[0]
+    assert first.split(": ", 1)[1].startswith("revoked, route formation_continue")
+
+
+def test_reinstating_a_mistaken_revocation_makes_the_holder_certified_again(
+    titled: tuple[Certledger, str],
+) -> None:
+    certledger, number = titled
+    certledger.ok(f"certificate revoke {number} --on 2018-03-01 --reason 'forged'")
+
+    out = certledger.ok(
+        f"certificate reinstate {number} --on 2018-03-05 --reason 'revoked the wrong holder'"
+    )
+
+    assert out == f"Certificate {number} reinstated: its revocation is cancelled.\n"
+    status = certledger.status("V1", "2018-03-02")
+    assert status["state"] == "certified" and status["certificates"][0]["state"] == "held"
+    assert certledger.json("candidate list --state revoked --as-of 2018-04-01") == []
+    explained = certledger.ok("explain V1 --as-of 2018-04-01")
+    assert "was cancelled as mistaken on 2018-03-05 (revoked the wrong holder)" in explained
+
+
+def test_reinstate_json_prints_the_number_and_date(titled: tuple[Certledger, str]) -> None:
+    certledger, number = titled
+    certledger.ok(f"certificate revoke {number} --on 2018-03-01 --reason 'forged'")
+
+    result = certledger.json(f"certificate reinstate {number} --on 2018-03-05 --reason mistake")
+
+    assert result == {"id": number, "reinstated_on": "2018-03-05"}
+
+
+def test_reinstating_a_certificate_that_is_not_revoked_is_refused_by_rule_7(
+    titled: tuple[Certledger, str],
+) -> None:
+    certledger, number = titled
+
+    error = certledger.refused(f"certificate reinstate {number} --on 2018-03-05 --reason x")
+
+    assert error == (
+        f"Error: rule 7 (certificates): certificate {number} is not revoked: nothing to reinstate"
+    )
+
+
+def test_reinstating_needs_a_reason_and_a_date(titled: tuple[Certledger, str]) -> None:
+    certledger, number = titled
+
+    assert certledger.misused(f"certificate reinstate {number} --on 2018-03-05") == (
+        "Error: Missing option '--reason'."
     )

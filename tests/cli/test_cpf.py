@@ -15,7 +15,7 @@ from lxml import etree
 from ledger.application import Ledger
 from ledger.cpf import check_flow, xsd_path
 from ledger.transmission import id_technique
-from tests.cli.conftest import FIVE_MEMBERS, Certledger
+from tests.cli.conftest import FIVE_MEMBERS, Certledger, variant
 
 XSD = xsd_path()
 """The XSD 1.1.2 shipped with certledger (tests/ledger/test_formats.py: the official file)."""
@@ -54,8 +54,24 @@ def award(
     certledger.ok(f"jury decide {session} {candidate} --validate {EVERYTHING} --award-title")
 
 
+APPRENTISSAGE_CLOSED = (
+    'cpf_modalite = "FORMATION_INITIALE_APPRENTISSAGE"\n'
+    "# The fiche's OUI/NON column: \"En contrat d'apprentissage\" is ticked NON.\n"
+    "open = []\n"
+)
+
+
 @pytest.fixture
-def awarded(certledger: Certledger) -> Certledger:
+def awarded(certledger: Certledger, tmp_path: Path) -> Certledger:
+    """A1 (formation continue), B2 (VAE, congé VAE) and C3 (apprentissage, which a version of
+    2017 opens) awarded the title by J1 on 2018-06-20."""
+    opened = variant(
+        tmp_path,
+        "apprentissage.toml",
+        ('version = "2006.1"', 'version = "2017.app"'),
+        (APPRENTISSAGE_CLOSED, 'cpf_modalite = "FORMATION_INITIALE_APPRENTISSAGE"\n'),
+    )
+    certledger.ok(f"referential publish {opened} --effective-from 2017-01-01")
     certledger.ok(f"jury convene J1 --on 2018-06-20 {SIX} --president 'Hugo Bleu'")
     award(certledger, "A1", "formation_continue", "J1", "--birth-insee 75112")
     award(
@@ -119,6 +135,8 @@ def test_the_flow_holds_exactly_the_awards_and_the_xsd_accepts_it(
     assert text(b2, "cpf:modalitesInscription/cpf:voieAccessVAE") == "CONGES_VAE"
     assert a1.find("cpf:modalitesInscription/cpf:voieAccessVAE", NS) is None
     assert text(a1, "cpf:dateDebutValidite") == "2018-06-20"
+    inscription = "cpf:modalitesInscription/cpf:dateInscription"
+    assert [text(p, inscription) for p in (a1, b2, c3)] == ["2017-09-11"] * 3
     assert text(a1, "cpf:obtentionCertification") == "PAR_ADMISSION"
     assert text(a1, "cpf:donneeCertifiee") == "true"
     nil = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -371,3 +389,35 @@ def test_a_flow_that_cannot_be_written_is_one_error_and_records_nothing(
 
     assert error.startswith(f"Error: cannot write {tmp_path / where}: ")
     assert not list(tmp_path.glob("**/*.part")) and not list(tmp_path.glob("**/.*xml*"))
+
+
+def test_date_inscription_is_the_start_of_the_enrolment_in_force_at_the_deliberation(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    certledger.ok(f"jury convene J1 --on 2018-06-20 {SIX} --president 'Hugo Bleu'")
+    certledger.enroll("D4", "formation_continue", "2016-09-12")
+    certledger.ok("candidate change-route D4 --route candidature_individuelle --on 2017-09-04")
+    certledger.pass_everything("D4", on="2018-06-01")
+    certledger.ok(f"jury decide J1 D4 --validate {EVERYTHING} --award-title")
+    flow = tmp_path / "flux.xml"
+
+    awarded_json = certledger.json(f"report cpf {IDS} -o {flow}")
+
+    assert awarded_json["passages"] == 1
+    (d4,) = passages(flow)
+    assert text(d4, "cpf:modalitesInscription/cpf:dateInscription") == "2017-09-04"
+    assert text(d4, "cpf:modalitesInscription/cpf:modaliteAcces") == "CANDIDAT_LIBRE"
+
+
+def test_a_revoked_title_is_no_longer_sent(certledger: Certledger, tmp_path: Path) -> None:
+    certledger.ok(f"jury convene J1 --on 2018-06-20 {SIX} --president 'Hugo Bleu'")
+    award(certledger, "A1", "formation_continue", "J1", "--birth-insee 75112")
+    number = certledger.json("certificate issue A1/J1 --kind title --on 2018-06-27")["number"]
+    certledger.ok(f"certificate revoke {number} --on 2018-07-02 --reason 'forged'")
+
+    out = certledger.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+
+    assert out.startswith("Nothing to send: every award known at log position ")
+    assert not (tmp_path / "flux.xml").exists()
+    certledger.ok(f"certificate reinstate {number} --on 2018-07-05 --reason 'wrong holder'")
+    assert certledger.json(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")["passages"] == 1

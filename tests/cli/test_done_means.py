@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.builders import FIVE
-from tests.cli.conftest import ALL, NINE, REGISTRATIONS, Certledger
+from tests.cli.conftest import ALL, REGISTRATIONS, Certledger
 
 
 def block(status: dict, short: str) -> dict:
@@ -136,10 +136,11 @@ def test_a_title_outside_the_rncp_registrations_is_refused_even_with_evidence_fo
 
 def test_a_derogation_never_overrides_the_rncp_registration(certledger: Certledger) -> None:
     certledger.enroll("V1")
+    certledger.pass_everything("V1", on="2019-12-02")
     certledger.convene("J20", on="2020-01-15", people=FIVE[:4], president="Ana Roy")
 
     error = certledger.refused(
-        f"jury decide J20 V1 --validate {NINE} --award-block BC01 --award-title "
+        f"jury decide J20 V1 --validate {ALL} --award-block BC01 --award-title "
         "--derogation 'a member was ill; the jury judged the whole file'"
     )
 

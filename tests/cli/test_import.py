@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Certledger
+from tests.cli.conftest import ALL, Certledger
 
 JURY = (
     "Ana Roy:realisateur|Paul Blanc:producteur|Léa Noir:monteur_truquiste|"
@@ -162,3 +162,90 @@ def test_a_file_that_is_not_utf8_is_refused(certledger: Certledger, tmp_path: Pa
     result = certledger(f"import {path}")
     assert result.exit_code == 1
     assert "the file is not UTF-8 text" in result.stderr
+
+
+# Revision 2: survey rows, members with their gender, the revised identity and route rules.
+
+SURVEY_HEADER = "kind;candidate;date;survey;outcome;rome;session;members;president;validated;title"
+
+
+def test_survey_rows_and_members_with_a_gender_import(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", on="2017-06-01")
+    members = (
+        "Ana Roy:realisateur:F|Paul Blanc:producteur:M|Léa Noir:monteur_truquiste:f|"
+        "Inès Vert:responsable_pedagogique:F|Hugo Bleu:directeur_ecole:M"
+    )
+    everything = ALL.replace(",", " ")
+    path = tmp_path / "surveys.csv"
+    path.write_text(
+        "\n".join(
+            [
+                SURVEY_HEADER,
+                f"jury;;20/06/2017;;;;J1;{members};Hugo Bleu;;",
+                f"decision;V1;;;;;J1;;;{everything};yes",
+                "survey;V1;20/12/2017;6m;target_job;l1302;;;;;",
+                "survey;V1;2019-06-20;24m;no_answer;;;;;;",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+    report = certledger.json(f"import {path}")
+
+    assert (report["recorded"], report["valid"]) == (4, True)
+    history = certledger.history("V1")
+    surveys = [e["data"] for e in history if e["type"] == "InsertionSurveyed"]
+    assert surveys == [
+        {"survey": "6m", "outcome": "target_job", "rome": "L1302"},
+        {"survey": "24m", "outcome": "no_answer", "rome": None},
+    ]
+    convened = next(e for e in history if e["type"] == "JuryConvened")
+    assert [m["gender"] for m in convened["data"]["members"]] == ["F", "M", "F", "F", "M"]
+
+
+def test_a_survey_row_missing_its_outcome_is_named(certledger: Certledger, tmp_path: Path) -> None:
+    path = tmp_path / "surveys.csv"
+    path.write_text(f"{SURVEY_HEADER}\nsurvey;V1;20/12/2017;6m;;;;;;;\n", encoding="utf-8")
+
+    result = certledger(f"import {path} --json")
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["problems"] == [
+        {
+            "line": 2,
+            "column": "outcome",
+            "message": "a survey row needs a value in column 'outcome'",
+        }
+    ]
+
+
+def test_rows_the_revised_rules_refuse_are_reported_and_nothing_is_written(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        [
+            "enrolment;A1;12/09/2016;apprentissage;Martin;Chloé;08/03/1994;F;69123;;;;;;;;;;",
+            "enrolment;A2;12/09/2016;vae;Petit;Louis;01/01/2010;M;75112;;;;;;;;;;",
+            "enrolment;A3;12/09/2016;vae;Petit;Louis;01/01/1980;M;٧٥١١٢;;;;;;;;;;",
+        ],
+    )
+    rows = certledger.rows()
+
+    result = certledger(f"import {path} --json")
+
+    assert result.exit_code == 1
+    problems = [p["message"] for p in json.loads(result.stdout)["problems"]]
+    assert problems == [
+        "rule 12 (access routes): route apprentissage is closed in referential 2006.1: the "
+        "enrolment onto it on 2016-09-12 is refused",
+        "identity: birth date: 2010-01-01 is less than 16 years before the enrolment on "
+        "2016-09-12 (referential 2006.1 sets the minimum age at 16)",
+        "identity: birth INSEE code: '٧٥١١٢' is not an INSEE commune code (5 ASCII "
+        "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+    ]
+    assert certledger.rows() == rows

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.builders import FIVE, SIX
 from tests.cli.conftest import ALL, FIVE_MEMBERS, NINE, REGISTRATIONS, Certledger
 
 OVERRIDE = " (a --derogation can override it)"
+NEVER = " (thresholds admit no derogation)"
 
 
 @pytest.fixture
@@ -111,7 +114,8 @@ def test_a_member_listed_twice_is_refused(certledger: Certledger) -> None:
     [
         (
             "--member 'Ana Roy' --president 'Ana Roy'",
-            "Error: Invalid value for '--member': 'Ana Roy' is not written NAME:ROLE",
+            "Error: Invalid value for '--member': 'Ana Roy' is not written NAME:ROLE or "
+            "NAME:ROLE:F|M",
         ),
         ("--president 'Ana Roy'", "Error: Missing option '--member'."),
         ("--member 'Ana Roy:realisateur'", "Error: Missing option '--president'."),
@@ -286,7 +290,7 @@ def test_a_block_below_its_threshold_is_refused_by_rule_5(ready: Certledger) -> 
 
     assert error == (
         "Error: rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 6 of the 9 count "
-        f"(C01, C02, C03, C04, C05, C06), 7 required{OVERRIDE}"
+        f"(C01, C02, C03, C04, C05, C06), 7 required{NEVER}"
     )
 
 
@@ -307,19 +311,85 @@ def test_a_title_below_35_competencies_is_refused_by_rule_5(ready: Certledger) -
 
     assert error == (
         "Error: rule 5 (thresholds): the title on 2017-06-20: 9 distinct competencies count, "
-        f"35 required{OVERRIDE}"
+        f"35 required{NEVER}"
     )
 
 
-def test_a_derogation_overrides_missing_evidence_and_thresholds(ready: Certledger) -> None:
+def test_a_derogation_overrides_missing_evidence_and_is_flagged_on_what_it_awarded(
+    ready: Certledger,
+) -> None:
     out = ready.ok(
-        "jury decide J1 V1 --validate C01,C02,C10 --award-block BC01 --derogation "
+        f"jury decide J1 V1 --validate {NINE},C10 --award-block BC01 --derogation "
         "'judged on the professional file'",
     )
 
     assert out == "V1/J1\n"
-    bc01 = ready.status("V1", "2017-06-20")["blocks"][0]
-    assert (bc01["awarded"], bc01["eligible"]) == (True, False)
+    status = ready.status("V1", "2017-06-20")
+    bc01 = status["blocks"][0]
+    assert (bc01["awarded"], bc01["eligible"], bc01["derogation"]) == (True, True, True)
+    assert {c["code"]: c["derogation"] for c in status["competencies"]}["C10"] is True
+    assert status["title"]["derogation"] is False
+    table = ready.ok("status V1 --as-of 2017-06-20")
+    assert "2017-06-20 (by derogation)" in table
+
+
+def test_a_derogation_never_lets_a_block_below_its_threshold_through(ready: Certledger) -> None:
+    error = ready.refused(
+        "jury decide J1 V1 --validate C01,C02 --award-block BC01 --derogation 'sovereign jury'"
+    )
+
+    assert error == (
+        "Error: rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 2 of the 9 count "
+        f"(C01, C02), 7 required{NEVER}"
+    )
+
+
+def test_a_derogation_never_lets_a_vae_title_through_without_the_procedure(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V2", "vae", "2017-01-09")
+    certledger.convene("JV", on="2017-06-21", people=SIX)
+
+    error = certledger.refused(
+        f"jury decide JV V2 --validate {ALL} --award-title --derogation 'well known to us'"
+    )
+
+    assert error == (
+        "Error: rule 4 (evidence): candidate V2's VAE procedure is not complete: no admission "
+        "(recevabilité, livret 1) on or before 2017-06-21 (the VAE procedure admits no "
+        "derogation)"
+    )
+
+
+def test_every_block_held_without_the_title_is_refused_and_said_in_words(
+    certledger: Certledger,
+) -> None:
+    thirty = ",".join(f"C{n:02d}" for n in (*range(1, 20), *range(23, 34)))
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", on="2017-06-01")
+    certledger.convene("J1")
+    certledger.ok(
+        f"jury decide J1 V1 --validate {thirty} --award-block BC01 --award-block BC02 "
+        "--award-block BC03 --award-block BC04"
+    )
+    certledger.convene("J2", on="2017-07-03")
+
+    error = certledger.refused("jury decide J2 V1 --award-title")
+
+    assert error == (
+        "Error: rule 5 (thresholds): the title on 2017-07-03: every block held; the title "
+        f"needs 35, has 30 distinct competencies{NEVER}"
+    )
+    assert certledger.status("V1", "2017-07-03")["title"]["note"] == (
+        "every block held; the title needs 35, has 30"
+    )
+    assert (
+        "every block held; the title needs 35, has 30"
+        in certledger.ok("status V1 --as-of 2017-07-03").splitlines()
+    )
+    assert "every block held; the title needs 35, has 30" in certledger.ok(
+        "explain V1 --as-of 2017-07-03"
+    )
 
 
 def test_a_block_outside_the_registrations_is_refused_by_rule_6_naming_the_periods(
@@ -501,3 +571,76 @@ def test_propose_writes_nothing(ready: Certledger) -> None:
     ready.ok("jury propose J1 V1")
 
     assert ready.rows() == rows
+
+
+# The VAE jury balance (gender optional on each member).
+
+BALANCED = (
+    "--member 'Ana Roy:realisateur:F' --member 'Paul Blanc:producteur:M' "
+    "--member 'Lea Noir:monteur_truquiste:F' --member 'Ines Vert:responsable_pedagogique:F' "
+    "--member 'Hugo Bleu:directeur_ecole:M' --member 'Tom Gris:technicien:m'"
+)
+
+
+def test_convening_records_the_gender_given_with_a_member(certledger: Certledger) -> None:
+    certledger.ok(f"jury convene JV --on 2017-06-21 {BALANCED} --president 'Hugo Bleu'")
+    certledger.enroll("V2", "vae", "2017-01-09")
+    certledger.vae_steps("V2")
+    certledger.ok("jury decide JV V2 --validate C10")
+
+    convened = next(e for e in certledger.history("V2") if e["type"] == "JuryConvened")
+    assert [m.get("gender") for m in convened["data"]["members"]] == ["F", "M", "F", "F", "M", "M"]
+
+
+def test_propose_shows_whether_a_vae_jury_is_balanced(vae_candidate: Certledger) -> None:
+    proposal = vae_candidate.json("jury propose JV V2")
+
+    assert proposal["vae_procedure"] == "complete"
+    assert proposal["balance"]["ok"] is False
+    assert proposal["balance"]["problems"] == [
+        "gender not recorded for Ana Roy, Paul Blanc, Lea Noir, Ines Vert, Hugo Bleu, Tom Gris: "
+        "the balance of women and men cannot be shown"
+    ]
+    assert (
+        "VAE jury balance: gender not recorded for Ana Roy, Paul Blanc, Lea Noir, Ines Vert, "
+        "Hugo Bleu, Tom Gris: the balance of women and men cannot be shown"
+    ) in vae_candidate.ok("jury propose JV V2").splitlines()
+
+
+def test_propose_says_a_vae_procedure_is_not_complete(certledger: Certledger) -> None:
+    certledger.enroll("V2", "vae", "2017-01-09")
+    certledger.convene("JV", on="2017-06-21", people=SIX)
+
+    proposal = certledger.json("jury propose JV V2")
+
+    assert proposal["can_validate"] == []
+    assert proposal["vae_procedure"] == (
+        "no admission (recevabilité, livret 1) on or before 2017-06-21"
+    )
+
+
+def test_the_audit_lists_a_vae_jury_whose_balance_cannot_be_shown(
+    vae_candidate: Certledger,
+) -> None:
+    vae_candidate.ok("jury decide JV V2 --validate C10")
+
+    document = json.loads(vae_candidate.ok("audit --from 2017-01-01 --to 2017-12-31"))
+
+    (unbalanced,) = document["vae_juries_unbalanced"]
+    assert (unbalanced["session"], unbalanced["decisions"], unbalanced["ok"]) == (
+        "JV",
+        ["V2/JV"],
+        False,
+    )
+    assert document["summary"]["vae_juries_unbalanced"] == 1
+
+
+def test_the_audit_does_not_list_a_balanced_vae_jury(certledger: Certledger) -> None:
+    certledger.ok(f"jury convene JV --on 2017-06-21 {BALANCED} --president 'Hugo Bleu'")
+    certledger.enroll("V2", "vae", "2017-01-09")
+    certledger.vae_steps("V2")
+    certledger.ok("jury decide JV V2 --validate C10")
+
+    document = json.loads(certledger.ok("audit --from 2017-01-01 --to 2017-12-31"))
+
+    assert document["vae_juries_unbalanced"] == []

@@ -109,6 +109,39 @@ def test_referential_show_prints_the_version_in_force_and_its_rules(
         f"RNCP registrations: {REGISTRATIONS}",
     ]
     assert "Blocks" in lines and "Jury per route" in lines
+    assert (
+        "title on every block held: False; minimum age at enrolment 16; CPF transmission duty "
+        "from 2021-07-01; VAE jury balance a finding of the audit"
+    ) in lines
+    assert "Routes (rule 12: when a candidate may be put on them)" in lines
+
+
+def test_referential_show_lists_the_routes_per_period(certledger: Certledger) -> None:
+    rows = [" ".join(line.split()) for line in certledger.ok("referential show").splitlines()]
+
+    def route(code: str) -> str:
+        return next(r for r in rows if r.startswith(f"{code} "))
+
+    assert route("apprentissage") == "apprentissage closed FORMATION_INITIALE_APPRENTISSAGE"
+    assert route("contrat_professionnalisation").startswith("contrat_professionnalisation closed")
+    assert route("vae") == "vae open from 2008-01-01 VAE"
+    assert route("formation_initiale").startswith("formation_initiale open always")
+
+
+def test_referential_show_json_gives_each_routes_periods(certledger: Certledger) -> None:
+    document = certledger.json("referential show")
+
+    routes = {r["code"]: r for r in document["routes"]}
+    assert routes["vae"]["open"] == [{"from": "2008-01-01", "to": None}]
+    assert routes["vae"]["openings"] == "open from 2008-01-01"
+    assert routes["apprentissage"]["open"] == []
+    assert routes["formation_continue"]["open"] is None
+    assert (
+        document["title_by_all_blocks"],
+        document["cpf_flow_from"],
+        document["minimum_age_years"],
+        document["vae_jury_balance_required"],
+    ) == (False, "2021-07-01", 16, False)
 
 
 def test_referential_show_lists_each_block_with_its_threshold_and_epreuves(

@@ -150,7 +150,7 @@ def test_a_log_position_that_is_not_a_number_is_a_usage_error(bc01_holder: Certl
 def test_a_validation_of_29_february_counts_until_28_february_five_years_on(
     certledger: Certledger,
 ) -> None:
-    certledger.enroll("V1", "apprentissage", "2015-09-01")
+    certledger.enroll("V1", "formation_initiale", "2015-09-01")
     certledger.assess("V1", "BC02-E2", "2016-02-01", "C10,C11,C12")
     certledger.convene("J1", on="2016-02-29")
     certledger.ok("jury decide J1 V1 --validate C10,C11,C12 --award-block BC02")
@@ -237,3 +237,34 @@ def test_history_shows_events_recorded_late_in_recording_order(bc01_holder: Cert
 
 def test_history_of_an_unknown_candidate_is_refused(certledger: Certledger) -> None:
     assert certledger.refused("history V9") == "Error: candidate V9 not found"
+
+
+def test_explain_says_when_the_route_is_open_and_why_the_title_is_not_eligible(
+    vae_candidate: Certledger,
+) -> None:
+    vae_candidate.ok("jury decide JV V2 --validate C10,C11,C12 --award-block BC02")
+
+    document = vae_candidate.json("explain V2 --as-of 2018-01-01")
+
+    assert document["state"]["route"]["why"] == (
+        "on route vae since 2017-01-09 (CandidateEnrolled); referential 2006.1 has it open "
+        "from 2008-01-01 (rule 12)"
+    )
+    assert document["title"]["why"] == (
+        "not awarded; not eligible: 3 distinct competencies count, 35 required (referential 2006.1)"
+    )
+    text = vae_candidate.ok("explain V2 --as-of 2018-01-01").splitlines()
+    assert text[2].startswith(
+        "route vae: on route vae since 2017-01-09 (CandidateEnrolled); referential 2006.1 has "
+        "it open from 2008-01-01 (rule 12)  ["
+    )
+
+
+def test_status_json_carries_the_revision_2_keys(bc01_holder: Certledger) -> None:
+    status = bc01_holder.status("V1", "2018-01-01")
+
+    assert status["state"] == "in_progress"
+    assert {c["derogation"] for c in status["competencies"]} == {False}
+    assert status["blocks"][0]["derogation"] is False
+    assert (status["title"]["derogation"], status["title"]["revoked_on"]) == (False, None)
+    assert status["title"]["note"] is None

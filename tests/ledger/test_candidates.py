@@ -80,14 +80,22 @@ def test_an_enrolment_before_any_referential_is_refused(ledger: Ledger) -> None:
             {"birth_insee": None},
             "identity: give exactly one of the birth INSEE code and the birth postcode",
         ),
-        ({"birth_insee": "7511"}, "identity: birth_insee: String should match pattern"),
-        ({"birth_name": "x" * 61}, "identity: birth_name: String should have at most 60"),
+        (
+            {"birth_insee": "7511"},
+            "identity: birth INSEE code: '7511' is not an INSEE commune code (5 ASCII "
+            "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+        ),
+        ({"birth_name": "x" * 61}, "identity: birth name: String should have at most 60"),
         (
             {"first_names": ("A", "B", "C", "D")},
-            "identity: first_names: Tuple should have at most 3",
+            "identity: first names: Tuple should have at most 3",
         ),
         ({"sex": "X"}, "identity: sex: Input should be 'M' or 'F'"),
-        ({"birth_country": "France"}, "identity: birth_country: String should match pattern"),
+        (
+            {"birth_country": "France"},
+            "identity: birth country: 'France' is not an INSEE country code (3 ASCII digits, "
+            "France 100)",
+        ),
     ],
 )
 def test_an_identity_the_cpf_flow_could_not_carry_is_refused(
@@ -102,7 +110,13 @@ def test_an_identity_the_cpf_flow_could_not_carry_is_refused(
 
 
 def test_a_birth_date_on_or_after_the_enrolment_is_refused(ledger: Ledger) -> None:
-    with pytest.raises(InvalidInput, match="birth date 2017-01-09 is not before the enrolment"):
+    with pytest.raises(
+        InvalidInput,
+        match=re.escape(
+            "identity: birth date: 2017-01-09 is less than 16 years before the enrolment on "
+            "2017-01-09 (referential 2006.1 sets the minimum age at 16)"
+        ),
+    ):
         ledger.enroll(
             "V1",
             route="vae",
@@ -113,8 +127,8 @@ def test_a_birth_date_on_or_after_the_enrolment_is_refused(ledger: Ledger) -> No
 
 
 def test_a_vae_path_on_a_route_that_is_not_vae_is_refused(ledger: Ledger) -> None:
-    with pytest.raises(InvalidInput, match="only for a VAE route, not apprentissage"):
-        enroll(ledger, route="apprentissage", vae_path="CONGES_VAE")
+    with pytest.raises(InvalidInput, match="only for a VAE route, not formation_continue"):
+        enroll(ledger, route="formation_continue", vae_path="CONGES_VAE")
 
 
 def test_a_candidate_id_with_a_slash_is_refused(ledger: Ledger) -> None:

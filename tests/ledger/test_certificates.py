@@ -171,3 +171,98 @@ def test_a_revoked_certificate_is_not_reissued(awarded: Ledger) -> None:
 def test_an_unknown_certificate_is_not_found(awarded: Ledger) -> None:
     with pytest.raises(NotFound, match="certificate NOPE-1 not found"):
         awarded.revoke_certificate("NOPE-1", on=date(2018, 1, 10), reason="x", by="tester")
+
+
+# Reinstatement: the correction path after a mistaken revocation.
+
+
+@pytest.fixture
+def revoked(awarded: Ledger) -> tuple[Ledger, str]:
+    """V1's BC01 certificate, issued on 2017-06-27, revoked from 2018-03-01."""
+    number = issue(awarded, "block:BC01")
+    awarded.revoke_certificate(number, on=date(2018, 3, 1), reason="forged", by="tester")
+    return awarded, number
+
+
+def test_a_mistaken_revocation_is_cancelled_by_a_reinstatement(
+    revoked: tuple[Ledger, str],
+) -> None:
+    ledger, number = revoked
+
+    result = ledger.reinstate_certificate(
+        number, on=date(2018, 4, 2), reason="revoked the wrong holder", by="tester"
+    )
+
+    assert result == {"id": number, "reinstated_on": "2018-04-02"}
+    fact = ledger.candidate_facts("V1")[-1]
+    assert (fact.type, fact.effective_on, dict(fact.data)) == (
+        "CertificateReinstated",
+        date(2018, 4, 2),
+        {"number": number, "reason": "revoked the wrong holder"},
+    )
+    certificate = ledger.candidate("V1").dossier.certificates[number]
+    assert certificate.revocation is None and len(certificate.cancelled) == 1
+
+
+def test_a_certificate_that_is_not_revoked_cannot_be_reinstated(awarded: Ledger) -> None:
+    number = issue(awarded, "block:BC01")
+    before = stored(awarded)
+    with pytest.raises(
+        RuleViolation,
+        match=re.escape(f"rule 7 (certificates): certificate {number} is not revoked: nothing"),
+    ):
+        awarded.reinstate_certificate(number, on=date(2018, 4, 2), reason="x", by="tester")
+    assert stored(awarded) == before
+
+
+def test_a_reinstatement_cannot_precede_the_revocation(revoked: tuple[Ledger, str]) -> None:
+    ledger, number = revoked
+    before = stored(ledger)
+    with pytest.raises(
+        RuleViolation,
+        match=re.escape(
+            f"rule 7 (certificates): a reinstatement dated 2018-02-28 would precede the "
+            f"revocation of certificate {number} on 2018-03-01"
+        ),
+    ):
+        ledger.reinstate_certificate(number, on=date(2018, 2, 28), reason="x", by="tester")
+    assert stored(ledger) == before
+
+
+def test_a_reinstatement_needs_a_reason(revoked: tuple[Ledger, str]) -> None:
+    ledger, number = revoked
+    with pytest.raises(InvalidInput, match="a reinstatement needs a reason"):
+        ledger.reinstate_certificate(number, on=date(2018, 4, 2), reason="  ", by="tester")
+
+
+def test_a_void_certificate_cannot_be_reinstated(revoked: tuple[Ledger, str]) -> None:
+    ledger, number = revoked
+    ledger.annul_decision("V1/J1", on=date(2018, 3, 5), reason="appeal upheld", by="tester")
+    with pytest.raises(RuleViolation, match=re.escape(f"certificate {number} is void")):
+        ledger.reinstate_certificate(number, on=date(2018, 4, 2), reason="x", by="tester")
+
+
+def test_a_reinstated_certificate_may_be_revoked_again_on_or_after_its_reinstatement(
+    revoked: tuple[Ledger, str],
+) -> None:
+    ledger, number = revoked
+    ledger.reinstate_certificate(number, on=date(2018, 4, 2), reason="mistake", by="tester")
+    before = stored(ledger)
+    with pytest.raises(
+        RuleViolation,
+        match=re.escape(
+            f"rule 7 (certificates): certificate {number} was reinstated on 2018-04-02: a new "
+            "revocation cannot be dated 2018-04-01, before it"
+        ),
+    ):
+        ledger.revoke_certificate(number, on=date(2018, 4, 1), reason="forged", by="tester")
+    assert stored(ledger) == before
+    ledger.revoke_certificate(number, on=date(2018, 4, 2), reason="forged after all", by="t")
+    assert ledger.candidate("V1").dossier.certificates[number].revoked_on == date(2018, 4, 2)
+
+
+def test_a_reinstated_certificate_may_be_reissued(revoked: tuple[Ledger, str]) -> None:
+    ledger, number = revoked
+    ledger.reinstate_certificate(number, on=date(2018, 4, 2), reason="mistake", by="tester")
+    result = ledger.reissue_certificate(number, on=date(2018, 4, 3), by="tester")
+    assert result["duplicate_of"] == number

@@ -258,19 +258,65 @@ class TestRule4Evidence:
         convene(ledger, members=SIX)
         assert ledger.record_decision("J1", "V2", validated=["C10", "C11"], by="tester")
 
-    def test_a_vae_candidate_without_an_interview_is_refused(self, ledger: Ledger) -> None:
+    def test_a_vae_candidate_never_admitted_is_refused_even_with_a_derogation(
+        self, ledger: Ledger
+    ) -> None:
         enroll(ledger, "V2", route="vae", on=date(2017, 1, 9))
         convene(ledger, members=SIX)
         refused(
             ledger,
-            "rule 4 (evidence): no passed assessment or VAE interview on or before 2017-06-20 "
-            "and less than the validity period old backs competency C10 (a --derogation can "
-            "override it)",
+            "rule 4 (evidence): candidate V2's VAE procedure is not complete: no admission "
+            "(recevabilité, livret 1) on or before 2017-06-20 (the VAE procedure admits no "
+            "derogation)",
             candidate="V2",
-            validated=["C10"],
+            validated=[f"C{n:02d}" for n in range(1, 43)],
+            title=True,
+            derogation="the jury knows the candidate's work",
         )
 
-    def test_a_derogation_overrides_missing_evidence(self, ledger: Ledger) -> None:
+    def test_a_vae_candidate_admitted_but_not_interviewed_is_refused_even_with_a_derogation(
+        self, ledger: Ledger
+    ) -> None:
+        enroll(ledger, "V2", route="vae", on=date(2017, 1, 9))
+        ledger.admit_vae("V2", on=date(2017, 1, 20), by="tester")
+        convene(ledger, members=SIX)
+        refused(
+            ledger,
+            "rule 4 (evidence): candidate V2's VAE procedure is not complete: no interview, "
+            "after livret 2 was received, on or before 2017-06-20 (the VAE procedure admits no "
+            "derogation)",
+            candidate="V2",
+            validated=["C10"],
+            derogation="livret 2 lost by the post",
+        )
+
+    def test_a_vae_interview_after_the_deliberation_does_not_complete_the_procedure(
+        self, ledger: Ledger
+    ) -> None:
+        enroll(ledger, "V2", route="vae", on=date(2017, 1, 9))
+        ledger.admit_vae("V2", on=date(2017, 1, 20), by="tester")
+        ledger.hold_vae_interview(
+            "V2", on=date(2017, 6, 21), livret2_received_on=date(2017, 4, 28), by="tester"
+        )
+        convene(ledger, members=SIX)
+        with pytest.raises(RuleViolation, match="no interview, after livret 2 was received, on"):
+            ledger.record_decision("J1", "V2", validated=["C10"], by="tester")
+
+    def test_assessments_alone_do_not_back_a_vae_decision(self, ledger: Ledger) -> None:
+        enroll(ledger, "V2", route="vae", on=date(2017, 1, 9))
+        pass_bc01(ledger, "V2")
+        convene(ledger, members=SIX)
+        with pytest.raises(RuleViolation, match=r"^rule 4 \(evidence\): candidate V2's VAE"):
+            ledger.record_decision("J1", "V2", validated=list(BC01_SEVEN), by="tester")
+
+    def test_a_vae_decision_validating_nothing_needs_no_procedure(self, ledger: Ledger) -> None:
+        enroll(ledger, "V2", route="vae", on=date(2017, 1, 9))
+        convene(ledger, members=SIX)
+        allowed(ledger, "J1", "V2")
+
+    def test_a_derogation_overrides_missing_evidence_on_a_route_other_than_vae(
+        self, ledger: Ledger
+    ) -> None:
         enroll(ledger)
         convene(ledger)
         allowed(ledger, "J1", "V1", validated=["C01"], derogation="file lost in the flood")
@@ -284,7 +330,7 @@ class TestRule5Thresholds:
         refused(
             ledger,
             "rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 6 of the 9 count (C01, C02, "
-            "C03, C04, C05, C06), 7 required (a --derogation can override it)",
+            "C03, C04, C05, C06), 7 required (thresholds admit no derogation)",
             validated=["C01", "C02", "C03", "C04", "C05", "C06"],
             blocks=["BC01"],
         )
@@ -311,7 +357,7 @@ class TestRule5Thresholds:
         refused(
             ledger,
             "rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 3 of the 9 count (C05, C06, "
-            "C07), 7 required (a --derogation can override it)",
+            "C07), 7 required (thresholds admit no derogation)",
             validated=["C05", "C06", "C07"],
             blocks=["BC01"],
         )
@@ -324,23 +370,73 @@ class TestRule5Thresholds:
         refused(
             ledger,
             "rule 5 (thresholds): the title on 2017-06-20: 34 distinct competencies count, 35 "
-            "required (a --derogation can override it)",
+            "required (thresholds admit no derogation)",
             validated=codes,
             title=True,
         )
         ledger.record_decision("J1", "V1", validated=[*codes, "C35"], title=True, by="tester")
 
-    def test_a_derogation_overrides_a_threshold(self, ledger: Ledger) -> None:
+    def test_no_derogation_lets_a_block_below_its_threshold_through(self, ledger: Ledger) -> None:
         enroll(ledger)
         pass_bc01(ledger)
         convene(ledger)
-        allowed(
+        refused(
             ledger,
-            "J1",
-            "V1",
+            "rule 5 (thresholds): block RNCP13080BC01 on 2017-06-20: 1 of the 9 count (C01), 7 "
+            "required (thresholds admit no derogation)",
             validated=["C01"],
             blocks=["BC01"],
             derogation="jury's sovereign appreciation",
+        )
+
+    def test_no_derogation_lets_the_title_through_on_two_competencies(self, ledger: Ledger) -> None:
+        enroll(ledger)
+        convene(ledger)
+        refused(
+            ledger,
+            "rule 5 (thresholds): the title on 2017-06-20: 2 distinct competencies count, 35 "
+            "required (thresholds admit no derogation)",
+            validated=["C01", "C02"],
+            title=True,
+            derogation="the jury was convinced",
+        )
+
+    def test_every_block_held_is_not_the_title_unless_the_referential_says_so(
+        self, ledger: Ledger
+    ) -> None:
+        enroll(ledger)
+        pass_everything(ledger)
+        convene(ledger)
+        thirty = [f"C{n:02d}" for n in (*range(1, 13), *range(13, 20), *range(23, 34))]
+        ledger.record_decision(
+            "J1", "V1", validated=thirty, blocks=["BC01", "BC02", "BC03", "BC04"], by="tester"
+        )
+        convene(ledger, "J2", on=date(2017, 12, 1))
+        refused(
+            ledger,
+            "rule 5 (thresholds): the title on 2017-12-01: every block held; the title needs "
+            "35, has 30 distinct competencies (thresholds admit no derogation)",
+            session="J2",
+            title=True,
+        )
+
+    def test_a_referential_awarding_the_title_on_its_blocks_lets_it_through(
+        self, ledger: Ledger
+    ) -> None:
+        from ledger.referential import default_referential_text
+
+        text = default_referential_text().replace('version = "2006.1"', 'version = "2017.b"')
+        text = text.replace("title_by_all_blocks = false", "title_by_all_blocks = true")
+        ledger.publish_referential(text, date(2017, 1, 1), by="tester")
+        enroll(ledger)
+        pass_everything(ledger)
+        convene(ledger)
+        thirty = [f"C{n:02d}" for n in (*range(1, 13), *range(13, 20), *range(23, 34))]
+        allowed(
+            ledger,
+            validated=thirty,
+            blocks=["BC01", "BC02", "BC03", "BC04"],
+            title=True,
         )
 
     def test_the_title_is_awarded_once(self, ledger: Ledger) -> None:

@@ -60,6 +60,8 @@ def expected_status(facts: list[Fact], as_of: date, known_at: datetime | None) -
             presence = fact.type
         if fact.type == "DecisionRecorded":
             decisions[data["decision_id"]] = {
+                "id": data["decision_id"],
+                "version": fact.version,
                 "on": fact.effective_on,
                 "vae": data["route"] == "vae",
                 "validated": set(data["validated"]),
@@ -79,6 +81,7 @@ def expected_status(facts: list[Fact], as_of: date, known_at: datetime | None) -
         elif fact.type == "CertificateIssued":
             certificates[data["number"]] = {
                 "decision": data["decision_id"],
+                "kind": data["kind"],
                 "on": fact.effective_on,
                 "revoked": None,
             }
@@ -86,13 +89,20 @@ def expected_status(facts: list[Fact], as_of: date, known_at: datetime | None) -
             original = certificates[data["duplicate_of"]]
             certificates[data["number"]] = {
                 "decision": original["decision"],
+                "kind": original["kind"],
                 "on": fact.effective_on,
                 "revoked": None,
             }
         elif fact.type == "CertificateRevoked":
             certificates[data["number"]]["revoked"] = fact.effective_on
+        elif fact.type == "CertificateReinstated":
+            # A mistaken revocation never had effect, once its cancellation is known.
+            certificates[data["number"]]["revoked"] = None
 
-    live = [d for i, d in decisions.items() if i not in annulled and d["on"] <= as_of]
+    live = sorted(
+        (d for i, d in decisions.items() if i not in annulled and d["on"] <= as_of),
+        key=lambda d: (d["on"], d["version"]),
+    )
 
     def counts(d: dict[str, Any]) -> bool:
         return bool(d["vae"]) or as_of < plus_five_years(d["on"])
@@ -100,7 +110,14 @@ def expected_status(facts: list[Fact], as_of: date, known_at: datetime | None) -
     validated = set().union(*(d["validated"] for d in live))
     title = any(d["title"] for d in live)
     if title:
-        state = "certified"
+        # Revoked from the day every certificate of the title (the first decision awarding
+        # it) stands revoked, on or before as-of.
+        first = next(d for d in live if d["title"])
+        issued = [c for c in certificates.values() if c["decision"] == first["id"]]
+        issued = [c for c in issued if c["kind"] == "title"]
+        days = [c["revoked"] for c in issued]
+        revoked = bool(days) and None not in days and max(days) <= as_of
+        state = "revoked" if revoked else "certified"
     elif presence == "CandidateWithdrew":
         state = "withdrawn"
     elif validated:

@@ -184,6 +184,21 @@ class Stream:
     ) -> Fact:
         return self.record("CertificateRevoked", on, at_, number=number, reason=reason)
 
+    def reinstate(
+        self, number: str, on: date, at_: datetime | None = None, reason: str = "mistake"
+    ) -> Fact:
+        return self.record("CertificateReinstated", on, at_, number=number, reason=reason)
+
+    def survey(
+        self,
+        kind: str,
+        on: date,
+        outcome: str,
+        rome: str | None = None,
+        at_: datetime | None = None,
+    ) -> Fact:
+        return self.record("InsertionSurveyed", on, at_, survey=kind, outcome=outcome, rome=rome)
+
     def change_route(
         self, route: str, on: date, vae_path: str | None = None, at_: datetime | None = None
     ) -> Fact:

@@ -155,12 +155,15 @@ def test_the_title_stays_awarded_after_its_competencies_stop_counting(stream: St
     assert (found.title.certificate, found.title.decision) == ("ESEC-T-0001", "V1/J1")
 
 
-def test_a_revoked_title_certificate_leaves_the_candidate_certified(stream: Stream) -> None:
+def test_a_revoked_title_certificate_makes_the_candidate_revoked_from_its_date(
+    stream: Stream,
+) -> None:
     decision = stream.decide("J1", date(2017, 6, 20), validated=ALL_35, title=True)
     stream.issue("ESEC-T-0001", decision, "title", TITLE, date(2017, 7, 3))
     stream.revoke("ESEC-T-0001", date(2018, 2, 1))
 
-    assert status(stream, date(2018, 3, 1)).state == "certified"
+    assert status(stream, date(2018, 1, 31)).state == "certified"
+    assert status(stream, date(2018, 3, 1)).state == "revoked"
 
 
 def test_withdrawn_comes_before_in_progress_and_in_progress_before_enrolled(

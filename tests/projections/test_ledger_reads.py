@@ -13,7 +13,7 @@ from projections.explain import explain, sessions_named
 from projections.replay import compare, replay, under
 from projections.status import CandidateStatus, candidate_status
 from projections.view_store import StatusViewRunner, open_view
-from tests.builders import BC01_SEVEN, SIX, convene, enroll, pass_bc01
+from tests.builders import BC01_SEVEN, SIX, convene, enroll, pass_bc01, pass_everything
 
 DAYS = [
     date(2016, 1, 1),
@@ -53,13 +53,13 @@ def populated(ledger: Ledger, clock: FixedClock) -> Ledger:
     ledger.withdraw("C3", on=date(2018, 2, 1), reason="moved", by="tester")
 
     enroll(ledger, "D4")
-    pass_bc01(ledger, "D4")
+    pass_everything(ledger, "D4")
     ledger.record_decision(
         "J1",
         "D4",
-        validated=BC01_SEVEN,
+        validated=[f"C{n:02d}" for n in range(1, 43)],
         title=True,
-        derogation="jury's sovereign decision",
+        derogation="producteur absent, replaced on the day",
         by="tester",
     )
     clock.set(clock.current + timedelta(days=1))

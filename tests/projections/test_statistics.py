@@ -43,6 +43,16 @@ def row(year: int, route: str, **counts: Any) -> dict[str, Any]:
         "blocks_awarded": 0,
         "partial_validations": 0,
         "success_rate": 0.0,
+        "revoked": 0,
+        "by_derogation": 0,
+        "insertion_6m": None,
+        "insertion_target_6m": None,
+        "insertion_24m": None,
+        "insertion_target_24m": None,
+        "surveyed_6m": 0,
+        "answered_6m": 0,
+        "surveyed_24m": 0,
+        "answered_24m": 0,
     }
     return {"year": year, "route": route, **zeros, **counts}
 
@@ -272,3 +282,101 @@ def test_the_success_rate_is_rounded_half_up_to_four_places() -> None:
     assert rate(1, 3) == 0.3333
     assert rate(3, 3) == 1.0
     assert rate(0, 0) == 0.0
+
+
+# Insertion surveys: rates per certification year, over the holders who answered.
+
+
+def holder(name: str, year: int = 2017, route: str = "formation_continue") -> Stream:
+    stream = candidate(name, route)
+    stream.decide("J1", date(year, 6, 20), ALL_COMPETENCIES, title=True)
+    return stream
+
+
+def test_insertion_rates_are_over_the_holders_who_answered() -> None:
+    holders = [holder(f"H{i}") for i in range(5)]
+    holders[0].survey("6m", date(2017, 12, 20), "target_job", "L1302")
+    holders[1].survey("6m", date(2017, 12, 21), "other_job")
+    holders[2].survey("6m", date(2017, 12, 22), "seeking")
+    holders[3].survey("6m", date(2017, 12, 23), "no_answer")
+    holders[0].survey("24m", date(2019, 6, 20), "target_job")
+
+    total = rows(*holders)[(2017, "all")]
+
+    assert {k: v for k, v in total.items() if "6m" in k or "24m" in k} == {
+        "surveyed_6m": 4,
+        "answered_6m": 3,
+        "insertion_6m": 0.6667,
+        "insertion_target_6m": 0.3333,
+        "surveyed_24m": 1,
+        "answered_24m": 1,
+        "insertion_24m": 1.0,
+        "insertion_target_24m": 1.0,
+    }
+
+
+def test_a_year_without_an_answer_has_no_rate() -> None:
+    h = holder("H1")
+    h.survey("6m", date(2017, 12, 20), "no_answer")
+
+    total = rows(h)[(2017, "all")]
+
+    assert (total["surveyed_6m"], total["answered_6m"], total["insertion_6m"]) == (1, 0, None)
+    assert total["insertion_target_6m"] is None
+
+
+def test_study_is_an_answer_but_not_an_insertion() -> None:
+    h1, h2 = holder("H1"), holder("H2")
+    h1.survey("6m", date(2017, 12, 20), "study")
+    h2.survey("6m", date(2017, 12, 20), "target_job")
+
+    total = rows(h1, h2)[(2017, "all")]
+
+    assert (total["answered_6m"], total["insertion_6m"], total["insertion_target_6m"]) == (
+        2,
+        0.5,
+        0.5,
+    )
+
+
+def test_the_last_survey_of_a_kind_recorded_is_the_one_counted() -> None:
+    h = holder("H1")
+    h.survey("6m", date(2017, 12, 20), "no_answer")
+    h.survey("6m", date(2018, 1, 10), "other_job")
+
+    total = rows(h)[(2017, "all")]
+
+    assert (total["surveyed_6m"], total["answered_6m"], total["insertion_6m"]) == (1, 1, 1.0)
+
+
+def test_insertion_is_per_certification_year_and_route() -> None:
+    h2017 = holder("H1", 2017)
+    h2017.survey("6m", date(2017, 12, 20), "target_job")
+    h2018 = holder("H2", 2018, route="vae")
+    h2018.survey("6m", date(2018, 12, 20), "seeking")
+
+    found = rows(h2017, h2018)
+
+    assert found[(2017, "formation_continue")]["insertion_6m"] == 1.0
+    assert found[(2018, "vae")]["insertion_6m"] == 0.0
+    assert found[(2018, "all")]["insertion_6m"] == 0.0
+
+
+def test_a_survey_recorded_after_known_at_is_not_counted() -> None:
+    h = holder("H1")
+    surveyed = h.survey("6m", date(2017, 12, 20), "target_job")
+
+    total = rows(h, known_at=surveyed.recorded_at - timedelta(microseconds=1))[(2017, "all")]
+
+    assert (total["surveyed_6m"], total["insertion_6m"]) == (0, None)
+
+
+def test_the_holders_of_a_revoked_title_are_left_out_of_the_insertion_rates() -> None:
+    h = holder("H1")
+    h.issue("T1", "H1/J1", "title", "RNCP13080", date(2017, 7, 1))
+    h.revoke("T1", date(2018, 2, 1))
+    h.survey("6m", date(2017, 12, 20), "target_job")
+
+    total = rows(h)[(2017, "all")]
+
+    assert (total["certified"], total["revoked"], total["surveyed_6m"]) == (0, 1, 0)

@@ -1,9 +1,11 @@
 """A plain model of the ledger for the state machine: what was recorded, and what §4 allows.
 
 It knows the bundled RNCP13080 referential only as far as the machine uses it (the blocks,
-the épreuves of BC01 and BC02, the title's 35, the 2019-10-04 end of registration) and the
-versions the machine publishes, which differ only in their years of validity. It is written
-apart from the product: no Dossier, no rules module.
+the épreuves of BC01 and BC02, the title's 35, the 2019-10-04 end of registration, the
+routes the fiche opens and closes) and the versions the machine publishes, which differ only
+in their years of validity. It encodes DOMAIN.md revision 2 (rule 12; no derogation over the
+VAE procedure nor a threshold; the revoked state; reinstatement) apart from the product: no
+Dossier, no rules module.
 """
 
 from __future__ import annotations
@@ -32,6 +34,21 @@ EPREUVES = {
     "BC02-E2": ("C10", "C11", "C12"),
 }
 COMPETENCY_CERTIFICATES = ("formation_continue", "vae")
+OPENS = {
+    "formation_continue": date.min,
+    "formation_initiale": date.min,
+    "vae": date(2008, 1, 1),
+    "apprentissage": None,
+}
+"""The first day a route is open (rule 12, the fiche's OUI/NON column; "dispositif VAE prévu
+en 2008"); None: closed."""
+
+
+def route_open(route: str, day: date) -> bool:
+    opens = OPENS[route]
+    return opens is not None and opens <= day
+
+
 JURY_ROLES = (
     "realisateur",
     "producteur",
@@ -99,6 +116,11 @@ class Person:
             return True
         return vae and any(within(on, years, day) for on in self.interviews)
 
+    def vae_procedure_complete(self, day: date) -> bool:
+        """Admitted, livret 2 received, then interviewed, on or before `day` (recording an
+        interview already needs admitted <= livret 2 <= interview)."""
+        return any(on <= day for on in self.interviews)
+
 
 @dataclass
 class Session:
@@ -132,6 +154,8 @@ class Certificate:
     issued_on: date
     revoked_on: date | None = None
     duplicate_of: str | None = None
+    reinstated_on: date | None = None
+    """The day its last (mistaken) revocation was cancelled."""
 
 
 @dataclass
@@ -196,10 +220,21 @@ class Model:
     def blocks_counting(self, candidate: str, day: date) -> set[str]:
         return {b for d in self.live(candidate) if self.counts_on(d, day) for b in d.blocks}
 
+    def title_revoked_on(self, decision: Decision) -> date | None:
+        """When every title certificate of the decision is revoked: the last revocation."""
+        issued = [
+            c for c in self.certificates.values() if c.decision == decision.id and c.kind == "title"
+        ]
+        if not issued or any(c.revoked_on is None for c in issued):
+            return None
+        return max(c.revoked_on for c in issued if c.revoked_on is not None)
+
     def state_on(self, candidate: str, day: date) -> str:
         live = [d for d in self.live(candidate) if d.on <= day]
-        if any(d.title for d in live):
-            return "certified"
+        for decision in live:
+            if decision.title:
+                revoked = self.title_revoked_on(decision)
+                return "revoked" if revoked is not None and revoked <= day else "certified"
         if self.candidates[candidate].presence_on(day) == "withdrew":
             return "withdrawn"
         return "in_progress" if any(d.validated for d in live) else "enrolled"
@@ -222,8 +257,12 @@ class Model:
                 return number, allocated
 
     def backed_codes(self, candidate: str, day: date) -> list[str]:
-        """The competencies the evidence backs on `day` (rule 4), under the route of that day."""
-        vae = self.candidates[candidate].route_on(day) == "vae"
+        """The competencies the evidence backs on `day` (rule 4), under the route of that day:
+        none for a VAE candidate whose procedure is not complete."""
+        person = self.candidates[candidate]
+        vae = person.route_on(day) == "vae"
+        if vae and not person.vae_procedure_complete(day):
+            return []
         return [c for c in ALL if self.backed(candidate, c, day, vae)]
 
     @staticmethod
@@ -257,8 +296,9 @@ class Model:
         exclude: str | None = None,
     ) -> str | None:
         """Rules 3 to 6 for a decision (or a decision judged again) on the session's day, in
-        the order the ledger checks them: a linked member, the president, a missing role,
-        evidence, thresholds (the three last waived by a derogation), then registration."""
+        the order the ledger checks them: a linked member, the president, a missing role
+        (waived by a derogation), the VAE procedure (never waived), evidence (waived by a
+        derogation on a route other than VAE), thresholds (never waived), registration."""
         person = self.candidates[candidate]
         day = session.sits_on
         vae = route == "vae"
@@ -267,19 +307,21 @@ class Model:
         if normalised(session.president) not in {normalised(n) for n in session.names}:
             return "rule 3: the president is not a member"
         required = (*JURY_ROLES, "technicien") if vae else JURY_ROLES
-        if derogation is None:
-            missing = [r for r in required if r not in session.roles]
-            if missing:
-                return f"rule 3: the jury lacks {missing}"
-            if any(not self.backed(candidate, code, day, vae) for code in validated):
-                return "rule 4: an unbacked competency"
-            after = self.counting(candidate, day, exclude) | set(validated)
-            for block in blocks:
-                members, required_count = BLOCKS[block]
-                if len(after & set(members)) < required_count:
-                    return f"rule 5: block {block} below its threshold"
-            if title and len(after) < TITLE_REQUIRED:
-                return "rule 5: the title below its threshold"
+        missing = [r for r in required if r not in session.roles]
+        if missing and derogation is None:
+            return f"rule 3: the jury lacks {missing}"
+        if vae and validated and not person.vae_procedure_complete(day):
+            return "rule 4: the VAE procedure is not complete"
+        unbacked = [c for c in validated if not self.backed(candidate, c, day, vae)]
+        if unbacked and (derogation is None or vae):
+            return "rule 4: an unbacked competency"
+        after = self.counting(candidate, day, exclude) | set(validated)
+        for block in blocks:
+            members, required_count = BLOCKS[block]
+            if len(after & set(members)) < required_count:
+                return f"rule 5: block {block} below its threshold"
+        if title and len(after) < TITLE_REQUIRED:
+            return "rule 5: the title below its threshold"
         if (blocks or title) and not REGISTERED[0] <= day <= REGISTERED[1]:
             return "rule 6: outside the registration periods"
         return None
@@ -415,4 +457,28 @@ class Model:
             return "rule 7: the certificate was revoked"
         if on < certificate.issued_on:
             return "rule 7: before its issue"
+        return None
+
+    def revocation_refusal(self, number: str, on: date) -> str | None:
+        """Why a certificate may not be revoked on `on`: as above, and never before the day
+        its last revocation was cancelled."""
+        refusal = self.live_certificate_refusal(number, on)
+        reinstated = self.certificates[number].reinstated_on if refusal is None else None
+        if reinstated is not None and on < reinstated:
+            return "rule 7: before its reinstatement"
+        return refusal
+
+    def reinstatement_refusal(self, number: str, on: date) -> str | None:
+        """Why a revocation may not be cancelled on `on` (or None)."""
+        if on > TODAY:
+            return "rule 8: in the future"
+        certificate = self.certificates.get(number)
+        if certificate is None:
+            return "no such certificate"
+        if self.decisions[certificate.decision].annulled:
+            return "rule 7: the certificate is void"
+        if certificate.revoked_on is None:
+            return "rule 7: not revoked"
+        if on < certificate.revoked_on:
+            return "rule 7: before the revocation"
         return None
