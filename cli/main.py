@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -54,6 +55,11 @@ class Session:
                         url, by=self.actor, clock=self.clock, keys=self.keys
                     )
                     self._created(self._ledger)
+                # Another process is creating it: use it once it is there.
+                for _ in range(600):
+                    if self._ledger is not None or url.dialect.state(url) != "creating":
+                        break
+                    time.sleep(0.1)
             if self._ledger is None:
                 self._ledger = Ledger(
                     url, read_only=self.read_only, clock=self.clock, keys=self.keys

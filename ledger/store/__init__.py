@@ -66,8 +66,15 @@ class Store(Application[UUID]):
         if snapshotting:
             self.snapshotting_intervals = snapshotting  # type: ignore[misc]
         with translated(url):
-            if not create and not self.dialect.exists(url):
-                raise StoreError(f"no ledger at {url}: run `certledger init` first")
+            if not create:
+                state = self.dialect.state(url)
+                if state == "creating":
+                    raise StoreError(
+                        f"the ledger at {url} is being created by another `certledger init`: "
+                        "try again in a moment"
+                    )
+                if state != "ready":
+                    raise StoreError(f"no ledger at {url}: run `certledger init` first")
             if create:
                 self.dialect.prepare(url)
             env = {

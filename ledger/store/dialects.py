@@ -47,9 +47,13 @@ class Dialect(ABC):
     def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
         """The eventsourcing library's settings for this store."""
 
-    @abstractmethod
     def exists(self, url: StoreURL) -> bool:
-        """Whether a ledger was created at `url`."""
+        """Whether a ledger was created at `url` (and its creation finished)."""
+        return self.state(url) == "ready"
+
+    @abstractmethod
+    def state(self, url: StoreURL) -> str:
+        """ "absent", "creating" (another process is creating it) or "ready"."""
 
     @abstractmethod
     def create(self, url: StoreURL, fill: Fill) -> None:
@@ -128,8 +132,8 @@ class SQLite(Dialect):
             "APPLICATION_RECORDER_TOPIC": "ledger.store.chain:ChainedSQLiteRecorder",
         }
 
-    def exists(self, url: StoreURL) -> bool:
-        return url.path is not None and url.path.exists()
+    def state(self, url: StoreURL) -> str:
+        return "ready" if url.path is not None and url.path.exists() else "absent"
 
     def create(self, url: StoreURL, fill: Fill) -> None:
         """The new ledger is built in a file of its own beside the target, then linked into
@@ -247,16 +251,28 @@ class PostgreSQL(Dialect):
         except psycopg.Error as e:
             raise StoreError(f"cannot open the ledger at {url}: {first_line(e)}") from None
 
-    def exists(self, url: StoreURL) -> bool:
+    def state(self, url: StoreURL) -> str:
+        """A creation marker without its "complete" row is a ledger being created; a ledger
+        made before the marker existed has its events table alone."""
         from psycopg import sql
 
+        schema = url.schema or "public"
         with self.connect(url) as conn:
             found = conn.execute(
-                sql.SQL("SELECT to_regclass({})").format(
-                    sql.Literal(f"{url.schema or 'public'}.certledger_events")
+                sql.SQL("SELECT to_regclass({}), to_regclass({})").format(
+                    sql.Literal(f"{schema}.certledger_events"),
+                    sql.Literal(f"{schema}.certledger_creation"),
                 )
             ).fetchone()
-        return bool(found and found[0])
+            events, marker = found if found else (None, None)
+            if marker is None:
+                return "ready" if events else "absent"
+            complete = conn.execute(
+                sql.SQL("SELECT 1 FROM {}.certledger_creation WHERE token = 'complete'").format(
+                    sql.Identifier(schema)
+                )
+            ).fetchone()
+        return "ready" if complete else "creating"
 
     def prepare(self, url: StoreURL) -> None:
         if url.schema:
@@ -275,14 +291,16 @@ class PostgreSQL(Dialect):
 
         schema = url.schema or "public"
         with self.connect(url) as conn:
-            if self.exists(url):
+            if self.state(url) == "ready":
                 raise AlreadyExists(f"the ledger at {url} is already initialised")
             made_schema = False
+            # Two creators at once may also meet on the catalog's own unique keys.
+            taken = (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject)
             if url.schema:
                 try:
                     conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
                     made_schema = True
-                except psycopg.errors.DuplicateSchema:
+                except (psycopg.errors.DuplicateSchema, *taken):
                     pass
             try:
                 conn.execute(
@@ -290,13 +308,18 @@ class PostgreSQL(Dialect):
                         sql.Identifier(schema)
                     )
                 )
-            except psycopg.errors.DuplicateTable:
+            except (psycopg.errors.DuplicateTable, *taken):
                 raise AlreadyExists(
                     f"the ledger at {url} is already initialised (or being created by another "
                     "`certledger init`)"
                 ) from None
             try:
                 fill(url)
+                conn.execute(
+                    sql.SQL("INSERT INTO {}.certledger_creation VALUES ('complete')").format(
+                        sql.Identifier(schema)
+                    )
+                )
             except BaseException:
                 if made_schema:
                     conn.execute(

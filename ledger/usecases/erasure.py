@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ledger.candidate import Actor, Candidate, candidate_stream
 from ledger.exceptions import AlreadyExists, ReadOnly, RuleViolation
+from ledger.rules import title_revoked_on
 from ledger.transmission import id_technique
 from ledger.unit_of_work import Result
 from ledger.usecases.common import on_candidate
@@ -33,10 +34,13 @@ def erase(
             return {"id": candidate_id, "erased": True}
         raise AlreadyExists(f"candidate {candidate_id}'s personal data is already erased")
     sent = ledger.queries.transmitted()
+    # A revoked title is no longer sent in the CPF flow: it cannot hold the erasure back.
     waiting = [
         d.id
         for d in candidate.dossier.live_decisions()
-        if d.title and id_technique(d.id) not in sent
+        if d.title
+        and id_technique(d.id) not in sent
+        and title_revoked_on(candidate.dossier, d) is None
     ]
     if waiting:
         raise RuleViolation(

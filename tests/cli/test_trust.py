@@ -167,3 +167,16 @@ def test_verify_of_a_ledger_with_no_key_file_checks_what_it_can(holder: Certledg
 
     assert document["ok"] is True
     assert any("not checked against their commitment" in n for n in document["notes"])
+
+
+def test_a_holder_whose_title_was_revoked_before_it_was_sent_can_be_erased(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", "2018-06-01")
+    certledger.convene("J1", on="2018-06-20")
+    certledger.ok(f"jury decide J1 V1 --validate {EVERYTHING} --award-title")
+    number = certledger.json("certificate issue V1/J1 --kind title --on 2018-06-27")["number"]
+    certledger.ok(f"certificate revoke {number} --on 2018-07-02 --reason 'forged file'")
+
+    assert certledger.json("candidate erase V1 --reason 'request'")["erased"] is True

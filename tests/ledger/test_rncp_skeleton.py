@@ -51,7 +51,7 @@ def routes(closed: set[str]) -> list[dict[str, Any]]:
     """The bundled routes as the skeleton writes them, those of `closed` closed."""
     return [
         {
-            **route.model_dump(exclude_defaults=True),
+            **route.model_dump(exclude_defaults=True, exclude={"open"}),
             **({"open": []} if route.code in closed else {}),
         }
         for route in BUNDLED.routes
