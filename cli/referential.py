@@ -219,4 +219,60 @@ def publish(
     )
 
 
+@referential.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--effective-from", type=DATE, required=True, help="The renewal's first day.")
+@click.option(
+    "--correspondence",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV of the old fiche's blocks and the new one's: old_block,new_block.",
+)
+@recording
+@click.pass_context
+def succeed(
+    ctx: click.Context,
+    file: Path,
+    effective_from: date,
+    correspondence: Path,
+    request_id: str | None,
+    as_json: bool,
+) -> None:
+    """Publish the referential of a renewed fiche (a new number, new blocks) from a date.
+
+    The correspondence table says which block of the new fiche each block of the old one
+    counts as: from --effective-from, a block awarded under the old fiche counts as its
+    correspondent (status, explain, statistics); before it, nothing changes. Awards keep the
+    code of the fiche they were made under (the CPF flow sends each under its own).
+
+    \b
+    Example:
+      certledger referential succeed rncp34567.toml --effective-from 2019-10-05 \\
+          --correspondence rncp13080-to-34567.csv
+    """
+    from ledger.exceptions import InvalidInput
+    from ledger.referential import read_referential_file
+    from ledger.usecases.referentials import read_correspondence
+
+    session = session_of(ctx)
+    text, _ = read_referential_file(file)
+    try:
+        table_bytes = correspondence.read_bytes()
+    except OSError as e:
+        raise InvalidInput(f"correspondence {correspondence}: {e.strerror or e}") from None
+    pairs = read_correspondence(table_bytes, str(correspondence))
+    result = session.ledger().succeed_referential(
+        text, effective_from, pairs, by=session.actor, source=str(file), request_id=request_id
+    )
+    sentence = (
+        f"Published referential version {result['version']} of {result['code']} effective from "
+        f"{result['effective_from']}, succeeding {result['succeeds']}: "
+        + ", ".join(f"{p['old']} -> {p['new']}" for p in result["correspondence"])
+        + "."
+    )
+    if result["unmapped"]:
+        sentence += f" Blocks with no correspondent: {', '.join(result['unmapped'])}."
+    report(result, as_json, sentence)
+
+
 COMMANDS = [init, referential]

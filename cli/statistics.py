@@ -80,15 +80,12 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
       certledger report stats --year 2018 --format json
       certledger report stats --known-at 2019-01-31 --format csv > stats.csv
     """
-    from projections.reads import axes
-    from projections.statistics import COLUMNS, RATES, yearly_statistics
+    from projections.reads import axes, statistics
+    from projections.statistics import COLUMNS, RATES
 
     ledger = session_of(ctx).ledger()
     _, instant, position = axes(ledger, None, known_at)
-    streams = ledger.queries.scan_candidates()
-    rows = yearly_statistics(
-        progress(streams), ledger.queries.versions(), known_at=instant, position=position, year=year
-    )
+    rows = statistics(ledger, known_at, year, progress)
     if fmt == "json":
         stream_json(r.as_json() for r in rows)
         return
@@ -108,10 +105,12 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
         click.echo(("\ufeff" + text.getvalue()).encode("utf-8"), nl=False)
         return
     seen = f"known at {instant.isoformat()}" if instant else f"known at @{position}"
+    several = len({r.fiche for r in rows}) > 1  # a renewed fiche: say which row is which
     table(
         f"Decisions by year and route ({seen})" + (f", {year}" if year else ""),
         [
             "year",
+            *(["fiche"] if several else []),
             "route",
             "presented",
             "certified",
@@ -125,6 +124,7 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
         [
             [
                 r.year,
+                *([r.fiche] if several else []),
                 r.route,
                 r.presented,
                 r.certified,

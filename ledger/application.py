@@ -115,6 +115,7 @@ class Ledger:
 
     initialise = referentials.initialise
     publish_referential = referentials.publish
+    succeed_referential = referentials.succeed
     enroll = enrolment.enroll
     link_person = enrolment.link_person
     withdraw = enrolment.withdraw

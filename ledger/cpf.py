@@ -63,6 +63,8 @@ class Passage:
     enrolled_on: date
     """The start of the enrolment in force at the deliberation (`dateInscription`)."""
     identity: Mapping[str, Any] = field(repr=False)
+    certification: str = ""
+    """The fiche the award was made under (a renewed fiche's awards keep the old one's)."""
 
     @property
     def id_technique(self) -> str:
@@ -100,7 +102,8 @@ def passages(
             continue
         if (start and decision.on < start) or (end and decision.on > end):
             continue
-        route = versions.at(decision.on).referential.route(decision.route)
+        ref = versions.at(decision.on).referential
+        route = ref.route(decision.route)
         placement = dossier.placement_on(decision.on)
         assert placement is not None  # a decision is taken while the candidate is enrolled
         vae = bool(route and route.vae)
@@ -112,6 +115,7 @@ def passages(
             vae_path=placement.vae_path if vae else None,
             enrolled_on=placement.on,
             identity=dossier.identity,
+            certification=ref.code,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -26,6 +26,10 @@ class PublishedVersion:
     sha256: str
     referential: Referential
     fact: Fact
+    predecessor: str | None = None
+    """For a renewed fiche's first version: the fiche it succeeds (its code)."""
+    correspondence: tuple[tuple[str, str], ...] = ()
+    """Its blocks for the predecessor's: (old block code, new block code)."""
 
 
 @lru_cache(maxsize=32)
@@ -42,6 +46,22 @@ def published_version(fact: Fact) -> PublishedVersion:
         referential=_parse(data["content"], data["sha256"]),
         fact=fact,
     )
+
+
+def with_successions(
+    published: Iterable[PublishedVersion], facts: Iterable[Fact]
+) -> list[PublishedVersion]:
+    """The published versions, each renewed fiche's first one with the succession declared
+    for it (`SuccessionDeclared` facts)."""
+    declared = {f.data["version"]: f for f in facts if f.type == "SuccessionDeclared"}
+    out = []
+    for version in published:
+        fact = declared.get(version.version)
+        if fact is not None:
+            pairs = tuple((p["old"], p["new"]) for p in fact.data["correspondence"])
+            version = replace(version, predecessor=fact.data["predecessor"], correspondence=pairs)
+        out.append(version)
+    return out
 
 
 class Versions:
@@ -68,6 +88,28 @@ class Versions:
     def known_at(self, instant: datetime | None, position: int | None = None) -> Versions:
         return Versions(p for p in self.all if p.fact.known_at(instant, position))
 
+    def by_version(self, version: str) -> PublishedVersion | None:
+        return next((p for p in self.all if p.version == version), None)
+
+    def block_on(self, code: str, awarded_on: date, day: date) -> str:
+        """What a block awarded on `awarded_on` is called on `day`: renewals between the two
+        days carry it to the new fiche's block by their correspondence (a block the
+        correspondence does not name keeps its code)."""
+        for published in self.all:
+            if awarded_on < published.effective_from <= day and published.correspondence:
+                code = dict(published.correspondence).get(code, code)
+        return code
+
+    def successions_between(self, start: date, until: date | None) -> list[date]:
+        """The days a renewal took effect in (start, until)."""
+        return [
+            p.effective_from
+            for p in self.all
+            if p.correspondence
+            and start < p.effective_from
+            and (until is None or p.effective_from < until)
+        ]
+
 
 class ReferentialStream(Aggregate):
     """The one stream of published referential versions."""
@@ -92,8 +134,18 @@ class ReferentialStream(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.published.append(published_version(fact_of(self, "referential")))
 
+    class Succeeded(Event):
+        TOPIC = "SuccessionDeclared"
+        version: str
+        predecessor: str
+        correspondence: tuple[dict[str, str], ...]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.successions.append(fact_of(self, "referential"))
+
     def __init__(self) -> None:
         self.published: list[PublishedVersion] = []
+        self.successions: list[Fact] = []
 
     @classmethod
     def start(cls, effective_on: date, recorded_by: str, timestamp: datetime) -> ReferentialStream:
@@ -134,6 +186,26 @@ class ReferentialStream(Aggregate):
             timestamp=timestamp,
         )
 
+    def declare_succession(
+        self,
+        version: str,
+        predecessor: str,
+        correspondence: tuple[tuple[str, str], ...],
+        effective_from: date,
+        recorded_by: str,
+        timestamp: datetime,
+    ) -> None:
+        """The version just published renews fiche `predecessor`: its blocks for the old ones."""
+        self.trigger_event(
+            self.Succeeded,
+            version=version,
+            predecessor=predecessor,
+            correspondence=tuple({"old": old, "new": new} for old, new in correspondence),
+            effective_on=effective_from,
+            recorded_by=recorded_by,
+            timestamp=timestamp,
+        )
+
     @property
     def versions(self) -> Versions:
-        return Versions(self.published)
+        return Versions(with_successions(self.published, self.successions))

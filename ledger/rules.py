@@ -150,10 +150,13 @@ class Validation(NamedTuple):
 
 class BlockAward(NamedTuple):
     block: str
+    """The block's code on the day looked at (a renewed fiche's block, by correspondence)."""
     on: date
     until: date | None
     decision: Decision
     referential: str
+    awarded_as: str = ""
+    """The code the decision awarded, when a renewal has carried it to another block."""
 
     def counts_on(self, day: date) -> bool:
         return within(self.on, self.until, day)
@@ -183,12 +186,18 @@ def validations(decisions: Iterable[Decision], versions: Versions) -> list[Valid
     return found
 
 
-def block_awards(decisions: Iterable[Decision], versions: Versions) -> list[BlockAward]:
+def block_awards(
+    decisions: Iterable[Decision], versions: Versions, day: date | None = None
+) -> list[BlockAward]:
+    """Every block the decisions awarded; named as on `day` when given (a fiche renewed since
+    the award carries its blocks to the new fiche's, by the renewal's correspondence)."""
     found = []
     for decision in decisions:
         until, version = decision_until(decision, versions)
         for code in decision.blocks:
-            found.append(BlockAward(code, decision.on, until, decision, version))
+            shown = code if day is None else versions.block_on(code, decision.on, day)
+            awarded_as = code if shown != code else ""
+            found.append(BlockAward(shown, decision.on, until, decision, version, awarded_as))
     return found
 
 
@@ -286,7 +295,7 @@ def blocks_counting_on(
 ) -> set[str]:
     """The blocks a candidate holds on `day` (awarded and still counting)."""
     live = [d for d in dossier.live_decisions() if d.on <= day and d.id != exclude]
-    return {a.block for a in block_awards(live, versions) if a.counts_on(day)}
+    return {a.block for a in block_awards(live, versions, day) if a.counts_on(day)}
 
 
 def title_note(ref: Referential, standing: Standing, held: Iterable[str]) -> str | None:

@@ -36,7 +36,13 @@ from ledger.exceptions import (
 )
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
-from ledger.publication import REFERENTIAL_STREAM, ReferentialStream, Versions, published_version
+from ledger.publication import (
+    REFERENTIAL_STREAM,
+    ReferentialStream,
+    Versions,
+    published_version,
+    with_successions,
+)
 from ledger.store import Store
 from ledger.store.dialects import first_line
 from ledger.store.scans import select_stream
@@ -162,13 +168,14 @@ class UnitOfWork:
                 for position, _, version, topic, state in select_stream(
                     self.store.recorder, REFERENTIAL_STREAM
                 )
-                if topic == "ReferentialPublished"
+                if topic in ("ReferentialPublished", "SuccessionDeclared")
             ]
-            if not facts:
+            published = [published_version(f) for f in facts if f.type == "ReferentialPublished"]
+            if not published:
                 raise NotFound(
                     f"the ledger at {self.store.url} has no referential: run `certledger init`"
                 )
-            self.cached_versions = Versions(published_version(f) for f in facts)
+            self.cached_versions = Versions(with_successions(published, facts))
         return self.cached_versions
 
     # Commands.

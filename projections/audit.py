@@ -23,7 +23,7 @@ from ledger.dossier import Decision, Dossier
 from ledger.facts import Fact
 from ledger.publication import Versions
 from ledger.rules import evidence_for, title_revoked_on
-from ledger.transmission import id_technique
+from ledger.transmission import Standing, id_technique, standing_of
 from projections.statistics import Tally
 
 LATE_DAYS = 30
@@ -50,6 +50,25 @@ def _when(fact: Fact) -> dict[str, Any]:
     }
 
 
+WAIT_DAYS = 30
+"""How long a passage may wait for the Caisse des Dépôts' answer before the audit lists it."""
+
+TO_DO = (
+    (
+        "Plusieurs titulaires",
+        "give the birth place (`candidate rectify-identity "
+        "--birth-insee` or `--birth-postcode`), then `report cpf` sends it again",
+    ),
+    (
+        "Aucun titulaire",
+        "check the identity against the holder's civil status (birth name, "
+        "first name, sex, birth date) and correct it with `candidate rectify-identity`, then "
+        "`report cpf` sends it again",
+    ),
+)
+"""What the registrar does about a passage refused, by the words of the refusal."""
+
+
 @dataclass
 class Audit:
     start: date | None
@@ -64,6 +83,10 @@ class Audit:
     """VAE jury sessions whose balance is not met or cannot be shown, by session."""
     awards: Counter[tuple[int, str]] = field(default_factory=Counter)
     statistics: list[dict[str, Any]] = field(default_factory=list)
+    cpf_waiting: list[dict[str, Any]] = field(default_factory=list)
+    """Passages sent to the Caisse des Dépôts with no answer for more than `WAIT_DAYS`."""
+    cpf_refused: list[dict[str, Any]] = field(default_factory=list)
+    """Passages the Caisse des Dépôts refused (or whose file it refused), and what to do."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -79,6 +102,8 @@ class Audit:
             "awards_not_transmitted_within_3_months": len(self.untransmitted),
             "annulled_after_transmission": len(self.annulled_after_transmission),
             "revoked_after_transmission": len(self.revoked_after_transmission),
+            "cpf_waiting_for_an_answer": len(self.cpf_waiting),
+            "cpf_refused": len(self.cpf_refused),
         }
 
     def by_derogation(self) -> list[dict[str, Any]]:
@@ -121,6 +146,8 @@ class Audit:
             "awards_not_transmitted_within_3_months": self.untransmitted,
             "annulled_after_transmission": self.annulled_after_transmission,
             "revoked_after_transmission": self.revoked_after_transmission,
+            "cpf_waiting_for_an_answer": self.cpf_waiting,
+            "cpf_refused": self.cpf_refused,
         }
 
 
@@ -133,9 +160,12 @@ def audit(
     start: date | None,
     end: date | None,
     today: date,
+    wait_days: int = WAIT_DAYS,
 ) -> Audit:
     """The audit of decisions and facts dated in [start, end] (open ends: everything)."""
     report = Audit(start, end, today)
+    transmissions = list(transmissions)
+    standing = standing_of(transmissions)
 
     def inside(day: date) -> bool:
         return (start is None or day >= start) and (end is None or day <= end)
@@ -149,7 +179,7 @@ def audit(
         if inside(fact.effective_on):
             _late(report, fact)
 
-    tally = Tally(versions)
+    tally = Tally(versions, standing=standing)
     for facts in candidates:
         dossier = Dossier.known(facts, None)
         if dossier is None:
@@ -169,12 +199,53 @@ def audit(
                 report.awards[(decision.on.year, decision.route)] += 1
             transmitted = sent.get(id_technique(decision.id))
             _transmission(report, dossier, decision, transmitted, versions, today)
+            if decision.title and not decision.annulled:
+                _answered(report, decision.id, standing, today, wait_days)
     report.statistics = [
         row.as_json()
         for row in tally.rows()
         if (start is None or row.year >= start.year) and (end is None or row.year <= end.year)
     ]
     return report
+
+
+def _answered(
+    report: Audit, decision: str, standing: Standing, today: date, wait_days: int
+) -> None:
+    """Where a title award stands with the Caisse des Dépôts, when it needs attention."""
+    passage = id_technique(decision)
+    state = standing.state(passage)
+    flux_id = standing.last.get(passage)
+    flow = standing.flows.get(flux_id) if flux_id else None
+    if flow is None:
+        return
+    base = {
+        "decision": decision,
+        "id_technique": passage,
+        "flow": flow.flux_id,
+        "file": flow.file,
+        "sent_on": flow.sent_on.isoformat(),
+    }
+    if state == "awaiting" and (today - flow.sent_on).days > wait_days:
+        report.cpf_waiting.append({**base, "days": (today - flow.sent_on).days})
+    elif state in ("rejected", "to_resend"):
+        answer = standing.answers[passage]
+        if state == "to_resend":
+            to_do = "the whole file was refused: `report cpf` sends its passages again"
+        else:
+            to_do = next(
+                (what for words, what in TO_DO if words in answer.message),
+                "read the message, correct what it names, then `report cpf` sends it again",
+            )
+        report.cpf_refused.append(
+            {
+                **base,
+                "state": state,
+                "message": answer.message,
+                "answered_on": answer.reported_on.isoformat(),
+                "to_do": to_do,
+            }
+        )
 
 
 def _unbalanced(report: Audit, entry: dict[str, Any], sessions: Mapping[str, Fact]) -> None:

@@ -129,6 +129,11 @@ class Explainer:
                     f"(referential {award.referential}): valid {end}, so it {counting} on "
                     f"{self.status.as_of.isoformat()}"
                 )
+                if award.awarded_as:
+                    reasons.append(
+                        f"awarded as block {award.awarded_as}, which the renewal of the fiche "
+                        f"counts as {item.code} (referential {self.status.referential})"
+                    )
                 if award.decision.derogation is not None:
                     reasons.append(f"awarded under a derogation ({award.decision.derogation})")
             else:

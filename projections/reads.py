@@ -3,7 +3,7 @@ status (or why there is none), its explanation and history, and the list of cand
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -16,9 +16,11 @@ from projections.status import CandidateStatus, candidate_status
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.facts import Fact
     from ledger.integrity import Verification
     from projections.audit import Audit
     from projections.replay import Change
+    from projections.statistics import YearRouteStatistics
     from projections.view_store import Listed
 
 
@@ -237,3 +239,28 @@ def verify_ledger(ledger: Ledger, published: str | None = None) -> Verification:
             raise
         result.notes.append("the status view was not checked: this role may not read it")
     return result
+
+
+def statistics(
+    ledger: Ledger,
+    known_at: datetime | int | None,
+    year: int | None = None,
+    watch: Callable[[Iterator[list[Fact]]], Iterator[list[Fact]]] | None = None,
+) -> list[YearRouteStatistics]:
+    """The yearly statistics as the ledger held them at `known_at`, with where each title
+    stood with the Caisse des Dépôts then; `watch` sees the candidates stream by (a progress
+    bar)."""
+    from ledger.transmission import standing_of
+    from projections.statistics import yearly_statistics
+
+    _, instant, position = axes(ledger, None, known_at)
+    facts = [f for f in ledger.queries.transmission_facts() if f.known_at(instant, position)]
+    streams = ledger.queries.scan_candidates()
+    return yearly_statistics(
+        watch(streams) if watch is not None else streams,
+        ledger.queries.versions(),
+        known_at=instant,
+        position=position,
+        year=year,
+        standing=standing_of(facts),
+    )

@@ -18,6 +18,7 @@ from ledger.dossier import Decision, Dossier
 from ledger.facts import Fact
 from ledger.publication import Versions
 from ledger.rules import title_revoked_on
+from ledger.transmission import Standing, id_technique
 
 ALL_ROUTES = "all"
 """The route of each year's total row."""
@@ -57,6 +58,13 @@ class YearRouteStatistics:
     answered_24m: int = 0
     employed_24m: int = 0
     target_24m: int = 0
+    cpf_not_sent: int = 0
+    cpf_awaiting: int = 0
+    cpf_accepted: int = 0
+    cpf_rejected: int = 0
+    cpf_to_resend: int = 0
+    fiche: str = ""
+    """The fiche the decisions were taken under (a renewed fiche has a code of its own)."""
 
     @property
     def success_rate(self) -> float:
@@ -66,6 +74,7 @@ class YearRouteStatistics:
     def as_json(self) -> dict[str, Any]:
         return {
             "year": self.year,
+            "fiche": self.fiche,
             "route": self.route,
             "presented": self.presented,
             "certified": self.certified,
@@ -85,6 +94,12 @@ class YearRouteStatistics:
             "answered_6m": self.answered_6m,
             "surveyed_24m": self.surveyed_24m,
             "answered_24m": self.answered_24m,
+            # Where the titles certified stand with the Caisse des Dépôts (its CPF flow).
+            "cpf_not_sent": self.cpf_not_sent,
+            "cpf_awaiting": self.cpf_awaiting,
+            "cpf_accepted": self.cpf_accepted,
+            "cpf_rejected": self.cpf_rejected,
+            "cpf_to_resend": self.cpf_to_resend,
         }
 
 
@@ -107,6 +122,12 @@ COLUMNS = (
     "answered_6m",
     "surveyed_24m",
     "answered_24m",
+    "fiche",
+    "cpf_not_sent",
+    "cpf_awaiting",
+    "cpf_accepted",
+    "cpf_rejected",
+    "cpf_to_resend",
 )
 """The keys of a row, in the order of the JSON and CSV outputs."""
 
@@ -119,23 +140,30 @@ RATES = (
 )
 """The columns that hold a rate (a decimal comma in the CSV)."""
 
-_COUNTS = tuple(f.name for f in fields(YearRouteStatistics) if f.name not in ("year", "route"))
+_COUNTS = tuple(
+    f.name for f in fields(YearRouteStatistics) if f.name not in ("year", "route", "fiche")
+)
 
 
 class Tally:
     """The counters of one pass: `add` each candidate's dossier, then read `rows()`."""
 
-    def __init__(self, versions: Versions, year: int | None = None) -> None:
+    def __init__(
+        self, versions: Versions, year: int | None = None, standing: Standing | None = None
+    ) -> None:
         self.versions = versions
         self.year = year
-        self.counters: dict[tuple[int, str], dict[str, int]] = {}
+        self.standing = standing or Standing()
+        self.counters: dict[tuple[int, str, str], dict[str, int]] = {}
 
     def add(self, dossier: Dossier) -> None:
-        presented: set[tuple[int, str]] = set()
+        presented: set[tuple[int, str, str]] = set()
         for decision in dossier.live_decisions():
             if self.year is not None and decision.on.year != self.year:
                 continue
-            for key in ((decision.on.year, decision.route), (decision.on.year, ALL_ROUTES)):
+            fiche = self.versions.at(decision.on).referential.code
+            year = decision.on.year
+            for key in ((year, fiche, decision.route), (year, fiche, ALL_ROUTES)):
                 presented.add(key)
                 counter = self.counters.setdefault(key, dict.fromkeys(_COUNTS, 0))
                 self._count(counter, dossier, decision)
@@ -156,6 +184,7 @@ class Tally:
             return
         counter["certified"] += 1
         counter["certified_vae"] += is_vae(decision, self.versions)
+        counter[f"cpf_{self.standing.state(id_technique(decision.id))}"] += 1
         for kind in SURVEYS:
             survey = dossier.survey(kind)
             if survey is None:
@@ -166,9 +195,9 @@ class Tally:
             counter[f"target_{kind}"] += survey.outcome == "target_job"
 
     def rows(self) -> list[YearRouteStatistics]:
-        """By year, routes in alphabetical order, "all" last."""
+        """By year and fiche, routes in alphabetical order, "all" last."""
         return [
-            YearRouteStatistics(year=key[0], route=key[1], **c)
+            YearRouteStatistics(year=key[0], fiche=key[1], route=key[2], **c)
             for key, c in sorted(self.counters.items(), key=lambda item: _order(item[0]))
         ]
 
@@ -180,6 +209,7 @@ def yearly_statistics(
     known_at: datetime | None,
     position: int | None = None,
     year: int | None = None,
+    standing: Standing | None = None,
 ) -> list[YearRouteStatistics]:
     """The decisions per deliberation year and route, as the ledger held them at `known_at`
     (and log position `position`); only year `year` when given.
@@ -187,7 +217,7 @@ def yearly_statistics(
     Each year has one row per route on which at least one decision was taken, then a row
     for route "all" (a candidate presented on two routes in one year counts once there).
     """
-    tally = Tally(versions.known_at(known_at, position), year)
+    tally = Tally(versions.known_at(known_at, position), year, standing)
     for facts in streams:
         dossier = Dossier.known(facts, known_at, position)
         if dossier is not None:
@@ -202,6 +232,6 @@ def is_vae(decision: Decision, versions: Versions) -> bool:
     return route is not None and route.vae
 
 
-def _order(key: tuple[int, str]) -> tuple[int, bool, str]:
-    year, route = key
-    return year, route == ALL_ROUTES, route
+def _order(key: tuple[int, str, str]) -> tuple[int, str, bool, str]:
+    year, fiche, route = key
+    return year, fiche, route == ALL_ROUTES, route

@@ -93,6 +93,7 @@ class BlockStatus(NamedTuple):
             "certificate": self.certificate,
             "decision": self.decision,
             "derogation": self.derogation,
+            "awarded_as": self.award.awarded_as or None if self.award is not None else None,
         }
 
 
@@ -262,7 +263,7 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
     )
     numbers = _certificate_numbers(certificates)
 
-    awards = block_awards(live, versions)
+    awards = block_awards(live, versions, as_of)
     by_block: dict[str, list[BlockAward]] = {}
     for award in awards:
         by_block.setdefault(award.block, []).append(award)
@@ -285,7 +286,9 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
                 eligible=standing.eligible,
                 counting=len(standing.counting),
                 required=standing.required,
-                certificate=numbers.get(("block", block.code)),
+                certificate=numbers.get(
+                    ("block", (shown_award.awarded_as if shown_award else "") or block.code)
+                ),
                 decision=shown_award.decision.id if shown_award else None,
                 award=shown_award,
             )
@@ -316,14 +319,16 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
     held = {b.code for b in blocks if b.counts}
     every_block = bool(ref.blocks) and {b.code for b in ref.blocks} <= held
     revoked_on = title_revoked_on(dossier, title_decisions[0]) if title_decisions else None
+    # A title awarded under a fiche since renewed keeps that fiche's code.
+    title_ref = versions.at(title_decisions[0].on).referential if title_decisions else ref
     title = TitleStatus(
-        code=ref.code,
+        code=title_ref.code,
         awarded=bool(title_decisions),
         awarded_on=title_decisions[0].on if title_decisions else None,
         eligible=standing.eligible or (ref.title_by_all_blocks and every_block),
         counting=len(standing.counting),
         required=standing.required,
-        certificate=numbers.get(("title", ref.code)),
+        certificate=numbers.get(("title", title_ref.code)),
         decision=title_decisions[0].id if title_decisions else None,
         derogation=bool(title_decisions) and title_decisions[0].derogation is not None,
         revoked_on=revoked_on if revoked_on is not None and revoked_on <= as_of else None,

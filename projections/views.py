@@ -44,6 +44,12 @@ def _chain(points: list[tuple[date, int, str]]) -> list[tuple[str, date, date | 
     return out
 
 
+def _spans(start: date, until: date | None, cuts: list[date]) -> list[tuple[date, date | None]]:
+    """[start, until) cut at each day a renewal renamed the block."""
+    bounds = [start, *cuts]
+    return [(b, bounds[i + 1] if i + 1 < len(bounds) else until) for i, b in enumerate(bounds)]
+
+
 def candidate_row(dossier: Dossier, versions: Versions) -> CandidateRow:
     """The intervals of a dossier: routes, states, counting blocks and competencies."""
     intervals: list[Interval] = []
@@ -63,7 +69,11 @@ def candidate_row(dossier: Dossier, versions: Versions) -> CandidateRow:
     validated = [d.on for d in live if d.validated]
     if validated:
         intervals.append(Interval("in_progress", "", min(validated), None))
-    intervals += [Interval("block", a.block, a.on, a.until) for a in block_awards(live, versions)]
+    intervals += [
+        Interval("block", versions.block_on(a.block, a.on, start), start, until)
+        for a in block_awards(live, versions)
+        for start, until in _spans(a.on, a.until, versions.successions_between(a.on, a.until))
+    ]
     intervals += [
         Interval("competency", v.competency, v.on, v.until) for v in validations(live, versions)
     ]

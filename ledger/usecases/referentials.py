@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from ledger.exceptions import AlreadyExists
+from ledger.exceptions import AlreadyExists, InvalidInput, RuleViolation
 from ledger.publication import REFERENTIAL_STREAM, ReferentialStream
 from ledger.referential import (
     DEFAULT_EFFECTIVE_FROM,
@@ -14,6 +14,7 @@ from ledger.referential import (
     parse_referential,
     sha256,
 )
+from ledger.text import check_text
 from ledger.unit_of_work import Result, Transaction
 from ledger.usecases.common import check_not_future
 
@@ -84,3 +85,96 @@ def publish(
 
     params = {"sha256": sha256(text), "from": effective_from}
     return ledger.uow.run("referential publish", params, work, by=by, request_id=request_id)
+
+
+def read_correspondence(data: bytes, source: str) -> tuple[tuple[str, str], ...]:
+    """A correspondence table (CSV, `,` or `;`, UTF-8 with or without BOM): one row per old
+    block, its code and the new block's (header `old_block`, `new_block`)."""
+    import csv
+    import io
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"correspondence {source}: not UTF-8 text") from None
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ",")
+    try:
+        rows = [[cell.strip() for cell in row] for row in reader if any(c.strip() for c in row)]
+    except csv.Error as e:
+        raise InvalidInput(f"correspondence {source}: not CSV ({e})") from None
+    if not rows or [c.lower() for c in rows[0][:2]] != ["old_block", "new_block"]:
+        raise InvalidInput(f"correspondence {source}: the header must be old_block,new_block")
+    pairs = []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != 2 or not all(row):
+            raise InvalidInput(f"correspondence {source}, line {line}: two block codes expected")
+        pairs.append((check_text("a block code", row[0]), check_text("a block code", row[1])))
+    if not pairs:
+        raise InvalidInput(f"correspondence {source}: no block in it")
+    return tuple(pairs)
+
+
+def succeed(
+    ledger: Ledger,
+    text: str,
+    effective_from: date,
+    correspondence: tuple[tuple[str, str], ...],
+    *,
+    by: str,
+    source: str = "referential",
+    request_id: str | None = None,
+) -> Result:
+    """Publish the referential of a renewed fiche (a new code, new blocks) from a date, with the
+    correspondence of the old fiche's blocks to its own: a block awarded under the old fiche
+    counts as its correspondent from that date; before it, nothing changes."""
+    ref = parse_referential(text, source)
+    check_not_future(ledger, effective_from, "the renewed referential")
+    before = ledger.uow.versions().at(effective_from - timedelta(days=1))
+    old = before.referential
+    if ref.code == old.code:
+        raise InvalidInput(
+            f"{source} is fiche {ref.code}, the fiche in force before "
+            f"{effective_from.isoformat()}: a renewal under the same number is "
+            "`referential publish`"
+        )
+    seen: set[str] = set()
+    pairs = []
+    for old_code, new_code in correspondence:
+        block, new_block = old.block(old_code), ref.block(new_code)
+        if block is None:
+            raise RuleViolation(
+                1,
+                f"correspondence: block {old_code} is not a block of {old.code} (referential "
+                f"{before.version} in force the day before the renewal)",
+            )
+        if new_block is None:
+            raise RuleViolation(1, f"correspondence: block {new_code} is not a block of {ref.code}")
+        if block.code in seen:
+            raise InvalidInput(f"correspondence: block {block.code} is given twice")
+        seen.add(block.code)
+        pairs.append((block.code, new_block.code))
+
+    def work(tx: Transaction) -> Result:
+        stream = tx.get(
+            REFERENTIAL_STREAM,
+            ReferentialStream,
+            f"the ledger at {ledger.store} has no referential: run `certledger init`",
+        )
+        now = tx.actor.now()
+        stream.publish(ref.version, text, sha256(text), effective_from, tx.actor.name, now)
+        stream.declare_succession(
+            ref.version, old.code, tuple(pairs), effective_from, tx.actor.name, tx.actor.now()
+        )
+        tx.record(stream)
+        unmapped = [b.code for b in old.blocks if b.code not in seen]
+        return {
+            **published(ref, text, effective_from),
+            "code": ref.code,
+            "succeeds": old.code,
+            "correspondence": [{"old": a, "new": b} for a, b in pairs],
+            "unmapped": unmapped,
+        }
+
+    params = {"sha256": sha256(text), "from": effective_from, "pairs": pairs}
+    return ledger.uow.run("referential succeed", params, work, by=by, request_id=request_id)

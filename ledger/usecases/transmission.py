@@ -15,6 +15,7 @@ from ledger.cpf import (
     MAX_PASSAGES,
     Header,
     Passage,
+    Written,
     file_names,
     holder_problems,
     passages,
@@ -128,7 +129,7 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
         raise ReadOnly("the ledger is open read-only: `report cpf` records nothing")
     position = ledger.queries.position()
     seen = ledger.queries.transmissions_version()
-    code = ledger.queries.versions().at(ledger.clock.today()).referential.code
+    counts: dict[str, int] = {}
     count = 0
     problems: list[str] = []
     decisions: list[str] = []
@@ -137,6 +138,7 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
     chosen = (request.start, request.end, request.everything)
     for passage in selected_passages(ledger, position, *chosen, left_out, uncorrected):
         count += 1
+        counts[passage.certification] = counts.get(passage.certification, 0) + 1
         problems += holder_problems(passage)
         if request.dry_run and len(decisions) < 1000:
             decisions.append(passage.decision)
@@ -145,7 +147,9 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
             f"the CPF flow cannot be written, {len(problems)} problem(s) with holder data: "
             + "; ".join(problems)
         )
-    files = -(-count // request.max_passages)
+    # Each file holds the awards of one fiche (a renewed fiche's older awards keep its code).
+    per_fiche = {code: -(-n // request.max_passages) for code, n in sorted(counts.items())}
+    files = sum(per_fiche.values())
     if count == 0:
         return FlowSent(0, position, left_out=left_out, uncorrected=uncorrected)
     names = flow_file_names(ledger, request, files)
@@ -153,21 +157,27 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
         return FlowSent(
             count, position, [str(p) for p in names], decisions, True, left_out, uncorrected
         )
-    header = Header(
-        request.emitter,
-        request.certifier,
-        request.contract,
-        code,
-        ledger.clock.now().astimezone(PARIS),
-    )
     flux_ids = (str(uuid.uuid4()) for _ in iter(int, 1))
-    written = write_flow(
-        selected_passages(ledger, position, *chosen),
-        names,
-        header,
-        flux_ids,
-        request.max_passages,
-    )
+    written: list[Written] = []
+    now = ledger.clock.now().astimezone(PARIS)
+    try:
+        for code, fiche_files in per_fiche.items():
+            header = Header(request.emitter, request.certifier, request.contract, code, now)
+            written += write_flow(
+                (
+                    p
+                    for p in selected_passages(ledger, position, *chosen)
+                    if p.certification == code
+                ),
+                names[len(written) : len(written) + fiche_files],
+                header,
+                flux_ids,
+                request.max_passages,
+            )
+    except BaseException:
+        for entry in written:
+            entry.draft.discard()
+        raise
     try:
         for entry in written:
             errors = validate_written(entry.draft.path)

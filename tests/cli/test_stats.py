@@ -35,6 +35,12 @@ COLUMNS = [
     "answered_6m",
     "surveyed_24m",
     "answered_24m",
+    "fiche",
+    "cpf_not_sent",
+    "cpf_awaiting",
+    "cpf_accepted",
+    "cpf_rejected",
+    "cpf_to_resend",
 ]
 REVISION_2 = {
     "revoked": 0,
@@ -51,6 +57,19 @@ REVISION_2 = {
 """The keys revision 2 adds to every row (CLI.md), as a row without them has them."""
 NONE_OF_REVISION_2 = ";0;0;;;;;0;0;0;0"
 """Those keys in a CSV line: counts 0, no rate."""
+
+
+def fiche_and_cpf(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with the fiche and where its titles stand with the Caisse des Dépôts: none of
+    these ledgers sent anything, every title certified is still to send."""
+    cpf = {"cpf_awaiting": 0, "cpf_accepted": 0, "cpf_rejected": 0, "cpf_to_resend": 0}
+    return {**row, "fiche": "RNCP13080", "cpf_not_sent": row["certified"], **cpf}
+
+
+def csv_tail(certified: int) -> str:
+    """The fiche and CPF cells ending a CSV line."""
+    return f";RNCP13080;{certified};0;0;0;0"
+
 
 BLOCKS = "--award-block BC01 --award-block BC02 --award-block BC03 --award-block BC04"
 
@@ -137,6 +156,7 @@ ROWS_2017 = [
         **REVISION_2,
     },
 ]
+ROWS_2017 = [fiche_and_cpf(r) for r in ROWS_2017]
 ROWS_2018 = [
     {
         "year": 2018,
@@ -161,6 +181,9 @@ ROWS_2018 = [
         **REVISION_2,
     },
 ]
+
+
+ROWS_2018 = [fiche_and_cpf(r) for r in ROWS_2018]
 
 
 def test_json_has_one_row_per_year_and_route_then_the_year_total(small: Certledger) -> None:
@@ -193,12 +216,19 @@ def test_known_at_before_the_annulment_counts_the_annulled_title(small: Certledg
 
     rows = json.loads(small.ok(f"report stats --known-at @{annulment.position - 1} --format json"))
 
-    assert rows[0] == {**ROWS_2017[0], "presented": 2, "certified": 1, "success_rate": 0.5}
+    assert rows[0] == {
+        **ROWS_2017[0],
+        "presented": 2,
+        "certified": 1,
+        "success_rate": 0.5,
+        "cpf_not_sent": 1,
+    }
     assert rows[3] == {
         **ROWS_2017[3],
         "presented": 4,
         "certified": 2,
         "success_rate": 0.5,
+        "cpf_not_sent": 2,
     }
 
 
@@ -226,12 +256,12 @@ def test_csv_is_utf8_with_a_bom_and_semicolons(small: Certledger) -> None:
     text = result.stdout_bytes.decode("utf-8-sig")
     assert text.splitlines() == [
         ";".join(COLUMNS),
-        "2017;formation_continue;1;0;0;1;2;0,0" + NONE_OF_REVISION_2,
-        "2017;formation_initiale;1;0;0;0;0;0,0" + NONE_OF_REVISION_2,
-        "2017;vae;1;1;1;4;0;1,0" + NONE_OF_REVISION_2,
-        "2017;all;3;1;1;5;2;0,3333" + NONE_OF_REVISION_2,
-        "2018;candidature_individuelle;1;0;0;1;1;0,0" + NONE_OF_REVISION_2,
-        "2018;all;1;0;0;1;1;0,0" + NONE_OF_REVISION_2,
+        "2017;formation_continue;1;0;0;1;2;0,0" + NONE_OF_REVISION_2 + csv_tail(0),
+        "2017;formation_initiale;1;0;0;0;0;0,0" + NONE_OF_REVISION_2 + csv_tail(0),
+        "2017;vae;1;1;1;4;0;1,0" + NONE_OF_REVISION_2 + csv_tail(1),
+        "2017;all;3;1;1;5;2;0,3333" + NONE_OF_REVISION_2 + csv_tail(1),
+        "2018;candidature_individuelle;1;0;0;1;1;0,0" + NONE_OF_REVISION_2 + csv_tail(0),
+        "2018;all;1;0;0;1;1;0,0" + NONE_OF_REVISION_2 + csv_tail(0),
     ]
     assert result.stdout_bytes.count(b"\r\n") == 7
 
@@ -335,6 +365,7 @@ def test_rows_count_revocations_derogations_and_insertion_apart(surveyed: Certle
         "answered_24m": 1,
         "insertion_24m": 1.0,
         "insertion_target_24m": 0.0,
+        "cpf_not_sent": 2,
     }
     vae = next(r for r in rows if r["route"] == "vae")
     assert (vae["surveyed_6m"], vae["insertion_target_24m"]) == (1, 0.0)
@@ -346,7 +377,7 @@ def test_the_csv_carries_the_rates_with_a_decimal_comma_and_no_rate_empty(
     text = surveyed("report stats --year 2017 --format csv").stdout_bytes.decode("utf-8-sig")
     rows = {r["route"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
 
-    assert {k: rows["all"][k] for k in COLUMNS[8:]} == {
+    assert {k: rows["all"][k] for k in COLUMNS[8:18]} == {
         "revoked": "1",
         "by_derogation": "1",
         "insertion_6m": "1,0",
@@ -491,7 +522,7 @@ def expected_rows(store: str, position: int | None) -> list[dict[str, Any]]:
                 "answered_24m": c["answered_24m"],
             }
         )
-    return rows
+    return [fiche_and_cpf(r) for r in rows]
 
 
 @pytest.fixture

@@ -53,8 +53,14 @@ def row(year: int, route: str, **counts: Any) -> dict[str, Any]:
         "answered_6m": 0,
         "surveyed_24m": 0,
         "answered_24m": 0,
+        "cpf_accepted": 0,
+        "cpf_awaiting": 0,
+        "cpf_rejected": 0,
+        "cpf_to_resend": 0,
     }
-    return {"year": year, "route": route, **zeros, **counts}
+    # Nothing was sent in these ledgers: every title certified is still to send.
+    sent = {"cpf_not_sent": counts.get("certified", 0)}
+    return {"year": year, "fiche": "RNCP13080", "route": route, **zeros, **sent, **counts}
 
 
 def test_a_title_counts_in_certified_presented_and_blocks() -> None:
