@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -74,10 +75,11 @@ def _contract_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     required=True,
-    help="The XML file to write (several files -001, -002… beyond the limit), or a folder: "
-    "the files are then named certledger-cpf-EMITTER-YYYYMMDD-NNNN.xml, unique per emitter.",
+    help="The XML file to write (several files -001, -002… beyond the limit), or a folder "
+    "(an existing one, or a name ending in /, made if missing): the files are then named "
+    "certledger-cpf-EMITTER-YYYYMMDD-NNNN.xml, unique per emitter.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
@@ -91,7 +93,7 @@ def cpf(
     everything: bool,
     dry_run: bool,
     max_passages: int,
-    output: Path,
+    output: str,
     as_json: bool,
 ) -> None:
     """Write the CPF "accrochage" flow (XSD 1.1.2) of the title awards to declare.
@@ -113,12 +115,13 @@ def cpf(
         emitter_id,
         certifier_id,
         contract_id,
-        output,
+        Path(output),
         start,
         end,
         everything,
         dry_run,
         max_passages,
+        into_folder=output.endswith(("/", os.sep)),
     )
     sent = session.ledger().transmit_cpf(request, by=session.actor)
     if sent.passages == 0 and sent.left_out:

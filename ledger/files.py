@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -86,3 +87,21 @@ def write_atomically(path: Path, data: str | bytes, *, replace: bool = True) -> 
     draft = Draft(path, binary=isinstance(data, bytes))
     draft.write(data)
     draft.keep(replace=replace)
+
+
+@contextlib.contextmanager
+def folder(path: Path) -> Iterator[Path]:
+    """The folder `path`, made if missing; if the work inside fails, a folder made for it is
+    removed again when still empty (a refused flow leaves nothing behind)."""
+    made = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _failed(path, e) from None
+    try:
+        yield path
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise

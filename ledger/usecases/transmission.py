@@ -3,6 +3,7 @@ XSD, and record it; a flow that fails its check is deleted and nothing is record
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from ledger.cpf import (
 )
 from ledger.dossier import Dossier
 from ledger.exceptions import NotFound, OutputError, ReadOnly, TransmissionRefused
+from ledger.files import folder
 from ledger.identity import unreadable
 from ledger.transmission import ALREADY_IN_BASE, TRANSMISSIONS_STREAM, Transmissions
 from ledger.unit_of_work import Result, Transaction
@@ -45,6 +47,12 @@ class FlowRequest:
     everything: bool = False
     dry_run: bool = False
     max_passages: int = MAX_PASSAGES
+    into_folder: bool = False
+    """The output names a folder (made if missing) even if it does not exist yet."""
+
+    @property
+    def folder(self) -> bool:
+        return self.into_folder or self.output.is_dir()
 
 
 @dataclass
@@ -157,6 +165,28 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
         return FlowSent(
             count, position, [str(p) for p in names], decisions, True, left_out, uncorrected
         )
+    output = folder(request.output) if request.folder else contextlib.nullcontext(request.output)
+    with output:
+        written = _write_and_record(ledger, request, per_fiche, names, position, seen, by)
+    sent_files = [
+        {"file": str(w.path), "flux_id": w.flux_id, "sha256": w.sha256, "passages": len(w.passages)}
+        for w in written
+    ]
+    return FlowSent(count, position, sent_files, left_out=left_out, uncorrected=uncorrected)
+
+
+def _write_and_record(
+    ledger: Ledger,
+    request: FlowRequest,
+    per_fiche: dict[str, int],
+    names: list[Path],
+    position: int,
+    seen: int,
+    by: str,
+) -> list[Written]:
+    """Write each fiche's files as drafts, check them against the XSD, record the flows, then
+    put the files in place; a failure before the record leaves no file."""
+    chosen = (request.start, request.end, request.everything)
     flux_ids = (str(uuid.uuid4()) for _ in iter(int, 1))
     written: list[Written] = []
     now = ledger.clock.now().astimezone(PARIS)
@@ -204,11 +234,7 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
             raise OutputError(
                 f"{e}; the flow was recorded: its file is at {entry.draft.path}"
             ) from None
-    sent_files = [
-        {"file": str(w.path), "flux_id": w.flux_id, "sha256": w.sha256, "passages": len(w.passages)}
-        for w in written
-    ]
-    return FlowSent(count, position, sent_files, left_out=left_out, uncorrected=uncorrected)
+    return written
 
 
 def record_transmissions(
@@ -257,7 +283,7 @@ def flow_file_names(ledger: Ledger, request: FlowRequest, files: int) -> list[Pa
     NNNN counting every file the ledger ever sent, so that each name is the emitter's own
     and a processing report (`nomFichier`) is always tied back to its flow. Given a file
     name: that name (`-001`, `-002`… beyond the limit), refused if it was sent already."""
-    if not request.output.is_dir():
+    if not request.folder:
         return file_names(request.output, files)
     first = len(ledger.queries.cpf_standing().flows) + 1
     day = ledger.clock.today().strftime("%Y%m%d")

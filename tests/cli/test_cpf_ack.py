@@ -97,6 +97,46 @@ def test_a_folder_output_names_each_file_uniquely_for_the_emitter(
     assert file == "certledger-cpf-AB123CDE-20261126-0001.xml"
 
 
+def test_a_folder_named_with_a_final_slash_is_made_and_the_file_named_in_it(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    certledger.ok("jury convene J1 --on 2018-06-20 " + SIX + " --president 'Hugo Bleu'")
+    award(certledger, "A1", "formation_continue", "J1", "--birth-insee 75112")
+
+    certledger.ok(f"report cpf {IDS} -o {tmp_path / 'flux'}/")
+
+    assert [p.name for p in (tmp_path / "flux").iterdir()] == [
+        "certledger-cpf-AB123CDE-20261126-0001.xml"
+    ]
+
+
+def test_a_flow_refused_after_its_folder_was_made_leaves_no_folder_behind(
+    certledger: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certledger.ok("jury convene J1 --on 2018-06-20 " + SIX + " --president 'Hugo Bleu'")
+    award(certledger, "A1", "formation_continue", "J1", "--birth-insee 75112")
+    monkeypatch.setattr(
+        "ledger.usecases.transmission.validate_written", lambda path: ["line 3: broken"]
+    )
+
+    error = certledger.refused(f"report cpf {IDS} -o {tmp_path / 'flux'}/")
+
+    assert "breaks the XSD (line 3: broken); nothing recorded" in error
+    assert not (tmp_path / "flux").exists()
+
+
+def test_a_folder_that_cannot_be_made_is_one_clear_error(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    certledger.ok("jury convene J1 --on 2018-06-20 " + SIX + " --president 'Hugo Bleu'")
+    award(certledger, "A1", "formation_continue", "J1", "--birth-insee 75112")
+    (tmp_path / "plain").write_text("a file, not a folder", encoding="utf-8")
+
+    error = certledger.refused(f"report cpf {IDS} -o {tmp_path / 'plain' / 'flux'}/")
+
+    assert error.startswith(f"Error: cannot write {tmp_path / 'plain' / 'flux'}: ")
+
+
 def test_a_report_marks_passages_accepted_and_refused_with_their_message(
     sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
 ) -> None:
