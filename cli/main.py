@@ -197,6 +197,8 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
         emit_json(result)
         return
     click.echo(sentence)
+    for warning in result.get("warnings", ()):
+        click.echo(f"Warning: {warning}", err=True)
     if result.get("replayed"):
         click.echo("(already recorded under this request id: nothing written)", err=True)
 

@@ -52,18 +52,21 @@ def status(
       certledger status V1 --as-of 2022-06-19
       certledger status V1 --as-of 2018-12-31 --known-at 2019-01-15 --json
     """
-    from projections.reads import cpf_standing, load_status
+    from projections.reads import cpf_standing, load_status, status_warnings
 
     ledger = session_of(ctx).ledger()
     result = load_status(ledger, candidate_id, as_of, known_at)
     cpf = cpf_standing(ledger, result, known_at)
+    warnings = status_warnings(ledger, result, known_at)
     if as_json:
-        emit_json({**result.as_json(), "cpf": cpf})
+        emit_json({**result.as_json(), "cpf": cpf, "warnings": warnings})
         return
     click.echo(
         f"Candidate {result.candidate} as of {result.as_of} (known at {result.known_at}): "
         f"{result.state}, route {result.route}, referential {result.referential}"
     )
+    for warning in warnings:
+        click.echo(f"Warning: {warning}")
     title = result.title
     click.echo(
         f"title {title.code}: awarded {yes(title.awarded)}"

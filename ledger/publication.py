@@ -100,6 +100,37 @@ class Versions:
                 code = dict(published.correspondence).get(code, code)
         return code
 
+    def registration_ended(self, day: date, enrolled_on: date) -> tuple[str, date] | None:
+        """Rule 6 seen ahead: when no block or title can be awarded on `day` or later to a
+        candidate enrolled on `enrolled_on` — no registration of the fiche in force, nor of
+        any version published to take effect later, covers `day` or a later day — the fiche
+        and the day its last registration ended; else None."""
+        current = self.at(day).referential
+        if current.award_after_registration_for_enrolled_before and current.registered_on(
+            enrolled_on
+        ):
+            return None
+        ends = [
+            r.end
+            for p in self.all
+            if p.effective_from > day or p.referential is current
+            for r in p.referential.registrations
+        ]
+        if not ends or max(ends) >= day:
+            return None
+        return current.code, max(ends)
+
+    def registration_warnings(self, day: date, enrolled_on: date) -> list[str]:
+        """What to warn a registrar of on `day` (see `registration_ended`)."""
+        ended = self.registration_ended(day, enrolled_on)
+        if ended is None:
+            return []
+        code, end = ended
+        return [
+            f"{code} registration ended on {end.isoformat()}: no block or title can be "
+            "awarded (rule 6)"
+        ]
+
     def successions_between(self, start: date, until: date | None) -> list[date]:
         """The days a renewal took effect in (start, until)."""
         return [

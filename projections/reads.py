@@ -54,6 +54,18 @@ def load_status(
     return status
 
 
+def status_warnings(
+    ledger: Ledger, status: CandidateStatus, known_at: datetime | int | None
+) -> list[str]:
+    """What the registrar should know about a candidate still working toward an award: the
+    fiche's registration has ended, so no block or title can be awarded any more (rule 6)."""
+    if status.state not in ("enrolled", "in_progress"):
+        return []
+    _, instant, position = axes(ledger, status.as_of, known_at)
+    versions = ledger.queries.versions().known_at(instant, position)
+    return versions.registration_warnings(status.as_of, status.dossier.enrolled_on())
+
+
 def cpf_standing(
     ledger: Ledger, status: CandidateStatus, known_at: datetime | int | None
 ) -> list[dict[str, Any]]:

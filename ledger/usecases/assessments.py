@@ -11,7 +11,12 @@ from ledger.exceptions import RuleViolation
 from ledger.rules import CodesInForce
 from ledger.text import clean_name
 from ledger.unit_of_work import Result
-from ledger.usecases.common import check_not_future, on_candidate
+from ledger.usecases.common import (
+    check_not_future,
+    on_candidate,
+    registration_warning,
+    with_warnings,
+)
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -42,15 +47,16 @@ def record_assessment(
         "failed": failed_t,
         "assessor": assessor,
     }
-    return on_candidate(
-        ledger,
-        "assessment record",
-        candidate_id,
-        params,
-        lambda c, a: c.record_assessment(epreuve, passed_t, failed_t, assessor, on, a),
-        by=by,
-        request_id=request_id,
+    warnings: list[str] = []
+
+    def act(candidate: Candidate, actor: Actor) -> None:
+        candidate.record_assessment(epreuve, passed_t, failed_t, assessor, on, actor)
+        warnings[:] = registration_warning(ledger, on, candidate.dossier.enrolled_on())
+
+    result = on_candidate(
+        ledger, "assessment record", candidate_id, params, act, by=by, request_id=request_id
     )
+    return with_warnings(result, warnings)
 
 
 def check_vae_route(ledger: Ledger, candidate: Candidate, on: date, what: str) -> None:

@@ -23,6 +23,17 @@ def check_not_future(ledger: Ledger, on: date, what: str) -> None:
         )
 
 
+def registration_warning(ledger: Ledger, day: date, enrolled_on: date) -> list[str]:
+    """A warning, not a refusal: recording is allowed, but the registrar should learn now,
+    not at the jury, that no award will be possible (rule 6)."""
+    return ledger.uow.versions().registration_warnings(day, enrolled_on)
+
+
+def with_warnings(result: Result, warnings: list[str]) -> Result:
+    """The result of a command, with what the registrar should be warned of."""
+    return {**result, "warnings": warnings} if warnings else result
+
+
 def candidate_of(decision_id: str) -> str:
     """The candidate a decision id names (`V1/JV6` -> `V1`)."""
     candidate_id, slash, session = decision_id.partition("/")

@@ -13,7 +13,12 @@ from ledger.ids import check_identifier
 from ledger.rules import CodesInForce
 from ledger.text import clean_name
 from ledger.unit_of_work import Personal, Result, Transaction
-from ledger.usecases.common import check_not_future, on_candidate
+from ledger.usecases.common import (
+    check_not_future,
+    on_candidate,
+    registration_warning,
+    with_warnings,
+)
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -72,9 +77,10 @@ def enroll(
     personal = Personal(
         "identity", candidate_stream(candidate_id), person.model_dump(mode="json"), new=True
     )
-    return ledger.uow.run(
+    result = ledger.uow.run(
         "candidate enroll", params, work, by=by, request_id=request_id, personal=personal
     )
+    return with_warnings(result, registration_warning(ledger, on, on))
 
 
 def link_person(
@@ -188,7 +194,7 @@ def _place(
     """Put a candidate on a route from a date (re-enrolment or route change)."""
     check_not_future(ledger, on, what)
     route, vae_path = route_on(ledger, route, vae_path, on, what)
-    return on_candidate(
+    result = on_candidate(
         ledger,
         command,
         candidate_id,
@@ -197,3 +203,4 @@ def _place(
         by=by,
         request_id=request_id,
     )
+    return with_warnings(result, registration_warning(ledger, on, on))

@@ -105,6 +105,14 @@ class Certledger:
         assert result.stderr == "", result.stderr
         return result.stdout
 
+    def warned(self, *args: object) -> tuple[str, list[str]]:
+        """Run a command that must succeed with warnings: its stdout and its `Warning: `
+        lines (nothing else on stderr)."""
+        result = self._run(args, 0)
+        lines = result.stderr.splitlines()
+        assert lines and all(line.startswith("Warning: ") for line in lines), result.stderr
+        return result.stdout, [line.removeprefix("Warning: ") for line in lines]
+
     def json(self, *args: object) -> Any:
         """Run a command with --json that must succeed; its one JSON document."""
         return json.loads(self.ok(*self.argv(args), "--json"))
