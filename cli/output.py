@@ -56,30 +56,70 @@ def yes(flag: bool) -> str:
 
 
 class ProgressBar:
-    """A progress bar on stderr when it is a terminal (else nothing): `with ProgressBar(n, "rows")
-    as advance: advance(1)`."""
+    """Progress of a long command on stderr when it is a terminal, nothing on a pipe:
+    count / total, rate and time left (`with ProgressBar(n, "rows") as advance: advance(1)`;
+    with no total, the count, the rate and the time spent)."""
 
-    def __init__(self, total: int | None, unit: str) -> None:
+    def __init__(self, total: int | None, unit: str, console: Any = None) -> None:
         self.total = total
         self.unit = unit
+        self.console = console
         self.progress: Any = None
 
     def __enter__(self) -> Callable[[int], None]:
-        import sys
+        console = self.console
+        if console is None:
+            if not sys.stderr.isatty():
+                return _nothing
+            from rich.console import Console
 
-        if not sys.stderr.isatty():
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import Progress
+            console = Console(stderr=True)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        self.progress = Progress(console=Console(stderr=True), transient=True)
+        unit = self.unit
+        rate = TextColumn(f"{{task.fields[rate]}} {unit}/s")  # filled in by advance() below
+        if self.total is None:
+            columns: tuple[Any, ...] = (
+                TextColumn(f"{{task.completed:,}} {unit}"),
+                rate,
+                TimeElapsedColumn(),
+            )
+        else:
+            columns = (
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(unit),
+                rate,
+                TextColumn("left"),
+                TimeRemainingColumn(),
+            )
+        self.progress = Progress(*columns, console=console, transient=True)
         self.progress.start()
-        task = self.progress.add_task(self.unit, total=self.total)
-        return lambda n: self.progress.advance(task, n)
+        task = self.progress.add_task(unit, total=self.total, rate="…")
+        progress = self.progress
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            speed = progress.tasks[0].speed
+            if speed:
+                progress.update(task, rate=f"{speed:,.0f}")
+
+        return advance
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def _nothing(n: int) -> None:
+    """No progress shown (stderr is not a terminal)."""
 
 
 def progress(items: Iterable[T]) -> Iterator[T]:
