@@ -192,7 +192,12 @@ class Certledger:
                 self.assess(candidate, epreuve["code"], on, ",".join(epreuve["competencies"]))
 
     def assess(self, candidate: str, epreuve: str, on: str, passed: str) -> None:
-        self.ok(f"assessment record {candidate} --epreuve {epreuve} --on {on} --passed {passed}")
+        """Record a passed épreuve: nothing on stderr but, after the last registration
+        period, the rule 6 warning."""
+        command = f"assessment record {candidate} --epreuve {epreuve} --on {on} --passed {passed}"
+        result = self._run([command], 0)
+        for line in result.stderr.splitlines():
+            assert line.startswith("Warning: ") and "(rule 6)" in line, result.stderr
 
     def vae_steps(
         self,
