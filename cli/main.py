@@ -135,9 +135,9 @@ def wants_json(args: list[str]) -> bool:
     for i, arg in enumerate(args):
         if arg == "--":
             return False
-        if arg in ("--json", "--format=json") or arg == "--format" and args[i + 1 : i + 2] == [
-            "json"
-        ]:
+        if arg in ("--json", "--format=json"):
+            return True
+        if arg == "--format" and args[i + 1 : i + 2] == ["json"]:
             return True
     return False
 
@@ -158,7 +158,7 @@ def fail(
 
     if as_json:
         emit_json({"error": message, "rule": rule, "values": values or {}, "exit": exit_code})
-    click.echo(_("Error: {message}").format(message=" ".join(message.splitlines())), err=True)
+    click.echo(_("Error: {message}").format(message=message), err=True)
     ctx.exit(exit_code)
 
 
@@ -167,7 +167,7 @@ class Reported(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 def as_reported(error: click.ClickException, args: list[str]) -> click.ClickException:

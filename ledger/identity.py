@@ -213,13 +213,9 @@ def _described(error: Any, field: str) -> str:
         text = _("must be text")
     else:
         text = _("is not valid")
-    if not field or kind == "value_error" and text.startswith(tuple(_words())):
+    if not field:
         return text
     return _("{field}: {problem}").format(field=_(WORDS.get(field, field)), problem=text)
-
-
-def _words() -> list[str]:
-    return [_(w) + ":" for w in WORDS.values()]
 
 
 def unreadable(identity: Any) -> str | None:

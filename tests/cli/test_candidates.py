@@ -107,9 +107,7 @@ def test_an_identity_without_exactly_one_birth_code_is_refused_and_writes_nothin
 def test_the_birth_code_error_is_one_clear_sentence(certledger: Certledger) -> None:
     error = certledger.refused(ENROL, code=2)
 
-    assert error == (
-        "Error: birth place: give exactly one of the INSEE code and the postcode"
-    )
+    assert error == ("Error: birth place: give exactly one of the INSEE code and the postcode")
 
 
 @pytest.mark.parametrize(

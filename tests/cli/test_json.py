@@ -340,8 +340,7 @@ ENROL = "candidate enroll V2 --route formation_continue --on 2016-09-12 --json"
         ),
         (
             IDENTITY + " --birth-country 99100",
-            "birth country: INSEE country code '99100' must be 3 ASCII digits, e.g. 100 for "
-            "France",
+            "birth country: INSEE country code '99100' must be 3 ASCII digits, e.g. 100 for France",
             {"birth_country": "99100"},
         ),
         (

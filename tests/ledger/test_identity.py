@@ -67,8 +67,7 @@ def test_an_insee_country_code_is_accepted(code: str) -> None:
 def test_a_country_code_that_is_not_insee_is_refused(ledger: Ledger, code: str) -> None:
     enrolment_refused(
         ledger,
-        f"birth country: INSEE country code {code!r} must be 3 ASCII digits, "
-        "e.g. 100 for France",
+        f"birth country: INSEE country code {code!r} must be 3 ASCII digits, e.g. 100 for France",
         birth_country=code,
     )
 
@@ -121,8 +120,7 @@ def test_a_rectified_birth_date_is_checked_against_the_enrolment(ledger: Ledger)
     with pytest.raises(
         InvalidInput,
         match=re.escape(
-            "birth date: 2005-01-01 is less than 16 years before the enrolment on "
-            "2016-09-12"
+            "birth date: 2005-01-01 is less than 16 years before the enrolment on 2016-09-12"
         ),
     ):
         ledger.rectify_identity(
