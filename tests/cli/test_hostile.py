@@ -144,7 +144,6 @@ def assert_sane(certledger: Certledger, args: list[str]) -> None:
         assert (result.stderr + result.stdout).strip(), f"{shown} was refused without a word"
         if "--json" in args and "--" not in args:
             assert result.stdout.strip(), f"{shown} was refused with --json but printed nothing"
-        if result.stdout.strip():
             document = json.loads(result.stdout)  # exactly one JSON document
             if isinstance(document, dict) and "error" in document:
                 assert_json_refusal(result, shown)
