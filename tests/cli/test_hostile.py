@@ -255,8 +255,8 @@ def test_hostile_identity_options_with_json_are_bad_input_told_in_json(
     command = data.draw(
         st.sampled_from(
             [
-                ["candidate", "enroll", "V9", "--route", "formation_continue", "--on", "2016-09-12"],
-                ["candidate", "rectify-identity", "V1", "--reason", "typo"],
+                shlex.split("candidate enroll V9 --route formation_continue --on 2016-09-12"),
+                shlex.split("candidate rectify-identity V1 --reason typo"),
             ]
         ),
         label="command",
