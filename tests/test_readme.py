@@ -285,3 +285,13 @@ def test_the_readme_refusal_example_is_what_the_cli_prints(
     result = runner.invoke(cli, shlex.split(example.group(1)), obj=clock)
     assert result.exit_code == 1
     assert result.stderr == example.group(2) + "\n"
+    # With --json, as the README says: one JSON object on stdout besides the same line.
+    result = runner.invoke(cli, [*shlex.split(example.group(1)), "--json"], obj=clock)
+    assert (result.exit_code, result.stderr) == (1, example.group(2) + "\n")
+    assert json.loads(result.stdout) == {
+        "error": example.group(2).removeprefix("Error: "),
+        "rule": 1,
+        "values": {"session_id": "J2017-06", "candidate_id": "A17", "validated": ["C99"]},
+        "exit": 1,
+    }
+    assert '`{"error": …, "rule": 1, "values": {…}, "exit": 1}`' in text
