@@ -96,16 +96,145 @@ class Session:
 
 
 class LedgerGroup(click.Group):
-    """A group that turns every LedgerError into `Error: ...` on stderr and exit code 1."""
+    """A group that turns every LedgerError into `Error: ...` on stderr and its exit code (1 a
+    refusal, 2 bad input); with `--json`, every refusal and usage error also prints one JSON
+    object on stdout (`fail`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[ARGV] = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as e:
+            raise as_reported(e, args) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from ledger.exceptions import LedgerError
 
+        args: list[str] = ctx.meta.get(ARGV, [])
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            click.echo(f"Error: {e}", err=True)
-            ctx.exit(1)
+            fail(
+                ctx,
+                str(e),
+                exit_code=e.exit_code,
+                rule=getattr(e, "rule", None),
+                values=e.values or given_values(self, args),
+                as_json=wants_json(args),
+            )
+        except click.ClickException as e:
+            raise as_reported(e, args) from None
+
+
+ARGV = "certledger.argv"
+"""Where the group keeps the command line it was given (in the context's shared `meta`)."""
+
+
+def wants_json(args: list[str]) -> bool:
+    """Whether the command line asks for JSON (`--json`, `--format json`)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return False
+        if arg in ("--json", "--format=json"):
+            return True
+        if arg == "--format" and args[i + 1 : i + 2] == ["json"]:
+            return True
+    return False
+
+
+def fail(
+    ctx: click.Context,
+    message: str,
+    *,
+    exit_code: int,
+    rule: int | None = None,
+    values: dict[str, Any] | None = None,
+    as_json: bool = False,
+) -> None:
+    """Refuse: with `as_json`, print `{"error", "rule", "values", "exit"}` on stdout; always
+    one `Error: ` line on stderr; exit with `exit_code` (1 a refusal, 2 bad input)."""
+    from cli.output import emit_json
+    from ledger.i18n import _
+
+    if as_json:
+        emit_json({"error": message, "rule": rule, "values": values or {}, "exit": exit_code})
+    click.echo(_("Error: {message}").format(message=message), err=True)
+    ctx.exit(exit_code)
+
+
+class Reported(click.ClickException):
+    """A usage error already printed as JSON: shown as one `Error: ` line, its exit code kept."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]
+
+
+def as_reported(error: click.ClickException, args: list[str]) -> click.ClickException:
+    """A usage error as it is shown: unchanged, or with `--json` printed as one JSON object
+    on stdout and then one line on stderr."""
+    if not wants_json(args) or isinstance(error, Reported):
+        return error
+    from cli.output import emit_json
+
+    message = " ".join(error.format_message().splitlines())
+    emit_json(
+        {"error": message, "rule": None, "values": bad_values(error, args), "exit": error.exit_code}
+    )
+    return Reported(message, error.exit_code)
+
+
+def bad_values(error: click.ClickException, args: list[str]) -> dict[str, Any]:
+    """The value a usage error is about, under its parameter's name (as typed, when found)."""
+    param = getattr(error, "param", None)
+    if isinstance(error, click.NoSuchOption):
+        return {"option": error.option_name}
+    if param is None or param.name is None:
+        return {}
+    value = None
+    for i, arg in enumerate(args):
+        for opt in getattr(param, "opts", ()):
+            if arg == opt and i + 1 < len(args):
+                value = args[i + 1]
+            elif arg.startswith(opt + "="):
+                value = arg[len(opt) + 1 :]
+    return {param.name: value}
+
+
+def given_values(group: click.Group, args: list[str]) -> dict[str, Any]:
+    """The values the refused command was given, by parameter name (what was left out, the
+    request id and --json aside): the command line parsed again, without running anything."""
+    try:
+        ctx = group.make_context("certledger", list(args), resilient_parsing=True)
+        command: click.Command = group
+        rest = [*ctx._protected_args, *ctx.args]
+        while isinstance(command, click.Group) and rest:
+            _, found, rest = command.resolve_command(ctx, rest)
+            if found is None:
+                return {}
+            command = found
+            ctx = command.make_context(command.name, rest, parent=ctx, resilient_parsing=True)
+            rest = [*ctx._protected_args, *ctx.args]
+    except (click.ClickException, click.exceptions.Exit, LookupError, ValueError, TypeError):
+        return {}
+    return {
+        name: plain(value)
+        for name, value in ctx.params.items()
+        if name not in ("as_json", "request_id") and value not in (None, False, (), [])
+    }
+
+
+def plain(value: Any) -> Any:
+    """A parameter's value as JSON prints it (dates ISO, paths as text)."""
+    from datetime import date
+
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def default_actor() -> str:
@@ -192,15 +321,16 @@ def recording(f: F) -> F:
 
 def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
     from cli.output import emit_json
+    from ledger.i18n import _
 
     if as_json:
         emit_json(result)
         return
     click.echo(sentence)
     for warning in result.get("warnings", ()):
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
     if result.get("replayed"):
-        click.echo("(already recorded under this request id: nothing written)", err=True)
+        click.echo(_("(already recorded under this request id: nothing written)"), err=True)
 
 
 MODULES = (

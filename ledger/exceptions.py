@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 RULE_NAMES = {
     1: "codes",
@@ -30,6 +31,8 @@ class LedgerError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.values: dict[str, Any] = {}
+        """The values the error is about, by name (`--json` prints them); empty: the command's."""
 
     def __str__(self) -> str:
         return self.message
@@ -54,6 +57,17 @@ class AlreadyExists(LedgerError):
 
 class InvalidInput(LedgerError):
     """A value given to a command does not have the shape the ledger needs."""
+
+
+class BadInput(InvalidInput):
+    """A value that cannot be what it names (an INSEE code that is not one): bad input, exit
+    code 2; `values` holds it under its field's name."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, **values: Any) -> None:
+        super().__init__(message)
+        self.values = values
 
 
 class BadIdentifier(InvalidInput):

@@ -17,8 +17,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from ledger.exceptions import InvalidInput
+from ledger.exceptions import BadInput, InvalidInput
+from ledger.i18n import N_, _
 from ledger.text import refused_character
 
 COMMUNE = re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{3}")
@@ -30,14 +32,14 @@ COUNTRY = re.compile(r"[1-5][0-9]{2}")
 3xx, the Americas 4xx, Oceania 5xx (the XSD's `codePaysNaissance` has 3 characters)."""
 
 WORDS = {
-    "birth_name": "birth name",
-    "usage_name": "usage name",
-    "first_names": "first names",
-    "birth_date": "birth date",
-    "sex": "sex",
-    "birth_insee": "birth INSEE code",
-    "birth_postcode": "birth postcode",
-    "birth_country": "birth country",
+    "birth_name": N_("birth name"),
+    "usage_name": N_("usage name"),
+    "first_names": N_("first names"),
+    "birth_date": N_("birth date"),
+    "sex": N_("sex"),
+    "birth_insee": N_("birth place"),
+    "birth_postcode": N_("birth place"),
+    "birth_country": N_("birth country"),
 }
 """Each field as a refusal names it."""
 
@@ -70,7 +72,11 @@ class Identity(BaseModel):
         for text in value if isinstance(value, list | tuple) else [value]:
             if isinstance(text, str) and (bad := refused_character(text)) is not None:
                 name = unicodedata.name(bad, "a control character").lower()
-                raise ValueError(f"U+{ord(bad):04X} ({name}): control characters are refused")
+                raise ValueError(
+                    _("U+{code:04X} ({name}): control characters are refused").format(
+                        code=ord(bad), name=name
+                    )
+                )
         return value
 
     @field_validator("birth_insee")
@@ -78,8 +84,10 @@ class Identity(BaseModel):
     def _commune(cls, value: str | None) -> str | None:
         if value is not None and not COMMUNE.fullmatch(value):
             raise ValueError(
-                f"{value!r} is not an INSEE commune code (5 ASCII characters: the département, "
-                "2 digits or 2A/2B, then 3 digits, e.g. 75112)"
+                _(
+                    "INSEE code {value} must be 5 ASCII characters, the département (2 digits, "
+                    "or 2A/2B) then 3 digits, e.g. 75056"
+                ).format(value=repr(value))
             )
         return value
 
@@ -87,32 +95,44 @@ class Identity(BaseModel):
     @classmethod
     def _country(cls, value: str | None) -> str | None:
         if value is not None and not COUNTRY.fullmatch(value):
-            raise ValueError(f"{value!r} is not an INSEE country code (3 ASCII digits, France 100)")
+            raise ValueError(
+                _("INSEE country code {value} must be 3 ASCII digits, e.g. 100 for France").format(
+                    value=repr(value)
+                )
+            )
         return value
 
     @model_validator(mode="after")
     def _check(self) -> Identity:
         for name in self.first_names:
             if not 1 <= len(name) <= 60:
-                raise ValueError("each first name must be 1 to 60 characters")
+                raise _whole("first_names", _("first names: each must be 1 to 60 characters"))
         if (self.birth_insee is None) == (self.birth_postcode is None):
-            raise ValueError("give exactly one of the birth INSEE code and the birth postcode")
+            raise _whole(
+                "birth_place", _("birth place: give exactly one of the INSEE code and the postcode")
+            )
         if not 1900 <= self.birth_date.year <= 2099:
-            raise ValueError("the birth year must be between 1900 and 2099")
+            raise _whole(
+                "birth_date",
+                _("birth date: {value} is not a birth date (the year must be 1900 to 2099)").format(
+                    value=self.birth_date.isoformat()
+                ),
+            )
         return self
 
     @classmethod
     def of(cls, **fields: Any) -> Identity:
-        """Validate identity fields, turning pydantic's report into one clear line that names
-        the field in words."""
+        """Validate identity fields; a value that cannot be what it names is bad input
+        (`BadInput`, exit code 2), told in one line that names the field in words (never
+        pydantic's report)."""
         try:
             return cls.model_validate(fields)
         except ValidationError as e:
             first = e.errors()[0]
-            message = first["msg"].removeprefix("Value error, ")
-            where = WORDS.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else ""
-            raise InvalidInput(
-                f"identity: {where}: {message}" if where else f"identity: {message}"
+            field = str(first["loc"][0]) if first["loc"] else ""
+            about = (field,) if field else WHOLE.get(first["type"], ())
+            raise BadInput(
+                _described(first, field), **{name: _plain(fields.get(name)) for name in about}
             ) from None
 
     def check_age(self, enrolled_on: date, minimum_years: int, version: str) -> None:
@@ -124,10 +144,78 @@ class Identity(BaseModel):
             old_enough = date(self.birth_date.year + minimum_years, 3, 1)
         if self.birth_date >= enrolled_on or old_enough > enrolled_on:
             raise InvalidInput(
-                f"identity: birth date: {self.birth_date.isoformat()} is less than "
-                f"{minimum_years} years before the enrolment on {enrolled_on.isoformat()} "
-                f"(referential {version} sets the minimum age at {minimum_years})"
+                _(
+                    "birth date: {born} is less than {years} years before the enrolment on "
+                    "{enrolled} (referential {version} sets the minimum age at {years})"
+                ).format(
+                    born=self.birth_date.isoformat(),
+                    years=minimum_years,
+                    enrolled=enrolled_on.isoformat(),
+                    version=version,
+                )
             )
+
+
+WHOLE = {
+    "first_names": ("first_names",),
+    "birth_place": ("birth_insee", "birth_postcode"),
+    "birth_date": ("birth_date",),
+}
+"""The fields a check of the whole identity is about, by the kind of its error."""
+
+
+def _whole(kind: str, message: str) -> PydanticCustomError:
+    """An error of the whole identity (about the fields `WHOLE[kind]`), already in words."""
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _plain(value: Any) -> Any:
+    """A value as given, printable in JSON."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _described(error: Any, field: str) -> str:
+    """One pydantic error told in words: "birth name: must not be empty"."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        text = str(error["msg"]).removeprefix("Value error, ")
+    elif kind in WHOLE and not field:
+        return str(error["msg"])
+    elif kind in ("string_too_short", "too_short") and field == "first_names":
+        text = _("give 1 to 3 first names")
+    elif kind == "too_long" and field == "first_names":
+        text = _("give 1 to 3 first names, not {count}").format(
+            count=context.get("actual_length", "more")
+        )
+    elif kind == "string_too_short":
+        text = _("must not be empty")
+    elif kind == "string_too_long":
+        text = _("must be at most {limit} characters").format(limit=context.get("max_length"))
+    elif kind == "string_pattern_mismatch" and field == "birth_postcode":
+        text = _(
+            "postcode {value} must be 1 to 9 letters, digits, spaces or hyphens, e.g. 69001"
+        ).format(value=repr(error.get("input")))
+    elif kind == "literal_error" and field == "sex":
+        text = _("must be M or F, not {value}").format(value=repr(error.get("input")))
+    elif kind.startswith("date") and field == "birth_date":
+        text = _("{value} is not a real date written YYYY-MM-DD").format(
+            value=repr(str(error.get("input")))
+        )
+    elif kind == "missing":
+        text = _("is missing")
+    elif kind == "extra_forbidden":
+        text = _("is not an identity field")
+    elif kind in ("string_type", "tuple_type", "list_type"):
+        text = _("must be text")
+    else:
+        text = _("is not valid")
+    if not field:
+        return text
+    return _("{field}: {problem}").format(field=_(WORDS.get(field, field)), problem=text)
 
 
 def unreadable(identity: Any) -> str | None:

@@ -117,11 +117,12 @@ class Certledger:
         """Run a command with --json that must succeed; its one JSON document."""
         return json.loads(self.ok(*self.argv(args), "--json"))
 
-    def refused(self, *args: object) -> str:
-        """Run a command a rule must refuse: exit 1, nothing on stdout, one `Error: ` line
-        on stderr, and the store unchanged. Returns that line."""
+    def refused(self, *args: object, code: int = 1) -> str:
+        """Run a command a rule must refuse: exit 1 (`code` 2: bad input the ledger tells
+        apart), nothing on stdout, one `Error: ` line on stderr, and the store unchanged.
+        Returns that line."""
         before = self.rows()
-        result = self._run(args, 1)
+        result = self._run(args, code)
         assert result.stdout == "", result.stdout
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr

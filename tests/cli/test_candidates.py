@@ -98,19 +98,16 @@ def test_an_unknown_route_is_refused_by_rule_1(certledger: Certledger) -> None:
 def test_an_identity_without_exactly_one_birth_code_is_refused_and_writes_nothing(
     certledger: Certledger, place: str
 ) -> None:
-    error = certledger.refused(f"{ENROL} {place}")
+    error = certledger.refused(f"{ENROL} {place}", code=2)
 
-    assert error.startswith("Error: identity: ")
-    assert error.endswith("give exactly one of the birth INSEE code and the birth postcode")
+    assert error == "Error: birth place: give exactly one of the INSEE code and the postcode"
     assert certledger.json("candidate list") == []
 
 
 def test_the_birth_code_error_is_one_clear_sentence(certledger: Certledger) -> None:
-    error = certledger.refused(ENROL)
+    error = certledger.refused(ENROL, code=2)
 
-    assert error == (
-        "Error: identity: give exactly one of the birth INSEE code and the birth postcode"
-    )
+    assert error == ("Error: birth place: give exactly one of the INSEE code and the postcode")
 
 
 @pytest.mark.parametrize(
@@ -118,23 +115,22 @@ def test_the_birth_code_error_is_one_clear_sentence(certledger: Certledger) -> N
     [
         (
             "--birth-insee 7511",
-            "Error: identity: birth INSEE code: '7511' is not an INSEE commune code (5 ASCII "
-            "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+            "Error: birth place: INSEE code '7511' must be 5 ASCII characters, the département "
+            "(2 digits, or 2A/2B) then 3 digits, e.g. 75056",
         ),
         (
             "--birth-insee ٧٥١١٢",
-            "Error: identity: birth INSEE code: '٧٥١١٢' is not an INSEE commune code (5 ASCII "
-            "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+            "Error: birth place: INSEE code '٧٥١١٢' must be 5 ASCII characters, the département "
+            "(2 digits, or 2A/2B) then 3 digits, e.g. 75056",
         ),
         (
             "--birth-insee 75112 --birth-country FRA",
-            "Error: identity: birth country: 'FRA' is not an INSEE country code (3 ASCII "
-            "digits, France 100)",
+            "Error: birth country: INSEE country code 'FRA' must be 3 ASCII digits, "
+            "e.g. 100 for France",
         ),
         (
             "--birth-insee 75112 --first-name B --first-name C --first-name D",
-            "Error: identity: first names: Tuple should have at most 3 items after validation, "
-            "not 4",
+            "Error: first names: give 1 to 3 first names, not 4",
         ),
     ],
     ids=["short INSEE code", "Arabic-Indic digits", "ISO country code", "four first names"],
@@ -142,7 +138,7 @@ def test_the_birth_code_error_is_one_clear_sentence(certledger: Certledger) -> N
 def test_a_malformed_identity_is_refused_naming_the_field(
     certledger: Certledger, extra: str, message: str
 ) -> None:
-    assert certledger.refused(f"{ENROL} {extra}") == message
+    assert certledger.refused(f"{ENROL} {extra}", code=2) == message
     assert certledger.json("candidate list") == []
 
 
@@ -153,7 +149,7 @@ def test_a_birth_date_on_or_after_the_enrolment_is_refused(certledger: Certledge
     )
 
     assert error == (
-        "Error: identity: birth date: 2016-09-12 is less than 16 years before the enrolment "
+        "Error: birth date: 2016-09-12 is less than 16 years before the enrolment "
         "on 2016-09-12 (referential 2006.1 sets the minimum age at 16)"
     )
 
@@ -165,7 +161,7 @@ def test_a_birth_in_2010_for_a_2016_enrolment_is_refused(certledger: Certledger)
     )
 
     assert error == (
-        "Error: identity: birth date: 2010-05-02 is less than 16 years before the enrolment "
+        "Error: birth date: 2010-05-02 is less than 16 years before the enrolment "
         "on 2016-09-12 (referential 2006.1 sets the minimum age at 16)"
     )
 
@@ -305,7 +301,7 @@ def test_the_same_request_id_with_other_content_is_refused_by_rule_9(
 
 
 def test_a_refused_command_does_not_use_up_its_request_id(certledger: Certledger) -> None:
-    certledger.refused(f"{ENROL} --request-id r1")
+    certledger.refused(f"{ENROL} --request-id r1", code=2)
 
     assert certledger.json(f"{ENROL} --birth-insee 75112 --request-id r1") == {"id": "V1"}
 

@@ -152,11 +152,13 @@ def test_rectifying_an_identity_records_what_changed_and_why(certledger: Certled
 def test_rectifying_an_identity_checks_its_fields(certledger: Certledger) -> None:
     certledger.enroll("V1")
 
-    error = certledger.refused("candidate rectify-identity V1 --birth-insee 7 --reason typo")
+    error = certledger.refused(
+        "candidate rectify-identity V1 --birth-insee 7 --reason typo", code=2
+    )
 
     assert error == (
-        "Error: identity: birth INSEE code: '7' is not an INSEE commune code (5 ASCII "
-        "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)"
+        "Error: birth place: INSEE code '7' must be 5 ASCII characters, the département "
+        "(2 digits, or 2A/2B) then 3 digits, e.g. 75056"
     )
 
 
@@ -170,7 +172,7 @@ def test_rectifying_a_birth_date_checks_the_minimum_age_at_enrolment(
     )
 
     assert error == (
-        "Error: identity: birth date: 2003-01-01 is less than 16 years before the enrolment "
+        "Error: birth date: 2003-01-01 is less than 16 years before the enrolment "
         "on 2016-09-12 (referential 2006.1 sets the minimum age at 16)"
     )
 

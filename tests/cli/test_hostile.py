@@ -142,8 +142,25 @@ def assert_sane(certledger: Certledger, args: list[str]) -> None:
     if result.exit_code:
         assert certledger.rows() == before, f"{shown} was refused but wrote"
         assert (result.stderr + result.stdout).strip(), f"{shown} was refused without a word"
-        if "--json" in args and result.exit_code == 1 and result.stdout:
-            json.loads(result.stdout)
+        if "--json" in args and "--" not in args:
+            assert result.stdout.strip(), f"{shown} was refused with --json but printed nothing"
+            document = json.loads(result.stdout)  # exactly one JSON document
+            if isinstance(document, dict) and "error" in document:
+                assert_json_refusal(result, shown)
+
+
+ERROR_KEYS = ["error", "rule", "values", "exit"]
+
+
+def assert_json_refusal(result: Any, shown: str) -> None:
+    """A refusal given --json: one JSON object {error, rule, values, exit} on stdout, and its
+    message as the one `Error: ` line on stderr."""
+    document = json.loads(result.stdout)
+    assert list(document) == ERROR_KEYS, shown
+    assert document["exit"] == result.exit_code, shown
+    assert document["rule"] is None or isinstance(document["rule"], int), shown
+    assert isinstance(document["values"], dict), shown
+    assert result.stderr == f"Error: {document['error']}\n", shown
 
 
 @pytest.fixture
@@ -202,6 +219,71 @@ def test_a_hostile_store_url_is_a_store_or_one_clear_error(
     assert "Traceback" not in result.stdout + result.stderr
     if result.exit_code:
         assert result.stderr.strip().splitlines()[-1].startswith("Error")
+
+
+IDENTITY_OPTIONS = {
+    "--birth-name": "Durand",
+    "--first-name": "Alice",
+    "--usage-name": None,
+    "--birth-date": "1990-01-02",
+    "--sex": "F",
+    "--birth-insee": "75112",
+    "--birth-postcode": None,
+    "--birth-country": None,
+}
+"""A valid identity (None: left out), which the test spoils option by option."""
+
+
+def not_a_commune(text: str) -> bool:
+    from ledger.identity import COMMUNE
+
+    return COMMUNE.fullmatch(text.strip()) is None
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_hostile_identity_options_with_json_are_bad_input_told_in_json(
+    populated: Certledger, data: st.DataObject
+) -> None:
+    """Whatever is typed into the identity options (with a birth place that is never an INSEE
+    code), the enrolment or rectification is bad input: exit 2, one JSON object on stdout,
+    one line on stderr, nothing written, no traceback."""
+    command = data.draw(
+        st.sampled_from(
+            [
+                shlex.split("candidate enroll V9 --route formation_continue --on 2016-09-12"),
+                shlex.split("candidate rectify-identity V1 --reason typo"),
+            ]
+        ),
+        label="command",
+    )
+    args = [*command, "--json"]
+    spoiled = data.draw(st.sets(st.sampled_from(sorted(IDENTITY_OPTIONS)), min_size=1))
+    for option, valid in IDENTITY_OPTIONS.items():
+        if option == "--birth-insee":
+            value: str | None = data.draw(
+                st.one_of(st.sampled_from(NASTY), hostile).filter(not_a_commune), label=option
+            )
+        elif option in spoiled:
+            value = data.draw(st.one_of(st.sampled_from(NASTY), hostile), label=option)
+        else:
+            value = valid
+        if value is not None:
+            args += [option, value]
+    before = populated.rows()
+
+    result = populated(*args)
+
+    shown = shlex.join(args)
+    assert result.exit_code == 2, f"{shown} -> exit {result.exit_code}: {result.stderr}"
+    assert not crashed(result), f"{shown} -> {result.exception!r}"
+    assert "Traceback" not in result.stdout + result.stderr, shown
+    assert_json_refusal(result, shown)
+    assert populated.rows() == before, f"{shown} was refused but wrote"
 
 
 def test_stored_text_that_looks_like_markup_is_printed_literally(

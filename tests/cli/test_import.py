@@ -243,9 +243,9 @@ def test_rows_the_revised_rules_refuse_are_reported_and_nothing_is_written(
     assert problems == [
         "rule 12 (access routes): route apprentissage is closed in referential 2006.1: the "
         "enrolment onto it on 2016-09-12 is refused",
-        "identity: birth date: 2010-01-01 is less than 16 years before the enrolment on "
+        "birth date: 2010-01-01 is less than 16 years before the enrolment on "
         "2016-09-12 (referential 2006.1 sets the minimum age at 16)",
-        "identity: birth INSEE code: '٧٥١١٢' is not an INSEE commune code (5 ASCII "
-        "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+        "birth place: INSEE code '٧٥١١٢' must be 5 ASCII characters, the département "
+        "(2 digits, or 2A/2B) then 3 digits, e.g. 75056",
     ]
     assert certledger.rows() == rows

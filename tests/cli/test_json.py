@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.builders import SIX
-from tests.cli.conftest import BUNDLED, IDENTITY, NINE, Certledger, members, variant
+from tests.cli.conftest import BUNDLED, IDENTITY, NINE, Certledger, crashed, members, variant
 
 STATUS_KEYS = {
     *("candidate", "as_of", "known_at", "route", "state", "competencies"),
@@ -274,7 +275,144 @@ def test_candidate_list_json_names_each_candidate_with_their_state(
     ]
 
 
-def test_a_refused_command_with_json_prints_nothing_on_stdout(bc01_holder: Certledger) -> None:
-    error = bc01_holder.refused("certificate issue V1/J1 --kind block:BC02 --on 2017-07-01 --json")
+ERROR_KEYS = ["error", "rule", "values", "exit"]
+"""The keys of a refusal with --json (CLI.md, revision 2), in that order."""
+
+
+def refused_json(certledger: Certledger, line: str, code: int) -> Any:
+    """Run a command given --json that must be refused with exit `code`: one JSON object on
+    stdout, its message as the one `Error: ` line on stderr, the store unchanged."""
+    before = certledger.rows()
+    result = certledger(line)
+    assert result.exit_code == code and not crashed(result), (result.stdout, result.stderr)
+    document = json.loads(result.stdout)
+    assert list(document) == ERROR_KEYS
+    assert document["exit"] == code
+    assert result.stderr == f"Error: {document['error']}\n"
+    assert certledger.rows() == before
+    return document
+
+
+def test_a_rule_refusal_with_json_prints_the_rule_and_the_values(bc01_holder: Certledger) -> None:
+    document = refused_json(
+        bc01_holder, "certificate issue V1/J1 --kind block:BC02 --on 2017-07-01 --json", 1
+    )
+
+    assert document == {
+        "error": "rule 7 (certificates): decision V1/J1 did not award block RNCP13080BC02",
+        "rule": 7,
+        "values": {"decision_id": "V1/J1", "kind": "block:BC02", "on": "2017-07-01"},
+        "exit": 1,
+    }
+
+
+def test_a_refusal_without_a_rule_has_a_null_rule(bc01_holder: Certledger) -> None:
+    document = refused_json(bc01_holder, "status V9 --json", 1)
+
+    assert document["rule"] is None
+    assert document["values"] == {"candidate_id": "V9"}
+    assert "V9" in document["error"]
+
+
+def test_a_refusal_without_json_prints_nothing_on_stdout(bc01_holder: Certledger) -> None:
+    error = bc01_holder.refused("certificate issue V1/J1 --kind block:BC02 --on 2017-07-01")
 
     assert error == "Error: rule 7 (certificates): decision V1/J1 did not award block RNCP13080BC02"
+
+
+ENROL = "candidate enroll V2 --route formation_continue --on 2016-09-12 --json"
+
+
+@pytest.mark.parametrize(
+    ("identity", "error", "values"),
+    [
+        (
+            IDENTITY.replace("75112", "7511"),
+            "birth place: INSEE code '7511' must be 5 ASCII characters, the département "
+            "(2 digits, or 2A/2B) then 3 digits, e.g. 75056",
+            {"birth_insee": "7511"},
+        ),
+        (
+            IDENTITY.replace("--birth-insee 75112", "--birth-postcode '!!'"),
+            "birth place: postcode '!!' must be 1 to 9 letters, digits, spaces or hyphens, "
+            "e.g. 69001",
+            {"birth_postcode": "!!"},
+        ),
+        (
+            IDENTITY + " --birth-country 99100",
+            "birth country: INSEE country code '99100' must be 3 ASCII digits, e.g. 100 for France",
+            {"birth_country": "99100"},
+        ),
+        (
+            IDENTITY.replace("Durand", "''"),
+            "birth name: must not be empty",
+            {"birth_name": ""},
+        ),
+        (
+            IDENTITY.replace("Durand", "D" * 61),
+            "birth name: must be at most 60 characters",
+            {"birth_name": "D" * 61},
+        ),
+        (
+            IDENTITY + " --first-name B --first-name C --first-name D",
+            "first names: give 1 to 3 first names, not 4",
+            {"first_names": ["Alice", "B", "C", "D"]},
+        ),
+        (
+            IDENTITY.replace("1990-01-02", "1850-01-02"),
+            "birth date: 1850-01-02 is not a birth date (the year must be 1900 to 2099)",
+            {"birth_date": "1850-01-02"},
+        ),
+        (
+            IDENTITY + " --birth-postcode 75012",
+            "birth place: give exactly one of the INSEE code and the postcode",
+            {"birth_insee": "75112", "birth_postcode": "75012"},
+        ),
+    ],
+    ids=["INSEE", "postcode", "country", "empty", "too long", "first names", "year", "both"],
+)
+def test_a_malformed_identity_is_bad_input_named_in_words(
+    certledger: Certledger, identity: str, error: str, values: dict[str, Any]
+) -> None:
+    document = refused_json(certledger, f"{ENROL} {identity}", 2)
+
+    assert document == {"error": error, "rule": None, "values": values, "exit": 2}
+
+
+@pytest.mark.parametrize(
+    ("line", "error", "values"),
+    [
+        (
+            "status V1 --as-of 2019-02-30 --json",
+            "Invalid value for '--as-of': '2019-02-30' is not a real calendar date (day is out "
+            "of range for month)",
+            {"as_of": "2019-02-30"},
+        ),
+        (
+            f"{ENROL} {IDENTITY.replace('--sex F', '--sex X')}",
+            "Invalid value for '--sex': 'X' is not one of 'M', 'F'.",
+            {"sex": "X"},
+        ),
+        (
+            "candidate enroll V2 --on 2016-09-12 --json",
+            "Missing option '--route'.",
+            {"route": None},
+        ),
+        ("status V1 --json --colour", "No such option '--colour'.", {"option": "--colour"}),
+        ("--bogus status V1 --json", "No such option '--bogus'.", {"option": "--bogus"}),
+    ],
+    ids=["date", "choice", "missing", "unknown option", "unknown global option"],
+)
+def test_a_usage_error_with_json_is_one_object_and_one_line(
+    bc01_holder: Certledger, line: str, error: str, values: dict[str, Any]
+) -> None:
+    document = refused_json(bc01_holder, line, 2)
+
+    assert document["error"].startswith(error)
+    assert (document["rule"], document["values"]) == (None, values)
+
+
+def test_a_usage_error_without_json_keeps_the_usage_lines(bc01_holder: Certledger) -> None:
+    error = bc01_holder.misused("status V1 --as-of 2019-02-30")
+
+    assert error.startswith("Error: Invalid value for '--as-of'")

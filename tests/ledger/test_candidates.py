@@ -74,27 +74,27 @@ def test_an_enrolment_before_any_referential_is_refused(ledger: Ledger) -> None:
     [
         (
             {"birth_postcode": "75012"},
-            "identity: give exactly one of the birth INSEE code and the birth postcode",
+            "birth place: give exactly one of the INSEE code and the postcode",
         ),
         (
             {"birth_insee": None},
-            "identity: give exactly one of the birth INSEE code and the birth postcode",
+            "birth place: give exactly one of the INSEE code and the postcode",
         ),
         (
             {"birth_insee": "7511"},
-            "identity: birth INSEE code: '7511' is not an INSEE commune code (5 ASCII "
-            "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+            "birth place: INSEE code '7511' must be 5 ASCII characters, the département "
+            "(2 digits, or 2A/2B) then 3 digits, e.g. 75056",
         ),
-        ({"birth_name": "x" * 61}, "identity: birth name: String should have at most 60"),
+        ({"birth_name": "x" * 61}, "birth name: must be at most 60 characters"),
         (
             {"first_names": ("A", "B", "C", "D")},
-            "identity: first names: Tuple should have at most 3",
+            "first names: give 1 to 3 first names, not 4",
         ),
-        ({"sex": "X"}, "identity: sex: Input should be 'M' or 'F'"),
+        ({"sex": "X"}, "sex: must be M or F, not 'X'"),
         (
             {"birth_country": "France"},
-            "identity: birth country: 'France' is not an INSEE country code (3 ASCII digits, "
-            "France 100)",
+            "birth country: INSEE country code 'France' must be 3 ASCII digits, "
+            "e.g. 100 for France",
         ),
     ],
 )
@@ -113,7 +113,7 @@ def test_a_birth_date_on_or_after_the_enrolment_is_refused(ledger: Ledger) -> No
     with pytest.raises(
         InvalidInput,
         match=re.escape(
-            "identity: birth date: 2017-01-09 is less than 16 years before the enrolment on "
+            "birth date: 2017-01-09 is less than 16 years before the enrolment on "
             "2017-01-09 (referential 2006.1 sets the minimum age at 16)"
         ),
     ):

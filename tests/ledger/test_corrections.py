@@ -220,7 +220,7 @@ class TestIdentityRectification:
     def test_an_identity_the_cpf_flow_could_not_carry_is_refused(self, ledger: Ledger) -> None:
         enroll(ledger)
         before = stored(ledger)
-        with pytest.raises(InvalidInput, match="give exactly one of the birth INSEE code"):
+        with pytest.raises(InvalidInput, match="give exactly one of the INSEE code"):
             ledger.rectify_identity(
                 "V1", changes={"birth_postcode": "69001"}, reason="x", by="tester"
             )

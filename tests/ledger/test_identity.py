@@ -52,8 +52,8 @@ def test_an_insee_commune_code_outside_the_cog_pattern_is_refused(
 ) -> None:
     enrolment_refused(
         ledger,
-        f"identity: birth INSEE code: {code!r} is not an INSEE commune code (5 ASCII "
-        "characters: the département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)",
+        f"birth place: INSEE code {code!r} must be 5 ASCII characters, the département "
+        "(2 digits, or 2A/2B) then 3 digits, e.g. 75056",
         birth_insee=code,
     )
 
@@ -67,8 +67,7 @@ def test_an_insee_country_code_is_accepted(code: str) -> None:
 def test_a_country_code_that_is_not_insee_is_refused(ledger: Ledger, code: str) -> None:
     enrolment_refused(
         ledger,
-        f"identity: birth country: {code!r} is not an INSEE country code (3 ASCII digits, "
-        "France 100)",
+        f"birth country: INSEE country code {code!r} must be 3 ASCII digits, e.g. 100 for France",
         birth_country=code,
     )
 
@@ -76,7 +75,7 @@ def test_a_country_code_that_is_not_insee_is_refused(ledger: Ledger, code: str) 
 def test_a_birth_in_2010_for_a_2016_enrolment_is_refused(ledger: Ledger) -> None:
     enrolment_refused(
         ledger,
-        "identity: birth date: 2010-03-01 is less than 16 years before the enrolment on "
+        "birth date: 2010-03-01 is less than 16 years before the enrolment on "
         "2016-09-12 (referential 2006.1 sets the minimum age at 16)",
         birth_date=date(2010, 3, 1),
     )
@@ -109,7 +108,7 @@ def test_the_minimum_age_is_the_referentials(ledger: Ledger) -> None:
     ledger.publish_referential(text, date(2016, 1, 1), by="tester")
     enrolment_refused(
         ledger,
-        "identity: birth date: 1999-01-01 is less than 18 years before the enrolment on "
+        "birth date: 1999-01-01 is less than 18 years before the enrolment on "
         "2016-09-12 (referential 2016.18 sets the minimum age at 18)",
         birth_date=date(1999, 1, 1),
     )
@@ -121,8 +120,7 @@ def test_a_rectified_birth_date_is_checked_against_the_enrolment(ledger: Ledger)
     with pytest.raises(
         InvalidInput,
         match=re.escape(
-            "identity: birth date: 2005-01-01 is less than 16 years before the enrolment on "
-            "2016-09-12"
+            "birth date: 2005-01-01 is less than 16 years before the enrolment on 2016-09-12"
         ),
     ):
         ledger.rectify_identity(
@@ -133,5 +131,5 @@ def test_a_rectified_birth_date_is_checked_against_the_enrolment(ledger: Ledger)
 
 def test_a_rectified_insee_code_in_arabic_indic_digits_is_refused(ledger: Ledger) -> None:
     enroll(ledger)
-    with pytest.raises(InvalidInput, match=r"^identity: birth INSEE code: '٦٩١٢٣' is not"):
+    with pytest.raises(InvalidInput, match=r"^birth place: INSEE code '٦٩١٢٣' must be"):
         ledger.rectify_identity("V1", changes={"birth_insee": "٦٩١٢٣"}, reason="typo", by="tester")

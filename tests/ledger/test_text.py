@@ -103,7 +103,7 @@ def test_control_characters_in_an_identity_are_refused_naming_the_field(
 ) -> None:
     before = stored(ledger)
     field = next(iter(where)).replace("_", " ")
-    with pytest.raises(InvalidInput, match=rf"identity: {field}.*control characters"):
+    with pytest.raises(InvalidInput, match=rf"^{field}: .*control characters"):
         ledger.enroll(
             "V1",
             route="formation_continue",
