@@ -52,7 +52,7 @@ def init(
     session = session_of(ctx)
     text, source = None, "bundled RNCP13080 referential"
     if path is not None:
-        text, _ = read_referential_file(path)
+        text, __ = read_referential_file(path)
         source = str(path)
     result = session.create(
         text=text, effective_from=effective_from, source=source, request_id=request_id
@@ -237,7 +237,7 @@ def publish(
     from ledger.referential import read_referential_file
 
     session = session_of(ctx)
-    text, _ = read_referential_file(file)
+    text, __ = read_referential_file(file)
     result = session.ledger().publish_referential(
         text, effective_from, by=session.actor, source=str(file), request_id=request_id
     )
@@ -285,7 +285,7 @@ def succeed(
     from ledger.usecases.referentials import read_correspondence
 
     session = session_of(ctx)
-    text, _ = read_referential_file(file)
+    text, __ = read_referential_file(file)
     try:
         table_bytes = correspondence.read_bytes()
     except OSError as e:

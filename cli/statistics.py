@@ -96,7 +96,7 @@ def stats(
     from projections.statistics import COLUMNS
 
     ledger = session_of(ctx).ledger()
-    _, instant, position = axes(ledger, None, known_at)
+    __, instant, position = axes(ledger, None, known_at)
     rows = statistics(ledger, known_at, year, progress)
     if fmt == "json":
         stream_json(r.as_json() for r in rows)
