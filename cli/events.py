@@ -122,13 +122,15 @@ def _convened(d: Data) -> str:
         )
         for m in d.get("members", ())
     )
-    return _("Jury session {session} convened, presided by {president}; members: {members}.").format(
-        session=d["session_id"], president=d["president"], members=members or _("none")
-    )
+    return _(
+        "Jury session {session} convened, presided by {president}; members: {members}."
+    ).format(session=d["session_id"], president=d["president"], members=members or _("none"))
 
 
 def _survey(d: Data) -> str:
-    text = _("Insertion survey {survey}: {outcome}.").format(survey=d["survey"], outcome=d["outcome"])
+    text = _("Insertion survey {survey}: {outcome}.").format(
+        survey=d["survey"], outcome=d["outcome"]
+    )
     if d.get("rome"):
         text += " " + _("ROME code {rome}.").format(rome=d["rome"])
     return text
@@ -137,7 +139,9 @@ def _survey(d: Data) -> str:
 SENTENCES: dict[str, Callable[[Data], str]] = {
     "CandidateEnrolled": _enrolled,
     "IdentityRecorded": lambda d: _("Identity recorded: {identity}.").format(
-        identity=details(d["identity"]) if isinstance(d.get("identity"), Mapping) else words(d.get("identity"))
+        identity=details(d["identity"])
+        if isinstance(d.get("identity"), Mapping)
+        else words(d.get("identity"))
     ),
     "PersonLinked": lambda d: _("Linked person: {name} ({relation}).").format(
         name=d["name"], relation=d["relation"]
@@ -169,9 +173,9 @@ SENTENCES: dict[str, Callable[[Data], str]] = {
     "CertificateRevoked": lambda d: _("Certificate {number} revoked: {reason}.").format(
         number=d["number"], reason=d["reason"]
     ),
-    "CertificateReissued": lambda d: _("Certificate {number} issued as a duplicate of {original}.").format(
-        number=d["number"], original=d["duplicate_of"]
-    ),
+    "CertificateReissued": lambda d: _(
+        "Certificate {number} issued as a duplicate of {original}."
+    ).format(number=d["number"], original=d["duplicate_of"]),
     "CertificateReinstated": lambda d: _("Certificate {number} reinstated: {reason}.").format(
         number=d["number"], reason=d["reason"]
     ),

@@ -12,6 +12,7 @@ import click
 from ledger.i18n import N_, _
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def emit_json(document: Any) -> None:
@@ -86,9 +87,7 @@ def _widths(
     excess = sum(sizes) - room
     while excess > 0:
         # Narrow the widest foldable column by what it has above the next one (or its least).
-        i = max(
-            (k for k in range(len(sizes)) if sizes[k] > least[k]), key=lambda k: sizes[k]
-        )
+        i = max((k for k in range(len(sizes)) if sizes[k] > least[k]), key=lambda k: sizes[k])
         others = [sizes[k] for k in range(len(sizes)) if k != i and sizes[k] > least[k]]
         step = max(1, min(excess, sizes[i] - least[i], sizes[i] - max(others, default=0)))
         sizes[i] -= step
@@ -298,7 +297,7 @@ def print_rows(
     )
 
 
-def csv_dialect_option(f: T) -> T:
+def csv_dialect_option(f: F) -> F:
     """The `--csv-dialect` option, the same on every command that writes CSV."""
     return click.option(
         "--csv-dialect",
@@ -310,10 +309,12 @@ def csv_dialect_option(f: T) -> T:
             "With --format csv: excel-fr (`;`, UTF-8 with a BOM, decimal comma: what a "
             "French spreadsheet opens) or rfc4180 (`,`, no BOM, decimal point)."
         ),
-    )(f)  # type: ignore[return-value]
+    )(f)
 
 
-def write_csv(columns: Iterable[str], rows: Iterable[Iterable[Any]], dialect: str = EXCEL_FR) -> None:
+def write_csv(
+    columns: Iterable[str], rows: Iterable[Iterable[Any]], dialect: str = EXCEL_FR
+) -> None:
     """Write CSV to stdout in one of `CSV_DIALECTS`, row by row (bounded memory), as bytes so
     that UTF-8 and the BOM never depend on the terminal's encoding."""
     import csv

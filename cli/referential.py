@@ -119,9 +119,7 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
     click.echo(
         _(
             "title: {required} of {count} competencies; competencies stay valid {years} years"
-        ).format(
-            required=ref.title.required, count=len(ref.competencies), years=ref.validity_years
-        )
+        ).format(required=ref.title.required, count=len(ref.competencies), years=ref.validity_years)
         + "; "
         + (
             _("competencies validated by VAE are acquired for good")

@@ -103,8 +103,7 @@ def stats(
         return
     if fmt == "csv":
         # Rates are numbers (decimal mark of the dialect), an empty cell when there is none.
-        documents = (r.as_json() for r in rows)
-        write_csv(COLUMNS, ([d[c] for c in COLUMNS] for d in documents), csv_dialect)
+        write_csv(COLUMNS, ([r.as_json()[c] for c in COLUMNS] for r in rows), csv_dialect)
         return
     seen = (
         _("known at {instant}").format(instant=show_instant(instant))
@@ -113,8 +112,7 @@ def stats(
     )
     several = len({r.fiche for r in rows}) > 1  # a renewed fiche: say which row is which
     table(
-        _("Decisions by year and route ({seen})").format(seen=seen)
-        + (f", {year}" if year else ""),
+        _("Decisions by year and route ({seen})").format(seen=seen) + (f", {year}" if year else ""),
         [
             "year",
             *(["fiche"] if several else []),

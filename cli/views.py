@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 import click
 
 from cli.candidates import candidate
-from cli.main import CONTEXT, session_of
 from cli.events import sentence
+from cli.main import CONTEXT, session_of
 from cli.output import (
     csv_dialect_option,
     emit_json,
@@ -90,7 +90,9 @@ def status(
     for warning in warnings:
         click.echo(_("Warning: {warning}").format(warning=warning))
     title = result.title
-    parts = [_("title {code}: awarded {awarded}").format(code=title.code, awarded=yes(title.awarded))]
+    parts = [
+        _("title {code}: awarded {awarded}").format(code=title.code, awarded=yes(title.awarded))
+    ]
     if title.awarded_on:
         parts[-1] += " " + _("on {day}").format(day=show_date(title.awarded_on))
     if title.derogation:
@@ -167,7 +169,9 @@ def _validity(permanent: bool, until: date | None) -> str:
 def show_known_at(known_at: str) -> str:
     """What the ledger held, as status objects name it (`ISO-instant`, `@N`, or both), with
     the instant in Paris time."""
-    return " ".join(part if part.startswith("@") else show_instant(part) for part in known_at.split())
+    return " ".join(
+        part if part.startswith("@") else show_instant(part) for part in known_at.split()
+    )
 
 
 @click.command(context_settings=CONTEXT)
@@ -199,7 +203,9 @@ def explain(
         emit_json(document)
         return
     click.echo(
-        _("Candidate {candidate} as of {as_of} (known at {known_at}), referential {referential}").format(
+        _(
+            "Candidate {candidate} as of {as_of} (known at {known_at}), referential {referential}"
+        ).format(
             candidate=result.candidate,
             as_of=show_date(result.as_of),
             known_at=show_known_at(result.known_at),
@@ -436,7 +442,14 @@ def list_candidates(
         return
     table(
         _("Candidates as of {day} ({count})").format(day=show_date(day), count=len(rows)),
-        [_("candidate"), _("state"), _("route"), _("competencies"), _("blocks counting"), _("title")],
+        [
+            _("candidate"),
+            _("state"),
+            _("route"),
+            _("competencies"),
+            _("blocks counting"),
+            _("title"),
+        ],
         [
             [
                 r["candidate"],

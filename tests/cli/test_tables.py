@@ -24,9 +24,7 @@ def ledger(bc01_holder: Certledger) -> Certledger:
     c.enroll("CANDIDATE-WITH-A-LONG-ID-000039", "candidature_individuelle", "2016-10-03")
     c.pass_bc01("CANDIDATE-WITH-A-LONG-ID-000039", on="2017-06-01")
     c.ok(f"jury decide J1 CANDIDATE-WITH-A-LONG-ID-000039 --validate {NINE} --award-block BC01")
-    c.ok(
-        "certificate issue CANDIDATE-WITH-A-LONG-ID-000039/J1 --kind block:BC01 --on 2017-06-27"
-    )
+    c.ok("certificate issue CANDIDATE-WITH-A-LONG-ID-000039/J1 --kind block:BC01 --on 2017-06-27")
     c.ok(
         "certificate revoke RNCP13080-2017-00002 --on 2018-02-01 --reason 'a forged livret, "
         "found by the regional inspection'"
@@ -200,8 +198,8 @@ def test_every_csv_is_excel_fr_by_default_and_rfc4180_on_request(
 def test_report_stats_writes_rates_with_the_dialects_decimal_mark(ledger: Certledger) -> None:
     excel = csv_of(ledger, "report stats --format csv").decode("utf-8-sig")
     rfc = csv_of(ledger, "report stats --format csv --csv-dialect rfc4180").decode("utf-8")
-    rate = list(csv.DictReader(io.StringIO(rfc, newline="")))[0]["success_rate"]
-    french = list(csv.DictReader(io.StringIO(excel, newline=""), delimiter=";"))[0]
+    rate = next(csv.DictReader(io.StringIO(rfc, newline="")))["success_rate"]
+    french = next(csv.DictReader(io.StringIO(excel, newline=""), delimiter=";"))
 
     assert re.fullmatch(r"\d\.\d+", rate)
     assert french["success_rate"] == rate.replace(".", ",")
