@@ -121,6 +121,23 @@ def _records(columns: list[str], cells: list[list[str]], wrap: tuple[str, ...], 
                 click.echo(" " * key_width + line)
 
 
+def say(text: str, indent: int = 0, hang: int = 4) -> None:
+    """Print a sentence folded to the terminal's width between words (never inside one: an
+    identifier longer than the line stays whole), its next lines indented by `hang` more."""
+    import textwrap
+
+    click.echo(
+        textwrap.fill(
+            text,
+            max(40, _width()),
+            initial_indent=" " * indent,
+            subsequent_indent=" " * (indent + hang),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )
+
+
 def _width() -> int:
     import shutil
 

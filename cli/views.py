@@ -17,6 +17,7 @@ from cli.output import (
     emit_json,
     print_rows,
     progress,
+    say,
     show_date,
     show_instant,
     show_validity,
@@ -227,11 +228,10 @@ def explain(
         click.echo(f"\n{heading}")
         for item in items:
             name = item.get("number") or item.get("code")
-            click.echo(f"  {name}: {item['why']}")
+            say(f"{name}: {item['why']}", indent=2)
             for event in item["because"]:
-                click.echo(
-                    "      "
-                    + _("{event} {type} effective {effective}, recorded {recorded} by {by}").format(
+                say(
+                    _("{event} {type} effective {effective}, recorded {recorded} by {by}").format(
                         event=event["event"],
                         type=event["type"],
                         effective=show_date(event["effective_on"]),
@@ -242,7 +242,8 @@ def explain(
                         ", " + _("referential {version}").format(version=event["referential"])
                         if event["referential"]
                         else ""
-                    )
+                    ),
+                    indent=6,
                 )
 
 
