@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -208,3 +209,25 @@ def test_report_stats_writes_rates_with_the_dialects_decimal_mark(ledger: Certle
 def test_an_unknown_csv_dialect_is_bad_usage(ledger: Certledger) -> None:
     error = ledger.misused("replay --format csv --csv-dialect tsv")
     assert "--csv-dialect" in error and "excel-fr" in error and "rfc4180" in error
+
+
+# One wording for dates, instants and validity.
+
+
+def test_instants_are_shown_in_paris_time_to_the_second_summer_and_winter() -> None:
+    from cli.output import show_instant
+
+    summer = datetime(2019, 6, 20, 12, 3, 7, 654321, tzinfo=UTC)
+    winter = datetime(2019, 12, 20, 12, 3, 7, 654321, tzinfo=UTC)
+
+    assert show_instant(summer) == "2019-06-20 14:03:07 (Paris)"
+    assert show_instant(winter.isoformat()) == "2019-12-20 13:03:07 (Paris)"
+
+
+def test_a_validity_names_its_last_day_and_its_excluded_end() -> None:
+    from cli.output import show_validity
+
+    assert show_validity(date(2022, 6, 20)) == (
+        "valid through 2022-06-19 (until 2022-06-20 excluded)"
+    )
+    assert show_validity(None) == "permanent"
