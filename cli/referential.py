@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from cli.main import CONTEXT, recording, report, session_of
-from cli.output import emit_json, table
+from cli.output import emit_json, show_date, show_instant, table
 from cli.params import DATE
+from ledger.i18n import _
 
 
 @click.command(context_settings=CONTEXT)
@@ -51,7 +52,7 @@ def init(
     session = session_of(ctx)
     text, source = None, "bundled RNCP13080 referential"
     if path is not None:
-        text, _ = read_referential_file(path)
+        text, __ = read_referential_file(path)
         source = str(path)
     result = session.create(
         text=text, effective_from=effective_from, source=source, request_id=request_id
@@ -104,17 +105,32 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
         return
     click.echo(f"{ref.code} — {ref.name}")
     click.echo(
-        f"version {published.version}, effective from {published.effective_from.isoformat()}, "
-        f"sha256 {published.sha256}"
+        _(
+            "version {version}, effective from {day}, published {published} by {by}, sha256 "
+            "{sha256}"
+        ).format(
+            version=published.version,
+            day=show_date(published.effective_from),
+            published=show_instant(published.fact.recorded_at),
+            by=published.fact.recorded_by,
+            sha256=published.sha256,
+        )
     )
     click.echo(
-        f"title: {ref.title.required} of {len(ref.competencies)} competencies; validity "
-        f"{ref.validity_years} years; VAE validations permanent: {ref.vae_permanent}"
+        _(
+            "title: {required} of {count} competencies; competencies stay valid {years} years"
+        ).format(required=ref.title.required, count=len(ref.competencies), years=ref.validity_years)
+        + "; "
+        + (
+            _("competencies validated by VAE are acquired for good")
+            if ref.vae_permanent
+            else _("competencies validated by VAE expire likewise")
+        )
     )
-    click.echo(f"RNCP registrations: {ref.registrations_text}")
+    click.echo(_("RNCP registrations: {periods}").format(periods=ref.registrations_text))
     table(
-        "Blocks",
-        ["block", "label", "required", "competencies", "épreuves"],
+        _("Blocks"),
+        [_("block"), _("label"), _("required"), _("competencies"), _("épreuves")],
         [
             [
                 b.code,
@@ -125,23 +141,35 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
             ]
             for b in ref.blocks
         ],
-        wrap=("label", "competencies", "épreuves"),
+        wrap=(_("label"), _("competencies"), _("épreuves")),
     )
     click.echo(
-        f"title on every block held: {ref.title_by_all_blocks}; minimum age at enrolment "
-        f"{ref.minimum_age_years}; CPF transmission duty from "
-        f"{ref.cpf_flow_from.isoformat() if ref.cpf_flow_from else 'never'}; VAE jury "
-        f"balance {'required' if ref.vae_jury_balance_required else 'a finding of the audit'}"
+        "; ".join(
+            [
+                _("the title is awarded on every block held")
+                if ref.title_by_all_blocks
+                else _("holding every block does not award the title by itself"),
+                _("minimum age at enrolment {years}").format(years=ref.minimum_age_years),
+                _("CPF transmission duty from {day}").format(day=show_date(ref.cpf_flow_from))
+                if ref.cpf_flow_from
+                else _("no CPF transmission duty"),
+                _("VAE jury balance required")
+                if ref.vae_jury_balance_required
+                else _("VAE jury balance: a finding of the audit"),
+            ]
+        )
     )
     table(
-        "Routes (rule 12: when a candidate may be put on them)",
-        ["route", "open", "CPF modaliteAcces"],
+        _("Routes (rule 12: when a candidate may be put on them)"),
+        [_("route"), _("open"), _("CPF modaliteAcces")],
         [[r.code, r.openings, r.cpf_modalite] for r in ref.routes],
+        wrap=(_("open"),),
     )
     table(
-        "Jury per route",
-        ["route", "roles"],
+        _("Jury per route"),
+        [_("route"), _("roles")],
         [[route, ", ".join(roles)] for route, roles in ref.jury.items()],
+        wrap=(_("roles"),),
     )
 
 
@@ -207,7 +235,7 @@ def publish(
     from ledger.referential import read_referential_file
 
     session = session_of(ctx)
-    text, _ = read_referential_file(file)
+    text, __ = read_referential_file(file)
     result = session.ledger().publish_referential(
         text, effective_from, by=session.actor, source=str(file), request_id=request_id
     )
@@ -255,7 +283,7 @@ def succeed(
     from ledger.usecases.referentials import read_correspondence
 
     session = session_of(ctx)
-    text, _ = read_referential_file(file)
+    text, __ = read_referential_file(file)
     try:
         table_bytes = correspondence.read_bytes()
     except OSError as e:

@@ -121,7 +121,8 @@ class Explainer:
                 end = (
                     "for good (VAE)"
                     if award.until is None
-                    else f"through {(award.until - timedelta(days=1)).isoformat()}"
+                    else f"through {(award.until - timedelta(days=1)).isoformat()} "
+                    f"(until {award.until.isoformat()} excluded)"
                 )
                 counting = "counts" if item.counts else "does not count"
                 reasons.append(
@@ -289,9 +290,10 @@ def _validity(v: Validation, as_of: date) -> str:
     if v.until is None:
         return f"{start} ({rules}): acquired for good (VAE)"
     last = (v.until - timedelta(days=1)).isoformat()
+    end = f"(until {v.until.isoformat()} excluded)"
     if v.counts_on(as_of):
-        return f"{start} ({rules}): counts through {last}"
-    return f"{start} ({rules}): counted through {last}, not on {as_of.isoformat()}"
+        return f"{start} ({rules}): valid through {last} {end}, so it counts"
+    return f"{start} ({rules}): valid through {last} {end}, so not on {as_of.isoformat()}"
 
 
 def _derogation_of(validations: Iterable[Validation]) -> str:

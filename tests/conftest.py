@@ -58,6 +58,8 @@ def runner(store: StoreRef, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """A CLI runner whose store is the fresh `store`, recording as `tester`."""
     monkeypatch.setenv("CERTLEDGER_STORE", str(store))
     monkeypatch.setenv("CERTLEDGER_ACTOR", "tester")
+    # Tables are as wide as the terminal: the same 120 columns whatever runs the tests.
+    monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.chdir(tmp_path)
     return CliRunner()
 
