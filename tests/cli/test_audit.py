@@ -45,7 +45,7 @@ def test_the_html_audit_is_one_self_contained_file(certledger: Certledger, tmp_p
     vae_with_derogation(certledger)
     page = tmp_path / "audit.html"
     out = certledger.ok(f"audit --format html -o {page}")
-    assert out == f"Wrote {page}: 1 decision(s) audited.\n"
+    assert out == f"Wrote {page}: 1 decision audited.\n"
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "No title awarded in the period." in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
