@@ -1,0 +1,103 @@
+"""The audit at scale: build time, size and peak memory of `certledger audit` (HTML and
+JSON) on demo ledgers of several sizes, beside the replay of the same ledger (the flat
+baseline: one pass over the candidate streams, nothing kept).
+
+Each figure is one CLI process of its own, start-up included: its wall time, its CPU time
+(user + system: what it costs on a machine shared with other work) and its peak memory, that
+process's own maximum resident set (`wait4`), not the benchmark's.
+
+Run: python -m bench.bench_audit [CANDIDATES ...]        (default: 5000 20000)
+     python -m bench.bench_audit --store LEDGER.db [...]  (ledgers already built, e.g. by
+     `certledger --store LEDGER.db demo --candidates N`)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import demo_ledger, events_in, machine, report
+
+CERTLEDGER = [sys.executable, "-c", "from cli.main import main; main()"]
+
+
+def measure(args: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[str, float]:
+    """Run `certledger ARGS`: its wall and CPU times, and its own peak resident memory (MiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*CERTLEDGER, *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "CERTLEDGER_ACTOR": "bench"},
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    error = process.stderr.read().decode() if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"certledger {' '.join(args)} failed ({process.returncode}): {error}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return f"{elapsed:.1f} s ({cpu:.1f} s CPU)", usage.ru_maxrss / 1024
+
+
+def candidates_in(path: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM stored_events WHERE topic = 'CandidateEnrolled'"
+        ).fetchone()
+    return int(count)
+
+
+def one(path: Path) -> list[tuple[str, str]]:
+    store = ["--store", str(path), "--read-only"]
+    candidates = candidates_in(path)
+    with tempfile.TemporaryDirectory() as folder:
+        page, document = Path(folder) / "audit.html", Path(folder) / "audit.json"
+        html_time, html_memory = measure([*store, "audit", "--format", "html", "-o", str(page)])
+        json_time, json_memory = measure([*store, "audit", "-o", str(document)])
+        replay_time, replay_memory = measure([*store, "replay", "--format", "csv"])
+        html_size, json_size = page.stat().st_size, document.stat().st_size
+    label = f"{candidates:,} candidates"
+    return [
+        (f"{label}: ledger", f"{events_in(path):,} events, {path.stat().st_size / 2**20:.0f} MiB"),
+        (
+            f"{label}: audit --format html",
+            f"{html_time}, page {html_size / 2**20:.1f} MiB, peak {html_memory:.0f} MiB",
+        ),
+        (
+            f"{label}: audit (JSON)",
+            f"{json_time}, {json_size / 2**20:.1f} MiB, peak {json_memory:.0f} MiB",
+        ),
+        (
+            f"{label}: replay --format csv (baseline)",
+            f"{replay_time}, peak {replay_memory:.0f} MiB",
+        ),
+    ]
+
+
+def main(argv: list[str]) -> None:
+    paths: list[Path] = []
+    sizes: list[int] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--store":
+            paths.append(Path(next(args)))
+        else:
+            sizes.append(int(arg))
+    if not paths and not sizes:
+        sizes = [5000, 20000]
+    paths += [demo_ledger(n) for n in sizes]
+    rows = [("machine", machine())]
+    for path in paths:
+        rows += one(path)
+    report("certledger audit at scale (SQLite; each figure one process, start-up included)", rows)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
