@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,9 @@ def audit(
     draft = Draft(output) if output is not None else None
     spool = FileSpool(str(output.parent) if output is not None else None)
     try:
-        with ProgressBar(len(ledger.queries.candidate_ids()), _("candidates")) as advance:
+        # the total only for a terminal: counting the candidates is a pass of its own
+        total = len(ledger.queries.candidate_ids()) if sys.stderr.isatty() else None
+        with ProgressBar(total, _("candidates")) as advance:
             report = audit_report(ledger, start, end, wait_days, spool, advance)
         out: Any = draft
         if draft is None:

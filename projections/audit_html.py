@@ -61,13 +61,13 @@ th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eef1f6;vertic
 th{background:#f6f8fb;white-space:nowrap;position:sticky;top:0}
 td.nw{white-space:nowrap}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;
 white-space:nowrap}
-td.text{min-width:14rem}
+td.text{min-width:14rem}tr.total td{font-weight:600;background:#fafbfd}
 .bad{color:#b3261e;font-weight:600}
 .tag{display:inline-block;border-radius:.3rem;padding:0 .35rem;background:#eef1f6;
 margin:0 .2rem .2rem 0;white-space:nowrap}
 details{margin:.5rem 0 1rem}summary{cursor:pointer;color:#1f5fbf;padding:.2rem 0}
 details[open] .scroll{max-height:80vh;overflow:auto}
-.chart{overflow-x:auto}.chart svg{min-width:36rem;display:block}
+.chart{overflow-x:auto}.chart svg{min-width:30rem;display:block}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem}
 .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}
 code{font-size:.85em}
@@ -200,7 +200,8 @@ def chart(awards: list[dict[str, Any]]) -> str:
     label = _("Titles awarded per year, by access route")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{_attribute(label)}" font-family="system-ui,sans-serif">'
+        f'width="100%" role="img" aria-label="{_attribute(label)}" '
+        'font-family="system-ui,sans-serif">'
     ]
     for tick in range(0, top + 1, step_value):
         y = height - bottom - tick * scale
@@ -285,6 +286,7 @@ class Section:
         empty: str,
         note: str = "",
         warn: bool = True,
+        strong: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         self.anchor = anchor
         self.heading = heading
@@ -294,6 +296,8 @@ class Section:
         self.note = note
         self.warn = warn
         self.count = count
+        self.strong = strong
+        """Rows shown in bold (a total)."""
 
 
 def _sections(source: Source, wait_days: int) -> list[Section]:
@@ -352,6 +356,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                 "brackets those employed in the target job."
             ),
             warn=False,
+            strong=lambda r: r["route"] == "all",
         ),
         Section(
             "jury",
@@ -664,7 +669,8 @@ def _write_section(out: Any, section: Section) -> None:
     for n, row in enumerate(section.rows()):
         if n == MAX_ROWS:
             break
-        batch.append("<tr>" + "".join(_cell(c, row) for c in section.columns) + "</tr>\n")
+        opening = '<tr class="total">' if section.strong and section.strong(row) else "<tr>"
+        batch.append(opening + "".join(_cell(c, row) for c in section.columns) + "</tr>\n")
         if len(batch) >= 500:
             out.write("".join(batch))
             batch.clear()
