@@ -216,3 +216,16 @@ def test_the_chart_labels_each_bar_and_ticks_round_numbers() -> None:
         "9",
     ]
     assert ">2018</text>" in svg  # a year without titles keeps its place
+
+
+def test_the_audit_reports_its_progress_once_per_candidate(certledger: Certledger) -> None:
+    vae_with_derogation(certledger)
+    certledger.ok("candidate enroll A7 --route vae --on 2019-01-07 " + IDENTITY)
+    seen: list[int] = []
+    ledger = Ledger(str(certledger.store), clock=certledger.clock)
+    try:
+        audit_report(ledger, None, None, progress=seen.append)
+    finally:
+        ledger.close()
+
+    assert seen == [1, 1]
