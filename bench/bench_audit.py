@@ -9,6 +9,8 @@ process's own maximum resident set (`wait4`), not the benchmark's.
 Run: python -m bench.bench_audit [CANDIDATES ...]        (default: 5000 20000)
      python -m bench.bench_audit --store LEDGER.db [...]  (ledgers already built, e.g. by
      `certledger --store LEDGER.db demo --candidates N`)
+     ... --baseline DIR  also runs the HTML audit of the source tree in DIR (an earlier
+     revision: `git archive REV | tar -x -C DIR`), the same ledger, the same run
 """
 
 from __future__ import annotations
@@ -22,14 +24,20 @@ from pathlib import Path
 
 from bench.common import demo_ledger, events_in, machine, report
 
-CERTLEDGER = [sys.executable, "-c", "from cli.main import main; main()"]
+
+def certledger(source: Path | None = None) -> list[str]:
+    """The command, from this tree or from the source tree `source`."""
+    first = f"import sys; sys.path.insert(0, {str(source)!r}); " if source else ""
+    return [sys.executable, "-c", first + "from cli.main import main; main()"]
 
 
-def measure(args: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[str, float]:
+def measure(
+    args: list[str], stdout: int | None = subprocess.DEVNULL, source: Path | None = None
+) -> tuple[str, float]:
     """Run `certledger ARGS`: its wall and CPU times, and its own peak resident memory (MiB)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [*CERTLEDGER, *args],
+        [*certledger(source), *args],
         stdout=stdout,
         stderr=subprocess.PIPE,
         env={**os.environ, "CERTLEDGER_ACTOR": "bench"},
@@ -54,7 +62,7 @@ def candidates_in(path: Path) -> int:
     return int(count)
 
 
-def one(path: Path) -> list[tuple[str, str]]:
+def one(path: Path, baseline: Path | None) -> list[tuple[str, str]]:
     store = ["--store", str(path), "--read-only"]
     candidates = candidates_in(path)
     with tempfile.TemporaryDirectory() as folder:
@@ -63,8 +71,22 @@ def one(path: Path) -> list[tuple[str, str]]:
         json_time, json_memory = measure([*store, "audit", "-o", str(document)])
         replay_time, replay_memory = measure([*store, "replay", "--format", "csv"])
         html_size, json_size = page.stat().st_size, document.stat().st_size
+        before: list[tuple[str, str]] = []
+        if baseline is not None:
+            page.unlink()
+            old_time, old_memory = measure(
+                [*store, "audit", "--format", "html", "-o", str(page)], source=baseline
+            )
+            before.append(
+                (
+                    f"{candidates:,} candidates: audit --format html, {baseline.name} (baseline)",
+                    f"{old_time}, page {page.stat().st_size / 2**20:.1f} MiB, "
+                    f"peak {old_memory:.0f} MiB",
+                )
+            )
     label = f"{candidates:,} candidates"
     return [
+        *before,
         (f"{label}: ledger", f"{events_in(path):,} events, {path.stat().st_size / 2**20:.0f} MiB"),
         (
             f"{label}: audit --format html",
@@ -84,10 +106,13 @@ def one(path: Path) -> list[tuple[str, str]]:
 def main(argv: list[str]) -> None:
     paths: list[Path] = []
     sizes: list[int] = []
+    baseline: Path | None = None
     args = iter(argv)
     for arg in args:
         if arg == "--store":
             paths.append(Path(next(args)))
+        elif arg == "--baseline":
+            baseline = Path(next(args)).resolve()
         else:
             sizes.append(int(arg))
     if not paths and not sizes:
@@ -95,7 +120,7 @@ def main(argv: list[str]) -> None:
     paths += [demo_ledger(n) for n in sizes]
     rows = [("machine", machine())]
     for path in paths:
-        rows += one(path)
+        rows += one(path, baseline)
     report("certledger audit at scale (SQLite; each figure one process, start-up included)", rows)
 
 
