@@ -67,12 +67,15 @@ td.text{min-width:14rem}tr.total td{font-weight:600;background:#fafbfd}
 margin:0 .2rem .2rem 0;white-space:nowrap}
 details{margin:.5rem 0 1rem}summary{cursor:pointer;color:#1f5fbf;padding:.2rem 0}
 details[open] .scroll{max-height:80vh;overflow:auto}
-.chart{overflow-x:auto}.chart svg{min-width:30rem;display:block}
+.chart{overflow-x:auto}.chart svg{display:block}.chart svg.narrow{display:none}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem}
 .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}
 code{font-size:.85em}
 @media (max-width:36rem){body{margin:1rem auto;font-size:14px}h1{font-size:1.3rem}
-.cards{grid-template-columns:repeat(2,1fr)}.card b{font-size:1.25rem}}
+.cards{grid-template-columns:repeat(2,1fr);gap:.5rem}.card{padding:.45rem .6rem}
+.card b{font-size:1.25rem}.chart svg.wide{display:none}.chart svg.narrow{display:block}
+.card.ok{font-size:.85rem}.card.ok b{display:inline;
+font-size:1rem;margin-right:.3rem}}
 @media print{
 @page{margin:1.4cm}
 body{margin:0;max-width:none;font-size:10pt;color:#000}
@@ -83,7 +86,7 @@ h2{break-after:avoid;margin-top:1.2rem}
 .scroll,details[open] .scroll{overflow:visible;max-height:none}
 table{font-size:8pt}thead{display:table-header-group}tr{break-inside:avoid}
 th{position:static}
-.chart svg{min-width:0;max-height:9cm}
+.chart svg.wide{display:block;max-height:9cm}.chart svg.narrow{display:none}
 summary{color:#000}
 }
 """
@@ -199,7 +202,7 @@ def chart(awards: list[dict[str, Any]]) -> str:
     scale = (height - bottom - above) / top
     label = _("Titles awarded per year, by access route")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'<svg class="wide" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="{_attribute(label)}" '
         'font-family="system-ui,sans-serif">'
     ]
@@ -236,6 +239,7 @@ def chart(awards: list[dict[str, Any]]) -> str:
                 f'text-anchor="middle" fill="#5b6475">{year}</text>'
             )
     parts.append("</svg>")
+    parts.append(_narrow_chart(years, by_year, totals, step_value, top, label))
     shown = {row["route"] for row in awards}
     legend = "".join(
         f'<span><i style="background:{c}"></i>{_e(r)}</span>'
@@ -245,6 +249,55 @@ def chart(awards: list[dict[str, Any]]) -> str:
     return (
         '<div class="chart">' + "".join(parts) + f'</div><div class="legend muted">{legend}</div>'
     )
+
+
+def _narrow_chart(
+    years: list[int],
+    by_year: dict[int, dict[str, int]],
+    totals: dict[int, int],
+    step_value: int,
+    top: int,
+    label: str,
+) -> str:
+    """The same chart for a narrow screen: one horizontal bar per year, read top down."""
+    width, left, right, row, above = 400, 44, 46, 20, 22
+    height = above + row * len(years) + 6
+    scale = (width - left - right) / top
+    parts = [
+        f'<svg class="narrow" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{_attribute(label)}" '
+        'font-family="system-ui,sans-serif">'
+    ]
+    for tick in range(0, top + 1, step_value * (2 if top // step_value > 4 else 1)):
+        x = left + tick * scale
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{above - 4}" y2="{height - 4}" '
+            f'stroke="{"#9aa3b2" if tick == 0 else "#e3e7ef"}"/>'
+            f'<text x="{x:.1f}" y="{above - 8}" font-size="11" text-anchor="middle" '
+            f'fill="#5b6475">{tick:,}</text>'
+        )
+    for i, year in enumerate(years):
+        y = above + i * row + 2
+        x = float(left)
+        for route, colour in ROUTE_COLOURS.items():
+            n = by_year[year].get(route, 0)
+            if n:
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{n * scale:.1f}" height="{row - 5}" '
+                    f'fill="{colour}"><title>{year} {route}: {n}</title></rect>'
+                )
+                x += n * scale
+        parts.append(
+            f'<text x="{left - 6}" y="{y + row - 8}" font-size="12" text-anchor="end" '
+            f'fill="#1d2433">{year}</text>'
+        )
+        if totals[year]:
+            parts.append(
+                f'<text x="{x + 4:.1f}" y="{y + row - 8}" font-size="12" font-weight="600" '
+                f'text-anchor="start" fill="#1d2433">{totals[year]:,}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def _awarded(decision: dict[str, Any]) -> str:
