@@ -127,7 +127,7 @@ class FileSpool(Spool):
         import sqlite3
         import tempfile
 
-        self._folder = tempfile.TemporaryDirectory(prefix="certledger-audit-", dir=folder)
+        self._folder = tempfile.TemporaryDirectory(prefix=".certledger-audit-", dir=folder)
         self._db = sqlite3.connect(Path(self._folder.name) / "spool.db")
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"

@@ -57,9 +57,11 @@ def test_the_json_audit_shows_the_derogation_and_the_late_recordings(
 
 def test_the_html_audit_is_one_self_contained_file(certledger: Certledger, tmp_path: Path) -> None:
     vae_with_derogation(certledger)
-    page = tmp_path / "audit.html"
+    (tmp_path / "pages").mkdir()
+    page = tmp_path / "pages" / "audit.html"
     out = certledger.ok(f"audit --format html -o {page}")
     assert out == f"Wrote {page}: 1 decision audited.\n"
+    assert [p.name for p in page.parent.iterdir()] == ["audit.html"]  # no spool left behind
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "No title awarded in the period." in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
