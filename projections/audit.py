@@ -5,22 +5,31 @@ rule functions that decided), its derogation, rectifications and annulment; awar
 under a derogation; VAE juries whose balance is not met or cannot be shown; facts recorded
 more than 30 days after their date; awards under the CPF transmission duty not transmitted
 within 3 months; annulments and revocations made after an award was transmitted (which the
-1.1.2 flow cannot withdraw); the statistics of the period's years.
+1.1.2 flow cannot withdraw); passages the Caisse des Dépôts left unanswered too long or
+refused; the statistics of the period's years.
+
+The long lists are spooled (`FileSpool`: a temporary SQLite file) and given back sorted, so
+that the JSON and the HTML page are written row by row in memory that does not grow with the
+ledger.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
 
 from ledger.clock import PARIS
 from ledger.composition import check_jury, jury_balance
 from ledger.dossier import Decision, Dossier
 from ledger.facts import Fact
+from ledger.i18n import N_, _
 from ledger.publication import Versions
 from ledger.rules import evidence_for, title_revoked_on
 from ledger.transmission import Standing, id_technique, standing_of
@@ -51,22 +60,103 @@ def _when(fact: Fact) -> dict[str, Any]:
 
 
 WAIT_DAYS = 30
-"""How long a passage may wait for the Caisse des Dépôts' answer before the audit lists it."""
+"""How long a passage may wait for the Caisse des Dépôts' answer before the audit lists it
+(`audit --cpf-wait DAYS`)."""
 
 TO_DO = (
     (
         "Plusieurs titulaires",
-        "give the birth place (`candidate rectify-identity "
-        "--birth-insee` or `--birth-postcode`), then `report cpf` sends it again",
+        N_(
+            "give the birth place (`candidate rectify-identity --birth-insee` or "
+            "`--birth-postcode`), then `report cpf` sends it again"
+        ),
     ),
     (
         "Aucun titulaire",
-        "check the identity against the holder's civil status (birth name, "
-        "first name, sex, birth date) and correct it with `candidate rectify-identity`, then "
-        "`report cpf` sends it again",
+        N_(
+            "check the identity against the holder's civil status (birth name, first name, "
+            "sex, birth date) and correct it with `candidate rectify-identity`, then "
+            "`report cpf` sends it again"
+        ),
     ),
 )
-"""What the registrar does about a passage refused, by the words of the refusal."""
+"""What the registrar does about a passage refused, by the (French) words of the refusal."""
+OTHER_REFUSAL = N_("read the message, correct what it names, then `report cpf` sends it again")
+FILE_REFUSED = N_("the whole file was refused: `report cpf` sends its passages again")
+
+SECTIONS: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+    "decisions": lambda d: (d["on"], d["decision"]),
+    "awards_by_derogation": lambda d: (d["on"], d["decision"]),
+    "late_recordings": lambda f: (f["effective_on"], f["recorded_at"], f["event"]),
+    "awards_not_transmitted_within_3_months": lambda a: (a["due"], a["decision"]),
+    "annulled_after_transmission": lambda a: (a["awarded_on"], a["decision"]),
+    "revoked_after_transmission": lambda a: (a["awarded_on"], a["decision"]),
+    "cpf_waiting_for_an_answer": lambda a: (a["sent_on"], a["decision"]),
+    "cpf_refused": lambda a: (a["answered_on"], a["decision"]),
+}
+"""The audit's long lists, each with the order it is shown in (oldest first)."""
+
+
+class Spool:
+    """The rows of each long section, kept in memory, given back in each section's order."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {
+            s: [] for s in SECTIONS
+        }
+
+    def add(self, section: str, row: dict[str, Any]) -> None:
+        self._rows[section].append((SECTIONS[section](row), row))
+
+    def rows(self, section: str) -> Iterator[dict[str, Any]]:
+        for entry in sorted(self._rows[section], key=lambda kr: kr[0]):
+            yield entry[1]
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class FileSpool(Spool):
+    """The rows of each long section in a temporary SQLite file, so that an audit's memory
+    does not grow with the ledger: rows are written as they are found (orjson) and read
+    back sorted by SQLite, one at a time."""
+
+    BATCH = 1000
+
+    def __init__(self, folder: str | None = None) -> None:
+        import sqlite3
+        import tempfile
+
+        self._folder = tempfile.TemporaryDirectory(prefix=".certledger-audit-", dir=folder)
+        self._db = sqlite3.connect(Path(self._folder.name) / "spool.db")
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
+            "PRAGMA cache_size=-2048;"
+            "CREATE TABLE rows (section TEXT, key TEXT, body BLOB);"
+        )
+        self._pending: list[tuple[str, str, bytes]] = []
+
+    def add(self, section: str, row: dict[str, Any]) -> None:
+        key = "\x1f".join(str(part) for part in SECTIONS[section](row))
+        self._pending.append((section, key, orjson.dumps(row)))
+        if len(self._pending) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO rows VALUES (?, ?, ?)", self._pending)
+        self._pending.clear()
+
+    def rows(self, section: str) -> Iterator[dict[str, Any]]:
+        if self._pending:
+            self._flush()
+        for (body,) in self._db.execute(
+            "SELECT body FROM rows WHERE section = ? ORDER BY key, rowid", (section,)
+        ):
+            yield orjson.loads(body)
+
+    def close(self) -> None:
+        self._db.close()
+        self._folder.cleanup()
 
 
 @dataclass
@@ -74,54 +164,78 @@ class Audit:
     start: date | None
     end: date | None
     today: date
-    decisions: list[dict[str, Any]] = field(default_factory=list)
-    late: list[dict[str, Any]] = field(default_factory=list)
-    untransmitted: list[dict[str, Any]] = field(default_factory=list)
-    annulled_after_transmission: list[dict[str, Any]] = field(default_factory=list)
-    revoked_after_transmission: list[dict[str, Any]] = field(default_factory=list)
+    wait_days: int = WAIT_DAYS
+    spool: Spool = field(default_factory=Spool)
+    """The long lists (`SECTIONS`), in memory or in a temporary file."""
+    counts: Counter[str] = field(default_factory=Counter)
+    """How many rows each long list holds, and the summary's counts over decisions."""
     unbalanced: dict[str, dict[str, Any]] = field(default_factory=dict)
     """VAE jury sessions whose balance is not met or cannot be shown, by session."""
     awards: Counter[tuple[int, str]] = field(default_factory=Counter)
     statistics: list[dict[str, Any]] = field(default_factory=list)
-    cpf_waiting: list[dict[str, Any]] = field(default_factory=list)
-    """Passages sent to the Caisse des Dépôts with no answer for more than `WAIT_DAYS`."""
-    cpf_refused: list[dict[str, Any]] = field(default_factory=list)
-    """Passages the Caisse des Dépôts refused (or whose file it refused), and what to do."""
+    late_types: dict[str, list[int]] = field(default_factory=dict)
+    """Late recordings by event type: [how many, the most days late]."""
+
+    def add(self, section: str, row: dict[str, Any]) -> None:
+        self.counts[section] += 1
+        self.spool.add(section, row)
+
+    def rows(self, section: str) -> Iterator[dict[str, Any]]:
+        """The rows of a long list, in its order (`SECTIONS`)."""
+        return self.spool.rows(section)
+
+    def count(self, what: str) -> int:
+        """The rows of a long list, or a count over decisions (`jury_problems`,
+        `derogations`, `unbacked_decisions`, `corrections`)."""
+        return self.counts[what]
+
+    def add_decision(self, entry: dict[str, Any]) -> None:
+        self.add("decisions", entry)
+        self.counts["jury_problems"] += not entry["jury"]["ok"]
+        self.counts["derogations"] += bool(entry["derogation"])
+        self.counts["unbacked_competencies"] += len(entry["unbacked"])
+        self.counts["unbacked_decisions"] += bool(entry["unbacked"])
+        self.counts["rectified"] += bool(entry["rectifications"])
+        self.counts["annulled"] += bool(entry["annulment"])
+        self.counts["corrections"] += len(entry["rectifications"]) + bool(entry["annulment"])
+        if (
+            entry["derogation"]
+            and not entry["annulment"]
+            and (entry["title"] or entry["blocks"] or entry["validated"])
+        ):
+            self.add(
+                "awards_by_derogation",
+                {
+                    "decision": entry["decision"],
+                    "on": entry["on"],
+                    "derogation": entry["derogation"],
+                    "title": entry["title"],
+                    "blocks": entry["blocks"],
+                    "validated": entry["validated"],
+                },
+            )
 
     def summary(self) -> dict[str, Any]:
+        c = self.counts
         return {
-            "decisions": len(self.decisions),
-            "jury_problems": sum(1 for d in self.decisions if not d["jury"]["ok"]),
-            "derogations": sum(1 for d in self.decisions if d["derogation"]),
-            "awards_by_derogation": len(self.by_derogation()),
+            "decisions": c["decisions"],
+            "jury_problems": c["jury_problems"],
+            "derogations": c["derogations"],
+            "awards_by_derogation": c["awards_by_derogation"],
             "vae_juries_unbalanced": len(self.unbalanced),
-            "unbacked_competencies": sum(len(d["unbacked"]) for d in self.decisions),
-            "rectified": sum(1 for d in self.decisions if d["rectifications"]),
-            "annulled": sum(1 for d in self.decisions if d["annulment"]),
-            "late_recordings": len(self.late),
-            "awards_not_transmitted_within_3_months": len(self.untransmitted),
-            "annulled_after_transmission": len(self.annulled_after_transmission),
-            "revoked_after_transmission": len(self.revoked_after_transmission),
-            "cpf_waiting_for_an_answer": len(self.cpf_waiting),
-            "cpf_refused": len(self.cpf_refused),
+            "unbacked_competencies": c["unbacked_competencies"],
+            "rectified": c["rectified"],
+            "annulled": c["annulled"],
+            "late_recordings": c["late_recordings"],
+            "awards_not_transmitted_within_3_months": c["awards_not_transmitted_within_3_months"],
+            "annulled_after_transmission": c["annulled_after_transmission"],
+            "revoked_after_transmission": c["revoked_after_transmission"],
+            "cpf_waiting_for_an_answer": c["cpf_waiting_for_an_answer"],
+            "cpf_refused": c["cpf_refused"],
         }
 
-    def by_derogation(self) -> list[dict[str, Any]]:
-        """The live decisions that awarded or validated something under a derogation."""
-        return [
-            {
-                "decision": d["decision"],
-                "on": d["on"],
-                "derogation": d["derogation"],
-                "title": d["title"],
-                "blocks": d["blocks"],
-                "validated": d["validated"],
-            }
-            for d in self.decisions
-            if d["derogation"]
-            and not d["annulment"]
-            and (d["title"] or d["blocks"] or d["validated"])
-        ]
+    def unbalanced_juries(self) -> list[dict[str, Any]]:
+        return sorted(self.unbalanced.values(), key=lambda b: (b["sits_on"], b["session"]))
 
     def awards_by_year(self) -> list[dict[str, Any]]:
         return [
@@ -129,26 +243,78 @@ class Audit:
             for (year, route), n in sorted(self.awards.items())
         ]
 
-    def as_json(self) -> dict[str, Any]:
+    def head(self) -> dict[str, Any]:
+        """The document's short parts, before its long lists."""
         return {
             "period": {
                 "from": self.start.isoformat() if self.start else None,
                 "to": self.end.isoformat() if self.end else None,
             },
             "today": self.today.isoformat(),
+            "cpf_wait_days": self.wait_days,
             "summary": self.summary(),
             "awards_by_year": self.awards_by_year(),
             "statistics": self.statistics,
-            "decisions": self.decisions,
-            "awards_by_derogation": self.by_derogation(),
-            "vae_juries_unbalanced": list(self.unbalanced.values()),
-            "late_recordings": self.late,
-            "awards_not_transmitted_within_3_months": self.untransmitted,
-            "annulled_after_transmission": self.annulled_after_transmission,
-            "revoked_after_transmission": self.revoked_after_transmission,
-            "cpf_waiting_for_an_answer": self.cpf_waiting,
-            "cpf_refused": self.cpf_refused,
+            "late_recordings_by_type": self.late_by_type(),
         }
+
+    def late_by_type(self) -> list[dict[str, Any]]:
+        """How many facts of each type were recorded late, and the latest of them, the
+        most first."""
+        return late_by_type(self.late_types)
+
+    def parts(self) -> Iterator[tuple[str, Any, bool]]:
+        """The document's keys in order: (key, value, whether the value is a stream of rows)."""
+        for key, value in self.head().items():
+            yield key, value, False
+        yield "decisions", self.rows("decisions"), True
+        yield "awards_by_derogation", self.rows("awards_by_derogation"), True
+        yield "vae_juries_unbalanced", self.unbalanced_juries(), False
+        for section in (
+            "late_recordings",
+            "awards_not_transmitted_within_3_months",
+            "annulled_after_transmission",
+            "revoked_after_transmission",
+            "cpf_waiting_for_an_answer",
+            "cpf_refused",
+        ):
+            yield section, self.rows(section), True
+
+    def as_json(self) -> dict[str, Any]:
+        """The whole document in memory (small audits; `write_json` streams it)."""
+        return {key: list(value) if rows else value for key, value, rows in self.parts()}
+
+    def write_json(self, out: IO[str]) -> None:
+        """The document as `orjson.dumps(self.as_json(), option=OPT_INDENT_2)` writes it,
+        one row at a time."""
+        out.write("{")
+        for n, (key, value, rows) in enumerate(self.parts()):
+            out.write(("," if n else "") + "\n  " + orjson.dumps(key).decode() + ": ")
+            if not rows:
+                out.write(_indented(value))
+                continue
+            first = True
+            for row in value:
+                out.write(("[\n    " if first else ",\n    ") + _indented(row, 4))
+                first = False
+            out.write("[]" if first else "\n  ]")
+        out.write("\n}\n")
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def late_by_type(types: Mapping[str, list[int]]) -> list[dict[str, Any]]:
+    return [
+        {"type": kind, "count": count, "most_days_late": most}
+        for kind, (count, most) in sorted(types.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    ]
+
+
+def _indented(value: Any, depth: int = 2) -> str:
+    return (
+        orjson.dumps(value, option=orjson.OPT_INDENT_2).decode().replace("\n", "\n" + " " * depth)
+    )
 
 
 def audit(
@@ -161,9 +327,12 @@ def audit(
     end: date | None,
     today: date,
     wait_days: int = WAIT_DAYS,
+    spool: Spool | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Audit:
-    """The audit of decisions and facts dated in [start, end] (open ends: everything)."""
-    report = Audit(start, end, today)
+    """The audit of decisions and facts dated in [start, end] (open ends: everything); its
+    long lists go to `spool` (in memory unless given)."""
+    report = Audit(start, end, today, wait_days, spool if spool is not None else Spool())
     transmissions = list(transmissions)
     standing = standing_of(transmissions)
 
@@ -181,6 +350,8 @@ def audit(
 
     tally = Tally(versions, standing=standing)
     for facts in candidates:
+        if progress is not None:
+            progress(1)
         dossier = Dossier.known(facts, None)
         if dossier is None:
             continue
@@ -192,7 +363,7 @@ def audit(
             if not inside(decision.on):
                 continue
             entry = _decision(dossier, decision, sessions, versions)
-            report.decisions.append(entry)
+            report.add_decision(entry)
             if entry["jury"]["balance"] is not None and not entry["jury"]["balance"]["ok"]:
                 _unbalanced(report, entry, sessions)
             if decision.title and not decision.annulled:
@@ -212,7 +383,9 @@ def audit(
 def _answered(
     report: Audit, decision: str, standing: Standing, today: date, wait_days: int
 ) -> None:
-    """Where a title award stands with the Caisse des Dépôts, when it needs attention."""
+    """Where a title award stands with the Caisse des Dépôts, when it needs attention: sent
+    more than `wait_days` ago and still unanswered, or refused (the refusal's words kept as
+    the Caisse des Dépôts wrote them)."""
     passage = id_technique(decision)
     state = standing.state(passage)
     flux_id = standing.last.get(passage)
@@ -227,24 +400,24 @@ def _answered(
         "sent_on": flow.sent_on.isoformat(),
     }
     if state == "awaiting" and (today - flow.sent_on).days > wait_days:
-        report.cpf_waiting.append({**base, "days": (today - flow.sent_on).days})
+        report.add("cpf_waiting_for_an_answer", {**base, "days": (today - flow.sent_on).days})
     elif state in ("rejected", "to_resend"):
         answer = standing.answers[passage]
         if state == "to_resend":
-            to_do = "the whole file was refused: `report cpf` sends its passages again"
+            to_do = _(FILE_REFUSED)
         else:
-            to_do = next(
-                (what for words, what in TO_DO if words in answer.message),
-                "read the message, correct what it names, then `report cpf` sends it again",
+            to_do = _(
+                next((what for words, what in TO_DO if words in answer.message), OTHER_REFUSAL)
             )
-        report.cpf_refused.append(
+        report.add(
+            "cpf_refused",
             {
                 **base,
                 "state": state,
                 "message": answer.message,
                 "answered_on": answer.reported_on.isoformat(),
                 "to_do": to_do,
-            }
+            },
         )
 
 
@@ -268,7 +441,10 @@ def _late(report: Audit, fact: Fact) -> None:
     recorded_on = fact.recorded_at.astimezone(PARIS).date()
     delay = (recorded_on - fact.effective_on).days
     if delay > LATE_DAYS:
-        report.late.append({**_when(fact), "days_late": delay})
+        report.add("late_recordings", {**_when(fact), "days_late": delay})
+        seen = report.late_types.setdefault(fact.type, [0, 0])
+        seen[0] += 1
+        seen[1] = max(seen[1], delay)
 
 
 def _decision(
@@ -358,7 +534,8 @@ def _transmission(
         # The flow no longer sends a revoked award; one already sent stays with the Caisse
         # des Dépôts until the registrar has it withdrawn.
         if sent is not None:
-            report.revoked_after_transmission.append(
+            report.add(
+                "revoked_after_transmission",
                 {
                     "decision": decision.id,
                     "awarded_on": decision.on.isoformat(),
@@ -366,7 +543,7 @@ def _transmission(
                     "flux": sent.data["flux_id"],
                     "revoked_on": revoked_on.isoformat(),
                     "id_technique": id_technique(decision.id),
-                }
+                },
             )
         return
     duty = versions.at(decision.on).referential.cpf_flow_from
@@ -375,7 +552,8 @@ def _transmission(
     if decision.annulled:
         assert decision.annulment is not None
         if sent is not None and sent.recorded_at <= decision.annulment.recorded_at:
-            report.annulled_after_transmission.append(
+            report.add(
+                "annulled_after_transmission",
                 {
                     "decision": decision.id,
                     "awarded_on": decision.on.isoformat(),
@@ -383,26 +561,28 @@ def _transmission(
                     "flux": sent.data["flux_id"],
                     "annulled_on": decision.annulment.effective_on.isoformat(),
                     "id_technique": id_technique(decision.id),
-                }
+                },
             )
         return
     if sent is None and today > due:
-        report.untransmitted.append(
+        report.add(
+            "awards_not_transmitted_within_3_months",
             {
                 "decision": decision.id,
                 "awarded_on": decision.on.isoformat(),
                 "due": due.isoformat(),
                 "transmitted_on": None,
-            }
+            },
         )
     elif sent is not None and sent.effective_on > due:
-        report.untransmitted.append(
+        report.add(
+            "awards_not_transmitted_within_3_months",
             {
                 "decision": decision.id,
                 "awarded_on": decision.on.isoformat(),
                 "due": due.isoformat(),
                 "transmitted_on": sent.effective_on.isoformat(),
-            }
+            },
         )
 
 

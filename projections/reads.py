@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.facts import Fact
     from ledger.integrity import Verification
-    from projections.audit import Audit
+    from projections.audit import Audit, Spool
     from projections.replay import Change
     from projections.statistics import YearRouteStatistics
     from projections.view_store import Listed
@@ -217,7 +217,14 @@ def replay_statuses(
     return (s.as_json() if kind == "json" else status_row(s) for s in statuses)
 
 
-def audit_report(ledger: Ledger, start: date | None, end: date | None) -> Audit:
+def audit_report(
+    ledger: Ledger,
+    start: date | None,
+    end: date | None,
+    wait_days: int = 30,
+    spool: Spool | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Audit:
     """The registrar's audit of the decisions and facts dated in [start, end]."""
     from projections.audit import audit
 
@@ -229,6 +236,9 @@ def audit_report(ledger: Ledger, start: date | None, end: date | None) -> Audit:
         start=start,
         end=end,
         today=ledger.clock.today(),
+        wait_days=wait_days,
+        spool=spool,
+        progress=progress,
     )
 
 
