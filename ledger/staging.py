@@ -47,38 +47,52 @@ class Staging:
             self.db.execute(f"PRAGMA {pragma}")
         for statement in _SCHEMA:
             self.db.execute(statement)
+        self.select = ""
         self.reader = self._reader()
         self.events = 0
         """How many events are staged."""
         self.snapshotted: set[UUID] = set()
         """The staged streams of aggregates the store snapshots (a few registers)."""
 
-    def _reader(self) -> sqlite3.Connection | None:
-        """On SQLite, a connection of its own that reads the store in one read transaction
-        (one consistent snapshot, without a transaction per read); None elsewhere."""
+    def _reader(self) -> Any:
+        """A connection of its own that reads the store in one read-only transaction (one
+        consistent snapshot, without a transaction per read); None for an in-memory store."""
         url = self.store.url
-        if url.kind != "sqlite" or url.path is None:
+        if url.kind == "postgresql":
+            reader = url.dialect.connect(url)  # type: ignore[attr-defined]
+            reader.autocommit = False
+            reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self.select = url.dialect.sql(
+                self.store.recorder,
+                "SELECT originator_version, topic, state FROM {events} "
+                "WHERE originator_id = %s ORDER BY originator_version LIMIT %s",
+            )
+            return reader
+        if url.path is None:
             return None
         reader = sqlite3.connect(
             f"{url.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
         )
         reader.execute("BEGIN")
+        recorder: Any = self.store.recorder
+        self.select = (
+            f"SELECT originator_version, topic, state FROM {recorder.events_table_name} "
+            "WHERE originator_id = ? ORDER BY originator_version LIMIT ?"
+        )
         return reader
 
     def stored(self, stream: UUID, *, limit: int = -1) -> list[StoredEvent]:
-        """The events the store holds for a stream (through the reader on SQLite)."""
+        """The events the store holds for a stream (through the reader)."""
         if self.reader is None:
             return list(
                 self.store.recorder.select_events(stream, limit=None if limit < 0 else limit)
             )
-        recorder: Any = self.store.recorder
-        table = recorder.events_table_name
-        rows = self.reader.execute(
-            f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ? "
-            "ORDER BY originator_version LIMIT ?",
-            (stream.hex, limit),
-        ).fetchall()
-        return [StoredEvent(stream, version, topic, state) for version, topic, state in rows]
+        if self.store.url.kind == "postgresql":
+            params: tuple[Any, ...] = (stream, None if limit < 0 else limit)
+        else:
+            params = (stream.hex, limit)
+        rows = self.reader.execute(self.select, params).fetchall()
+        return [StoredEvent(stream, version, topic, bytes(state)) for version, topic, state in rows]
 
     # Reads through the staged events (the unit of work calls these while staging is on).
 
