@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
+from ledger.claims import Claim
 from ledger.store import Store
 from ledger.store.chain import as_uuid
 from ledger.unit_of_work import UnitOfWork
@@ -38,7 +40,7 @@ _SCHEMA = (
 class Staging:
     """Staged events in a temporary file, read through by a unit of work while it is on."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, keep: int = 5000) -> None:
         self.uow = uow
         self.store: Store = uow.store
         self.folder = tempfile.TemporaryDirectory(prefix="certledger-staging-")
@@ -51,6 +53,10 @@ class Staging:
         self.reader = self._reader()
         self.events = 0
         """How many events are staged."""
+        self.recent: OrderedDict[UUID, Aggregate] = OrderedDict()
+        """The aggregates last staged (claims aside), as staged: the next chunks that need
+        them again need not read them back (at most `keep`, the least recently used leave)."""
+        self.keep = keep
         self.snapshotted: set[UUID] = set()
         """The staged streams of aggregates the store snapshots (a few registers)."""
 
@@ -105,6 +111,10 @@ class Staging:
 
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         """The aggregate as the store holds it, with the events staged for it applied."""
+        kept = self.recent.get(aggregate_id)
+        if kept is not None:
+            self.recent.move_to_end(aggregate_id)
+            return kept
         aggregate: Aggregate | None = None
         mapper = self.store.mapper
         for stored in (*self.stored(aggregate_id), *self.staged(aggregate_id)):
@@ -112,6 +122,8 @@ class Staging:
         return aggregate
 
     def exists(self, aggregate_id: UUID) -> bool:
+        if aggregate_id in self.recent:
+            return True
         found = self.db.execute(
             "SELECT 1 FROM staged WHERE stream = ? LIMIT 1", (aggregate_id.bytes,)
         ).fetchone()
@@ -142,6 +154,9 @@ class Staging:
         for aggregate in aggregates:
             if type(aggregate) in intervals:
                 self.snapshotted.add(aggregate.id)
+            if not isinstance(aggregate, Claim):
+                self.recent[aggregate.id] = aggregate
+                self.recent.move_to_end(aggregate.id)
             for event in aggregate.collect_events():
                 stored = mapper.to_stored_event(event)
                 rows.append(
@@ -152,6 +167,8 @@ class Staging:
                         stored.state,
                     )
                 )
+        while len(self.recent) > self.keep:
+            self.recent.popitem(last=False)
         if rows:
             self.db.execute("BEGIN")
             self.db.executemany(
@@ -192,6 +209,7 @@ class Staging:
             self.reader = None
 
     def close(self) -> None:
+        self.recent.clear()
         if self.uow.overlay is self:
             self.uow.overlay = None
         self.release()
