@@ -90,3 +90,13 @@ def test_a_known_at_before_anything_was_recorded_answers_clearly(bare: Certledge
         ledger.close()
     with pytest.raises(NotFound, match="nothing was recorded yet at that instant: the ledger's"):
         early.at(date(2010, 1, 1))
+
+
+def test_a_demo_file_that_cannot_be_written_is_refused_and_leaves_nothing(
+    bare: Certledger, tmp_path: Path
+) -> None:
+    result = bare("demo", "--candidates", "5", "--csv", tmp_path / "missing" / "demo.csv")
+
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("Error: cannot write ")
+    assert list(tmp_path.iterdir()) == [] and not bare.store.exists()
