@@ -28,6 +28,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from ledger.application import Ledger
 from ledger.composition import parse_member
 from ledger.exceptions import ConcurrentWrite, LedgerError, ReadOnly, RowError, StoreError
+from ledger.i18n import _
 from ledger.staging import Staging
 from ledger.store.bulk import write_all
 from ledger.store.dialects import first_line
@@ -183,7 +184,11 @@ class Source:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as e:
                 self.problem = Problem(
-                    number, "", f"the file is not UTF-8 text (byte {e.start + 1} of the line)"
+                    number,
+                    "",
+                    _("the file is not UTF-8 text (byte {byte} of the line)").format(
+                        byte=e.start + 1
+                    ),
                 )
                 return
 
@@ -470,12 +475,16 @@ def import_file(
                     report.events = write_all(ledger.events, staging.batches(), advance)
                 except IntegrityError:
                     raise ConcurrentWrite(
-                        "another writer recorded some of the same facts while the file was "
-                        "read; nothing written: import the file again"
+                        _(
+                            "another writer recorded some of the same facts while the file "
+                            "was read; nothing written: import the file again"
+                        )
                     ) from None
                 except PersistenceError as e:
                     raise StoreError(
-                        f"the store refused the write ({first_line(e)}); nothing recorded"
+                        _("the store refused the write ({reason}); nothing recorded").format(
+                            reason=first_line(e)
+                        )
                     ) from None
             snapshotted = set(staging.snapshotted)
         except BaseException:

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.exceptions import AlreadyExists, NotFound, RuleViolation
 from ledger.facts import Fact, fact_of
+from ledger.i18n import _
 from ledger.ids import stream_id
 from ledger.referential import Referential, parse_referential
 
@@ -81,8 +82,10 @@ class Versions:
         i = bisect.bisect_right(self._starts, day)
         if i == 0 and self.unknown_before is not None:
             raise NotFound(
-                "nothing was recorded yet at that instant: the ledger's first referential "
-                f"was recorded at {self.unknown_before.isoformat()}"
+                _(
+                    "nothing was recorded yet at that instant: the ledger's first referential "
+                    "was recorded at {instant}"
+                ).format(instant=self.unknown_before.isoformat())
             )
         if i == 0:
             first = self.all[0].effective_from.isoformat() if self.all else "never"

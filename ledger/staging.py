@@ -40,7 +40,7 @@ _SCHEMA = (
 class Staging:
     """Staged events in a temporary file, read through by a unit of work while it is on."""
 
-    def __init__(self, uow: UnitOfWork, keep: int = 5000) -> None:
+    def __init__(self, uow: UnitOfWork, keep: int = 1000) -> None:
         self.uow = uow
         self.store: Store = uow.store
         self.folder = tempfile.TemporaryDirectory(prefix="certledger-staging-")
