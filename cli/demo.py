@@ -104,7 +104,7 @@ def _write_csv(ctx: click.Context, count: int, seed: int, path: Path, as_json: b
 
     from ledger.clock import Clock
     from ledger.demo import write_csv
-    from ledger.exceptions import OutputError
+    from ledger.files import Draft
     from ledger.referential import default_referential_text, parse_referential
     from ledger.store import parse_store_url
 
@@ -115,21 +115,14 @@ def _write_csv(ctx: click.Context, count: int, seed: int, path: Path, as_json: b
     else:
         ref = parse_referential(default_referential_text(), "bundled RNCP13080 referential")
     now = (session.clock or Clock()).now()
-    draft = path.with_name(f".{path.name}.part")
+    draft = Draft(path)
     try:
-        with (
-            draft.open("w", encoding="utf-8-sig", newline="") as out,
-            ProgressBar(None, _("rows")) as advance,
-        ):
-            summary = write_csv(out, ref, count, seed, now=now, progress=advance)
-        draft.replace(path)
-    except OSError as e:
-        draft.unlink(missing_ok=True)
-        raise OutputError(
-            _("cannot write {path}: {reason}").format(path=path, reason=e.strerror or e)
-        ) from None
+        draft.write("\ufeff")  # the byte-order mark a French spreadsheet reads UTF-8 by
+        with ProgressBar(None, _("rows")) as advance:
+            summary = write_csv(draft, ref, count, seed, now=now, progress=advance)
+        draft.keep()
     except BaseException:
-        draft.unlink(missing_ok=True)
+        draft.discard()
         raise
     document = {
         "candidates": summary.candidates,

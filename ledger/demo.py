@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import IO
+from typing import Any, Protocol
 
 import orjson
 
@@ -136,6 +136,10 @@ class Summary:
     surveys: int = 0
     late: int = 0
     sessions: set[str] = field(default_factory=set)
+
+
+class Writable(Protocol):
+    def write(self, text: Any, /) -> Any: ...
 
 
 class _Runs:
@@ -468,7 +472,7 @@ def generate(
 
 
 def write_csv(
-    out: IO[str],
+    out: Writable,
     ref: Referential,
     candidates: int,
     seed: int = 1,
