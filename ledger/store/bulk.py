@@ -8,10 +8,11 @@ meantime fails the whole transaction (IntegrityError) and nothing is written.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.store import Store
 from ledger.store.chain import _append, as_uuid
@@ -37,11 +38,21 @@ def write_all(
                 written += len(batch)
                 if progress is not None:
                     progress(len(batch))
-    except BaseException:
+    except BaseException as e:
         store.keys.forget()
+        if _conflict(e):
+            raise IntegrityError(str(e)) from e
         raise
     store.keys.committed()
     return written
+
+
+def _conflict(error: BaseException) -> bool:
+    """Whether the database refused a row as taken (a unique key: another writer's)."""
+    if isinstance(error, IntegrityError | sqlite3.IntegrityError):
+        return True
+    sqlstate = getattr(error, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("23")
 
 
 def _insert_sqlite(

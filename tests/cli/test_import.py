@@ -316,3 +316,29 @@ def test_a_long_file_imports_with_its_chain_and_keys_whole(
     assert certledger.json("verify")["ok"] is True
     assert len(certledger.json("candidate list")) == 1001
     assert "Chloé" in json.dumps(certledger.history("L1000"), ensure_ascii=False)
+
+
+def test_a_writer_that_records_the_same_facts_meanwhile_makes_the_import_write_nothing(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    from ledger.application import Ledger
+    from ledger.exceptions import ConcurrentWrite
+    from ledger.importer import import_file
+
+    path = write(tmp_path, ROWS)
+    ledger = Ledger(str(certledger.store), clock=certledger.clock)
+    after_the_other: list[dict[str, list[str]]] = []
+
+    def meanwhile(_: int) -> None:
+        if not after_the_other:  # the file's A1 is staged: another registrar enrols A1
+            certledger.enroll("A1")
+            after_the_other.append(certledger.rows())
+
+    try:
+        with pytest.raises(ConcurrentWrite, match="nothing written: import the file again"):
+            import_file(ledger, path, by="registrar", progress=meanwhile)
+    finally:
+        ledger.close()
+
+    assert certledger.rows() == after_the_other[0]
+    assert [c["candidate"] for c in certledger.json("candidate list")] == ["A1"]
