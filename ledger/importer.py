@@ -218,13 +218,6 @@ class Source:
                 yield Row(reader.line_num, dict(zip(header, cells, strict=False)))
 
 
-def read_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
-    """The rows of a CSV file held in memory, and the problem that stopped the reading."""
-    source = Source(io.BytesIO(data))
-    rows = list(source)
-    return rows, [source.problem] if source.problem else []
-
-
 def _identity(row: Row) -> dict[str, Any]:
     return {
         "birth_name": row.get("birth_name"),
