@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import platform
 import sqlite3
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ledger.application import Ledger
-from ledger.demo import generate, plan
-from ledger.importer import COLUMNS
+from ledger.demo import generate, write_csv
 from ledger.referential import default_referential_text, parse_referential
 
 DATA = Path(__file__).resolve().parent / ".data"
@@ -66,13 +67,35 @@ def demo_ledger(candidates: int, seed: int = 1) -> Path:
 def demo_csv(candidates: int, seed: int = 1) -> bytes:
     """The demo's commands as an import file (the same rows `demo` records)."""
     ref = parse_referential(default_referential_text())
-    steps, _ = plan(ref, candidates, seed, datetime.now(UTC))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), delimiter=";")
-    writer.writeheader()
-    for step in steps:
-        writer.writerow(step.row)
+    write_csv(out, ref, candidates, seed, now=datetime.now(UTC))
     return out.getvalue().encode("utf-8")
+
+
+@dataclass
+class Measured:
+    """A command run in a process of its own: its output, wall time and own peak memory."""
+
+    stdout: str
+    seconds: float
+    peak_mib: float
+
+
+def run_measured(argv: list[str]) -> Measured:
+    """Run a command as a subprocess; its wall time and its own peak RSS (from `wait4`, the
+    child's rusage alone, not the benchmark's)."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err)
+        assert child.stdout is not None
+        stdout = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(argv)}: exit {child.returncode}: {err.read()!r}")
+    return Measured(stdout.decode("utf-8"), seconds, usage.ru_maxrss / 1024)
 
 
 def events_in(path: Path) -> int:

@@ -8,6 +8,16 @@ import click
 
 from cli.main import CONTEXT, session_of
 from cli.output import ProgressBar, emit_json
+from ledger.i18n import _, ngettext
+
+
+def _lines(path: Path) -> int:
+    """How many lines the file has (read in blocks: memory does not grow with it)."""
+    count = 0
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            count += block.count(b"\n")
+    return max(count - 1, 0)
 
 
 @click.command("import", context_settings=CONTEXT)
@@ -20,9 +30,10 @@ def import_(ctx: click.Context, file: Path, dry_run: bool, as_json: bool) -> Non
     certificate… (columns: docs/import.md). UTF-8 with or without BOM, `,` or `;`, dates
     YYYY-MM-DD or DD/MM/YYYY.
 
-    Every row is checked against every rule first; if any is refused, the report lists
-    them (line, column, message), nothing is written and the exit code is 1. Importing the
-    same file again writes nothing.
+    Every row is checked against every rule, in one pass over the file; if any is refused,
+    the report lists them (line, column, message), nothing is written and the exit code is
+    1. Otherwise everything is written in one transaction. Importing the same file again
+    writes nothing.
 
     \b
     Example:
@@ -33,24 +44,49 @@ def import_(ctx: click.Context, file: Path, dry_run: bool, as_json: bool) -> Non
 
     session = session_of(ctx)
     ledger = session.ledger()
-    data = file.read_bytes()
-    with ProgressBar(data.count(b"\n") * (1 if dry_run else 2), "rows") as advance:
-        report = import_file(ledger, data, by=session.actor, dry_run=dry_run, progress=advance)
+    with ProgressBar(_lines(file), _("rows")) as advance:
+        report = import_file(
+            ledger,
+            file,
+            by=session.actor,
+            dry_run=dry_run,
+            progress=advance,
+            writing=lambda total: ProgressBar(total, _("events")),
+        )
     if as_json:
         emit_json({**report.as_json(), "dry_run": dry_run})
     elif report.problems:
-        click.echo(f"{file}: {len(report.problems)} row(s) refused; nothing written.", err=True)
+        click.echo(
+            ngettext(
+                "{file}: {count} row refused; nothing written.",
+                "{file}: {count} rows refused; nothing written.",
+                len(report.problems),
+            ).format(file=file, count=len(report.problems)),
+            err=True,
+        )
         for problem in report.problems:
             click.echo(f"  {problem}", err=True)
     elif dry_run:
         click.echo(
-            f"{file}: {report.rows} rows, all accepted ({report.recorded} to record, "
-            f"{report.replayed} already recorded); dry run: nothing written."
+            _(
+                "{file}: {rows} rows, all accepted ({recorded} to record, {replayed} already "
+                "recorded); dry run: nothing written."
+            ).format(
+                file=file, rows=report.rows, recorded=report.recorded, replayed=report.replayed
+            )
         )
     else:
         click.echo(
-            f"{file}: {report.rows} rows: {report.recorded} recorded ({report.events} events), "
-            f"{report.replayed} already recorded."
+            _(
+                "{file}: {rows} rows: {recorded} recorded ({events} events), {replayed} "
+                "already recorded."
+            ).format(
+                file=file,
+                rows=report.rows,
+                recorded=report.recorded,
+                events=report.events,
+                replayed=report.replayed,
+            )
         )
     if report.problems:
         raise click.exceptions.Exit(1)

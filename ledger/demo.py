@@ -2,20 +2,35 @@
 
 Every fact goes through the use cases, so every rule is checked. Commands are stamped a
 few days after their business date (some much later: late recordings) and run in the
-order of their stamps, in batches of one transaction each.
+order of their stamps, in batches of one transaction each, each recorded at its stamp
+through the ledger's clock: the ledger grows over the years as a real one did, and every
+`--known-at` in the past shows it as it stood then. A new store is created with its
+referential recorded before the first enrolment (`REFERENTIAL_RECORDED`).
+
+The same plan can be written as an import file instead (`write_csv`): the importer's
+columns, in the order of the stamps. The plan is sorted on disk in runs (`_Runs`): memory
+stays bounded and time linear in the candidates.
 """
 
 from __future__ import annotations
 
+import csv
+import heapq
 import random
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
 
 from ledger.application import Ledger
 from ledger.clock import PARIS, FixedClock
 from ledger.exceptions import AlreadyExists
-from ledger.importer import Row, chunks, command
+from ledger.importer import COLUMNS, Row, chunks, command
+from ledger.publication import REFERENTIAL_STREAM
 from ledger.referential import Referential
 
 ROUTES = (
@@ -90,6 +105,16 @@ FIRST_NAMES = {
 COMMUNES = ("75112", "69123", "13055", "31555", "33063", "44109", "59350", "67482", "35238")
 LAST_AWARD_DAY = date(2019, 10, 4)
 FIRST_DAY = date(2006, 9, 1)
+REFERENTIAL_RECORDED = datetime(2006, 8, 21, 9, 30, tzinfo=PARIS)
+"""When a store the demo creates records its referential: before the first enrolment (the
+fiche's first registration began on 2006-03-05)."""
+CSV_COLUMNS = tuple(
+    c
+    for c in COLUMNS
+    if c not in ("vae_path", "usage_name", "birth_postcode", "birth_country", "name", "relation")
+    and c not in ("derogation", "number", "request_id")
+)
+"""The importer's columns the demo fills (docs/import.md), in the importer's order."""
 
 
 @dataclass(order=True)
@@ -113,6 +138,60 @@ class Summary:
     sessions: set[str] = field(default_factory=set)
 
 
+class Writable(Protocol):
+    def write(self, text: Any, /) -> Any: ...
+
+
+class _Runs:
+    """Steps sorted on disk: sorted runs of at most `size` steps in a temporary file each,
+    merged back in order. Memory holds one run."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self.buffer: list[Step] = []
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
+        self.files: list[Path] = []
+
+    def add(self, step: Step) -> None:
+        self.buffer.append(step)
+        if len(self.buffer) >= self.size:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.folder is None:
+            self.folder = tempfile.TemporaryDirectory(prefix="certledger-demo-")
+        path = Path(self.folder.name) / f"run{len(self.files)}.jsonl"
+        with path.open("wb") as out:
+            for step in sorted(self.buffer):
+                out.write(orjson.dumps([step.stamp.timestamp(), step.seq, step.row]) + b"\n")
+        self.files.append(path)
+        self.buffer = []
+
+    @staticmethod
+    def _read(path: Path) -> Iterator[Step]:
+        with path.open("rb") as lines:
+            for line in lines:
+                stamp, seq, row = orjson.loads(line)
+                yield Step(datetime.fromtimestamp(stamp, UTC), seq, row)
+
+    def __iter__(self) -> Iterator[Step]:
+        try:
+            if not self.files:
+                yield from sorted(self.buffer)
+                return
+            if self.buffer:
+                self._spill()
+            yield from heapq.merge(*(self._read(p) for p in self.files))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.buffer = []
+        if self.folder is not None:
+            self.folder.cleanup()
+            self.folder = None
+
+
 class Planner:
     """Plans the commands of `n` candidates from a seed; `steps()` gives them in stamp order."""
 
@@ -121,7 +200,8 @@ class Planner:
         self.n = n
         self.rng = random.Random(seed)
         self.now = now
-        self.plan: list[Step] = []
+        self.plan = _Runs()
+        self.count = 0
         self.summary = Summary(candidates=n)
         self.sessions: dict[str, date] = {}
 
@@ -131,7 +211,8 @@ class Planner:
         )
         stamp = min(stamp.astimezone(UTC), self.now - timedelta(minutes=5))
         row = {"kind": kind, **{k: _cell(v) for k, v in cells.items() if v is not None}}
-        self.plan.append(Step(stamp, len(self.plan), row))
+        self.plan.add(Step(stamp, self.count, row))
+        self.count += 1
 
     def session_after(self, day: date) -> tuple[str, date]:
         """The monthly jury session (the 20th) at least ten days after `day`."""
@@ -311,7 +392,7 @@ class Planner:
                 rome=rome,
             )
 
-    def steps(self) -> list[Step]:
+    def steps(self) -> Iterator[Step]:
         for session, sits in self.sessions.items():
             self.at(
                 sits - timedelta(days=20),
@@ -323,8 +404,8 @@ class Planner:
                 president=PRESIDENT,
             )
         self.summary.sessions = set(self.sessions)
-        self.summary.commands = len(self.plan)
-        return sorted(self.plan)
+        self.summary.commands = self.count
+        return iter(self.plan)
 
 
 def _cell(value: object) -> str:
@@ -338,11 +419,22 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def plan(ref: Referential, candidates: int, seed: int, now: datetime) -> tuple[list[Step], Summary]:
-    """The demo's commands as import rows, in the order of their stamps, and their summary."""
+def plan(
+    ref: Referential, candidates: int, seed: int, now: datetime
+) -> tuple[Iterator[Step], Summary]:
+    """The demo's commands as import rows, in the order of their stamps (read lazily from
+    disk), and their summary."""
     planner = Planner(ref, candidates, seed, now)
     planner.candidates()
     return planner.steps(), planner.summary
+
+
+def recorded_since(ledger: Ledger) -> datetime:
+    """When the ledger last recorded a referential: the demo records nothing before it."""
+    stream = ledger.uow.load(REFERENTIAL_STREAM)
+    if stream is None:
+        return REFERENTIAL_RECORDED.astimezone(UTC)
+    return stream.modified_on.astimezone(UTC)
 
 
 def generate(
@@ -353,7 +445,8 @@ def generate(
     batch: int = 5000,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """Fill an initialised ledger that holds no candidate yet with a synthetic population."""
+    """Fill an initialised ledger that holds no candidate yet with a synthetic population,
+    each command recorded at its stamp (none before the ledger's referential was)."""
     if ledger.candidate_ids():
         raise AlreadyExists(
             f"the ledger at {ledger.store} already holds candidates: demo needs a ledger with none"
@@ -362,16 +455,39 @@ def generate(
     steps, summary = plan(
         ledger.versions().at(date(2016, 9, 7)).referential, candidates, seed, real_clock.now()
     )
-    clock = FixedClock(steps[0].stamp if steps else real_clock.now())
-    ledger.clock = clock
+    clock = FixedClock(recorded_since(ledger))
+    ledger.clock = ledger.uow.clock = clock
     try:
         for group in chunks(steps, batch):
             with ledger.batch():
                 for step in group:
-                    clock.set(step.stamp)
+                    if step.stamp > clock.current:
+                        clock.set(step.stamp)
                     command(ledger, Row(step.seq, step.row), "demo", idempotent=False)()
             if progress is not None:
                 progress(len(group))
     finally:
-        ledger.clock = real_clock
+        ledger.clock = ledger.uow.clock = real_clock
+    return summary
+
+
+def write_csv(
+    out: Writable,
+    ref: Referential,
+    candidates: int,
+    seed: int = 1,
+    *,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Write the demo's population as an import file (docs/import.md): `;`-separated, one
+    row per command in the order `generate` runs them. Importing it records the same facts
+    (each at the time of the import)."""
+    steps, summary = plan(ref, candidates, seed, now)
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for group in chunks(steps, 5000):
+        writer.writerows([[step.row.get(c, "") for c in CSV_COLUMNS] for step in group])
+        if progress is not None:
+            progress(len(group))
     return summary

@@ -1,26 +1,37 @@
 """Import a spreadsheet of facts (CSV): every row checked by the rules before anything is written.
 
-One row per fact, `kind` saying which (docs/import.md lists the columns). The whole file is
-first run through the use cases in a batch that is thrown away (the report: line, column,
-message); only a file without a single error is then written, in batches of one
-transaction each. Each row carries an idempotency key (its `request_id` column, or a digest
-of its content), so importing the same file again writes nothing.
+One row per fact, `kind` saying which (docs/import.md lists the columns). The file is read
+once, row by row, each row run through its use case once; what the rows record is staged on
+disk (`ledger/staging.py`) and, only if no row was refused, written in one transaction
+(`ledger/store/bulk.py`). The report gives each refusal's line, column and message. Memory
+does not grow with the file. Each row carries an idempotency key (its `request_id` column,
+or a digest of its content), so importing the same file again writes nothing.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from ledger.application import Ledger
 from ledger.composition import parse_member
-from ledger.exceptions import LedgerError, RowError
+from ledger.exceptions import ConcurrentWrite, LedgerError, ReadOnly, RowError, StoreError
+from ledger.i18n import _
+from ledger.staging import Staging
+from ledger.store.bulk import write_all
+from ledger.store.dialects import first_line
 from ledger.unit_of_work import Result
 
 KINDS = (
@@ -154,29 +165,57 @@ def parse_day(text: str, column: str) -> dt.date:
     raise RowError(column, f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
-def read_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
-    """The rows of a CSV file (UTF-8 with or without BOM, `,` or `;`), and header problems."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return [], [Problem(1, "", f"the file is not UTF-8 text (byte {e.start})")]
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if "kind" not in header:
-        return [], [Problem(1, "kind", "no `kind` column in the header line")]
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        return [], [Problem(1, unknown[0], f"unknown column {unknown[0]!r} (see docs/import.md)")]
-    reader.fieldnames = header
-    rows: list[Row] = []
-    for row in reader:
-        if None in row:
-            return rows, [Problem(reader.line_num, "", "more cells than columns in the header")]
-        if any((v or "").strip() for v in row.values()):
-            rows.append(Row(reader.line_num, {k: v or "" for k, v in row.items()}))
-    return rows, []
+class Source:
+    """The rows of a CSV file read one at a time (UTF-8 with or without BOM, `,` or `;`),
+    in bounded memory; a problem that stops the reading (header, encoding, a row longer
+    than the header) is kept in `problem`."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.problem: Problem | None = None
+
+    def _lines(self) -> Iterator[str]:
+        """The file's lines as text, each decoded on its own (so a byte that is not UTF-8
+        is found on its own line)."""
+        for number, raw in enumerate(self.stream, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                self.problem = Problem(
+                    number,
+                    "",
+                    _("the file is not UTF-8 text (byte {byte} of the line)").format(
+                        byte=e.start + 1
+                    ),
+                )
+                return
+
+    def __iter__(self) -> Iterator[Row]:
+        lines = self._lines()
+        first = next(lines, "")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+        header = [h.strip() for h in next(reader, [])]
+        if self.problem is not None:
+            return
+        if "kind" not in header:
+            self.problem = Problem(1, "kind", "no `kind` column in the header line")
+            return
+        unknown = [h for h in header if h not in COLUMNS]
+        if unknown:
+            self.problem = Problem(
+                1, unknown[0], f"unknown column {unknown[0]!r} (see docs/import.md)"
+            )
+            return
+        width = len(header)
+        for cells in reader:
+            if len(cells) > width:
+                self.problem = Problem(reader.line_num, "", "more cells than columns in the header")
+                return
+            if any(c.strip() for c in cells):
+                yield Row(reader.line_num, dict(zip(header, cells, strict=False)))
 
 
 def _identity(row: Row) -> dict[str, Any]:
@@ -334,18 +373,15 @@ class Report:
         }
 
 
-class _Discard(Exception):
-    """Raised to leave a batch without writing it (the checking pass)."""
-
-
 def _run(
     ledger: Ledger,
-    rows: Sequence[Row],
+    rows: Iterable[Row],
     by: str,
     report: Report,
     progress: Callable[[int], None] | None,
 ) -> None:
     for row in rows:
+        report.rows += 1
         try:
             result = command(ledger, row, by)()
         except RowError as e:
@@ -361,43 +397,92 @@ def _run(
             progress(1)
 
 
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Consecutive slices of at most `size` items (one transaction each)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive runs of at most `size` items (one batch each), read lazily."""
+    iterator = iter(items)
+    while group := list(itertools.islice(iterator, size)):
+        yield group
+
+
+Writing = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+"""Given how many events are to be written, a context giving a progress callback."""
 
 
 def import_file(
     ledger: Ledger,
-    data: bytes,
+    source: bytes | Path | BinaryIO,
     *,
     by: str,
     dry_run: bool = False,
-    batch: int = 5000,
+    batch: int = 2000,
     progress: Callable[[int], None] | None = None,
+    writing: Writing | None = None,
 ) -> Report:
-    """Check every row; unless it is a dry run and if nothing is wrong, write them all."""
-    rows, problems = read_rows(data)
-    report = Report(rows=len(rows), problems=problems)
-    if problems:
-        return report
-    before = ledger.recorder.max_notification_id() or 0
-    try:
-        with ledger.batch():
-            _run(ledger, rows, by, report, progress)
-            raise _Discard
-    except _Discard:
-        pass
-    if not report.ok or dry_run:
-        return report
-    checked = Report(rows=len(rows))
-    for group in chunks(rows, batch):
-        with ledger.batch():
-            _run(ledger, group, by, checked, progress)
-            if checked.problems:
-                raise LedgerError(
-                    f"{checked.problems[0]} (the ledger changed since the check; the rows "
-                    "before it are recorded: import the file again to finish)"
-                )
-    checked.events = (ledger.recorder.max_notification_id() or 0) - before
-    return checked
+    """Run every row, in order, in one streaming pass; unless it is a dry run and if no row
+    was refused, write all their events in one transaction.
+
+    Each row's command runs once: its events are staged on disk (`ledger/staging.py`) in
+    batches of `batch` rows, so memory does not grow with the file; the staged events are
+    then written together (`ledger/store/bulk.py`), or not at all.
+    """
+    if isinstance(source, bytes):
+        return import_file(
+            ledger,
+            io.BytesIO(source),
+            by=by,
+            dry_run=dry_run,
+            batch=batch,
+            progress=progress,
+            writing=writing,
+        )
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            return import_file(
+                ledger,
+                stream,
+                by=by,
+                dry_run=dry_run,
+                batch=batch,
+                progress=progress,
+                writing=writing,
+            )
+    if ledger.read_only:
+        raise ReadOnly("the ledger is open read-only: `import` records nothing")
+    rows = Source(source)
+    report = Report()
+    uow = ledger.uow
+    with Staging(uow) as staging:
+        try:
+            for group in chunks(rows, batch):
+                with staging.chunk():
+                    _run(ledger, group, by, report, progress)
+            if rows.problem is not None:
+                report.problems.append(rows.problem)
+            if not report.ok or dry_run or not staging.events:
+                ledger.keys.forget()
+                return report
+            total = staging.events
+            staging.release()
+            with writing(total) if writing is not None else nullcontext(None) as advance:
+                try:
+                    report.events = write_all(ledger.events, staging.batches(), advance)
+                except IntegrityError:
+                    raise ConcurrentWrite(
+                        _(
+                            "another writer recorded some of the same facts while the file "
+                            "was read; nothing written: import the file again"
+                        )
+                    ) from None
+                except PersistenceError as e:
+                    raise StoreError(
+                        _("the store refused the write ({reason}); nothing recorded").format(
+                            reason=first_line(e)
+                        )
+                    ) from None
+            snapshotted = set(staging.snapshotted)
+        except BaseException:
+            ledger.keys.forget()
+            raise
+    for aggregate_id in snapshotted:
+        ledger.events.take_snapshot(aggregate_id)
+    return report

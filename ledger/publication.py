@@ -11,8 +11,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.exceptions import AlreadyExists, RuleViolation
+from ledger.exceptions import AlreadyExists, NotFound, RuleViolation
 from ledger.facts import Fact, fact_of
+from ledger.i18n import _
 from ledger.ids import stream_id
 from ledger.referential import Referential, parse_referential
 
@@ -70,6 +71,8 @@ class Versions:
     def __init__(self, published: Iterable[PublishedVersion]) -> None:
         self.all = sorted(published, key=lambda p: (p.effective_from, p.fact.version))
         self._starts = [p.effective_from for p in self.all]
+        self.unknown_before: datetime | None = None
+        """When none is known yet (`known_at` an earlier instant): when the first was recorded."""
 
     def __bool__(self) -> bool:
         return bool(self.all)
@@ -77,6 +80,13 @@ class Versions:
     def at(self, day: date) -> PublishedVersion:
         """The latest version whose effective_from <= day (rule 1 when there is none)."""
         i = bisect.bisect_right(self._starts, day)
+        if i == 0 and self.unknown_before is not None:
+            raise NotFound(
+                _(
+                    "nothing was recorded yet at that instant: the ledger's first referential "
+                    "was recorded at {instant}"
+                ).format(instant=self.unknown_before.isoformat())
+            )
         if i == 0:
             first = self.all[0].effective_from.isoformat() if self.all else "never"
             raise RuleViolation(
@@ -86,7 +96,10 @@ class Versions:
         return self.all[i - 1]
 
     def known_at(self, instant: datetime | None, position: int | None = None) -> Versions:
-        return Versions(p for p in self.all if p.fact.known_at(instant, position))
+        known = Versions(p for p in self.all if p.fact.known_at(instant, position))
+        if not known and self.all:
+            known.unknown_before = min(p.fact.recorded_at for p in self.all)
+        return known
 
     def by_version(self, version: str) -> PublishedVersion | None:
         return next((p for p in self.all if p.version == version), None)

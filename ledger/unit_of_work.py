@@ -136,12 +136,17 @@ class UnitOfWork:
         self.pending: dict[UUID, Aggregate] | None = None
         """The aggregates a batch changed, saved when it ends (None outside a batch)."""
         self.cached_versions: Versions | None = None
+        self.overlay: Any = None
+        """The staging an import runs through (`ledger/staging.py`): reads see its events."""
 
     # Reads that see the batch.
 
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         if self.pending is not None and aggregate_id in self.pending:
             return self.pending[aggregate_id]
+        if self.overlay is not None:
+            found_staged: Aggregate | None = self.overlay.load(aggregate_id)
+            return found_staged
         try:
             found: Aggregate = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -151,6 +156,8 @@ class UnitOfWork:
     def exists(self, aggregate_id: UUID) -> bool:
         if self.pending is not None and aggregate_id in self.pending:
             return True
+        if self.overlay is not None:
+            return bool(self.overlay.exists(aggregate_id))
         return bool(self.store.recorder.select_events(aggregate_id, limit=1))
 
     def versions(self, *, refresh: bool = False) -> Versions:

@@ -225,7 +225,7 @@ class KeyStore:
         """Store the new keys of these streams, wrapped by the ledger's current key, with
         the recorder's cursor. Reading the current key's id shares a lock with `destroy`,
         which replaces it: a key is never wrapped by one that is being destroyed."""
-        mine = [s for s in streams if s in self.pending]
+        mine = [s for s in streams if s in self.pending and s not in self.inserting]
         if not mine:
             return
         _, kek_id, kek = self._current(cursor, self.dialect.for_share)

@@ -97,7 +97,7 @@ def test_the_dry_run_report_names_line_column_and_message(
 
     assert result.exit_code == 1 and result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0] == f"{path}: {len(lines) - 1} row(s) refused; nothing written."
+    assert lines[0] == f"{path}: {len(lines) - 1} rows refused; nothing written."
     assert lines[1] == (
         "  line 2, column birth_date: '30/02/1994' is not a real calendar date (day is out of "
         "range for month)"
@@ -249,3 +249,96 @@ def test_rows_the_revised_rules_refuse_are_reported_and_nothing_is_written(
         "(2 digits, or 2A/2B) then 3 digits, e.g. 75056",
     ]
     assert certledger.rows() == rows
+
+
+# Streaming: one pass, staged on disk, written in one transaction or not at all.
+
+
+def long_file(tmp_path: Path, candidates: int, last: str | None = None) -> Path:
+    """Enrolments, then an assessment of each candidate (far from its enrolment in the
+    file), then `last` if given."""
+    enrolments = [
+        f"enrolment;L{i:04d};12/09/2016;formation_continue;Martin;Chloé;08/03/1994;F;69123"
+        + ";" * 10
+        for i in range(candidates)
+    ]
+    assessments = [
+        f"assessment;L{i:04d};01/06/2017;;;;;;;BC01-E1;C01 C02 C03 C05 C07" + ";" * 8
+        for i in range(candidates)
+    ]
+    return write(tmp_path, [*enrolments, *assessments, *([last] if last else [])])
+
+
+def test_a_refusal_in_the_last_row_of_a_long_file_writes_nothing_in_any_table(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    path = long_file(tmp_path, 1001, last=ROWS[3].replace("A1", "L0007").replace("E2", "E7"))
+    rows = certledger.rows()
+
+    result = certledger(f"import {path} --json")
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert (report["rows"], report["recorded"], report["events"]) == (2003, 2002, 0)
+    assert [p["line"] for p in report["problems"]] == [2004]
+    assert certledger.rows() == rows
+
+
+def test_rows_in_different_batches_see_each_other_and_are_written_once(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    from ledger.application import Ledger
+    from ledger.importer import import_file
+
+    path = write(tmp_path, ROWS)
+    ledger = Ledger(str(certledger.store), clock=certledger.clock)
+    try:
+        first = import_file(ledger, path, by="registrar", batch=2)
+        again = import_file(ledger, path, by="registrar", batch=3)
+    finally:
+        ledger.close()
+
+    assert (first.ok, first.recorded, first.events) == (True, 7, len(certledger.events()) - 2)
+    assert (again.recorded, again.replayed, again.events) == (0, 7, 0)
+    status = certledger.status("A1", "2018-01-01")
+    assert status["blocks"][0]["counts"] and status["certificates"][0]["state"] == "held"
+    assert certledger.json("verify")["ok"] is True
+
+
+def test_a_long_file_imports_with_its_chain_and_keys_whole(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    path = long_file(tmp_path, 1001)
+
+    report = certledger.json(f"import {path}")
+
+    assert (report["rows"], report["recorded"], report["valid"]) == (2002, 2002, True)
+    assert certledger.json("verify")["ok"] is True
+    assert len(certledger.json("candidate list")) == 1001
+    assert "Chloé" in json.dumps(certledger.history("L1000"), ensure_ascii=False)
+
+
+def test_a_writer_that_records_the_same_facts_meanwhile_makes_the_import_write_nothing(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    from ledger.application import Ledger
+    from ledger.exceptions import ConcurrentWrite
+    from ledger.importer import import_file
+
+    path = write(tmp_path, ROWS)
+    ledger = Ledger(str(certledger.store), clock=certledger.clock)
+    after_the_other: list[dict[str, list[str]]] = []
+
+    def meanwhile(_: int) -> None:
+        if not after_the_other:  # the file's A1 is staged: another registrar enrols A1
+            certledger.enroll("A1")
+            after_the_other.append(certledger.rows())
+
+    try:
+        with pytest.raises(ConcurrentWrite, match="nothing written: import the file again"):
+            import_file(ledger, path, by="registrar", progress=meanwhile)
+    finally:
+        ledger.close()
+
+    assert certledger.rows() == after_the_other[0]
+    assert [c["candidate"] for c in certledger.json("candidate list")] == ["A1"]
