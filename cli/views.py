@@ -55,7 +55,7 @@ def status(
     from projections.reads import cpf_standing, load_status, status_warnings
 
     ledger = session_of(ctx).ledger()
-    result = load_status(ledger, candidate_id, as_of, known_at)
+    result = load_status(ledger, candidate_id, as_of, known_at, personal=False)
     cpf = cpf_standing(ledger, result, known_at)
     warnings = status_warnings(ledger, result, known_at)
     if as_json:

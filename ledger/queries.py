@@ -122,6 +122,13 @@ def not_found_at(
     )
 
 
+def _light(mapper: Any) -> Any:
+    def decode(topic: str, state: bytes, *_: Any) -> dict[str, Any]:
+        return mapper.decode_light(topic, state)  # type: ignore[no-any-return]
+
+    return decode
+
+
 class Queries:
     """Reads of one store (seeing the unit of work's batch where it matters)."""
 
@@ -185,12 +192,17 @@ class Queries:
 
     # Streams as facts.
 
-    def stream_facts(self, aggregate_id: UUID, stream: str | None = None) -> list[Fact]:
+    def stream_facts(
+        self, aggregate_id: UUID, stream: str | None = None, *, personal: bool = True
+    ) -> list[Fact]:
         """A stream's facts straight from the store, lightly decoded, with log positions.
 
         Without a `stream` label, candidate and jury streams are named after their first event.
+        Without `personal`, personal data stays sealed and the states are read as the scans
+        read them (`decode_light`: what a status needs, without the key or the field types).
         """
-        decode = self.store.ledger_mapper.decode_state
+        mapper = self.store.ledger_mapper
+        decode = mapper.decode_state if personal else _light(mapper)
         rows = select_stream(self.store.recorder, aggregate_id)
         if stream is None and rows:
             first = decode(rows[0][3], rows[0][4], aggregate_id, rows[0][2])
@@ -208,8 +220,10 @@ class Queries:
             for position, uid, version, topic, state in rows
         ]
 
-    def candidate_facts(self, candidate_id: str) -> list[Fact]:
-        facts = self.stream_facts(candidate_stream(candidate_id), f"candidate/{candidate_id}")
+    def candidate_facts(self, candidate_id: str, *, personal: bool = True) -> list[Fact]:
+        facts = self.stream_facts(
+            candidate_stream(candidate_id), f"candidate/{candidate_id}", personal=personal
+        )
         if not facts:
             raise NotFound(f"candidate {candidate_id} not found")
         return facts

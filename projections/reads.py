@@ -41,11 +41,17 @@ def axes(ledger: Ledger, as_of: date | None, known_at: datetime | int | None) ->
 
 
 def load_status(
-    ledger: Ledger, candidate_id: str, as_of: date | None, known_at: datetime | int | None
+    ledger: Ledger,
+    candidate_id: str,
+    as_of: date | None,
+    known_at: datetime | int | None,
+    *,
+    personal: bool = True,
 ) -> CandidateStatus:
-    """A candidate's status through the pure projection; a clear error when there is none."""
+    """A candidate's status through the pure projection; a clear error when there is none
+    (without `personal`, the personal data stays sealed: the status alone does not need it)."""
     day, instant, position = axes(ledger, as_of, known_at)
-    facts = ledger.queries.candidate_facts(candidate_id)
+    facts = ledger.queries.candidate_facts(candidate_id, personal=personal)
     status = candidate_status(
         facts, ledger.queries.versions(), as_of=day, known_at=instant, position=position
     )
