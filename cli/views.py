@@ -11,7 +11,7 @@ import click
 
 from cli.candidates import candidate
 from cli.main import CONTEXT, session_of
-from cli.output import emit_json, print_rows, progress, stream_json, table, yes
+from cli.output import ProgressBar, emit_json, print_rows, stream_json, table, yes
 from cli.params import DATE, INSTANT
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -250,20 +250,22 @@ def replay(
             f"Under {under_file} from {start}, as of {day}",
         )
         return
-    documents = replay_statuses(
-        ledger,
-        session_of(ctx).store,
-        day,
-        instant,
-        position,
-        "json" if fmt == "json" else "row",
-        jobs,
-    )
-    if fmt == "json":
-        stream_json(progress(documents))
-        return
-    columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
-    print_rows(fmt, progress(documents), columns, f"Statuses as of {day}")
+    with ProgressBar(ledger.queries.candidate_count(), "candidates") as advance:
+        documents = replay_statuses(
+            ledger,
+            session_of(ctx).store,
+            day,
+            instant,
+            position,
+            "json" if fmt == "json" else "row",
+            jobs,
+            advance,
+        )
+        if fmt == "json":
+            stream_json(documents)
+            return
+        columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
+        print_rows(fmt, documents, columns, f"Statuses as of {day}")
 
 
 STATUS_TABLE_COLUMNS = (

@@ -146,7 +146,8 @@ def verify(
     SHA-256, no conversion); anything else is read value by value (`_check`) and named."""
     names = labels if labels is not None else (candidates.labels if candidates else {})
     result = Verification()
-    chained = _Peek(iter(chain))
+    links = iter(chain)
+    chained = _Peek(links)
     previous: str | None = GENESIS
     known: bytes | None = bytes(32)  # `previous` as bytes (None: not converted yet)
     last = 0
@@ -194,7 +195,7 @@ def verify(
                     + state
                 )
                 if digest.hexdigest() == peek[3]:
-                    chained.next()
+                    chained.peek = next(links, None)
                     previous, known, last = peek[3], digest.digest(), position
                     continue
         # Not the plain case: read every value and say what is wrong.

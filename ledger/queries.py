@@ -3,7 +3,7 @@ could grant, what was transmitted, and why a status cannot be shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from ledger.publication import REFERENTIAL_STREAM, Versions
 from ledger.rules import Review, review_decision
 from ledger.store import Store
 from ledger.store.chain import as_uuid
-from ledger.store.scans import scan_log, scan_streams, select_stream
+from ledger.store.scans import count_streams, counted, scan_log, scan_streams, select_stream
 from ledger.transmission import TRANSMISSIONS_STREAM, Standing, Transmissions
 from ledger.unit_of_work import UnitOfWork
 
@@ -250,7 +250,11 @@ class Queries:
         return found
 
     def scan_candidates(
-        self, *, personal: bool = False, shard: tuple[int, int] = (0, 1)
+        self,
+        *,
+        personal: bool = False,
+        shard: tuple[int, int] = (0, 1),
+        progress: Callable[[int], None] | None = None,
     ) -> Iterator[list[Fact]]:
         """Every candidate stream's facts, one stream at a time (one pass over the store), or
         those of shard `(i, n)` only (n processes can then share a replay).
@@ -273,7 +277,11 @@ class Queries:
                 return mapper.decode_light(topic, state)
 
         rows = scan_streams(self.store.recorder, "CandidateEnrolled", shard=shard)
-        return candidate_streams(rows, decode)
+        return counted(candidate_streams(rows, decode), progress)
+
+    def candidate_count(self) -> int:
+        """How many candidate streams the ledger holds (what a scan of them reads)."""
+        return count_streams(self.store.recorder, "CandidateEnrolled")
 
     def candidate_ids(self) -> list[str]:
         """Every enrolled candidate's id, in enrolment recording order."""
