@@ -272,9 +272,7 @@ class Queries:
                 return decoded
 
         else:
-
-            def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
-                return mapper.decode_light(topic, state)
+            decode = mapper.decode_light  # type: ignore[assignment]
 
         rows = scan_streams(self.store.recorder, "CandidateEnrolled", shard=shard)
         return counted(candidate_streams(rows, decode), progress)
