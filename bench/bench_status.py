@@ -1,59 +1,50 @@
-"""One candidate's status, in process: the median over many candidates in a ledger of about
-1,000,000 events, against the same in a ledger of about 10,000 events.
+"""`certledger status ID` end to end: the median of several runs of the command (start-up
+included) beside the median of `python -c pass` in the same run, on the store given; with
+`--json` (no table printed) and as a table. Wall and CPU time (user + system) both: on a
+machine shared with other work the CPU time is the steadier. The project is compiled
+first, as `pip install` leaves it.
 
-Run: python bench/bench_status.py [BIG_CANDIDATES] [SMALL_CANDIDATES]
+Run: python -m bench.bench_status STORE [CANDIDATE] [RUNS]
 """
 
 from __future__ import annotations
 
-import random
 import sys
-import time
-from datetime import UTC, datetime
-from pathlib import Path
 
-from bench.common import AS_OF, demo_ledger, events_in, machine, median_ms, report
+from bench.bench_replay import cli, cli_median, compiled, machine, show
 from ledger.application import Ledger
-from projections.status import candidate_status
 
 
-def status_times(path: Path, samples: int = 400) -> list[float]:
-    """Seconds for each of `samples` status reads (the store read included), after warm-up."""
-    app = Ledger(str(path))
-    try:
-        candidates = app.candidate_ids()
-        picked = random.Random(7).choices(candidates, k=samples)
-        versions = app.versions()
-        now = datetime.now(UTC)
-        for candidate in picked[:20]:
-            candidate_status(app.candidate_facts(candidate), versions, as_of=AS_OF, known_at=now)
-        times = []
-        for candidate in picked:
-            started = time.perf_counter()
-            candidate_status(app.candidate_facts(candidate), versions, as_of=AS_OF, known_at=now)
-            times.append(time.perf_counter() - started)
-        return times
-    finally:
-        app.close()
+def main(store: str, candidate: str | None = None, runs: int = 15) -> None:
+    compiled()
+    if candidate is None:
+        ledger = Ledger(store, read_only=True)
+        candidate = ledger.candidate_ids()[0]
+        ledger.close()
+    nothing = cli_median([sys.executable, "-c", "pass"], runs)
+    table = cli_median(cli("--store", store, "status", candidate), runs)
+    as_json = cli_median(cli("--store", store, "status", candidate, "--json"), runs)
+    helped = cli_median(cli("--help"), runs)
 
+    def figure(measured: tuple[float, float]) -> str:
+        (wall, cpu), (wall0, cpu0) = measured, nothing
+        return (
+            f"wall {wall * 1000:.0f} ms ({wall / wall0:.1f}x), "
+            f"CPU {cpu * 1000:.0f} ms ({cpu / cpu0:.1f}x)"
+        )
 
-def main(big: int, small: int) -> None:
-    big_path, small_path = demo_ledger(big), demo_ledger(small)
-    big_ms, small_ms = median_ms(status_times(big_path)), median_ms(status_times(small_path))
-    report(
-        "one candidate's status (read its stream, fold, compute), SQLite, in process",
+    show(
+        f"certledger status {candidate}, {store} (median of {runs} runs each)",
         [
             ("machine", machine()),
-            (
-                f"ledger of {events_in(big_path):,} events",
-                f"median {big_ms:.2f} ms (target < 2 ms)",
-            ),
-            (f"ledger of {events_in(small_path):,} events", f"median {small_ms:.2f} ms"),
-            ("ratio big / small (target <= 1.5)", f"{big_ms / small_ms:.2f}"),
+            ("python -c pass", figure(nothing)),
+            ("certledger status ID (target <= 6x)", figure(table)),
+            ("certledger status ID --json", figure(as_json)),
+            ("certledger --help", figure(helped)),
         ],
     )
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]]
-    main(*(args or [26000, 256]))
+    args = sys.argv[1:]
+    main(args[0], args[1] if len(args) > 1 else None, int(args[2]) if len(args) > 2 else 15)

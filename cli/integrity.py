@@ -8,7 +8,7 @@ import click
 
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
-from cli.output import emit_json
+from cli.output import ProgressBar, emit_json
 
 
 def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -49,7 +49,8 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
     from projections.reads import verify_ledger
 
     ledger = session_of(ctx).ledger()
-    result = verify_ledger(ledger, published)
+    with ProgressBar(ledger.queries.position(), "events") as advance:
+        result = verify_ledger(ledger, published, advance)
     document = {**result.as_json(), "digest": f"@{result.position}:{result.digest}"}
     if as_json:
         emit_json(document)

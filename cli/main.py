@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# certledger uses no pydantic plugin: pydantic need not scan every installed package's
+# metadata for one when the first model is built (a start-up cost of every command).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -95,10 +99,38 @@ class Session:
             self._ledger = None
 
 
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "init": ("referential",),
+    "referential": ("referential", "rncp"),
+    "candidate": ("candidates", "corrections", "integrity", "views"),
+    "assessment": ("candidates",),
+    "vae": ("candidates",),
+    "jury": ("jury",),
+    "decision": ("corrections",),
+    "certificate": ("certificates", "credentials"),
+    "keys": ("credentials",),
+    "credentials": ("credentials",),
+    "survey": ("surveys",),
+    "status": ("views",),
+    "explain": ("views",),
+    "history": ("views",),
+    "replay": ("views",),
+    "report": ("reports", "statistics"),
+    "audit": ("audit",),
+    "verify": ("integrity",),
+    "import": ("importer",),
+    "demo": ("demo",),
+}
+"""Each command of the group and the `cli/` modules that define it (a module may add
+subcommands to a group another one defines: all of them are loaded). A command's module is
+imported only when the command runs (or when help lists them all), so that a short command
+starts without loading every other command's dependencies."""
+
+
 class LedgerGroup(click.Group):
-    """A group that turns every LedgerError into `Error: ...` on stderr and its exit code (1 a
-    refusal, 2 bad input); with `--json`, every refusal and usage error also prints one JSON
-    object on stdout (`fail`)."""
+    """The command group: commands loaded on first use (`COMMANDS`); every LedgerError turned
+    into `Error: ...` on stderr and its exit code (1 a refusal, 2 bad input); with `--json`,
+    every refusal and usage error also prints one JSON object on stdout (`fail`)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[ARGV] = list(args)
@@ -106,6 +138,40 @@ class LedgerGroup(click.Group):
             return super().parse_args(ctx, args)
         except click.ClickException as e:
             raise as_reported(e, args) from None
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command, loaded (what walks the command tree sees)."""
+        for name in COMMANDS:
+            self._load(name)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def _load(self, name: str) -> click.Command | None:
+        """The command `name`, its modules imported first (and, for every other command
+        those modules define, that command's modules too: a group is whole once listed)."""
+        import importlib
+
+        if name not in self._commands and name in COMMANDS:
+            pending, loaded = list(COMMANDS[name]), set()
+            while pending:
+                module = pending.pop(0)
+                if module in loaded:
+                    continue
+                loaded.add(module)
+                for command in importlib.import_module(f"cli.{module}").COMMANDS:
+                    pending.extend(COMMANDS[command.name or ""])
+                    self._commands.setdefault(command.name or "", command)
+        return self._commands.get(name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ledger.exceptions import LedgerError
@@ -331,38 +397,6 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
         click.echo(_("Warning: {warning}").format(warning=warning), err=True)
     if result.get("replayed"):
         click.echo(_("(already recorded under this request id: nothing written)"), err=True)
-
-
-MODULES = (
-    "referential",
-    "rncp",
-    "candidates",
-    "jury",
-    "certificates",
-    "credentials",
-    "surveys",
-    "corrections",
-    "views",
-    "reports",
-    "statistics",
-    "audit",
-    "integrity",
-    "importer",
-    "demo",
-)
-"""The command modules; a module may also add subcommands to a group another one defines."""
-
-
-def _register() -> None:
-    import importlib
-
-    for name in MODULES:
-        module = importlib.import_module(f"cli.{name}")
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from cli.main import CONTEXT, session_of
-from cli.output import emit_json
+from cli.output import ProgressBar, emit_json
 from cli.params import DATE
 
 
@@ -123,7 +123,11 @@ def cpf(
         max_passages,
         into_folder=output.endswith(("/", os.sep)),
     )
-    sent = session.ledger().transmit_cpf(request, by=session.actor)
+    ledger = session.ledger()
+    # One pass over the candidates chooses the passages, one more writes them.
+    passes = 1 if dry_run else 2
+    with ProgressBar(ledger.queries.candidate_count() * passes, "candidates") as advance:
+        sent = ledger.transmit_cpf(request, by=session.actor, progress=advance)
     if sent.passages == 0 and sent.left_out:
         message = (
             "Nothing to send: the awards to send belong to holders whose personal data was erased."

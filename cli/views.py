@@ -13,10 +13,10 @@ from cli.candidates import candidate
 from cli.events import sentence
 from cli.main import CONTEXT, session_of
 from cli.output import (
+    ProgressBar,
     csv_dialect_option,
     emit_json,
     print_rows,
-    progress,
     say,
     show_date,
     show_instant,
@@ -69,7 +69,7 @@ def status(
     from projections.reads import cpf_standing, load_status, status_warnings
 
     ledger = session_of(ctx).ledger()
-    result = load_status(ledger, candidate_id, as_of, known_at)
+    result = load_status(ledger, candidate_id, as_of, known_at, personal=False)
     cpf = cpf_standing(ledger, result, known_at)
     warnings = status_warnings(ledger, result, known_at)
     if as_json:
@@ -320,32 +320,34 @@ def replay(
             csv_dialect,
         )
         return
-    documents = replay_statuses(
-        ledger,
-        session_of(ctx).store,
-        day,
-        instant,
-        position,
-        "json" if fmt == "json" else "row",
-        jobs,
-    )
-    if fmt == "json":
-        stream_json(progress(documents))
-        return
-    columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
-    print_rows(
-        fmt,
-        progress(documents),
-        columns,
-        _("Statuses as of {day}").format(day=show_date(day)),
-        csv_dialect,
-        wrap=("blocks_counting", "blocks_awarded", "certificates_held"),
-        headers={
-            "counting_competencies": _("competencies"),
-            "blocks_counting": _("blocks counting"),
-            "title_awarded": _("title"),
-        },
-    )
+    with ProgressBar(ledger.queries.candidate_count(), "candidates") as advance:
+        documents = replay_statuses(
+            ledger,
+            session_of(ctx).store,
+            day,
+            instant,
+            position,
+            "json" if fmt == "json" else "row",
+            jobs,
+            advance,
+        )
+        if fmt == "json":
+            stream_json(documents)
+            return
+        columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
+        print_rows(
+            fmt,
+            documents,
+            columns,
+            _("Statuses as of {day}").format(day=show_date(day)),
+            csv_dialect,
+            wrap=("blocks_counting", "blocks_awarded", "certificates_held"),
+            headers={
+                "counting_competencies": _("competencies"),
+                "blocks_counting": _("blocks counting"),
+                "title_awarded": _("title"),
+            },
+        )
 
 
 STATUS_TABLE_COLUMNS = (

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.candidate import Candidate
 from ledger.claims import Register
@@ -26,18 +26,32 @@ from ledger.usecases import (
     assessments,
     certificates,
     corrections,
-    credentials,
     enrolment,
     erasure,
     jury,
     referentials,
     surveys,
-    transmission,
 )
+
+if TYPE_CHECKING:
+    from ledger.usecases import credentials, transmission
 
 SNAPSHOTS: dict[type[Any], int] = {Register: 50}
 """A certificate register grows by one event per certificate of its year: snapshots keep
 reading it short. Candidate, session and claim streams stay small."""
+
+
+class _later:
+    """A use case of `ledger/usecases/MODULE.py`, imported when first called."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __get__(self, ledger: Any, owner: Any = None) -> Any:
+        import importlib
+
+        function = getattr(importlib.import_module(f"ledger.usecases.{self.module}"), self.name)
+        return function if ledger is None else function.__get__(ledger, owner)
 
 
 class Ledger:
@@ -133,12 +147,20 @@ class Ledger:
     revoke_certificate = certificates.revoke_certificate
     reinstate_certificate = certificates.reinstate_certificate
     reissue_certificate = certificates.reissue_certificate
-    transmit_cpf = transmission.transmit_cpf
-    record_transmissions = transmission.record_transmissions
-    acknowledge_cpf = transmission.acknowledge
     erase = erasure.erase
-    init_keys = credentials.init_keys
     record_survey = surveys.record_survey
+    if TYPE_CHECKING:
+        transmit_cpf = transmission.transmit_cpf
+        record_transmissions = transmission.record_transmissions
+        acknowledge_cpf = transmission.acknowledge
+        init_keys = credentials.init_keys
+    else:
+        # Loaded on first use: the CPF flow (XML) and the signing key (cryptography) are
+        # heavy imports that the other commands never need.
+        transmit_cpf = _later("transmission", "transmit_cpf")
+        record_transmissions = _later("transmission", "record_transmissions")
+        acknowledge_cpf = _later("transmission", "acknowledge")
+        init_keys = _later("credentials", "init_keys")
 
     # Reads (ledger/queries.py).
 

@@ -10,8 +10,9 @@ rows are read as the database holds them and checked value by value.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -115,9 +116,13 @@ def link_of(row: tuple[Any, ...]) -> Link:
     return Link(as_int(position), as_stream(stream), as_int(version), as_hash(digest))
 
 
-def _name(stream: UUID | None, version: int | None, labels: dict[UUID, str]) -> str:
+def _label(stream: UUID | None, version: int | None, labels: dict[UUID, str]) -> str:
     where = labels.get(stream, str(stream)) if stream is not None else "?"
     return f"{where}#{version if version is not None else '?'}"
+
+
+def _name(event: Event, labels: dict[UUID, str]) -> str:
+    return _label(event.stream, event.version, labels)
 
 
 def _malformed(event: Event) -> str | None:
@@ -126,69 +131,161 @@ def _malformed(event: Event) -> str | None:
 
 
 def verify(
-    events: Iterable[Event],
-    chain: Iterable[Link],
+    events: Iterable[tuple[Any, ...]],
+    chain: Iterable[tuple[Any, ...]],
     head: tuple[Any, Any] | None,
     labels: dict[UUID, str] | None = None,
+    candidates: Candidates | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Verification:
-    """Check the events (in log order) against the chain (in position order) and its head."""
-    names = labels if labels is not None else {}
+    """Check the events (rows as the database holds them: position, stream, version, topic,
+    state; in log order) against the chain (rows: position, stream, version, hash; in
+    position order) and its head; `candidates`, if given, sees the events it watches.
+
+    Each well-formed event chained at its own position to itself is checked in one step (one
+    SHA-256, no conversion); anything else is read value by value (`_check`) and named."""
+    names = labels if labels is not None else (candidates.labels if candidates else {})
     result = Verification()
-    chained = _Peek(iter(chain))
+    links = iter(chain)
+    chained = _Peek(links)
     previous: str | None = GENESIS
+    known: bytes | None = bytes(32)  # `previous` as bytes (None: not converted yet)
     last = 0
-    for event in events:
-        result.events += 1
-        name = _name(event.stream, event.version, names)
-        if event.position is None:
-            result.problem(name, "malformed", "its log position is not a number")
-            continue
-        while chained.peek is not None and (chained.peek.position or 0) < event.position:
-            lost = chained.next()
-            previous = _lost(result, lost, names)
-        row = chained.peek
-        if row is None or row.position != event.position:
-            result.problem(name, "inserted", f"log position {event.position} was never chained")
-            continue
-        chained.next()
-        trouble = _malformed(event)
-        if trouble is not None:
-            result.problem(name, "malformed", f"log position {event.position}: {trouble}")
-        elif row.hash is None or row.stream is None or row.version is None:
-            result.problem(
-                name, "malformed", f"the chain row of log position {event.position} is unreadable"
-            )
-        elif (row.stream, row.version) != (event.stream, event.version):
-            result.problem(
-                name,
-                "reordered",
-                f"log position {event.position} was chained to "
-                f"{_name(row.stream, row.version, names)}",
-            )
-        elif previous is not None:
-            assert event.stream is not None and event.version is not None
-            assert event.topic is not None and event.state is not None
-            expected = link(
-                previous, event.position, event.stream, event.version, event.topic, event.state
-            )
-            if expected != row.hash:
-                result.problem(
-                    name, "modified", f"the content at log position {event.position} changed"
+    count = 0
+    sha256 = hashlib.sha256
+    topics: dict[str, bytes] = {}
+    watched = WATCHED if candidates is not None else frozenset()
+    tick = 0
+    for row in events:
+        count += 1
+        if progress is not None:
+            tick += 1
+            if tick == 5000:
+                progress(tick)
+                tick = 0
+        position, stream, version, topic, state = row
+        if topic in watched:
+            assert candidates is not None
+            candidates.see(event_of(row))
+        peek = chained.peek
+        if (
+            peek is not None
+            and type(position) is int
+            and type(version) is int
+            and type(state) is bytes
+            and peek[0] == position
+            and (peek[1] == stream or (type(stream) is UUID and peek[1] == stream.hex))
+            and peek[2] == version
+            and type(peek[0]) is int
+            and type(peek[2]) is int
+        ):
+            stream_bytes = _stream_bytes(stream)
+            label = topics.get(topic) if type(topic) is str else None
+            if label is None and type(topic) is str:
+                label = topics[topic] = topic.encode("utf-8") + b"\0"
+            if known is None and previous is not None:
+                known = bytes.fromhex(previous)
+            if stream_bytes is not None and label is not None and known is not None:
+                digest = sha256(
+                    known
+                    + position.to_bytes(8, "big")
+                    + stream_bytes
+                    + version.to_bytes(8, "big")
+                    + label
+                    + state
                 )
-        previous = row.hash
-        last = event.position
+                if digest.hexdigest() == peek[3]:
+                    chained.peek = next(links, None)
+                    previous, known, last = peek[3], digest.digest(), position
+                    continue
+        # Not the plain case: read every value and say what is wrong.
+        result.events = count
+        previous, last = _check(result, event_of(row), chained, previous, last, names)
+        known = None
+    if progress is not None and tick:
+        progress(tick)
+    result.events = count
     for lost in chained.rest():
-        previous = _lost(result, lost, names)
-        last = lost.position or last
+        previous = _lost(result, link_of(lost), names)
+        last = as_int(lost[0]) or last
     result.position = last
     result.digest = previous or GENESIS
     _check_head(result, head, last, previous)
     return result
 
 
+def _stream_bytes(stream: Any) -> bytes | None:
+    """The 16 bytes of a stream id as stored (32 hex digits on SQLite, a UUID on PostgreSQL),
+    or None if it is not plainly one."""
+    if type(stream) is str:
+        if len(stream) != 32:
+            return None
+        try:
+            return bytes.fromhex(stream)
+        except ValueError:
+            return None
+    return stream.bytes if isinstance(stream, UUID) else None
+
+
+def _check(
+    result: Verification,
+    event: Event,
+    chained: _Peek,
+    previous: str | None,
+    last: int,
+    names: dict[UUID, str],
+) -> tuple[str | None, int]:
+    """One event read value by value against the chain: what is wrong with it, if anything;
+    the chain's hash and the position after it."""
+    if event.position is None:
+        result.problem(_name(event, names), "malformed", "its log position is not a number")
+        return previous, last
+    while chained.peek is not None and (as_int(chained.peek[0]) or 0) < event.position:
+        previous = _lost(result, link_of(chained.next()), names)
+    peeked = chained.peek
+    row = link_of(peeked) if peeked is not None else None
+    if row is None or row.position != event.position:
+        result.problem(
+            _name(event, names), "inserted", f"log position {event.position} was never chained"
+        )
+        return previous, last
+    chained.next()
+    trouble = _malformed(event)
+    if trouble is not None:
+        result.problem(
+            _name(event, names), "malformed", f"log position {event.position}: {trouble}"
+        )
+    elif row.hash is None or row.stream is None or row.version is None:
+        result.problem(
+            _name(event, names),
+            "malformed",
+            f"the chain row of log position {event.position} is unreadable",
+        )
+    elif (row.stream, row.version) != (event.stream, event.version):
+        result.problem(
+            _name(event, names),
+            "reordered",
+            f"log position {event.position} was chained to "
+            f"{_label(row.stream, row.version, names)}",
+        )
+    elif previous is not None:
+        assert event.stream is not None and event.version is not None
+        assert event.topic is not None and event.state is not None
+        expected = link(
+            previous, event.position, event.stream, event.version, event.topic, event.state
+        )
+        if expected != row.hash:
+            result.problem(
+                _name(event, names),
+                "modified",
+                f"the content at log position {event.position} changed",
+            )
+    return row.hash, event.position
+
+
 def _lost(result: Verification, lost: Link, names: dict[UUID, str]) -> str | None:
     result.problem(
-        _name(lost.stream, lost.version, names),
+        _label(lost.stream, lost.version, names),
         "removed",
         f"log position {lost.position} was chained but is gone from the store",
     )
@@ -217,19 +314,19 @@ def _check_head(
 
 
 class _Peek:
-    """An iterator that can look one item ahead."""
+    """An iterator of chain rows that can look one row ahead."""
 
-    def __init__(self, items: Iterator[Link]) -> None:
+    def __init__(self, items: Iterator[tuple[Any, ...]]) -> None:
         self.items = items
-        self.peek: Link | None = next(items, None)
+        self.peek: tuple[Any, ...] | None = next(items, None)
 
-    def next(self) -> Link:
+    def next(self) -> tuple[Any, ...]:
         current = self.peek
         assert current is not None
         self.peek = next(self.items, None)
         return current
 
-    def rest(self) -> Iterator[Link]:
+    def rest(self) -> Iterator[tuple[Any, ...]]:
         while self.peek is not None:
             yield self.next()
 
@@ -311,25 +408,25 @@ def check_keys(result: Verification, store: Store, candidates: Candidates) -> No
         )
 
 
-def scan_events(store: Store, batch: int = 5000) -> Iterator[Event]:
-    """Every stored event in log order, as the database holds it, checked value by value."""
+def scan_events(store: Store, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """Every stored event in log order, as the database holds it (position, stream, version,
+    topic, state)."""
     recorder = store.recorder
     dialect = store.dialect
     statement = (
         f"SELECT {dialect.position}, originator_id, originator_version, topic, state "
         f"FROM {{events}} ORDER BY {dialect.position}"
     )
-    for row in dialect.stream(recorder, statement, (), batch):
-        yield event_of(row)
+    return dialect.stream(recorder, statement, (), batch)
 
 
-def scan_links(store: Store, batch: int = 5000) -> Iterator[Link]:
+def scan_links(store: Store, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """Every chain row in position order, as the database holds it."""
     statement = (
         "SELECT position, originator_id, originator_version, hash FROM {ledger_chain} "
         "ORDER BY position"
     )
-    for row in store.dialect.stream(store.recorder, statement, (), batch):
-        yield link_of(row)
+    return store.dialect.stream(store.recorder, statement, (), batch)
 
 
 def read_head(store: Store) -> tuple[Any, Any] | None:
@@ -337,24 +434,31 @@ def read_head(store: Store) -> tuple[Any, Any] | None:
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def verify_store(store: Store, published: str | None = None) -> Verification:
+def verify_store(
+    store: Store,
+    published: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Verification:
     """Re-read the whole store against its chain and head, and the keys against the events'
     commitments; and, given a digest published earlier (`@POSITION:SHA256`), check that the
     chain still holds it. Events are named by their stream (`candidate/V1#3`) where the
     stream says who it is about."""
     candidates = Candidates()
-
-    def seen() -> Iterator[Event]:
-        for event in scan_events(store):
-            candidates.see(event)
-            yield event
-
-    result = verify(seen(), scan_links(store), read_head(store), candidates.labels)
+    result = verify(
+        scan_events(store),
+        scan_links(store),
+        read_head(store),
+        candidates=candidates,
+        progress=progress,
+    )
     check_keys(result, store, candidates)
     if published is not None:
         position_text, _, expected = published.removeprefix("@").partition(":")
         position = int(position_text)
-        found = next((row.hash for row in scan_links(store) if row.position == position), None)
+        rows = store.dialect.read(
+            store.recorder, "SELECT hash FROM {ledger_chain} WHERE position = ?", (position,)
+        )
+        found = rows[0][0] if rows else None
         if found != expected:
             result.problem(
                 published,

@@ -3,7 +3,7 @@ could grant, what was transmitted, and why a status cannot be shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from ledger.publication import REFERENTIAL_STREAM, Versions
 from ledger.rules import Review, review_decision
 from ledger.store import Store
 from ledger.store.chain import as_uuid
-from ledger.store.scans import scan_log, scan_streams, select_stream
+from ledger.store.scans import count_streams, counted, scan_log, scan_streams, select_stream
 from ledger.transmission import TRANSMISSIONS_STREAM, Standing, Transmissions
 from ledger.unit_of_work import UnitOfWork
 
@@ -122,6 +122,13 @@ def not_found_at(
     )
 
 
+def _light(mapper: Any) -> Any:
+    def decode(topic: str, state: bytes, *_: Any) -> dict[str, Any]:
+        return mapper.decode_light(topic, state)  # type: ignore[no-any-return]
+
+    return decode
+
+
 class Queries:
     """Reads of one store (seeing the unit of work's batch where it matters)."""
 
@@ -185,12 +192,17 @@ class Queries:
 
     # Streams as facts.
 
-    def stream_facts(self, aggregate_id: UUID, stream: str | None = None) -> list[Fact]:
+    def stream_facts(
+        self, aggregate_id: UUID, stream: str | None = None, *, personal: bool = True
+    ) -> list[Fact]:
         """A stream's facts straight from the store, lightly decoded, with log positions.
 
         Without a `stream` label, candidate and jury streams are named after their first event.
+        Without `personal`, personal data stays sealed and the states are read as the scans
+        read them (`decode_light`: what a status needs, without the key or the field types).
         """
-        decode = self.store.ledger_mapper.decode_state
+        mapper = self.store.ledger_mapper
+        decode = mapper.decode_state if personal else _light(mapper)
         rows = select_stream(self.store.recorder, aggregate_id)
         if stream is None and rows:
             first = decode(rows[0][3], rows[0][4], aggregate_id, rows[0][2])
@@ -208,8 +220,10 @@ class Queries:
             for position, uid, version, topic, state in rows
         ]
 
-    def candidate_facts(self, candidate_id: str) -> list[Fact]:
-        facts = self.stream_facts(candidate_stream(candidate_id), f"candidate/{candidate_id}")
+    def candidate_facts(self, candidate_id: str, *, personal: bool = True) -> list[Fact]:
+        facts = self.stream_facts(
+            candidate_stream(candidate_id), f"candidate/{candidate_id}", personal=personal
+        )
         if not facts:
             raise NotFound(f"candidate {candidate_id} not found")
         return facts
@@ -236,7 +250,11 @@ class Queries:
         return found
 
     def scan_candidates(
-        self, *, personal: bool = False, shard: tuple[int, int] = (0, 1)
+        self,
+        *,
+        personal: bool = False,
+        shard: tuple[int, int] = (0, 1),
+        progress: Callable[[int], None] | None = None,
     ) -> Iterator[list[Fact]]:
         """Every candidate stream's facts, one stream at a time (one pass over the store), or
         those of shard `(i, n)` only (n processes can then share a replay).
@@ -254,12 +272,14 @@ class Queries:
                 return decoded
 
         else:
-
-            def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
-                return mapper.decode_light(topic, state)
+            decode = mapper.decode_light  # type: ignore[assignment]
 
         rows = scan_streams(self.store.recorder, "CandidateEnrolled", shard=shard)
-        return candidate_streams(rows, decode)
+        return counted(candidate_streams(rows, decode), progress)
+
+    def candidate_count(self) -> int:
+        """How many candidate streams the ledger holds (what a scan of them reads)."""
+        return count_streams(self.store.recorder, "CandidateEnrolled")
 
     def candidate_ids(self) -> list[str]:
         """Every enrolled candidate's id, in enrolment recording order."""

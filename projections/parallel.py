@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from multiprocessing import get_context
@@ -53,8 +53,10 @@ def replayed(
     known_at: datetime | None,
     position: int | None,
     kind: str,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The documents of a replay run by `jobs` processes, in the order one process gives."""
+    """The documents of a replay run by `jobs` processes, in the order one process gives;
+    `progress` counts the documents as they come (once every process is done)."""
     with tempfile.TemporaryDirectory(prefix="certledger-replay-") as folder:
         paths = [str(Path(folder) / f"shard-{i}.jsonl") for i in range(jobs)]
         with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
@@ -68,3 +70,5 @@ def replayed(
             with open(path, "rb") as lines:
                 for line in lines:
                     yield orjson.loads(line)
+                    if progress is not None:
+                        progress(1)

@@ -41,11 +41,17 @@ def axes(ledger: Ledger, as_of: date | None, known_at: datetime | int | None) ->
 
 
 def load_status(
-    ledger: Ledger, candidate_id: str, as_of: date | None, known_at: datetime | int | None
+    ledger: Ledger,
+    candidate_id: str,
+    as_of: date | None,
+    known_at: datetime | int | None,
+    *,
+    personal: bool = True,
 ) -> CandidateStatus:
-    """A candidate's status through the pure projection; a clear error when there is none."""
+    """A candidate's status through the pure projection; a clear error when there is none
+    (without `personal`, the personal data stays sealed: the status alone does not need it)."""
     day, instant, position = axes(ledger, as_of, known_at)
-    facts = ledger.queries.candidate_facts(candidate_id)
+    facts = ledger.queries.candidate_facts(candidate_id, personal=personal)
     status = candidate_status(
         facts, ledger.queries.versions(), as_of=day, known_at=instant, position=position
     )
@@ -198,17 +204,19 @@ def replay_statuses(
     position: int | None,
     kind: str,
     jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every candidate's status on `day` as documents (`kind` "json": the status JSON; "row":
-    one flat row), in one streaming pass or shared between `jobs` processes (same order)."""
+    one flat row), in one streaming pass or shared between `jobs` processes (same order);
+    `progress` counts the candidate streams read."""
     from projections.replay import replay, status_row
 
     if jobs > 1:
         from projections.parallel import replayed
 
-        return replayed(store, jobs, day, instant, position, kind)
+        return replayed(store, jobs, day, instant, position, kind, progress)
     statuses = replay(
-        ledger.queries.scan_candidates(),
+        ledger.queries.scan_candidates(progress=progress),
         ledger.queries.versions(),
         as_of=day,
         known_at=instant,
@@ -242,13 +250,17 @@ def audit_report(
     )
 
 
-def verify_ledger(ledger: Ledger, published: str | None = None) -> Verification:
+def verify_ledger(
+    ledger: Ledger,
+    published: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Verification:
     """`verify`: the store against its chain, head and keys (`ledger.integrity`), and the
-    status view against the events."""
+    status view against the events; `progress` counts the events read."""
     from ledger.integrity import verify_store
     from projections.view_store import check_view, open_view
 
-    result = verify_store(ledger.events, published)
+    result = verify_store(ledger.events, published, progress)
     view = open_view(ledger)
     if view is None:
         result.notes.append("no status view to check")

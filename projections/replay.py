@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ledger.dossier import Dossier
 from ledger.facts import Fact
 from ledger.publication import PublishedVersion, Versions
 from ledger.referential import Referential
-from projections.status import CandidateStatus, candidate_status
+from projections.status import CandidateStatus, candidate_status, describe_known_at, status_of
 
 
 def replay(
@@ -25,13 +26,15 @@ def replay(
     known_at: datetime | None,
     position: int | None = None,
 ) -> Iterator[CandidateStatus]:
-    """The status of every candidate enrolled on `as_of`, as known at `known_at`/`position`."""
+    """The status of every candidate enrolled on `as_of`, as known at `known_at`/`position`:
+    `candidate_status` of each stream, the versions known at that instant taken once."""
+    known = versions.known_at(known_at, position)
+    label = describe_known_at(known_at, position)
     for facts in streams:
-        status = candidate_status(
-            facts, versions, as_of=as_of, known_at=known_at, position=position
-        )
-        if status is not None:
-            yield status
+        dossier = Dossier.known(facts, known_at, position)
+        if dossier is None or dossier.enrolled_on() > as_of:
+            continue
+        yield status_of(dossier, known, as_of, label)
 
 
 def status_row(status: CandidateStatus) -> dict[str, Any]:

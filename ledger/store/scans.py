@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -65,6 +65,32 @@ def scan_streams(
         params,
         batch,
     )
+
+
+def count_streams(recorder: Any, first_topic: str) -> int:
+    """How many streams begin with `first_topic` (one index lookup per event of that topic):
+    the total a progress bar counts streams against."""
+    dialect: Dialect = recorder.dialect
+    rows = dialect.read(recorder, "SELECT COUNT(*) FROM {events} WHERE topic = ?", (first_topic,))
+    return int(rows[0][0])
+
+
+def counted(
+    items: Iterator[Any], progress: Callable[[int], None] | None, every: int = 250
+) -> Iterator[Any]:
+    """The items, telling `progress` how many went by (every `every` items, then the rest)."""
+    if progress is None:
+        yield from items
+        return
+    seen = 0
+    for item in items:
+        yield item
+        seen += 1
+        if seen == every:
+            progress(seen)
+            seen = 0
+    if seen:
+        progress(seen)
 
 
 def scan_log(recorder: Any, batch: int = 5000, topics: Sequence[str] = ()) -> Iterator[Row]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -91,6 +91,7 @@ def selected_passages(
     everything: bool,
     left_out: list[dict[str, str]] | None = None,
     uncorrected: list[dict[str, str]] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[Passage]:
     """The passages the next flow holds, as known at log position `position`: the awards
     never sent, or whose content changed since (all of them with `everything`); a passage the
@@ -100,7 +101,7 @@ def selected_passages(
     standing = ledger.queries.cpf_standing()
     sent = standing.sent
     versions = ledger.queries.versions().known_at(None, position)
-    for facts in ledger.queries.scan_candidates(personal=True):
+    for facts in ledger.queries.scan_candidates(personal=True, progress=progress):
         dossier = Dossier.known(facts, None, position)
         if dossier is None:
             continue
@@ -129,10 +130,17 @@ def selected_passages(
             yield passage
 
 
-def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
+def transmit_cpf(
+    ledger: Ledger,
+    request: FlowRequest,
+    *,
+    by: str,
+    progress: Callable[[int], None] | None = None,
+) -> FlowSent:
     """Write the CPF flow of the awards to declare, check it, record it, then put its files in
     place: a flow that fails its check, or that another `report cpf` overtook (its passages
-    recorded meanwhile), leaves no file and records nothing."""
+    recorded meanwhile), leaves no file and records nothing. `progress` counts the candidate
+    streams read: one pass to choose the passages, one more per fiche to write them."""
     if ledger.read_only and not request.dry_run:
         raise ReadOnly("the ledger is open read-only: `report cpf` records nothing")
     position = ledger.queries.position()
@@ -144,7 +152,9 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
     left_out: list[dict[str, str]] = []
     uncorrected: list[dict[str, str]] = []
     chosen = (request.start, request.end, request.everything)
-    for passage in selected_passages(ledger, position, *chosen, left_out, uncorrected):
+    for passage in selected_passages(
+        ledger, position, *chosen, left_out, uncorrected, progress=progress
+    ):
         count += 1
         counts[passage.certification] = counts.get(passage.certification, 0) + 1
         problems += holder_problems(passage)
@@ -167,7 +177,7 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
         )
     output = folder(request.output) if request.folder else contextlib.nullcontext(request.output)
     with output:
-        written = _write_and_record(ledger, request, per_fiche, names, position, seen, by)
+        written = _write_and_record(ledger, request, per_fiche, names, position, seen, by, progress)
     sent_files = [
         {"file": str(w.path), "flux_id": w.flux_id, "sha256": w.sha256, "passages": len(w.passages)}
         for w in written
@@ -183,6 +193,7 @@ def _write_and_record(
     position: int,
     seen: int,
     by: str,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Written]:
     """Write each fiche's files as drafts, check them against the XSD, record the flows, then
     put the files in place; a failure before the record leaves no file."""
@@ -196,7 +207,7 @@ def _write_and_record(
             written += write_flow(
                 (
                     p
-                    for p in selected_passages(ledger, position, *chosen)
+                    for p in selected_passages(ledger, position, *chosen, progress=progress)
                     if p.certification == code
                 ),
                 names[len(written) : len(written) + fiche_files],

@@ -1,0 +1,112 @@
+"""A short command starts fast: it imports only what its own path uses (found with
+`python -X importtime`; never timed here: bench/bench_status.py times it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from cli.main import COMMANDS, cli
+from tests.cli.conftest import Certledger
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEAVY = (
+    "xmlschema",
+    "lxml",
+    "xml.sax",
+    "urllib.request",
+    "cryptography",
+    "fpdf",
+    "segno",
+    "ledger.cpf",
+    "ledger.signing",
+    "ledger.usecases.transmission",
+    "ledger.usecases.credentials",
+    "projections.audit_html",
+    "cli.referential",
+    "cli.credentials",
+    "cli.reports",
+    "cli.importer",
+    "cli.demo",
+)
+"""What `status` never needs: the CPF flow's XML, the signing key's and the personal data's
+cryptography, the parchment's PDF and QR code, the audit page, the other commands."""
+
+POSTGRES = ("psycopg", "eventsourcing.postgres")
+"""The PostgreSQL driver: only for a PostgreSQL store."""
+
+
+PROBE = (
+    "import atexit, json, sys\n"
+    "atexit.register(lambda: sys.stderr.write('MODULES ' + json.dumps(sorted(sys.modules))))\n"
+    "from cli.main import main\n"
+    "main()\n"
+)
+"""`certledger`, writing on stderr as it exits every module it imported."""
+
+
+def imported(store: object, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """Run `certledger --store STORE ARGS...` in a fresh interpreter: the modules it
+    imported, and the run."""
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, "--store", str(store), *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages, _, listed = run.stderr.rpartition("MODULES ")
+    assert run.returncode == 0, (run.stdout, messages)
+    modules = set(json.loads(listed))
+    assert "cli.views" in modules and "click" in modules
+    return modules, run
+
+
+def test_status_json_imports_none_of_the_heavy_modules(bc01_holder: Certledger) -> None:
+    modules, run = imported(bc01_holder.store, "status", "V1", "--as-of", "2017-12-31", "--json")
+    assert json.loads(run.stdout)["blocks"][0]["awarded_on"] == "2017-06-20"
+    assert sorted(modules.intersection(HEAVY)) == []
+    assert "rich" not in modules  # nothing printed as a table
+    if bc01_holder.store.kind == "sqlite":
+        assert sorted(modules.intersection(POSTGRES)) == []
+    else:
+        assert "psycopg" in modules
+
+
+def test_status_as_a_table_imports_rich_but_none_of_the_heavy_modules(
+    bc01_holder: Certledger,
+) -> None:
+    modules, run = imported(bc01_holder.store, "status", "V1", "--as-of", "2017-12-31")
+    assert "RNCP13080BC01" in run.stdout
+    assert "rich" in modules
+    assert sorted(modules.intersection(HEAVY)) == []
+    if bc01_holder.store.kind == "sqlite":
+        assert sorted(modules.intersection(POSTGRES)) == []
+
+
+def test_the_group_knows_every_command_the_modules_define() -> None:
+    """The lazy group's table (`cli.main.COMMANDS`) names each top-level command of every
+    command module, and only those: `--help` lists exactly them."""
+    import importlib
+
+    defined = {
+        command.name
+        for module in {m for modules in COMMANDS.values() for m in modules}
+        for command in importlib.import_module(f"cli.{module}").COMMANDS
+    }
+    assert defined == set(COMMANDS)
+    assert sorted(cli.commands) == sorted(COMMANDS)
+    assert cli.list_commands(click.Context(cli)) == sorted(COMMANDS)
+
+
+def test_help_lists_every_command(bare: Certledger) -> None:
+    out = bare.ok("--help")
+    listed = out.split("Commands:", 1)[1].split()
+    assert [name for name in sorted(COMMANDS) if name not in listed] == []
