@@ -8,7 +8,7 @@ import click
 
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
-from cli.params import CODES, DATE
+from cli.params import CODES, DATE, SEX
 
 
 @click.group(context_settings=CONTEXT)
@@ -124,7 +124,7 @@ def annul(
 @click.option("--usage-name", default=None, help="Usage name.")
 @click.option("--first-name", "first_names", multiple=True, help="First name; repeat for each.")
 @click.option("--birth-date", type=DATE, default=None, help="Date of birth.")
-@click.option("--sex", type=click.Choice(["M", "F"]), default=None, help="M or F.")
+@click.option("--sex", type=SEX, default=None, help="M or F.")
 @click.option("--birth-insee", default=None, help="INSEE code of the birth commune.")
 @click.option("--birth-postcode", default=None, help="Postcode of the birth commune.")
 @click.option("--birth-country", default=None, help="Birth country code (3 characters).")

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ledger import i18n
+from ledger.i18n import LANGUAGES, _
+
 if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.clock import Clock
@@ -95,8 +98,35 @@ class Session:
             self._ledger = None
 
 
+def language_asked(args: list[str]) -> str | None:
+    """The language `--lang` asks for among the group's own options (before the command
+    name), read before click parses anything so that its help and errors speak it too."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.removeprefix("--lang=")
+        else:
+            continue
+        return value if value in LANGUAGES else None
+    return None
+
+
 class LedgerGroup(click.Group):
-    """A group that turns every LedgerError into `Error: ...` on stderr and exit code 1."""
+    """A group that speaks the language asked (`--lang`, else the locale), and turns every
+    LedgerError into `Error: ...` on stderr and exit code 1."""
+
+    def main(self, args: Any = None, *pos: Any, **kwargs: Any) -> Any:
+        import sys
+
+        from cli.translation import translate_tree
+
+        argv = list(sys.argv[1:] if args is None else args)
+        i18n.use(language_asked(argv))
+        translate_tree(self)
+        return super().main(argv, *pos, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ledger.exceptions import LedgerError
@@ -104,7 +134,7 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(_("Error: {message}").format(message=e), err=True)
             ctx.exit(1)
 
 
@@ -143,10 +173,22 @@ def default_actor() -> str:
     help="The key file that unlocks personal data (kept outside the database). Default: "
     "beside an SQLite store (certledger.keys), else ~/.local/share/certledger/.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="The language of messages, help and tables: fr or en. Default: French when the "
+    "locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) is fr_*, else English.",
+)
 @click.version_option(package_name="certledger")
 @click.pass_context
 def cli(
-    ctx: click.Context, store: str, actor: str | None, read_only: bool, keys: Path | None
+    ctx: click.Context,
+    store: str,
+    actor: str | None,
+    read_only: bool,
+    keys: Path | None,
+    lang: str | None,
 ) -> None:
     """certledger: the assessment ledger of the RNCP13080 title.
 
@@ -198,9 +240,9 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
         return
     click.echo(sentence)
     for warning in result.get("warnings", ()):
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(_("Warning: {message}").format(message=warning), err=True)
     if result.get("replayed"):
-        click.echo("(already recorded under this request id: nothing written)", err=True)
+        click.echo(_("(already recorded under this request id: nothing written)"), err=True)
 
 
 MODULES = (
