@@ -9,6 +9,7 @@ import click
 
 from cli.main import CONTEXT, session_of
 from cli.params import DATE
+from ledger.i18n import _, show_date
 
 
 @click.command(context_settings=CONTEXT)
@@ -50,7 +51,12 @@ def audit(
     from projections.reads import audit_report
 
     if start and end and end < start:
-        raise click.BadParameter(f"--to {end} is before --from {start}", param_hint="--to")
+        raise click.BadParameter(
+            _("--to {end} is before --from {start}").format(
+                end=show_date(end), start=show_date(start)
+            ),
+            param_hint=_("--to"),
+        )
     ledger = session_of(ctx).ledger()
     report = audit_report(ledger, start, end)
     document = report.as_json()
@@ -65,7 +71,11 @@ def audit(
         from ledger.files import write_atomically
 
         write_atomically(output, text)
-        click.echo(f"Wrote {output}: {document['summary']['decisions']} decision(s) audited.")
+        click.echo(
+            _("Wrote {output}: {item} decision(s) audited.").format(
+                output=output, item=document["summary"]["decisions"]
+            )
+        )
 
 
 COMMANDS = [audit]

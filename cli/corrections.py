@@ -9,6 +9,7 @@ import click
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
 from cli.params import CODES, DATE, SEX
+from ledger.i18n import _
 
 
 @click.group(context_settings=CONTEXT)
@@ -72,7 +73,7 @@ def rectify(
           --award-block BC01 --reason "BC01 omitted from the minutes"
     """
     if blocks and no_blocks:
-        raise click.UsageError("--award-block and --no-award-block exclude each other")
+        raise click.UsageError(_("--award-block and --no-award-block exclude each other"))
     session = session_of(ctx)
     result = session.ledger().rectify_decision(
         decision_id,

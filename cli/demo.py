@@ -6,6 +6,7 @@ import click
 
 from cli.main import CONTEXT, session_of
 from cli.output import ProgressBar, emit_json
+from ledger.i18n import _
 
 
 @click.command(context_settings=CONTEXT)
@@ -50,10 +51,20 @@ def demo(ctx: click.Context, count: int, seed: int, as_json: bool) -> None:
         emit_json(document)
         return
     click.echo(
-        f"Created {summary.candidates} candidates: {summary.commands} commands, "
-        f"{document['events']} events, {summary.decisions} decisions ({summary.titles} titles, "
-        f"{summary.annulments} annulled, {summary.late} recorded late), "
-        f"{len(summary.sessions)} jury sessions."
+        _(
+            "Created {candidates} candidates: {commands} commands, {item} events, "
+            "{decisions} decisions ({titles} titles, {annulments} annulled, {late} "
+            "recorded late), {count} jury sessions."
+        ).format(
+            candidates=summary.candidates,
+            commands=summary.commands,
+            item=document["events"],
+            decisions=summary.decisions,
+            titles=summary.titles,
+            annulments=summary.annulments,
+            late=summary.late,
+            count=len(summary.sessions),
+        )
     )
 
 

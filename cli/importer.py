@@ -8,6 +8,7 @@ import click
 
 from cli.main import CONTEXT, session_of
 from cli.output import ProgressBar, emit_json
+from ledger.i18n import _
 
 
 @click.command("import", context_settings=CONTEXT)
@@ -39,18 +40,35 @@ def import_(ctx: click.Context, file: Path, dry_run: bool, as_json: bool) -> Non
     if as_json:
         emit_json({**report.as_json(), "dry_run": dry_run})
     elif report.problems:
-        click.echo(f"{file}: {len(report.problems)} row(s) refused; nothing written.", err=True)
+        click.echo(
+            _("{file}: {count} row(s) refused; nothing written.").format(
+                file=file, count=len(report.problems)
+            ),
+            err=True,
+        )
         for problem in report.problems:
             click.echo(f"  {problem}", err=True)
     elif dry_run:
         click.echo(
-            f"{file}: {report.rows} rows, all accepted ({report.recorded} to record, "
-            f"{report.replayed} already recorded); dry run: nothing written."
+            _(
+                "{file}: {rows} rows, all accepted ({recorded} to record, {replayed} already "
+                "recorded); dry run: nothing written."
+            ).format(
+                file=file, rows=report.rows, recorded=report.recorded, replayed=report.replayed
+            )
         )
     else:
         click.echo(
-            f"{file}: {report.rows} rows: {report.recorded} recorded ({report.events} events), "
-            f"{report.replayed} already recorded."
+            _(
+                "{file}: {rows} rows: {recorded} recorded ({events} events), {replayed} "
+                "already recorded."
+            ).format(
+                file=file,
+                rows=report.rows,
+                recorded=report.recorded,
+                events=report.events,
+                replayed=report.replayed,
+            )
         )
     if report.problems:
         raise click.exceptions.Exit(1)

@@ -9,11 +9,14 @@ import click
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
 from cli.output import emit_json
+from ledger.i18n import _
 
 
 def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"@\d+:[0-9a-f]{64}", value):
-        raise click.BadParameter(f"{value!r} is not a digest written @POSITION:SHA256")
+        raise click.BadParameter(
+            _("{value!r} is not a digest written @POSITION:SHA256").format(value=value)
+        )
     return value
 
 
@@ -57,12 +60,16 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
         click.echo(document["digest"])
     else:
         verdict = "intact" if result.ok else f"TAMPERED: {len(result.problems)} problem(s)"
-        click.echo(f"{ledger.store}: {result.events} events, {verdict}")
-        click.echo(f"digest {document['digest']}")
+        click.echo(
+            _("{store}: {events} events, {verdict}").format(
+                store=ledger.store, events=result.events, verdict=verdict
+            )
+        )
+        click.echo(_("digest {item}").format(item=document["digest"]))
         for problem in result.problems:
             click.echo(f"  {problem['event']}: {problem['problem']} ({problem['detail']})")
         for note in result.notes:
-            click.echo(f"  note: {note}")
+            click.echo(_("  note: {note}").format(note=note))
     if not result.ok:
         raise click.exceptions.Exit(1)
 

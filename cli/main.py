@@ -76,7 +76,7 @@ class Session:
         from ledger.exceptions import ReadOnly
 
         if self.read_only:
-            raise ReadOnly("the ledger is open read-only: it cannot be created")
+            raise ReadOnly(_("the ledger is open read-only: it cannot be created"))
         self.close()
         self._ledger, result = Ledger.create(
             self.store, by=self.actor, clock=self.clock, keys=self.keys, **options

@@ -13,6 +13,7 @@ import click
 from cli.main import CONTEXT, session_of
 from cli.output import emit_json
 from cli.params import DATE
+from ledger.i18n import _
 
 
 @click.group(context_settings=CONTEXT)
@@ -30,13 +31,17 @@ def report() -> None:
 
 def _client_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9]{8}", value):
-        raise click.BadParameter(f"{value!r} is not an 8-character client id (letters, digits)")
+        raise click.BadParameter(
+            _("{value!r} is not an 8-character client id (letters, digits)").format(value=value)
+        )
     return value
 
 
 def _contract_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9]{1,20}", value):
-        raise click.BadParameter(f"{value!r} is not a contract id (1 to 20 letters or digits)")
+        raise click.BadParameter(
+            _("{value!r} is not a contract id (1 to 20 letters or digits)").format(value=value)
+        )
     return value
 
 
@@ -190,11 +195,21 @@ def check_cpf(file: Path, xsd: Path | None, as_json: bool) -> None:
     else:
         verdict = "valid" if result.valid else f"INVALID ({len(result.errors)} error(s))"
         click.echo(
-            f"{file}: {verdict}; {result.passages} passage(s) in {result.certifications} "
-            "certification(s)"
+            _(
+                "{file}: {verdict}; {passages} passage(s) in {certifications} certification(s)"
+            ).format(
+                file=file,
+                verdict=verdict,
+                passages=result.passages,
+                certifications=result.certifications,
+            )
         )
         for line, message in result.errors:
-            click.echo(f"  line {line if line is not None else '?'}: {message}")
+            click.echo(
+                _("  line {detail}: {message}").format(
+                    detail=line if line is not None else "?", message=message
+                )
+            )
     if not result.valid:
         raise click.exceptions.Exit(1)
 
@@ -228,7 +243,11 @@ def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> Non
         else:
             what = f"{result['accepted']} accepted, {result['rejected']} refused"
         again = " (already read: nothing recorded)" if result.get("already_ingested") else ""
-        click.echo(f"{path}: flow {result['flow']} ({result['file']}): {what}{again}.")
+        click.echo(
+            _("{path}: flow {item} ({item2}): {what}{again}.").format(
+                path=path, item=result["flow"], item2=result["file"], what=what, again=again
+            )
+        )
 
 
 COMMANDS = [report]

@@ -9,6 +9,7 @@ import click
 
 from cli.main import CONTEXT
 from cli.referential import referential
+from ledger.i18n import _
 
 
 class FicheType(click.ParamType[str, Any]):
@@ -74,19 +75,29 @@ def import_rncp(export: Path, fiche: str, output: Path | None, force: bool) -> N
     )
     if output is None:
         click.echo(text, nl=False)
-        click.echo(f"Skeleton of {found.code}: {summary}.", err=True)
+        click.echo(
+            _("Skeleton of {code}: {summary}.").format(code=found.code, summary=summary), err=True
+        )
     else:
         from ledger.files import write_atomically
 
         try:
             write_atomically(output, text, replace=force)
         except FileExistsError:
-            raise AlreadyExists(f"{output} exists already (add --force to overwrite it)") from None
-        click.echo(f"Wrote the skeleton of {found.code} to {output}: {summary}.")
+            raise AlreadyExists(
+                _("{output} exists already (add --force to overwrite it)").format(output=output)
+            ) from None
+        click.echo(
+            _("Wrote the skeleton of {code} to {output}: {summary}.").format(
+                code=found.code, output=output, summary=summary
+            )
+        )
     click.echo(
-        "It is not a valid referential yet: fill in what its comments mark TO FILL; "
-        f"`certledger referential validate {output or 'FILE'}` lists the {missing} "
-        "item(s) still missing.",
+        _(
+            "It is not a valid referential yet: fill in what its comments mark TO FILL; "
+            "`certledger referential validate {value}` lists the {missing} item(s) still "
+            "missing."
+        ).format(value=output or "FILE", missing=missing),
         err=output is None,
     )
 

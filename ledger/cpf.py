@@ -24,6 +24,7 @@ import orjson
 from ledger.dossier import Dossier
 from ledger.exceptions import InvalidInput, OutputError
 from ledger.files import Draft
+from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.publication import Versions
 from ledger.rules import title_revoked_on
@@ -333,7 +334,9 @@ def write_flow(
     except OSError as e:
         for entry in written:
             entry.draft.discard()
-        raise OutputError(f"cannot write {paths[0]}: {e.strerror or e}") from None
+        raise OutputError(
+            _("cannot write {item}: {value}").format(item=paths[0], value=e.strerror or e)
+        ) from None
     except BaseException:
         for entry in written:
             entry.draft.discard()
@@ -366,13 +369,15 @@ def check_flow(path: Path, xsd: Path | None = None) -> Check:
         schema = xmlschema.XMLSchema(str(xsd or xsd_path()))
     except (xmlschema.XMLSchemaException, OSError, ValueError) as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InvalidInput(f"the XSD {xsd} cannot be read: {reason}") from None
+        raise InvalidInput(
+            _("the XSD {xsd} cannot be read: {reason}").format(xsd=xsd, reason=reason)
+        ) from None
     try:
         tree = etree.parse(str(path), etree.XMLParser(huge_tree=True, resolve_entities=False))
     except etree.XMLSyntaxError as e:
         return Check(False, 0, 0, ((e.lineno, f"not well-formed XML: {e.msg}"),))
     except OSError as e:
-        raise InvalidInput(f"{path} cannot be read: {e}") from None
+        raise InvalidInput(_("{path} cannot be read: {e}").format(path=path, e=e)) from None
     root = tree.getroot()
     ns = {"cpf": CPF_NS}
     passage_count = len(root.findall(".//cpf:passageCertification", ns))

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from ledger.application import Ledger
 from ledger.clock import PARIS, FixedClock
 from ledger.exceptions import AlreadyExists
+from ledger.i18n import _
 from ledger.importer import Row, chunks, command
 from ledger.referential import Referential
 
@@ -356,7 +357,9 @@ def generate(
     """Fill an initialised ledger that holds no candidate yet with a synthetic population."""
     if ledger.candidate_ids():
         raise AlreadyExists(
-            f"the ledger at {ledger.store} already holds candidates: demo needs a ledger with none"
+            _(
+                "the ledger at {store} already holds candidates: demo needs a ledger with none"
+            ).format(store=ledger.store)
         )
     real_clock = ledger.clock
     steps, summary = plan(

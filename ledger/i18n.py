@@ -120,13 +120,16 @@ def _babel_locale() -> str:
     return _BABEL_LOCALES[_language]
 
 
-def show_date(day: date | datetime | None) -> str:
+def show_date(day: object) -> str:
     """A date as people read it: `27/06/2017` in French, `2017-06-27` in English (an
-    instant is shown by `show_instant`; None is an empty string)."""
+    instant is shown by `show_instant`; None is an empty string; anything else, a date
+    already written out, as it is)."""
     if day is None:
         return ""
     if isinstance(day, datetime):
         return show_instant(day)
+    if not isinstance(day, date):
+        return str(day)
     if _language == "fr":
         return day.strftime("%d/%m/%Y")
     return day.isoformat()

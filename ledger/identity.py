@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from ledger.exceptions import InvalidInput
+from ledger.i18n import _, show_date
 from ledger.text import refused_character
 
 COMMUNE = re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{3}")
@@ -70,7 +71,11 @@ class Identity(BaseModel):
         for text in value if isinstance(value, list | tuple) else [value]:
             if isinstance(text, str) and (bad := refused_character(text)) is not None:
                 name = unicodedata.name(bad, "a control character").lower()
-                raise ValueError(f"U+{ord(bad):04X} ({name}): control characters are refused")
+                raise ValueError(
+                    _("U+{ord:04X} ({name}): control characters are refused").format(
+                        ord=ord(bad), name=name
+                    )
+                )
         return value
 
     @field_validator("birth_insee")
@@ -78,8 +83,10 @@ class Identity(BaseModel):
     def _commune(cls, value: str | None) -> str | None:
         if value is not None and not COMMUNE.fullmatch(value):
             raise ValueError(
-                f"{value!r} is not an INSEE commune code (5 ASCII characters: the département, "
-                "2 digits or 2A/2B, then 3 digits, e.g. 75112)"
+                _(
+                    "{value!r} is not an INSEE commune code (5 ASCII characters: the "
+                    "département, 2 digits or 2A/2B, then 3 digits, e.g. 75112)"
+                ).format(value=value)
             )
         return value
 
@@ -87,18 +94,22 @@ class Identity(BaseModel):
     @classmethod
     def _country(cls, value: str | None) -> str | None:
         if value is not None and not COUNTRY.fullmatch(value):
-            raise ValueError(f"{value!r} is not an INSEE country code (3 ASCII digits, France 100)")
+            raise ValueError(
+                _("{value!r} is not an INSEE country code (3 ASCII digits, France 100)").format(
+                    value=value
+                )
+            )
         return value
 
     @model_validator(mode="after")
     def _check(self) -> Identity:
         for name in self.first_names:
             if not 1 <= len(name) <= 60:
-                raise ValueError("each first name must be 1 to 60 characters")
+                raise ValueError(_("each first name must be 1 to 60 characters"))
         if (self.birth_insee is None) == (self.birth_postcode is None):
-            raise ValueError("give exactly one of the birth INSEE code and the birth postcode")
+            raise ValueError(_("give exactly one of the birth INSEE code and the birth postcode"))
         if not 1900 <= self.birth_date.year <= 2099:
-            raise ValueError("the birth year must be between 1900 and 2099")
+            raise ValueError(_("the birth year must be between 1900 and 2099"))
         return self
 
     @classmethod
@@ -112,7 +123,9 @@ class Identity(BaseModel):
             message = first["msg"].removeprefix("Value error, ")
             where = WORDS.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else ""
             raise InvalidInput(
-                f"identity: {where}: {message}" if where else f"identity: {message}"
+                _("identity: {where}: {message}").format(where=where, message=message)
+                if where
+                else _("identity: {message}").format(message=message)
             ) from None
 
     def check_age(self, enrolled_on: date, minimum_years: int, version: str) -> None:
@@ -124,9 +137,16 @@ class Identity(BaseModel):
             old_enough = date(self.birth_date.year + minimum_years, 3, 1)
         if self.birth_date >= enrolled_on or old_enough > enrolled_on:
             raise InvalidInput(
-                f"identity: birth date: {self.birth_date.isoformat()} is less than "
-                f"{minimum_years} years before the enrolment on {enrolled_on.isoformat()} "
-                f"(referential {version} sets the minimum age at {minimum_years})"
+                _(
+                    "identity: birth date: {birth_date} is less than {minimum_years} years "
+                    "before the enrolment on {enrolled_on} (referential {version} sets the "
+                    "minimum age at {minimum_years})"
+                ).format(
+                    birth_date=show_date(self.birth_date),
+                    minimum_years=minimum_years,
+                    enrolled_on=show_date(enrolled_on),
+                    version=version,
+                )
             )
 
 
@@ -150,10 +170,17 @@ def require_readable(identity: Any, candidate: str, refused: str) -> dict[str, A
     why = unreadable(identity)
     if why == "sealed":
         raise StoreError(
-            f"candidate {candidate}'s personal data cannot be read here (no key file, or a "
-            "role that may not read the keys): give the key file with --keys"
+            _(
+                "candidate {candidate}'s personal data cannot be read here (no key file, or "
+                "a role that may not read the keys): give the key file with --keys"
+            ).format(candidate=candidate)
         )
     if why is not None:
-        raise RuleViolation(11, f"candidate {candidate}'s personal data is erased: {refused}")
+        raise RuleViolation(
+            11,
+            _("candidate {candidate}'s personal data is erased: {refused}").format(
+                candidate=candidate, refused=refused
+            ),
+        )
     assert isinstance(identity, dict)
     return identity

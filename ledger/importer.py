@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from ledger.application import Ledger
 from ledger.composition import parse_member
 from ledger.exceptions import LedgerError, RowError
+from ledger.i18n import _
 from ledger.unit_of_work import Result
 
 KINDS = (
@@ -129,7 +130,7 @@ class Row:
             return False
         if value in ("1", "yes", "oui", "true", "y", "o"):
             return True
-        raise RowError(column, f"{self.get(column)!r} is not yes or no")
+        raise RowError(column, _("{value!r} is not yes or no").format(value=self.get(column)))
 
     def key(self) -> str:
         """The row's idempotency key: its request_id, else a digest of what it says."""
@@ -150,8 +151,10 @@ def parse_day(text: str, column: str) -> dt.date:
             day, month, year = (int(g) for g in found.groups())
             return dt.date(year, month, day)
     except ValueError as e:
-        raise RowError(column, f"{text!r} is not a real calendar date ({e})") from None
-    raise RowError(column, f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+        raise RowError(
+            column, _("{text!r} is not a real calendar date ({e})").format(text=text, e=e)
+        ) from None
+    raise RowError(column, _("{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)").format(text=text))
 
 
 def read_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
@@ -198,7 +201,7 @@ def _members(row: Row) -> list[tuple[str, str, str | None]]:
         try:
             members.append(parse_member(part))
         except ValueError as e:
-            raise RowError("members", f"{e} (members split by |)") from None
+            raise RowError("members", _("{e} (members split by |)").format(e=e)) from None
     return members
 
 
@@ -207,10 +210,17 @@ def command(ledger: Ledger, row: Row, by: str, *, idempotent: bool = True) -> Ca
     its idempotency key unless told otherwise (the demo records each row once)."""
     kind = row.get("kind")
     if kind not in REQUIRED:
-        raise RowError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        raise RowError(
+            "kind", _("{kind!r} is not one of {KINDS}").format(kind=kind, KINDS=", ".join(KINDS))
+        )
     for column in REQUIRED[kind]:
         if not row.get(column):
-            raise RowError(column, f"a {kind} row needs a value in column {column!r}")
+            raise RowError(
+                column,
+                _("a {kind} row needs a value in column {column!r}").format(
+                    kind=kind, column=column
+                ),
+            )
     rid = row.key() if idempotent else None
     c = row.get("candidate")
     if kind == "enrolment":
@@ -396,8 +406,10 @@ def import_file(
             _run(ledger, group, by, checked, progress)
             if checked.problems:
                 raise LedgerError(
-                    f"{checked.problems[0]} (the ledger changed since the check; the rows "
-                    "before it are recorded: import the file again to finish)"
+                    _(
+                        "{item} (the ledger changed since the check; the rows before it are "
+                        "recorded: import the file again to finish)"
+                    ).format(item=checked.problems[0])
                 )
     checked.events = (ledger.recorder.max_notification_id() or 0) - before
     return checked

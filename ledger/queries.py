@@ -13,6 +13,7 @@ from ledger.candidate import Candidate, candidate_stream
 from ledger.claims import Claim, claim_stream
 from ledger.exceptions import NotFound
 from ledger.facts import Fact, candidate_streams, fact_of_state
+from ledger.i18n import _
 from ledger.jury import JurySession, session_stream
 from ledger.publication import REFERENTIAL_STREAM, Versions
 from ledger.rules import Review, review_decision
@@ -144,14 +145,16 @@ class Queries:
     def candidate(self, candidate_id: str) -> Candidate:
         found = self.uow.load(candidate_stream(candidate_id))
         if found is None:
-            raise NotFound(f"candidate {candidate_id} not found")
+            raise NotFound(
+                _("candidate {candidate_id} not found").format(candidate_id=candidate_id)
+            )
         assert isinstance(found, Candidate)
         return found
 
     def session(self, session_id: str) -> JurySession:
         found = self.uow.load(session_stream(session_id))
         if found is None:
-            raise NotFound(f"jury session {session_id} not found")
+            raise NotFound(_("jury session {session_id} not found").format(session_id=session_id))
         assert isinstance(found, JurySession)
         return found
 
@@ -211,7 +214,9 @@ class Queries:
     def candidate_facts(self, candidate_id: str) -> list[Fact]:
         facts = self.stream_facts(candidate_stream(candidate_id), f"candidate/{candidate_id}")
         if not facts:
-            raise NotFound(f"candidate {candidate_id} not found")
+            raise NotFound(
+                _("candidate {candidate_id} not found").format(candidate_id=candidate_id)
+            )
         return facts
 
     def session_facts(self, session_id: str) -> list[Fact]:
@@ -284,7 +289,7 @@ class Queries:
     def certificate_owner(self, number: str) -> str:
         claim = self.uow.load(claim_stream("certificate", number))
         if claim is None:
-            raise NotFound(f"certificate {number} not found")
+            raise NotFound(_("certificate {number} not found").format(number=number))
         assert isinstance(claim, Claim)
         return str(claim.value["candidate"])
 

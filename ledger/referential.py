@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ledger.exceptions import ReferentialInvalid
+from ledger.i18n import _
 
 DEFAULT_EFFECTIVE_FROM = date(2006, 3, 5)
 """The first RNCP registration of fiche 13080: the default referential applies from then."""
@@ -387,11 +388,23 @@ def arithmetic(ref: Referential) -> list[str]:
     shared = Counter(code for b in ref.blocks for code in set(b.competencies))
     multi = sorted(code for code, n in shared.items() if n > 1)
     if multi:
-        notes.append(f"{len(multi)} competencies belong to more than one block: {', '.join(multi)}")
+        notes.append(
+            _("{count} competencies belong to more than one block: {multi}").format(
+                count=len(multi), multi=", ".join(multi)
+            )
+        )
     orphans = sorted(ref.competency_codes - set(shared))
     if orphans:
-        notes.append(f"{len(orphans)} competencies belong to no block: {', '.join(orphans)}")
-    notes.append(f"title: {ref.title.required} of {len(ref.competencies)} competencies")
+        notes.append(
+            _("{count} competencies belong to no block: {orphans}").format(
+                count=len(orphans), orphans=", ".join(orphans)
+            )
+        )
+    notes.append(
+        _("title: {required} of {count} competencies").format(
+            required=ref.title.required, count=len(ref.competencies)
+        )
+    )
     return notes
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 from ledger.exceptions import InvalidInput
+from ledger.i18n import _
 
 _REFUSED = {"Cc", "Cs", "Zl", "Zp"}
 """Control characters, lone surrogates, line and paragraph separators: no output (one-line
@@ -32,7 +33,9 @@ def check_text(what: str, value: str) -> str:
     if bad is not None:
         name = unicodedata.name(bad, "a control character")
         raise InvalidInput(
-            f"{what} holds U+{ord(bad):04X} ({name.lower()}): control characters are refused"
+            _("{what} holds U+{ord:04X} ({value}): control characters are refused").format(
+                what=what, ord=ord(bad), value=name.lower()
+            )
         )
     return value
 

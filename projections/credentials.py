@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
 from ledger.exceptions import NotFound, RuleViolation
+from ledger.i18n import _, show_date
 from ledger.identity import require_readable
 from ledger.publication import Versions
 from ledger.referential import Block, Referential, Registration
@@ -104,16 +105,24 @@ def parse_code(text: str) -> CodeParts:
     saying what is wrong with its shape."""
     parts = "".join(text.split()).split(":")
     if len(parts) != 5 or parts[0].upper() != CODE_PREFIX:
-        raise ValueError(f"a code reads {CODE_PREFIX}:NUMBER:POSITION:DIGEST:SIGNATURE")
+        raise ValueError(
+            _("a code reads {CODE_PREFIX}:NUMBER:POSITION:DIGEST:SIGNATURE").format(
+                CODE_PREFIX=CODE_PREFIX
+            )
+        )
     _, number, position, digest, sealed = parts
     if not position.isdigit() or not number:
-        raise ValueError("its number or log position is missing or malformed")
+        raise ValueError(_("its number or log position is missing or malformed"))
     if not re.fullmatch(rf"[0-9A-Fa-f]{{{DIGEST_DIGITS}}}", digest):
-        raise ValueError(f"its digest is not {DIGEST_DIGITS} hexadecimal digits")
+        raise ValueError(
+            _("its digest is not {DIGEST_DIGITS} hexadecimal digits").format(
+                DIGEST_DIGITS=DIGEST_DIGITS
+            )
+        )
     try:
         signature = base64.b32decode(sealed.upper() + "=" * (-len(sealed) % 8))
     except binascii.Error:
-        raise ValueError("its signature is not base32") from None
+        raise ValueError(_("its signature is not base32")) from None
     return CodeParts(number, int(position), digest.upper(), signature)
 
 
@@ -237,7 +246,12 @@ def parchment(
     number = status.number
     if status.state != "held":
         since = f" since {status.revoked_on.isoformat()}" if status.revoked_on else ""
-        raise RuleViolation(7, f"certificate {number} is {status.state}{since}: no parchment")
+        raise RuleViolation(
+            7,
+            _("certificate {number} is {state}{since}: no parchment").format(
+                number=number, state=status.state, since=show_date(since)
+            ),
+        )
     identity = require_readable(
         dossier.identity,
         dossier.candidate,
@@ -264,8 +278,10 @@ def parchment(
         missing.append("registrations[].source")
     if missing:
         raise NotFound(
-            f"{where} lacks what the parchment of {number} must say ({', '.join(missing)}): "
-            "publish a referential version that gives it"
+            _(
+                "{where} lacks what the parchment of {number} must say ({missing}): publish "
+                "a referential version that gives it"
+            ).format(where=where, number=number, missing=", ".join(missing))
         )
     assert registration is not None
     award, what, reference = _award(ref, status)

@@ -20,6 +20,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.exceptions import LedgerError, ReadOnly, StoreError
+from ledger.i18n import _
 from ledger.store.dialects import first_line
 from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
@@ -36,10 +37,18 @@ def translated(url: StoreURL, doing: str = "open the ledger at") -> Iterator[Non
     except LedgerError:
         raise
     except PersistenceError as e:
-        raise StoreError(f"cannot {doing} {url}: {first_line(e)}") from None
+        raise StoreError(
+            _("cannot {doing} {url}: {first_line}").format(
+                doing=doing, url=url, first_line=first_line(e)
+            )
+        ) from None
     except Exception as e:
         if url.dialect.is_driver_error(e):
-            raise StoreError(f"cannot {doing} {url}: {first_line(e)}") from None
+            raise StoreError(
+                _("cannot {doing} {url}: {first_line}").format(
+                    doing=doing, url=url, first_line=first_line(e)
+                )
+            ) from None
         raise
 
 
@@ -59,7 +68,7 @@ class Store(Application[UUID]):
         keys: Path | None = None,
     ) -> None:
         if read_only and create:
-            raise ReadOnly("the ledger is open read-only: it cannot be created")
+            raise ReadOnly(_("the ledger is open read-only: it cannot be created"))
         self.url = url
         self.dialect = url.dialect
         self.read_only = read_only
@@ -70,11 +79,15 @@ class Store(Application[UUID]):
                 state = self.dialect.state(url)
                 if state == "creating":
                     raise StoreError(
-                        f"the ledger at {url} is being created by another `certledger init`: "
-                        "try again in a moment"
+                        _(
+                            "the ledger at {url} is being created by another `certledger init`: try "
+                            "again in a moment"
+                        ).format(url=url)
                     )
                 if state != "ready":
-                    raise StoreError(f"no ledger at {url}: run `certledger init` first")
+                    raise StoreError(
+                        _("no ledger at {url}: run `certledger init` first").format(url=url)
+                    )
             if create:
                 self.dialect.prepare(url)
             env = {
@@ -105,7 +118,7 @@ class Store(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         if self.read_only:
-            raise ReadOnly("the ledger is open read-only: nothing can be recorded")
+            raise ReadOnly(_("the ledger is open read-only: nothing can be recorded"))
         try:
             recordings = super().save(*objs, **kwargs)
         except BaseException:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ledger.candidate import Actor, Candidate
 from ledger.exceptions import RuleViolation
+from ledger.i18n import _, show_date
 from ledger.rules import CodesInForce
 from ledger.text import clean_name
 from ledger.unit_of_work import Result
@@ -68,8 +69,9 @@ def check_vae_route(ledger: Ledger, candidate: Candidate, on: date, what: str) -
         route = placement.route if placement else "none"
         raise RuleViolation(
             4,
-            f"{what} is for VAE candidates; candidate {candidate.candidate_id} is on route "
-            f"{route} on {on.isoformat()}",
+            _(
+                "{what} is for VAE candidates; candidate {candidate_id} is on route {route} on {on}"
+            ).format(what=what, candidate_id=candidate.candidate_id, route=route, on=show_date(on)),
         )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.candidate import Actor, Candidate, candidate_stream
 from ledger.exceptions import InvalidInput
+from ledger.i18n import _
 from ledger.rules import CodesInForce, check_decision, review_decision
 from ledger.text import clean_reason
 from ledger.unit_of_work import Personal, Result, Transaction
@@ -121,7 +122,7 @@ def rectify_identity(
 ) -> Result:
     """Correct a candidate's personal data; the next CPF flow carries it again."""
     if not changes:
-        raise InvalidInput("give at least one identity field to rectify")
+        raise InvalidInput(_("give at least one identity field to rectify"))
     today = ledger.clock.today()
 
     def act(candidate: Candidate, actor: Actor) -> None:

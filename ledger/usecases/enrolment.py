@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.candidate import VAE_PATHS, Actor, Candidate, candidate_stream
 from ledger.exceptions import AlreadyExists, InvalidInput
+from ledger.i18n import _
 from ledger.identity import Identity
 from ledger.ids import check_identifier
 from ledger.rules import CodesInForce
@@ -33,10 +34,18 @@ def route_on(
     if rules.vae:
         path = vae_path or "VAE_CLASSIQUE"
         if path not in VAE_PATHS:
-            raise InvalidInput(f"VAE path {path} is not one of {', '.join(VAE_PATHS)}")
+            raise InvalidInput(
+                _("VAE path {path} is not one of {VAE_PATHS}").format(
+                    path=path, VAE_PATHS=", ".join(VAE_PATHS)
+                )
+            )
         return route, path
     if vae_path is not None:
-        raise InvalidInput(f"a VAE path ({vae_path}) is only for a VAE route, not {route}")
+        raise InvalidInput(
+            _("a VAE path ({vae_path}) is only for a VAE route, not {route}").format(
+                vae_path=vae_path, route=route
+            )
+        )
     return route, None
 
 
@@ -64,7 +73,9 @@ def enroll(
 
     def work(tx: Transaction) -> Result:
         if tx.exists(candidate_stream(candidate_id)):
-            raise AlreadyExists(f"candidate {candidate_id} is already enrolled")
+            raise AlreadyExists(
+                _("candidate {candidate_id} is already enrolled").format(candidate_id=candidate_id)
+            )
         commitment = ledger.events.keys.commitment(candidate_stream(candidate_id))
         tx.record(
             Candidate.enroll(
