@@ -33,7 +33,7 @@ def compile_catalogs() -> list[Path]:
     return written
 
 
-class build_py_with_catalogs(build_py):  # noqa: N801 (a setuptools command name)
+class build_py_with_catalogs(build_py):
     """`build_py` that compiles the catalogs first, so they are among the package data."""
 
     def run(self) -> None:

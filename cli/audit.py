@@ -64,7 +64,11 @@ def audit(
         text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
     else:
         code = ledger.queries.versions().at(ledger.clock.today()).referential.code
-        text = render(document, f"{code} — audit of the ledger", generated_at(ledger.clock.now()))
+        text = render(
+            document,
+            _("{code} — audit of the ledger").format(code=code),
+            generated_at(ledger.clock.now()),
+        )
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -9,7 +9,7 @@ import click
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
 from cli.params import CODES, DATE, SEX
-from ledger.i18n import _
+from ledger.i18n import _, show_date
 
 
 @click.group(context_settings=CONTEXT)
@@ -88,7 +88,9 @@ def rectify(
     report(
         result,
         as_json,
-        f"Rectified decision {decision_id}: {', '.join(result.get('changes', [])) or '-'}.",
+        _("Rectified decision {decision_id}: {value}.").format(
+            decision_id=decision_id, value=", ".join(result.get("changes", [])) or "-"
+        ),
     )
 
 
@@ -116,7 +118,13 @@ def annul(
     result = session.ledger().annul_decision(
         decision_id, on=on, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Annulled decision {decision_id} on {on}.")
+    report(
+        result,
+        as_json,
+        _("Annulled decision {decision_id} on {on}.").format(
+            decision_id=decision_id, on=show_date(on)
+        ),
+    )
 
 
 @candidate.command("rectify-identity", context_settings=CONTEXT)
@@ -175,7 +183,11 @@ def rectify_identity(
     result = session.ledger().rectify_identity(
         candidate_id, changes=changes, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Rectified the identity of candidate {candidate_id}.")
+    report(
+        result,
+        as_json,
+        _("Rectified the identity of candidate {candidate_id}.").format(candidate_id=candidate_id),
+    )
 
 
 COMMANDS = [decision]

@@ -83,9 +83,10 @@ def init_keys(
     report(
         result,
         as_json,
-        f"Signing key recorded: {result['id']}\n"
-        f"Private key file: {result['key_file']} (keep it safe: it signs in your name)\n"
-        f"Status list URL: {result['status_list_url']}",
+        _(
+            "Signing key recorded: {item}\nPrivate key file: {item2} (keep it safe: it "
+            "signs in your name)\nStatus list URL: {item3}"
+        ).format(item=result["id"], item2=result["key_file"], item3=result["status_list_url"]),
     )
 
 
@@ -184,7 +185,7 @@ def verify_code(ctx: click.Context, code: str, as_json: bool) -> None:
     if as_json:
         emit_json(verdict.as_json())
     elif verdict.genuine:
-        holder = verdict.holder or "(personal data erased)"
+        holder = verdict.holder or _("(personal data erased)")
         assert verdict.issued_on is not None
         click.echo(
             _(

@@ -59,7 +59,11 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
     elif show_digest and result.ok:
         click.echo(document["digest"])
     else:
-        verdict = "intact" if result.ok else f"TAMPERED: {len(result.problems)} problem(s)"
+        verdict = (
+            "intact"
+            if result.ok
+            else _("TAMPERED: {count} problem(s)").format(count=len(result.problems))
+        )
         click.echo(
             _("{store}: {events} events, {verdict}").format(
                 store=ledger.store, events=result.events, verdict=verdict
@@ -96,7 +100,13 @@ def erase(
     result = session.ledger().erase(
         candidate_id, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Erased the personal data of candidate {candidate_id}.")
+    report(
+        result,
+        as_json,
+        _("Erased the personal data of candidate {candidate_id}.").format(
+            candidate_id=candidate_id
+        ),
+    )
 
 
 COMMANDS = [verify]

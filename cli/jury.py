@@ -74,7 +74,13 @@ def convene(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"Convened jury session {session_id} sitting on {on}.")
+    report(
+        result,
+        as_json,
+        _("Convened jury session {session_id} sitting on {on}.").format(
+            session_id=session_id, on=show_date(on)
+        ),
+    )
 
 
 @jury.command(context_settings=CONTEXT)
@@ -171,9 +177,11 @@ def propose(ctx: click.Context, session_id: str, candidate_id: str, as_json: boo
         "complete"
         if review.jury.ok
         else (
-            f"missing {', '.join(review.jury.missing) or '-'}; linked members "
-            f"{', '.join(review.jury.linked_members) or '-'}; president is member "
-            f"{yes(review.jury.president_is_member)}"
+            _("missing {value}; linked members {value2}; president is member {yes}").format(
+                value=", ".join(review.jury.missing) or "-",
+                value2=", ".join(review.jury.linked_members) or "-",
+                yes=yes(review.jury.president_is_member),
+            )
         )
     )
     click.echo(_("jury: {jury_line}").format(jury_line=jury_line))

@@ -99,8 +99,8 @@ class Session:
 
 
 def language_asked(args: list[str]) -> str | None:
-    """The language `--lang` asks for among the group's own options (before the command
-    name), read before click parses anything so that its help and errors speak it too."""
+    """The language the first `--lang` asks for, read before click parses anything so that
+    its help and its errors speak it too (click then checks the option itself)."""
     for i, arg in enumerate(args):
         if arg == "--":
             break
@@ -124,9 +124,15 @@ class LedgerGroup(click.Group):
         from cli.translation import translate_tree
 
         argv = list(sys.argv[1:] if args is None else args)
+        before = i18n.language()
         i18n.use(language_asked(argv))
         translate_tree(self)
-        return super().main(argv, *pos, **kwargs)
+        try:
+            return super().main(argv, *pos, **kwargs)
+        finally:
+            # A program running several commands (the tests) finds the language it had.
+            i18n.use(before)
+            translate_tree(self)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ledger.exceptions import LedgerError

@@ -130,37 +130,34 @@ def cpf(
     )
     sent = session.ledger().transmit_cpf(request, by=session.actor)
     if sent.passages == 0 and sent.left_out:
-        message = (
+        message = _(
             "Nothing to send: the awards to send belong to holders whose personal data was erased."
         )
     elif sent.passages == 0:
-        message = (
-            f"Nothing to send: every award known at log position {sent.position} was transmitted."
-        )
+        message = _(
+            "Nothing to send: every award known at log position {position} was transmitted."
+        ).format(position=sent.position)
     elif sent.dry_run:
-        message = (
-            f"Would write {sent.passages} passage(s) into {', '.join(sent.files)} "
-            "(dry run: nothing written)."
-        )
+        message = _(
+            "Would write {passages} passage(s) into {files} (dry run: nothing written)."
+        ).format(passages=sent.passages, files=", ".join(sent.files))
     else:
-        message = (
-            "\n".join(
-                f"Wrote {f['file']}: {f['passages']} passage(s), flux {f['flux_id']}, "
-                f"sha256 {f['sha256']}."
-                for f in sent.files
-            )
-            + f"\nRecorded the transmission (log position {sent.position})."
+        message = "\n".join(
+            f"Wrote {f['file']}: {f['passages']} passage(s), flux {f['flux_id']}, "
+            f"sha256 {f['sha256']}."
+            for f in sent.files
+        ) + _("\nRecorded the transmission (log position {position}).").format(
+            position=sent.position
         )
     if sent.left_out:
-        message += f"\nLeft out, personal data erased ({len(sent.left_out)}): " + ", ".join(
-            entry["decision"] for entry in sent.left_out
-        )
+        message += _("\nLeft out, personal data erased ({count}): ").format(
+            count=len(sent.left_out)
+        ) + ", ".join(entry["decision"] for entry in sent.left_out)
     for entry in sent.uncorrected:
-        message += (
-            f"\nNot sent again, refused by the Caisse des Dépôts and not corrected since: "
-            f"{entry['decision']} « {entry['message']} » (correct it with "
-            "`candidate rectify-identity`)"
-        )
+        message += _(
+            "\nNot sent again, refused by the Caisse des Dépôts and not corrected since: "
+            "{item} « {item2} » (correct it with `candidate rectify-identity`)"
+        ).format(item=entry["decision"], item2=entry["message"])
     _say(as_json, sent.as_json(), message)
 
 
@@ -239,10 +236,10 @@ def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> Non
         return
     for path, result in zip(reports, results, strict=True):
         if result["file_rejected"]:
-            what = "the whole file refused: its passages will be sent again"
+            what = _("the whole file refused: its passages will be sent again")
         else:
             what = f"{result['accepted']} accepted, {result['rejected']} refused"
-        again = " (already read: nothing recorded)" if result.get("already_ingested") else ""
+        again = _(" (already read: nothing recorded)") if result.get("already_ingested") else ""
         click.echo(
             _("{path}: flow {item} ({item2}): {what}{again}.").format(
                 path=path, item=result["flow"], item2=result["file"], what=what, again=again

@@ -68,10 +68,10 @@ def import_rncp(export: Path, fiche: str, output: Path | None, force: bool) -> N
     found = read_fiche(export, fiche, str(export))
     text = skeleton_toml(found)
     missing = len(still_missing(text))
-    summary = (
-        f"{len(found.blocks)} block(s), "
-        f"{0 if registration(found) is None else 1} registration period(s), "
-        f"{len(found.routes)} open route(s)"
+    summary = _("{count} block(s), {detail} registration period(s), {count2} open route(s)").format(
+        count=len(found.blocks),
+        detail=0 if registration(found) is None else 1,
+        count2=len(found.routes),
     )
     if output is None:
         click.echo(text, nl=False)

@@ -253,7 +253,7 @@ class Candidate(Aggregate):
             )
 
     def link_person(self, name: str, relation: str, on: date, by: Actor) -> None:
-        name = clean_name("the linked person's name", name)
+        name = clean_name(_("the linked person's name"), name)
         if not name:
             raise InvalidInput(_("the linked person's name is empty"))
         if relation not in RELATIONS:
@@ -262,7 +262,7 @@ class Candidate(Aggregate):
                     relation=relation, RELATIONS=", ".join(RELATIONS)
                 )
             )
-        self.check_on_or_after_enrolment(on, "the link")
+        self.check_on_or_after_enrolment(on, _("the link"))
         for person in self.dossier.linked_on(date.max):
             if normalise_name(person.name) == normalise_name(name):
                 raise AlreadyExists(
@@ -293,9 +293,9 @@ class Candidate(Aggregate):
             )
 
     def withdraw(self, on: date, reason: str, by: Actor) -> None:
-        if not clean_reason("the reason", reason):
+        if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("a withdrawal needs a reason"))
-        self.check_active(on, "the withdrawal")
+        self.check_active(on, _("the withdrawal"))
         self._check_after_last_presence(on, "a withdrawal")
         later = [d for d in self.dossier.live_decisions() if d.on > on]
         if later:
@@ -327,7 +327,7 @@ class Candidate(Aggregate):
         self._record(self.Reenrolled, on, by, route=route, vae_path=vae_path)
 
     def change_route(self, route: str, vae_path: str | None, on: date, by: Actor) -> None:
-        self.check_active(on, "the route change")
+        self.check_active(on, _("the route change"))
         placement = self.dossier.placement_on(on)
         assert placement is not None
         if placement.route == route and placement.vae_path == vae_path:
@@ -361,7 +361,7 @@ class Candidate(Aggregate):
         on: date,
         by: Actor,
     ) -> None:
-        self.check_active(on, "the assessment")
+        self.check_active(on, _("the assessment"))
         both = sorted(set(passed) & set(failed))
         if both:
             raise InvalidInput(
@@ -381,7 +381,7 @@ class Candidate(Aggregate):
         )
 
     def admit_vae(self, on: date, by: Actor) -> None:
-        self.check_active(on, "the VAE admission")
+        self.check_active(on, _("the VAE admission"))
         for step in self.dossier.vae_steps:
             if step.kind == "admitted":
                 raise AlreadyExists(
@@ -392,7 +392,7 @@ class Candidate(Aggregate):
         self._record(self.VaeAdmitted, on, by, livret1_accepted_on=on)
 
     def hold_vae_interview(self, on: date, livret2_received_on: date, by: Actor) -> None:
-        self.check_active(on, "the VAE interview")
+        self.check_active(on, _("the VAE interview"))
         admissions = [s for s in self.dossier.vae_steps if s.kind == "admitted"]
         if not admissions:
             raise RuleViolation(
@@ -508,7 +508,7 @@ class Candidate(Aggregate):
         """What a rectification would change (its patch), if this candidate's record allows it:
         a reason, a live decision, a real change, one title, no certificate left standing for
         an award taken away (rule 7)."""
-        if not clean_reason("the reason", reason):
+        if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("a rectification needs a reason"))
         decision = self.live_decision(decision_id)
         current = {
@@ -557,7 +557,7 @@ class Candidate(Aggregate):
 
     def annul_decision(self, decision_id: str, on: date, reason: str, by: Actor) -> None:
         """Void a decision from the start (e.g. after an appeal); its certificates go void."""
-        if not clean_reason("the reason", reason):
+        if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("an annulment needs a reason"))
         decision = self.live_decision(decision_id)
         if on < decision.on:
@@ -574,7 +574,7 @@ class Candidate(Aggregate):
         return any(f.type == "PersonalDataErased" for f in self.dossier.facts)
 
     def erase_personal_data(self, reason: str, on: date, by: Actor) -> None:
-        if not clean_reason("the reason", reason):
+        if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("an erasure needs a reason"))
         if self.erased:
             raise AlreadyExists(
@@ -594,7 +594,7 @@ class Candidate(Aggregate):
     ) -> None:
         """Correct the identity; `minimum_age` (years, and the referential version that sets
         them) is checked again against the enrolment date."""
-        if not clean_reason("the reason", reason):
+        if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("an identity rectification needs a reason"))
         if self.erased:
             raise RuleViolation(
@@ -642,14 +642,14 @@ class Candidate(Aggregate):
         )
 
     def revoke_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
-        if not clean_reason("the reason", reason):
+        if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("a revocation needs a reason"))
         check_revocable(self.dossier, number, on)
         self._record(self.CertificateRevoked, on, by, number=number, reason=reason.strip())
 
     def reinstate_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
         """Cancel a mistaken revocation: once known, it never had effect (like an annulment)."""
-        if not clean_reason("the reason", reason):
+        if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("a reinstatement needs a reason"))
         check_reinstatable(self.dossier, number, on)
         self._record(self.CertificateReinstated, on, by, number=number, reason=reason.strip())

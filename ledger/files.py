@@ -20,7 +20,9 @@ from ledger.i18n import _
 
 
 def _failed(path: Path, error: OSError) -> OutputError:
-    return OutputError(f"cannot write {path}: {error.strerror or error}")
+    return OutputError(
+        _("cannot write {path}: {value}").format(path=path, value=error.strerror or error)
+    )
 
 
 class Draft:

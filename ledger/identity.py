@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from ledger.exceptions import InvalidInput
-from ledger.i18n import _, show_date
+from ledger.i18n import N_, _, show_date
 from ledger.text import refused_character
 
 COMMUNE = re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{3}")
@@ -31,14 +31,14 @@ COUNTRY = re.compile(r"[1-5][0-9]{2}")
 3xx, the Americas 4xx, Oceania 5xx (the XSD's `codePaysNaissance` has 3 characters)."""
 
 WORDS = {
-    "birth_name": "birth name",
-    "usage_name": "usage name",
-    "first_names": "first names",
-    "birth_date": "birth date",
-    "sex": "sex",
-    "birth_insee": "birth INSEE code",
-    "birth_postcode": "birth postcode",
-    "birth_country": "birth country",
+    "birth_name": N_("birth name"),
+    "usage_name": N_("usage name"),
+    "first_names": N_("first names"),
+    "birth_date": N_("birth date"),
+    "sex": N_("sex"),
+    "birth_insee": N_("birth INSEE code"),
+    "birth_postcode": N_("birth postcode"),
+    "birth_country": N_("birth country"),
 }
 """Each field as a refusal names it."""
 
@@ -121,7 +121,7 @@ class Identity(BaseModel):
         except ValidationError as e:
             first = e.errors()[0]
             message = first["msg"].removeprefix("Value error, ")
-            where = WORDS.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else ""
+            where = _(WORDS.get(str(first["loc"][0]), str(first["loc"][0]))) if first["loc"] else ""
             raise InvalidInput(
                 _("identity: {where}: {message}").format(where=where, message=message)
                 if where

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from ledger.application import Ledger
 from ledger.composition import parse_member
 from ledger.exceptions import LedgerError, RowError
-from ledger.i18n import _
+from ledger.i18n import _, show_date
 from ledger.unit_of_work import Result
 
 KINDS = (
@@ -162,21 +162,33 @@ def read_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        return [], [Problem(1, "", f"the file is not UTF-8 text (byte {e.start})")]
+        return [], [
+            Problem(
+                1,
+                "",
+                _("the file is not UTF-8 text (byte {start})").format(start=show_date(e.start)),
+            )
+        ]
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     if "kind" not in header:
-        return [], [Problem(1, "kind", "no `kind` column in the header line")]
+        return [], [Problem(1, "kind", _("no `kind` column in the header line"))]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
-        return [], [Problem(1, unknown[0], f"unknown column {unknown[0]!r} (see docs/import.md)")]
+        return [], [
+            Problem(
+                1,
+                unknown[0],
+                _("unknown column {item!r} (see docs/import.md)").format(item=unknown[0]),
+            )
+        ]
     reader.fieldnames = header
     rows: list[Row] = []
     for row in reader:
         if None in row:
-            return rows, [Problem(reader.line_num, "", "more cells than columns in the header")]
+            return rows, [Problem(reader.line_num, "", _("more cells than columns in the header"))]
         if any((v or "").strip() for v in row.values()):
             rows.append(Row(reader.line_num, {k: v or "" for k, v in row.items()}))
     return rows, []

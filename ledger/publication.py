@@ -35,7 +35,7 @@ class PublishedVersion:
 
 @lru_cache(maxsize=32)
 def _parse(content: str, sha256: str) -> Referential:
-    return parse_referential(content, f"published version {sha256[:12]}")
+    return parse_referential(content, _("published version {item}").format(item=sha256[:12]))
 
 
 def published_version(fact: Fact) -> PublishedVersion:
@@ -130,8 +130,9 @@ class Versions:
             return []
         code, end = ended
         return [
-            f"{code} registration ended on {end.isoformat()}: no block or title can be "
-            "awarded (rule 6)"
+            _(
+                "{code} registration ended on {end}: no block or title can be awarded (rule 6)"
+            ).format(code=code, end=show_date(end))
         ]
 
     def successions_between(self, start: date, until: date | None) -> list[date]:

@@ -13,7 +13,7 @@ from ledger.candidate import Candidate, candidate_stream
 from ledger.claims import Claim, claim_stream
 from ledger.exceptions import NotFound
 from ledger.facts import Fact, candidate_streams, fact_of_state
-from ledger.i18n import _
+from ledger.i18n import _, show_date
 from ledger.jury import JurySession, session_stream
 from ledger.publication import REFERENTIAL_STREAM, Versions
 from ledger.rules import Review, review_decision
@@ -82,7 +82,10 @@ def review_in_session(
 ) -> Review:
     """Rule 2, then what rules 3 to 6 say of validating `validated` in `session`."""
     day = session.sits_on
-    candidate.check_active(day, f"the deliberation of jury session {session.session_id}")
+    candidate.check_active(
+        day,
+        _("the deliberation of jury session {session_id}").format(session_id=session.session_id),
+    )
     placement = candidate.dossier.placement_on(day)
     assert placement is not None
     return review_decision(
@@ -114,12 +117,22 @@ def not_found_at(
             ]
         )
         return NotFound(
-            f"candidate {candidate_id} was not yet recorded at {when} (first recorded at "
-            f"{first.recorded_at.isoformat()}, log position {first.position})"
+            _(
+                "candidate {candidate_id} was not yet recorded at {when} (first recorded at "
+                "{recorded_at}, log position {position})"
+            ).format(
+                candidate_id=candidate_id,
+                when=show_date(when),
+                recorded_at=show_date(first.recorded_at),
+                position=first.position,
+            )
         )
     return NotFound(
-        f"candidate {candidate_id} was not enrolled on {day.isoformat()} (enrolled on "
-        f"{first.effective_on.isoformat()})"
+        _("candidate {candidate_id} was not enrolled on {day} (enrolled on {effective_on})").format(
+            candidate_id=candidate_id,
+            day=show_date(day),
+            effective_on=show_date(first.effective_on),
+        )
     )
 
 

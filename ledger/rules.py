@@ -50,19 +50,23 @@ class CodesInForce:
     def missing(self, what: str, listing: str = "") -> RuleViolation:
         return RuleViolation(
             1,
-            f"{what} does not exist in referential {self.published.version} in force on "
-            f"{self.day.isoformat()}{f' ({listing})' if listing else ''}",
+            _("{what} does not exist in referential {version} in force on {day}{detail}").format(
+                what=what,
+                version=self.published.version,
+                day=show_date(self.day),
+                detail=f" ({listing})" if listing else "",
+            ),
         )
 
     def competencies(self, codes: Iterable[str]) -> tuple[str, ...]:
         for code in codes:
-            check_text("a competency code", code)
+            check_text(_("a competency code"), code)
             if code not in self.ref.competency_codes:
                 raise self.missing(_("competency {code}").format(code=code))
         return tuple(dict.fromkeys(codes))
 
     def block(self, code: str) -> Block:
-        block = self.ref.block(check_text("a block code", code))
+        block = self.ref.block(check_text(_("a block code"), code))
         if block is None:
             raise self.missing(
                 _("block {code}").format(code=code),
@@ -76,7 +80,7 @@ class CodesInForce:
 
     def epreuve(self, code: str, assessed: Iterable[str] = ()) -> tuple[Block, Epreuve]:
         """An épreuve, and the competencies it is said to assess (which must be its own)."""
-        found = self.ref.epreuve(check_text("an épreuve code", code))
+        found = self.ref.epreuve(check_text(_("an épreuve code"), code))
         if found is None:
             raise self.missing(_("épreuve {code}").format(code=code))
         block, epreuve = found
@@ -98,7 +102,7 @@ class CodesInForce:
         return found
 
     def route(self, code: str) -> Route:
-        route = self.ref.route(check_text("a route code", code))
+        route = self.ref.route(check_text(_("a route code"), code))
         if route is None:
             raise self.missing(
                 _("route {code}").format(code=code),
@@ -127,7 +131,7 @@ class CodesInForce:
         return route
 
     def role(self, code: str, member: str) -> Role:
-        role = self.ref.role(check_text("a jury role", code))
+        role = self.ref.role(check_text(_("a jury role"), code))
         if role is None:
             raise self.missing(
                 _("jury role {code} (for {member})").format(code=code, member=member),
@@ -526,18 +530,21 @@ def check_decision(
         every = set(review.blocks) <= held
         raise RuleViolation(
             5,
-            f"the title on {day}: "
+            _("the title on {day}: ").format(day=show_date(day))
             + (
-                f"every block held; the title needs {review.title.required}, has "
-                f"{len(review.title.counting)} distinct competencies"
+                _(
+                    "every block held; the title needs {required}, has {count} distinct "
+                    "competencies"
+                ).format(required=review.title.required, count=len(review.title.counting))
                 if every
-                else f"{len(review.title.counting)} distinct competencies count, "
-                f"{review.title.required} required"
+                else _("{count} distinct competencies count, {required} required").format(
+                    count=len(review.title.counting), required=review.title.required
+                )
             )
             + never,
         )
     if (blocks or title) and not review.registered:
-        awarded = ", ".join([*blocks, *(["the title"] if title else [])])
+        awarded = ", ".join([*blocks, *([_("the title")] if title else [])])
         raise RuleViolation(
             6,
             _(

@@ -31,7 +31,7 @@ def check_text(what: str, value: str) -> str:
     """`value` as given, unless it holds a control character (refused, naming it)."""
     bad = refused_character(value)
     if bad is not None:
-        name = unicodedata.name(bad, "a control character")
+        name = unicodedata.name(bad, _("a control character"))
         raise InvalidInput(
             _("{what} holds U+{ord:04X} ({value}): control characters are refused").format(
                 what=what, ord=ord(bad), value=name.lower()

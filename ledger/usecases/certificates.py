@@ -75,7 +75,7 @@ def number_for(
 ) -> tuple[str, list[Aggregate]]:
     """The certificate's number: the one given (if free) or the register's next."""
     if given is not None:
-        check_identifier("certificate number", given)
+        check_identifier(_("certificate number"), given)
         if tx.exists(claim_stream("certificate", given)):
             raise RuleViolation(
                 7, _("certificate number {given} is already taken").format(given=given)
@@ -101,7 +101,7 @@ def issue_certificate(
     request_id: str | None = None,
 ) -> Result:
     """Issue the certificate of the title, a block or a competency a decision awarded."""
-    check_not_future(ledger, on, "the certificate")
+    check_not_future(ledger, on, _("the certificate"))
     candidate_id = candidate_of(decision_id)
 
     def work(tx: Transaction) -> Result:
@@ -138,7 +138,7 @@ def revoke_certificate(
     ledger: Ledger, number: str, *, on: date, reason: str, by: str, request_id: str | None = None
 ) -> Result:
     """Revoke a certificate from a date: held until the day before, revoked from then."""
-    check_not_future(ledger, on, "the revocation")
+    check_not_future(ledger, on, _("the revocation"))
 
     def work(tx: Transaction) -> Result:
         candidate = tx.candidate(ledger.queries.certificate_owner(number))
@@ -155,7 +155,7 @@ def reinstate_certificate(
 ) -> Result:
     """Cancel a revocation made by mistake: once known, the certificate counts as never
     revoked (the correction path after a mistaken revocation; docs/rules.md)."""
-    check_not_future(ledger, on, "the reinstatement")
+    check_not_future(ledger, on, _("the reinstatement"))
 
     def work(tx: Transaction) -> Result:
         candidate = tx.candidate(ledger.queries.certificate_owner(number))
@@ -177,7 +177,7 @@ def reissue_certificate(
     request_id: str | None = None,
 ) -> Result:
     """Issue a duplicate of a held certificate, under a number of its own."""
-    check_not_future(ledger, on, "the duplicate")
+    check_not_future(ledger, on, _("the duplicate"))
 
     def work(tx: Transaction) -> Result:
         owner = ledger.queries.certificate_owner(number)

@@ -51,7 +51,7 @@ def rectify_decision(
             changes["blocks_awarded"] = codes.blocks(blocks)
         if title is not None:
             changes["title_awarded"] = title
-        if derogation is not None and clean_reason("the derogation", derogation):
+        if derogation is not None and clean_reason(_("the derogation"), derogation):
             changes["derogation"] = derogation.strip()
         new_validated = codes.competencies(changes.get("validated", decision.validated))
         candidate.check_rectifiable(decision_id, changes, reason)
@@ -98,7 +98,7 @@ def annul_decision(
     request_id: str | None = None,
 ) -> Result:
     """Annul a decision (e.g. after an appeal): void from the start once known."""
-    check_not_future(ledger, on, "the annulment")
+    check_not_future(ledger, on, _("the annulment"))
     candidate_id = candidate_of(decision_id)
 
     def act(candidate: Candidate, actor: Actor) -> Result:

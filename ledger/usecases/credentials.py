@@ -67,7 +67,7 @@ def recorded_keys(ledger: Ledger) -> list[SigningKey]:
 
 
 def check_status_url(url: str) -> str:
-    check_text("status list URL", url)
+    check_text(_("status list URL"), url)
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname or " " in url:
         raise InvalidInput(_("status list URL {url!r} is not an http(s) URL").format(url=url))

@@ -64,11 +64,11 @@ def enroll(
     """Enrol a candidate on a route, with the identity the CPF flow needs (sealed)."""
     check_identifier("candidate", candidate_id)
     person = Identity.of(**identity)
-    check_not_future(ledger, on, "the enrolment")
-    route, vae_path = route_on(ledger, route, vae_path, on, "the enrolment")
+    check_not_future(ledger, on, _("the enrolment"))
+    route, vae_path = route_on(ledger, route, vae_path, on, _("the enrolment"))
     published = ledger.uow.versions().at(on)
     person.check_age(on, published.referential.minimum_age_years, published.version)
-    names = (clean_name("a linked person's name", n) for n in linked_persons)
+    names = (clean_name(_("a linked person's name"), n) for n in linked_persons)
     linked = tuple(n for n in names if n)
 
     def work(tx: Transaction) -> Result:
@@ -105,7 +105,7 @@ def link_person(
     request_id: str | None = None,
 ) -> Result:
     """Declare a person linked to the candidate: they may not sit on the candidate's jury."""
-    check_not_future(ledger, on, "the link")
+    check_not_future(ledger, on, _("the link"))
     return on_candidate(
         ledger,
         "candidate link-person",
@@ -127,7 +127,7 @@ def withdraw(
     request_id: str | None = None,
 ) -> Result:
     """Record a withdrawal (rule 10: refused if a decision is dated after it)."""
-    check_not_future(ledger, on, "the withdrawal")
+    check_not_future(ledger, on, _("the withdrawal"))
     return on_candidate(
         ledger,
         "candidate withdraw",
@@ -153,7 +153,7 @@ def reenroll(
     return _place(
         ledger,
         "candidate reenroll",
-        "the re-enrolment",
+        _("the re-enrolment"),
         candidate_id,
         route,
         on,
@@ -178,7 +178,7 @@ def change_route(
     return _place(
         ledger,
         "candidate change-route",
-        "the route change",
+        _("the route change"),
         candidate_id,
         route,
         on,

@@ -49,7 +49,7 @@ def convene_jury(
                 )
             member["gender"] = gender
         listed.append(member)
-    president = clean_name("the president's name", president)
+    president = clean_name(_("the president's name"), president)
 
     def work(tx: Transaction) -> Result:
         if tx.exists(session_stream(session_id)):
@@ -76,7 +76,7 @@ def record_decision(
     request_id: str | None = None,
 ) -> Result:
     """Record a jury's decision about one candidate, on the session's date (rules 1-6, 8)."""
-    derogation = clean_reason("the derogation", derogation) or None if derogation else None
+    derogation = clean_reason(_("the derogation"), derogation) or None if derogation else None
     validated_t = tuple(dict.fromkeys(validated))
 
     def work(tx: Transaction) -> Result:

@@ -38,14 +38,14 @@ def initialise(
     effective_from: date | None = None,
     *,
     by: str,
-    source: str = "bundled RNCP13080 referential",
+    source: str = _("bundled RNCP13080 referential"),
     request_id: str | None = None,
 ) -> Result:
     """Start the ledger: publish the bundled referential (or the one given)."""
     content = text if text is not None else default_referential_text()
     start = effective_from or DEFAULT_EFFECTIVE_FROM
     ref = parse_referential(content, source)
-    check_not_future(ledger, start, "the referential version")
+    check_not_future(ledger, start, _("the referential version"))
 
     def work(tx: Transaction) -> Result:
         if tx.exists(REFERENTIAL_STREAM):
@@ -72,7 +72,7 @@ def publish(
 ) -> Result:
     """Publish a new version of the rules, in force for facts dated from `effective_from`."""
     ref = parse_referential(text, source)
-    check_not_future(ledger, effective_from, "the referential version")
+    check_not_future(ledger, effective_from, _("the referential version"))
 
     def work(tx: Transaction) -> Result:
         stream = tx.get(
@@ -124,7 +124,7 @@ def read_correspondence(data: bytes, source: str) -> tuple[tuple[str, str], ...]
                     source=source, line=line
                 )
             )
-        pairs.append((check_text("a block code", row[0]), check_text("a block code", row[1])))
+        pairs.append((check_text(_("a block code"), row[0]), check_text(_("a block code"), row[1])))
     if not pairs:
         raise InvalidInput(_("correspondence {source}: no block in it").format(source=source))
     return tuple(pairs)
@@ -144,7 +144,7 @@ def succeed(
     correspondence of the old fiche's blocks to its own: a block awarded under the old fiche
     counts as its correspondent from that date; before it, nothing changes."""
     ref = parse_referential(text, source)
-    check_not_future(ledger, effective_from, "the renewed referential")
+    check_not_future(ledger, effective_from, _("the renewed referential"))
     before = ledger.uow.versions().at(effective_from - timedelta(days=1))
     old = before.referential
     if ref.code == old.code:

@@ -58,7 +58,7 @@ def record_survey(
         raise InvalidInput(
             _("a ROME code names a job: not for outcome {outcome}").format(outcome=outcome)
         )
-    check_not_future(ledger, on, "the survey")
+    check_not_future(ledger, on, _("the survey"))
     params = {"survey": survey, "on": on, "outcome": outcome, "rome": rome}
     return on_candidate(
         ledger,

@@ -123,7 +123,7 @@ def selected_passages(
                         {
                             "candidate": passage.candidate,
                             "decision": passage.decision,
-                            "why": "personal data erased",
+                            "why": _("personal data erased"),
                         }
                     )
                 continue
@@ -153,7 +153,9 @@ def transmit_cpf(ledger: Ledger, request: FlowRequest, *, by: str) -> FlowSent:
             decisions.append(passage.decision)
     if problems:
         raise TransmissionRefused(
-            f"the CPF flow cannot be written, {len(problems)} problem(s) with holder data: "
+            _("the CPF flow cannot be written, {count} problem(s) with holder data: ").format(
+                count=len(problems)
+            )
             + "; ".join(problems)
         )
     # Each file holds the awards of one fiche (a renewed fiche's older awards keep its code).
