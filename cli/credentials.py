@@ -128,11 +128,11 @@ def print_parchments(
     if bool(numbers) == bool(session_id):
         raise click.UsageError(_("give certificate numbers or --session, not both nor neither"))
     ledger = session_of(ctx).ledger()
-    key, _ = signing_key(ledger, key_file)
+    key, __ = signing_key(ledger, key_file)
     skipped: list[str] = []
     if session_id:
         found = list(session_parchments(ledger, session_id, key))
-        parchments = [p for _, p in found if not isinstance(p, Exception)]
+        parchments = [p for __, p in found if not isinstance(p, Exception)]
         skipped = [f"{n}: {p}" for n, p in found if isinstance(p, Exception)]
     else:
         parchments = [parchment_of(ledger, number, key) for number in numbers]

@@ -82,7 +82,7 @@ def extract(
     keywords: Mapping[str, Any],
     comment_tags: Collection[str],
     options: Mapping[str, Any],
-) -> Iterator[tuple[int, str | None, str | tuple[str, ...], list[str]]]:
+) -> Iterator[tuple[Any, ...]]:
     """Babel extraction method (babel.cfg: `[cli.translation.extract: cli/main.py]`): the
     messages of the file itself (it is cli/main.py, which Babel gives to one method only),
     the help texts of the whole command tree, then click's own translatable messages, so one
@@ -91,7 +91,8 @@ def extract(
 
     from cli.main import cli
 
-    yield from extract_python(fileobj, keywords, comment_tags, options)
+    python: Any = extract_python  # Babel's annotation is that of extract()'s results
+    yield from python(fileobj, keywords, comment_tags, options)
     seen: set[str] = set()
     for text in help_texts(cli):
         if text not in seen:
@@ -100,7 +101,7 @@ def extract(
     folder = Path(click.__file__).parent
     for name in _CLICK_MODULES:
         with open(folder / f"{name}.py", "rb") as source:
-            for lineno, funcname, messages, comments in extract_python(
+            for lineno, funcname, messages, comments in python(
                 source, keywords, comment_tags, options
             ):
                 yield lineno, funcname, messages, [*comments, f"click/{name}.py:{lineno}"]
@@ -124,7 +125,7 @@ def refresh(root: Path | None = None) -> None:
             ["update", "-i", pot, "-d", "ledger/locale", "-D", "certledger", "-w", "100"],
             ["compile", "-d", "ledger/locale", "-D", "certledger", "--statistics"],
         ):
-            CommandLineInterface().run(["pybabel", "-q", *step])
+            CommandLineInterface().run(["pybabel", "-q", *step])  # type: ignore[no-untyped-call]
     finally:
         os.chdir(here)
 

@@ -439,7 +439,8 @@ class Candidate(Aggregate):
                 if decision.title and decision.id != rectifying:
                     raise AlreadyExists(
                         _(
-                            "candidate {candidate_id} was awarded the title by decision {id} on {on}"
+                            "candidate {candidate_id} was awarded the title by decision "
+                            "{id} on {on}"
                         ).format(
                             candidate_id=self.candidate_id,
                             id=decision.id,

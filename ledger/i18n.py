@@ -98,10 +98,10 @@ def _dgettext(domain: str, message: str) -> str:
     return _stdlib_dgettext(domain, message)
 
 
-def _dngettext(domain: str, singular: str, plural: str, n: int) -> str:
+def _dngettext(domain: str, msgid1: str, msgid2: str, n: int) -> str:
     if domain == DOMAIN:
-        return _translation.ngettext(singular, plural, n)
-    return _stdlib_dngettext(domain, singular, plural, n)
+        return _translation.ngettext(msgid1, msgid2, n)
+    return _stdlib_dngettext(domain, msgid1, msgid2, n)
 
 
 def _route_gettext() -> None:

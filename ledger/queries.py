@@ -284,14 +284,16 @@ class Queries:
         decode = self.store.ledger_mapper.decode_state
         return [
             decode(topic, state)["candidate_id"]
-            for _, _, _, topic, state in scan_log(self.store.recorder, topics=["CandidateEnrolled"])
+            for __, __, __, topic, state in scan_log(
+                self.store.recorder, topics=["CandidateEnrolled"]
+            )
         ]
 
     def conveners(self) -> dict[str, Fact]:
         """Every jury session's convening, by session id."""
         found: dict[str, Fact] = {}
         decode = self.store.ledger_mapper.decode_state
-        for position, _, version, topic, state in scan_log(
+        for position, __, version, topic, state in scan_log(
             self.store.recorder, topics=["JuryConvened"]
         ):
             data = decode(topic, state)

@@ -338,7 +338,8 @@ def problems(ref: Referential) -> list[str]:
                 if code not in block.competencies:
                     found.append(
                         _(
-                            "épreuve {code} assesses competency {code2}, which is outside its {name}"
+                            "épreuve {code} assesses competency {code2}, which is "
+                            "outside its {name}"
                         ).format(code=epreuve.code, code2=code, name=name)
                     )
             assessed.update(epreuve.competencies)

@@ -176,7 +176,7 @@ def read_fiche(archive: Path | bytes, code: str, source: str | None = None) -> F
                 _("fiche {code} is not in the export {name}").format(code=code, name=name)
             )
         if len(rows) > 1:
-            lines = " and ".join(where.rsplit(" ", 1)[-1] for where, _ in rows[:2])
+            lines = " and ".join(where.rsplit(" ", 1)[-1] for where, __ in rows[:2])
             raise ExportInvalid(
                 _(
                     "{item} lists fiche {code} on lines {lines}: the export has one row per fiche"
@@ -290,7 +290,7 @@ def _members(zf: zipfile.ZipFile, archive: str) -> dict[str, tuple[str, zipfile.
                 ).format(archive=archive, name=topic.name)
             )
         if len(members) > 1:
-            names = ", ".join(name for name, _ in members)
+            names = ", ".join(name for name, __ in members)
             raise ExportInvalid(
                 _("{archive} holds {count} {name} files: {names}").format(
                     archive=archive, count=len(members), name=topic.name, names=names
@@ -414,7 +414,7 @@ def _blocks(reader: _Reader, code: str) -> tuple[Block, ...]:
                     "{first_where}"
                 ).format(where=where, official=official, first_where=first_where)
             )
-    return tuple(sorted((block for block, _ in found.values()), key=lambda b: _natural(b.code)))
+    return tuple(sorted((block for block, __ in found.values()), key=lambda b: _natural(b.code)))
 
 
 def _certifiers(reader: _Reader, code: str) -> tuple[Certifier, ...]:
@@ -436,7 +436,7 @@ def _certifiers(reader: _Reader, code: str) -> tuple[Certifier, ...]:
 def _coded(reader: _Reader, topic: Topic, code: str, upper: bool = False) -> tuple[Coded, ...]:
     code_column, label_column = topic.columns[1:]
     found: dict[str, Coded] = {}
-    for _, row in reader.rows(topic, code):
+    for __, row in reader.rows(topic, code):
         value = clean(row[code_column])
         value = value.upper() if upper else value
         if value:

@@ -168,7 +168,7 @@ class UnitOfWork:
             decode = self.store.ledger_mapper.decode_state
             facts = [
                 fact_of_state(topic, decode(topic, state), "referential", version, position)
-                for position, _, version, topic, state in select_stream(
+                for position, __, version, topic, state in select_stream(
                     self.store.recorder, REFERENTIAL_STREAM
                 )
                 if topic in ("ReferentialPublished", "SuccessionDeclared")

@@ -110,7 +110,7 @@ def parse_code(text: str) -> CodeParts:
                 CODE_PREFIX=CODE_PREFIX
             )
         )
-    _, number, position, digest, sealed = parts
+    __, number, position, digest, sealed = parts
     if not position.isdigit() or not number:
         raise ValueError(_("its number or log position is missing or malformed"))
     if not re.fullmatch(rf"[0-9A-Fa-f]{{{DIGEST_DIGITS}}}", digest):

@@ -133,7 +133,8 @@ class Explainer:
                 counting = _("counts") if item.counts else _("does not count")
                 reasons.append(
                     _(
-                        "awarded on {on} by decision {id} (referential {referential}): valid {end}, "
+                        "awarded on {on} by decision {id} (referential "
+                        "{referential}): valid {end}, "
                         "so it {counting} on {as_of}"
                     ).format(
                         on=show_date(award.on),
@@ -147,8 +148,8 @@ class Explainer:
                 if award.awarded_as:
                     reasons.append(
                         _(
-                            "awarded as block {awarded_as}, which the renewal of the fiche counts as "
-                            "{code} (referential {referential})"
+                            "awarded as block {awarded_as}, which the renewal of the fiche "
+                            "counts as {code} (referential {referential})"
                         ).format(
                             awarded_as=award.awarded_as,
                             code=item.code,

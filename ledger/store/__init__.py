@@ -80,7 +80,8 @@ class Store(Application[UUID]):
                 if state == "creating":
                     raise StoreError(
                         _(
-                            "the ledger at {url} is being created by another `certledger init`: try "
+                            "the ledger at {url} is being created by another `certledger "
+                            "init`: try "
                             "again in a moment"
                         ).format(url=url)
                     )

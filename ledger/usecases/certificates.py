@@ -35,7 +35,7 @@ def subject_of(tx: Transaction, decision: Decision, kind: str) -> tuple[str, str
                 7, _("decision {id} did not award the title").format(id=decision.id)
             )
         return "title", codes.ref.code
-    what, _, code = kind.partition(":")
+    what, __, code = kind.partition(":")
     if what == "block" and code:
         block = codes.block(code)
         if block.code not in decision.blocks:

@@ -190,7 +190,7 @@ def _write_and_record(
     """Write each fiche's files as drafts, check them against the XSD, record the flows, then
     put the files in place; a failure before the record leaves no file."""
     chosen = (request.start, request.end, request.everything)
-    flux_ids = (str(uuid.uuid4()) for _ in iter(int, 1))
+    flux_ids = (str(uuid.uuid4()) for __ in iter(int, 1))
     written: list[Written] = []
     now = ledger.clock.now().astimezone(PARIS)
     try:
