@@ -43,6 +43,10 @@ def translate_tree(root: click.Command) -> None:
     """Put every help text of `root` and its subcommands in the language in use."""
     for command in _commands(root):
         _translate(command, _COMMAND_TEXTS)
+        # Click makes `--help` once per command, its text in the language of the moment:
+        # have it made again in this one.
+        if hasattr(command, "_help_option"):
+            command._help_option = None
         for param in command.params:
             if isinstance(param, click.Option):
                 _translate(param, _PARAM_TEXTS)

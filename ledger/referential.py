@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from ledger.exceptions import ReferentialInvalid
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 DEFAULT_EFFECTIVE_FROM = date(2006, 3, 5)
 """The first RNCP registration of fiche 13080: the default referential applies from then."""
@@ -115,11 +115,12 @@ class Route(_Model):
 
     @property
     def openings(self) -> str:
-        """The periods in words: "open always", "closed", "open from 2008-01-01"."""
+        """The periods in words: "open always", "closed", "open from 2008-01-01" (in English,
+        as the referential's JSON holds them; `_()` shows the first two translated)."""
         if self.open is None:
-            return _("open always")
+            return N_("open always")
         if not self.open:
-            return "closed"
+            return N_("closed")
         return "open " + ", ".join(str(p) for p in self.open)
 
     def as_json(self) -> dict[str, Any]:

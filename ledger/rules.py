@@ -122,7 +122,7 @@ class CodesInForce:
                     "{day} is refused"
                 ).format(
                     code=code,
-                    openings=route.openings,
+                    openings=_(route.openings),
                     version=self.published.version,
                     what=what,
                     day=show_date(self.day),
@@ -449,7 +449,7 @@ def check_decision(
     """Rules 3 to 6 on a review: raise the first rule the decision breaks. A written
     derogation overrides a missing jury role (3) and the evidence of a route other than VAE
     (4) only: never a linked member, the VAE procedure, nor a threshold (5)."""
-    day = review.day.isoformat()
+    day = review.day
     jury = review.jury
     if jury.linked_members:
         raise RuleViolation(

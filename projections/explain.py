@@ -284,11 +284,13 @@ class Explainer:
         events = [self.plain(presence.fact)]
         title = self.status.title
         reasons = {
-            "revoked": f"the title was awarded, then revoked from {title.revoked_on}",
-            "certified": "the title was awarded",
-            "withdrawn": f"withdrew on {presence.on.isoformat()}",
-            "in_progress": "something is validated, the title is not awarded",
-            "enrolled": "enrolled, nothing validated yet",
+            "revoked": _("the title was awarded, then revoked from {revoked_on}").format(
+                revoked_on=show_date(title.revoked_on)
+            ),
+            "certified": _("the title was awarded"),
+            "withdrawn": _("withdrew on {on}").format(on=show_date(presence.on)),
+            "in_progress": _("something is validated, the title is not awarded"),
+            "enrolled": _("enrolled, nothing validated yet"),
         }
         published = self.versions.at(placement.on)
         route = published.referential.route(placement.route)
@@ -299,10 +301,15 @@ class Explainer:
             "because": events,
             "route": {
                 "value": self.status.route,
-                "why": (
-                    f"on route {placement.route} since {placement.on.isoformat()} "
-                    f"({placement.fact.type}); referential {published.version} has it "
-                    f"{openings} (rule 12)"
+                "why": _(
+                    "on route {route} since {on} ({type}); referential {version} has it "
+                    "{openings} (rule 12)"
+                ).format(
+                    route=placement.route,
+                    on=show_date(placement.on),
+                    type=placement.fact.type,
+                    version=published.version,
+                    openings=_(openings),
                 ),
                 "because": [self.plain(placement.fact)],
             },

@@ -123,7 +123,7 @@ def selected_passages(
                         {
                             "candidate": passage.candidate,
                             "decision": passage.decision,
-                            "why": _("personal data erased"),
+                            "why": "personal data erased",
                         }
                     )
                 continue
