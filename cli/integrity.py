@@ -60,7 +60,7 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
         click.echo(document["digest"])
     else:
         verdict = (
-            "intact"
+            _("intact")
             if result.ok
             else _("TAMPERED: {count} problem(s)").format(count=len(result.problems))
         )

@@ -190,7 +190,11 @@ def check_cpf(file: Path, xsd: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json(result.as_json())
     else:
-        verdict = "valid" if result.valid else f"INVALID ({len(result.errors)} error(s))"
+        verdict = (
+            _("valid")
+            if result.valid
+            else _("INVALID ({count} error(s))").format(count=len(result.errors))
+        )
         click.echo(
             _(
                 "{file}: {verdict}; {passages} passage(s) in {certifications} certification(s)"
@@ -238,7 +242,9 @@ def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> Non
         if result["file_rejected"]:
             what = _("the whole file refused: its passages will be sent again")
         else:
-            what = f"{result['accepted']} accepted, {result['rejected']} refused"
+            what = _("{accepted} accepted, {rejected} refused").format(
+                accepted=result["accepted"], rejected=result["rejected"]
+            )
         again = _(" (already read: nothing recorded)") if result.get("already_ingested") else ""
         click.echo(
             _("{path}: flow {item} ({item2}): {what}{again}.").format(
