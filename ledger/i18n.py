@@ -63,11 +63,30 @@ def language_from(environ: Mapping[str, str]) -> str:
 
 
 def catalog(language: str) -> _gettext.NullTranslations:
-    """The compiled catalog of `language` (English: the messages as written). A French
-    catalog that was not compiled is an installation fault: it raises FileNotFoundError."""
+    """The compiled catalog of `language` (English: the messages as written). The build
+    compiles each .po into its .mo; a checkout where it was not compiled (yet) reads the
+    .po itself, compiled in memory, rather than failing."""
     if language == "en":
         return _gettext.NullTranslations()
-    return _gettext.translation(DOMAIN, LOCALEDIR, languages=[language])
+    try:
+        return _gettext.translation(DOMAIN, LOCALEDIR, languages=[language])
+    except FileNotFoundError:
+        return _compiled_in_memory(language)
+
+
+def _compiled_in_memory(language: str) -> _gettext.NullTranslations:
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = LOCALEDIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with source.open("rb") as po:
+        messages = read_po(po, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, messages)
+    compiled.seek(0)
+    return _gettext.GNUTranslations(compiled)
 
 
 def use(language: str | None = None) -> str:
