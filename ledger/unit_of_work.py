@@ -98,12 +98,16 @@ class Transaction:
 
     def candidate(self, candidate_id: str) -> Candidate:
         return self.get(
-            candidate_stream(candidate_id), Candidate, f"candidate {candidate_id} not found"
+            candidate_stream(candidate_id),
+            Candidate,
+            _("candidate {candidate_id} not found").format(candidate_id=candidate_id),
         )
 
     def session(self, session_id: str) -> JurySession:
         return self.get(
-            session_stream(session_id), JurySession, f"jury session {session_id} not found"
+            session_stream(session_id),
+            JurySession,
+            _("jury session {session_id} not found").format(session_id=session_id),
         )
 
     def versions(self) -> Versions:

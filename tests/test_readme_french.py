@@ -79,7 +79,9 @@ def test_the_readme_walkthrough_runs_in_french(runner: CliRunner) -> None:
     enrolled = next(r for line, r in results.items() if line.startswith("candidate enroll"))
     assert "Candidat" in enrolled.stdout and "inscrit" in enrolled.stdout
     convened = next(r for line, r in results.items() if line.startswith("jury convene"))
-    assert re.match(r"Session de jury \S+ convoquée, siégeant le \d{2}/\d{2}/\d{4}\.", convened.stdout)
+    assert re.match(
+        r"Session de jury \S+ convoquée, siégeant le \d\d/\d\d/\d{4}\.", convened.stdout
+    )
 
 
 def test_the_status_as_of_a_date_reads_in_french(runner: CliRunner) -> None:

@@ -20,7 +20,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.exceptions import LedgerError, ReadOnly, StoreError
-from ledger.i18n import _
+from ledger.i18n import N_, _
 from ledger.store.dialects import first_line
 from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
@@ -30,7 +30,7 @@ __all__ = ["Store", "StoreURL", "parse_store_url", "translated"]
 
 
 @contextmanager
-def translated(url: StoreURL, doing: str = "open the ledger at") -> Iterator[None]:
+def translated(url: StoreURL, doing: str = N_("open the ledger at")) -> Iterator[None]:
     """Turn the database's and the library's errors into one clear StoreError."""
     try:
         yield
@@ -39,14 +39,14 @@ def translated(url: StoreURL, doing: str = "open the ledger at") -> Iterator[Non
     except PersistenceError as e:
         raise StoreError(
             _("cannot {doing} {url}: {first_line}").format(
-                doing=doing, url=url, first_line=first_line(e)
+                doing=_(doing), url=url, first_line=first_line(e)
             )
         ) from None
     except Exception as e:
         if url.dialect.is_driver_error(e):
             raise StoreError(
                 _("cannot {doing} {url}: {first_line}").format(
-                    doing=doing, url=url, first_line=first_line(e)
+                    doing=_(doing), url=url, first_line=first_line(e)
                 )
             ) from None
         raise
@@ -103,7 +103,7 @@ class Store(Application[UUID]):
         self.recorder.keys = self.keys  # type: ignore[attr-defined]
         self.ledger_mapper.keys = self.keys
         if create:
-            with translated(url, "create the ledger at"):
+            with translated(url, N_("create the ledger at")):
                 if not self.dialect.read(self.recorder, "SELECT 1 FROM {ledger_kek}"):
                     self.keys.create()
 
