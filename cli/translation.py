@@ -125,11 +125,17 @@ def refresh(root: Path | None = None) -> None:
     os.chdir(folder)
     try:
         for step in (
-            ["extract", "-F", "babel.cfg", "-o", pot, "--project=certledger", "-w", "100", "."],
+            [
+                "extract",
+                *("-F", "babel.cfg", "-o", pot, "-w", "100"),
+                *("--project=certledger", "--copyright-holder=certledger maintainers"),
+                ".",
+            ],
             ["update", "-i", pot, "-d", "ledger/locale", "-D", "certledger", "-w", "100"],
             ["compile", "-d", "ledger/locale", "-D", "certledger", "--statistics"],
         ):
-            CommandLineInterface().run(["pybabel", "-q", *step])  # type: ignore[no-untyped-call]
+            quiet = ["-q"] if step[0] != "compile" else []
+            CommandLineInterface().run(["pybabel", *quiet, *step])  # type: ignore[no-untyped-call]
     finally:
         os.chdir(here)
 
