@@ -45,9 +45,36 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """The message in the language in use, where the same English word is said differently
+    in another context (`pgettext("state", "certified")`: "certifié", not "certifiés")."""
+    return _translation.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark a message for translation without translating it here (translated where shown)."""
     return message
+
+
+def show_state(state: str) -> str:
+    """A state as people read it — a candidate's, a certificate's, a CPF passage's: the
+    code itself in English (`in_progress`), its name in French (`en cours`); a state this
+    list does not know is shown as it is."""
+    names = {
+        "enrolled": pgettext("state", "enrolled"),
+        "in_progress": pgettext("state", "in_progress"),
+        "certified": pgettext("state", "certified"),
+        "withdrawn": pgettext("state", "withdrawn"),
+        "revoked": pgettext("state", "revoked"),
+        "held": pgettext("state", "held"),
+        "void": pgettext("state", "void"),
+        "not_sent": pgettext("state", "not_sent"),
+        "awaiting": pgettext("state", "awaiting"),
+        "accepted": pgettext("state", "accepted"),
+        "rejected": pgettext("state", "rejected"),
+        "to_resend": pgettext("state", "to_resend"),
+    }
+    return names.get(state, state)
 
 
 def language_from(environ: Mapping[str, str]) -> str:
