@@ -88,7 +88,7 @@ def credential(
     identity = require_readable(
         dossier.identity,
         dossier.candidate,
-        f"no credential of certificate {status.number} can name its holder",
+        _("no credential of certificate {number} can name its holder").format(number=status.number),
     )
     decision = dossier.decisions[status.decision]
     published = versions.at(decision.on)

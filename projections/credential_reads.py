@@ -71,7 +71,7 @@ def verify_code(ledger: Ledger, code: str) -> Verdict:
     try:
         parts = parse_code(code)
     except ValueError as e:
-        return Verdict(False, f"not a certledger code: {e}")
+        return Verdict(False, _("not a certledger code: {e}").format(e=e))
     try:
         trail: Trail | None = certificate_trail(ledger, parts.number, ledger.clock.today())[0]
     except NotFound:

@@ -174,26 +174,34 @@ def judge_code(parts: CodeParts, trail: Trail | None, keys: Sequence[SigningKey]
         return Verdict(False, reason, number)
 
     if trail is None:
-        return forged(f"no certificate {number} in this ledger")
+        return forged(_("no certificate {number} in this ledger").format(number=number))
     if trail.position != parts.position:
         return forged(
-            f"the code names log position {parts.position}; certificate {number} was issued "
-            f"at {trail.position}"
+            _(
+                "the code names log position {position}; certificate {number} was issued at "
+                "{position2}"
+            ).format(position=parts.position, number=number, position2=trail.position)
         )
     if trail.chain_hash is None or not trail.intact:
         return forged(
-            f"the ledger's record of certificate {number} was altered after it was recorded "
-            "(run `certledger verify`)"
+            _(
+                "the ledger's record of certificate {number} was altered after it was "
+                "recorded (run `certledger verify`)"
+            ).format(number=number)
         )
     if trail.chain_hash[:DIGEST_DIGITS].upper() != parts.digest:
-        return forged(f"the digest does not match the ledger's record of certificate {number}")
+        return forged(
+            _("the digest does not match the ledger's record of certificate {number}").format(
+                number=number
+            )
+        )
     message = code_message(number, parts.position, trail.chain_hash)
     if not any(_signed(key, parts.signature, message) for key in keys):
-        return forged("the signature was not made by a certifier key recorded in this ledger")
+        return forged(_("the signature was not made by a certifier key recorded in this ledger"))
     status = trail.status
     return Verdict(
         True,
-        f"issued by this ledger at log position {trail.position}",
+        _("issued by this ledger at log position {position}").format(position=trail.position),
         number,
         status.state,
         status.kind,
@@ -255,12 +263,14 @@ def parchment(
     identity = require_readable(
         dossier.identity,
         dossier.candidate,
-        f"the parchment of certificate {number} cannot be printed again",
+        _("the parchment of certificate {number} cannot be printed again").format(number=number),
     )
     decision = dossier.decisions[status.decision]
     published = versions.at(decision.on)
     ref = published.referential
-    where = f"referential {published.version} in force on {decision.on.isoformat()}"
+    where = _("referential {version} in force on {on}").format(
+        version=published.version, on=show_date(decision.on)
+    )
     missing = [
         name
         for name, value in (
