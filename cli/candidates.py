@@ -7,7 +7,9 @@ from datetime import date
 import click
 
 from cli.main import CONTEXT, recording, report, session_of
-from cli.params import CODES, DATE
+from cli.output import show_date
+from cli.params import CODES, DATE, SEX
+from ledger.i18n import _
 
 ROUTES = (
     "formation_initiale",
@@ -46,7 +48,7 @@ def candidate() -> None:
     help="First name; repeat for up to three.",
 )
 @click.option("--birth-date", type=DATE, required=True, help="Date of birth.")
-@click.option("--sex", type=click.Choice(["M", "F"]), required=True, help="M or F.")
+@click.option("--sex", type=SEX, required=True, help="M or F.")
 @click.option("--birth-insee", default=None, help="INSEE code of the birth commune (5 chars).")
 @click.option("--birth-postcode", default=None, help="Postcode of the birth commune.")
 @click.option("--usage-name", default=None, help="Usage name (nom d'usage), if any.")
@@ -114,7 +116,13 @@ def enroll(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"Enrolled candidate {candidate_id} on route {route} on {on}.")
+    report(
+        result,
+        as_json,
+        _("Enrolled candidate {candidate} on route {route} on {day}.").format(
+            candidate=candidate_id, route=route, day=show_date(on)
+        ),
+    )
 
 
 @candidate.command("link-person", context_settings=CONTEXT)
@@ -153,7 +161,13 @@ def link_person(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"Linked {name} ({relation}) to candidate {candidate_id}.")
+    report(
+        result,
+        as_json,
+        _("Linked {name} ({relation}) to candidate {candidate}.").format(
+            name=name, relation=relation, candidate=candidate_id
+        ),
+    )
 
 
 @candidate.command(context_settings=CONTEXT)
@@ -180,7 +194,13 @@ def withdraw(
     result = session.ledger().withdraw(
         candidate_id, on=on, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Candidate {candidate_id} withdrew on {on}.")
+    report(
+        result,
+        as_json,
+        _("Candidate {candidate} withdrew on {day}.").format(
+            candidate=candidate_id, day=show_date(on)
+        ),
+    )
 
 
 @candidate.command(context_settings=CONTEXT)
@@ -214,7 +234,13 @@ def reenroll(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"Re-enrolled candidate {candidate_id} on route {route} on {on}.")
+    report(
+        result,
+        as_json,
+        _("Re-enrolled candidate {candidate} on route {route} on {day}.").format(
+            candidate=candidate_id, route=route, day=show_date(on)
+        ),
+    )
 
 
 @candidate.command("change-route", context_settings=CONTEXT)
@@ -248,7 +274,13 @@ def change_route(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"Candidate {candidate_id} is on route {route} from {on}.")
+    report(
+        result,
+        as_json,
+        _("Candidate {candidate} is on route {route} from {day}.").format(
+            candidate=candidate_id, route=route, day=show_date(on)
+        ),
+    )
 
 
 @click.group(context_settings=CONTEXT)
@@ -302,8 +334,16 @@ def record_assessment(
     report(
         result,
         as_json,
-        f"Recorded épreuve {epreuve} of {on} for candidate {candidate_id}: "
-        f"passed {','.join(passed) or 'none'}; failed {','.join(failed) or 'none'}.",
+        _(
+            "Recorded épreuve {epreuve} of {day} for candidate {candidate}: passed {passed}; "
+            "failed {failed}."
+        ).format(
+            epreuve=epreuve,
+            day=show_date(on),
+            candidate=candidate_id,
+            passed=",".join(passed) or _("none"),
+            failed=",".join(failed) or _("none"),
+        ),
     )
 
 
@@ -336,7 +376,13 @@ def admit(
     result = session.ledger().admit_vae(
         candidate_id, on=on, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Candidate {candidate_id} admitted to VAE on {on}.")
+    report(
+        result,
+        as_json,
+        _("Candidate {candidate} admitted to VAE on {day}.").format(
+            candidate=candidate_id, day=show_date(on)
+        ),
+    )
 
 
 @vae.command(context_settings=CONTEXT)
@@ -367,7 +413,13 @@ def interview(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"VAE interview of candidate {candidate_id} recorded on {on}.")
+    report(
+        result,
+        as_json,
+        _("VAE interview of candidate {candidate} recorded on {day}.").format(
+            candidate=candidate_id, day=show_date(on)
+        ),
+    )
 
 
 COMMANDS = [candidate, assessment, vae]

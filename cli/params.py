@@ -136,8 +136,21 @@ class MemberType(click.ParamType[tuple[str, str, str | None], Any]):
             self.fail(str(e), param, ctx)
 
 
-SEX = click.Choice(["M", "F"], case_sensitive=False)
-"""The sex of a person as the civil registry writes it: `M` or `F` (typed `m` or `f` too)."""
+class SexType(click.Choice):  # type: ignore[type-arg]
+    """The sex of a person as the civil registry writes it: `M` or `F`, typed `m` or `f` too
+    (and refused naming `M` and `F`)."""
+
+    def __init__(self) -> None:
+        super().__init__(["M", "F"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.strip().upper() in ("M", "F"):
+            value = value.strip().upper()
+        return super().convert(value, param, ctx)
+
+
+SEX = SexType()
+"""`--sex M|F` (or m|f)."""
 
 DATE = DateType()
 INSTANT = InstantType()

@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from cli.main import CONTEXT, recording, report, session_of
-from cli.output import emit_json, table
+from cli.output import emit_json, show_date, show_instant, table
 from cli.params import DATE
+from ledger.i18n import _
 
 
 @click.command(context_settings=CONTEXT)
@@ -49,9 +50,9 @@ def init(
     from ledger.referential import read_referential_file
 
     session = session_of(ctx)
-    text, source = None, "bundled RNCP13080 referential"
+    text, source = None, _("bundled RNCP13080 referential")
     if path is not None:
-        text, _ = read_referential_file(path)
+        text, __ = read_referential_file(path)
         source = str(path)
     result = session.create(
         text=text, effective_from=effective_from, source=source, request_id=request_id
@@ -61,8 +62,15 @@ def init(
     report(
         result,
         as_json,
-        f"Initialised {ledger.store}: referential version {result['version']} effective from "
-        f"{result['effective_from']} (sha256 {result['sha256']}).",
+        _(
+            "Initialised {store}: referential version {item} effective from {item2} "
+            "(sha256 {item3})."
+        ).format(
+            store=ledger.store,
+            item=result["version"],
+            item2=show_date(result["effective_from"]),
+            item3=result["sha256"],
+        ),
     )
 
 
@@ -104,17 +112,32 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
         return
     click.echo(f"{ref.code} — {ref.name}")
     click.echo(
-        f"version {published.version}, effective from {published.effective_from.isoformat()}, "
-        f"sha256 {published.sha256}"
+        _(
+            "version {version}, effective from {day}, published {published} by {by}, sha256 "
+            "{sha256}"
+        ).format(
+            version=published.version,
+            day=show_date(published.effective_from),
+            published=show_instant(published.fact.recorded_at),
+            by=published.fact.recorded_by,
+            sha256=published.sha256,
+        )
     )
     click.echo(
-        f"title: {ref.title.required} of {len(ref.competencies)} competencies; validity "
-        f"{ref.validity_years} years; VAE validations permanent: {ref.vae_permanent}"
+        _(
+            "title: {required} of {count} competencies; competencies stay valid {years} years"
+        ).format(required=ref.title.required, count=len(ref.competencies), years=ref.validity_years)
+        + "; "
+        + (
+            _("competencies validated by VAE are acquired for good")
+            if ref.vae_permanent
+            else _("competencies validated by VAE expire likewise")
+        )
     )
-    click.echo(f"RNCP registrations: {ref.registrations_text}")
+    click.echo(_("RNCP registrations: {periods}").format(periods=ref.registrations_text))
     table(
-        "Blocks",
-        ["block", "label", "required", "competencies", "épreuves"],
+        _("Blocks"),
+        [_("block"), _("label"), _("required"), _("competencies"), _("épreuves")],
         [
             [
                 b.code,
@@ -125,23 +148,35 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
             ]
             for b in ref.blocks
         ],
-        wrap=("label", "competencies", "épreuves"),
+        wrap=(_("label"), _("competencies"), _("épreuves")),
     )
     click.echo(
-        f"title on every block held: {ref.title_by_all_blocks}; minimum age at enrolment "
-        f"{ref.minimum_age_years}; CPF transmission duty from "
-        f"{ref.cpf_flow_from.isoformat() if ref.cpf_flow_from else 'never'}; VAE jury "
-        f"balance {'required' if ref.vae_jury_balance_required else 'a finding of the audit'}"
+        "; ".join(
+            [
+                _("the title is awarded on every block held")
+                if ref.title_by_all_blocks
+                else _("holding every block does not award the title by itself"),
+                _("minimum age at enrolment {years}").format(years=ref.minimum_age_years),
+                _("CPF transmission duty from {day}").format(day=show_date(ref.cpf_flow_from))
+                if ref.cpf_flow_from
+                else _("no CPF transmission duty"),
+                _("VAE jury balance required")
+                if ref.vae_jury_balance_required
+                else _("VAE jury balance: a finding of the audit"),
+            ]
+        )
     )
     table(
-        "Routes (rule 12: when a candidate may be put on them)",
-        ["route", "open", "CPF modaliteAcces"],
-        [[r.code, r.openings, r.cpf_modalite] for r in ref.routes],
+        _("Routes (rule 12: when a candidate may be put on them)"),
+        [_("route"), _("open"), _("CPF modaliteAcces")],
+        [[r.code, _(r.openings), r.cpf_modalite] for r in ref.routes],
+        wrap=(_("open"),),
     )
     table(
-        "Jury per route",
-        ["route", "roles"],
+        _("Jury per route"),
+        [_("route"), _("roles")],
         [[route, ", ".join(roles)] for route, roles in ref.jury.items()],
+        wrap=(_("roles"),),
     )
 
 
@@ -166,7 +201,7 @@ def validate(file: Path, as_json: bool) -> None:
         if as_json:
             emit_json({"valid": False, "file": str(file), "problems": e.problems, "notes": []})
         else:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(_("Error: {e}").format(e=e), err=True)
             for problem in e.problems:
                 click.echo(f"  - {problem}", err=True)
         raise click.exceptions.Exit(1) from None
@@ -182,7 +217,11 @@ def validate(file: Path, as_json: bool) -> None:
     if as_json:
         emit_json(document)
         return
-    click.echo(f"{file}: valid referential {ref.code} version {ref.version}")
+    click.echo(
+        _("{file}: valid referential {code} version {version}").format(
+            file=file, code=ref.code, version=ref.version
+        )
+    )
     for note in notes:
         click.echo(f"  {note}")
 
@@ -207,15 +246,18 @@ def publish(
     from ledger.referential import read_referential_file
 
     session = session_of(ctx)
-    text, _ = read_referential_file(file)
+    text, __ = read_referential_file(file)
     result = session.ledger().publish_referential(
         text, effective_from, by=session.actor, source=str(file), request_id=request_id
     )
     report(
         result,
         as_json,
-        f"Published referential version {result['version']} effective from "
-        f"{result['effective_from']} (sha256 {result['sha256']}).",
+        _("Published referential version {item} effective from {item2} (sha256 {item3}).").format(
+            item=result["version"],
+            item2=show_date(result["effective_from"]),
+            item3=result["sha256"],
+        ),
     )
 
 
@@ -255,7 +297,7 @@ def succeed(
     from ledger.usecases.referentials import read_correspondence
 
     session = session_of(ctx)
-    text, _ = read_referential_file(file)
+    text, __ = read_referential_file(file)
     try:
         table_bytes = correspondence.read_bytes()
     except OSError as e:
@@ -265,13 +307,22 @@ def succeed(
         text, effective_from, pairs, by=session.actor, source=str(file), request_id=request_id
     )
     sentence = (
-        f"Published referential version {result['version']} of {result['code']} effective from "
-        f"{result['effective_from']}, succeeding {result['succeeds']}: "
+        _(
+            "Published referential version {item} of {item2} effective from {item3}, "
+            "succeeding {item4}: "
+        ).format(
+            item=result["version"],
+            item2=result["code"],
+            item3=show_date(result["effective_from"]),
+            item4=result["succeeds"],
+        )
         + ", ".join(f"{p['old']} -> {p['new']}" for p in result["correspondence"])
         + "."
     )
     if result["unmapped"]:
-        sentence += f" Blocks with no correspondent: {', '.join(result['unmapped'])}."
+        sentence += _(" Blocks with no correspondent: {listing}.").format(
+            listing=", ".join(result["unmapped"])
+        )
     report(result, as_json, sentence)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import datetime
 from typing import Any
@@ -11,9 +9,17 @@ from typing import Any
 import click
 
 from cli.main import CONTEXT, session_of
-from cli.output import progress, stream_json, table
+from cli.output import (
+    csv_dialect_option,
+    progress,
+    show_instant,
+    stream_json,
+    table,
+    write_csv,
+)
 from cli.params import INSTANT
 from cli.reports import report
+from ledger.i18n import _, show_percent
 
 
 class YearType(click.ParamType[int, Any]):
@@ -26,7 +32,11 @@ class YearType(click.ParamType[int, Any]):
             return value
         text = str(value).strip()
         if not re.fullmatch(r"\d{4}", text):
-            self.fail(f"{text!r} is not a year written with four digits (e.g. 2018)", param, ctx)
+            self.fail(
+                _("{text!r} is not a year written with four digits (e.g. 2018)").format(text=text),
+                param,
+                ctx,
+            )
         return int(text)
 
 
@@ -45,11 +55,17 @@ class YearType(click.ParamType[int, Any]):
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="Output format (csv: UTF-8 with a BOM, `;` between fields and a decimal comma, for "
-    "Excel).",
+    help="Output format (csv: see --csv-dialect).",
 )
+@csv_dialect_option
 @click.pass_context
-def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None, fmt: str) -> None:
+def stats(
+    ctx: click.Context,
+    year: int | None,
+    known_at: datetime | int | None,
+    fmt: str,
+    csv_dialect: str,
+) -> None:
     """Jury decisions per year and access route, as France Compétences asks for them.
 
     \b
@@ -81,45 +97,38 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
       certledger report stats --known-at 2019-01-31 --format csv > stats.csv
     """
     from projections.reads import axes, statistics
-    from projections.statistics import COLUMNS, RATES
+    from projections.statistics import COLUMNS
 
     ledger = session_of(ctx).ledger()
-    _, instant, position = axes(ledger, None, known_at)
+    __, instant, position = axes(ledger, None, known_at)
     rows = statistics(ledger, known_at, year, progress)
     if fmt == "json":
         stream_json(r.as_json() for r in rows)
         return
     if fmt == "csv":
-        text = io.StringIO(newline="")
-        writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        for r in rows:
-            document = r.as_json()
-            for name in RATES:
-                # A decimal comma: with `;` as separator, that is what a French spreadsheet
-                # reads; an empty cell when there is no rate.
-                value = document[name]
-                document[name] = "" if value is None else str(value).replace(".", ",")
-            writer.writerow([document[c] for c in COLUMNS])
-        # Bytes, so that the BOM and UTF-8 do not depend on the terminal's encoding.
-        click.echo(("\ufeff" + text.getvalue()).encode("utf-8"), nl=False)
+        # Rates are numbers (decimal mark of the dialect), an empty cell when there is none.
+        write_csv(COLUMNS, ([r.as_json()[c] for c in COLUMNS] for r in rows), csv_dialect)
         return
-    seen = f"known at {instant.isoformat()}" if instant else f"known at @{position}"
+    seen = (
+        _("known at {instant}").format(instant=show_instant(instant))
+        if instant
+        else _("known at @{position}").format(position=position)
+    )
     several = len({r.fiche for r in rows}) > 1  # a renewed fiche: say which row is which
     table(
-        f"Decisions by year and route ({seen})" + (f", {year}" if year else ""),
+        _("Decisions by year and route ({seen})").format(seen=seen) + (f", {year}" if year else ""),
         [
-            "year",
-            *(["fiche"] if several else []),
-            "route",
-            "presented",
-            "certified",
-            "VAE",
-            "blocks",
-            "partial",
-            "success",
-            "revoked",
-            "derog.",
+            _("year"),
+            *([_("fiche")] if several else []),
+            _("route"),
+            _("presented"),
+            _("certified"),
+            _("VAE"),
+            _("blocks"),
+            _("partial"),
+            _("success"),
+            _("revoked"),
+            _("derog."),
         ],
         [
             [
@@ -131,7 +140,7 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
                 r.certified_vae,
                 r.blocks_awarded,
                 r.partial_validations,
-                f"{r.success_rate:.2%}",
+                show_percent(r.success_rate),
                 r.revoked,
                 r.by_derogation,
             ]
@@ -143,8 +152,17 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
         surveyed = [d for d in documents if d[f"surveyed_{survey}"]]
         if surveyed:
             table(
-                f"Insertion {months} months after the title (of the holders who answered)",
-                ["year", "route", "surveyed", "answered", "employed", "in the target job"],
+                _("Insertion {months} months after the title (of the holders who answered)").format(
+                    months=months
+                ),
+                [
+                    _("year"),
+                    _("route"),
+                    _("surveyed"),
+                    _("answered"),
+                    _("employed"),
+                    _("in the target job"),
+                ],
                 [
                     [
                         d["year"],
@@ -160,7 +178,7 @@ def stats(ctx: click.Context, year: int | None, known_at: datetime | int | None,
 
 
 def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate:.2%}"
+    return "-" if rate is None else show_percent(rate)
 
 
 COMMANDS: list[click.Command] = []

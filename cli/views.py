@@ -10,9 +10,23 @@ from typing import Any, TypeVar
 import click
 
 from cli.candidates import candidate
+from cli.events import sentence
 from cli.main import CONTEXT, session_of
-from cli.output import emit_json, print_rows, progress, stream_json, table, yes
+from cli.output import (
+    csv_dialect_option,
+    emit_json,
+    print_rows,
+    progress,
+    say,
+    show_date,
+    show_instant,
+    show_validity,
+    stream_json,
+    table,
+    yes,
+)
 from cli.params import DATE, INSTANT
+from ledger.i18n import _, show_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -62,64 +76,103 @@ def status(
         emit_json({**result.as_json(), "cpf": cpf, "warnings": warnings})
         return
     click.echo(
-        f"Candidate {result.candidate} as of {result.as_of} (known at {result.known_at}): "
-        f"{result.state}, route {result.route}, referential {result.referential}"
+        _(
+            "Candidate {candidate} as of {as_of} (known at {known_at}): {state}, route "
+            "{route}, referential {referential}"
+        ).format(
+            candidate=result.candidate,
+            as_of=show_date(result.as_of),
+            known_at=show_known_at(result.known_at),
+            state=show_state(result.state),
+            route=result.route,
+            referential=result.referential,
+        )
     )
     for warning in warnings:
-        click.echo(f"Warning: {warning}")
+        click.echo(_("Warning: {warning}").format(warning=warning))
     title = result.title
-    click.echo(
-        f"title {title.code}: awarded {yes(title.awarded)}"
-        + (f" on {title.awarded_on}" if title.awarded_on else "")
-        + (" (by derogation)" if title.derogation else "")
-        + (f", revoked from {title.revoked_on}" if title.revoked_on else "")
-        + f"; eligible {yes(title.eligible)} ({title.counting} of {title.required} required)"
-        + (f"; certificate {title.certificate}" if title.certificate else "")
+    parts = [
+        _("title {code}: awarded {awarded}").format(code=title.code, awarded=yes(title.awarded))
+    ]
+    if title.awarded_on:
+        parts[-1] += " " + _("on {day}").format(day=show_date(title.awarded_on))
+    if title.derogation:
+        parts[-1] += " " + _("(by derogation)")
+    if title.revoked_on:
+        parts[-1] += ", " + _("revoked from {day}").format(day=show_date(title.revoked_on))
+    parts.append(
+        _("eligible {eligible} ({counting} of {required} required)").format(
+            eligible=yes(title.eligible), counting=title.counting, required=title.required
+        )
     )
+    if title.certificate:
+        parts.append(_("certificate {number}").format(number=title.certificate))
+    click.echo("; ".join(parts))
     if title.note:
         click.echo(title.note)
     table(
-        "Blocks",
-        ["block", "awarded", "counts", "valid until", "eligible", "certificate"],
+        _("Blocks"),
+        [_("block"), _("awarded"), _("counts"), _("validity"), _("eligible"), _("certificate")],
         [
             [
                 b.code,
-                f"{b.awarded_on or 'no'}{DEROGATION if b.derogation else ''}",
+                (show_date(b.awarded_on) if b.awarded_on else _("no"))
+                + (" " + _("(by derogation)") if b.derogation else ""),
                 yes(b.counts),
-                "permanent" if b.permanent else b.valid_until,
+                _validity(b.permanent, b.valid_until),
                 f"{yes(b.eligible)} ({b.counting}/{b.required})",
                 b.certificate,
             ]
             for b in result.blocks
         ],
+        wrap=(_("awarded"), _("validity")),
     )
     if result.competencies:
         table(
-            f"Competencies ({result.counting_competencies} count)",
-            ["code", "validated on", "valid until", "counts", "decision"],
+            _("Competencies ({count} count)").format(count=result.counting_competencies),
+            [_("code"), _("validated on"), _("validity"), _("counts"), _("decision")],
             [
                 [
                     c.code,
-                    c.validated_on,
-                    "permanent" if c.permanent else c.valid_until,
+                    show_date(c.validated_on),
+                    _validity(c.permanent, c.valid_until),
                     yes(c.counts),
-                    f"{c.decision}{DEROGATION if c.derogation else ''}",
+                    c.decision + (" " + _("(by derogation)") if c.derogation else ""),
                 ]
                 for c in result.competencies
             ],
+            wrap=(_("validity"), _("decision")),
         )
     if result.certificates:
         table(
-            "Certificates",
-            ["number", "kind", "subject", "issued on", "state"],
-            [[c.number, c.kind, c.subject, c.issued_on, c.state] for c in result.certificates],
+            _("Certificates"),
+            [_("number"), _("kind"), _("subject"), _("issued on"), _("state")],
+            [
+                [c.number, c.kind, c.subject, show_date(c.issued_on), show_state(c.state)]
+                for c in result.certificates
+            ],
         )
     if cpf:
         table(
-            "CPF flow (Caisse des Dépôts)",
-            ["decision", "state", "flow", "message"],
-            [[c["decision"], c["state"], c["flow"], c["message"]] for c in cpf],
+            _("CPF flow (Caisse des Dépôts)"),
+            [_("decision"), _("state"), _("flow"), _("message")],
+            [[c["decision"], show_state(c["state"]), c["flow"], c["message"]] for c in cpf],
+            wrap=(_("message"),),
         )
+
+
+def _validity(permanent: bool, until: date | None) -> str:
+    if permanent:
+        return _("permanent")
+    return show_validity(until) if until else ""
+
+
+def show_known_at(known_at: str) -> str:
+    """What the ledger held, as status objects name it (`ISO-instant`, `@N`, or both), with
+    the instant in Paris time."""
+    return " ".join(
+        part if part.startswith("@") else show_instant(part) for part in known_at.split()
+    )
 
 
 @click.command(context_settings=CONTEXT)
@@ -151,35 +204,55 @@ def explain(
         emit_json(document)
         return
     click.echo(
-        f"Candidate {result.candidate} as of {result.as_of} (known at {result.known_at}), "
-        f"referential {result.referential}"
+        _(
+            "Candidate {candidate} as of {as_of} (known at {known_at}), referential {referential}"
+        ).format(
+            candidate=result.candidate,
+            as_of=show_date(result.as_of),
+            known_at=show_known_at(result.known_at),
+            referential=result.referential,
+        )
     )
     state = document["state"]
-    click.echo(f"state {state['value']}: {state['why']}  [{_cite(state['because'])}]")
+    click.echo(
+        _("state {state}: {why}  [{events}]").format(
+            state=show_state(state["value"]), why=state["why"], events=_cite(state["because"])
+        )
+    )
     route = state["route"]
-    click.echo(f"route {route['value']}: {route['why']}  [{_cite(route['because'])}]")
+    click.echo(
+        _("route {route}: {why}  [{events}]").format(
+            route=route["value"], why=route["why"], events=_cite(route["because"])
+        )
+    )
     for heading, items in (
-        ("Competencies", document["competencies"]),
-        ("Blocks", document["blocks"]),
-        ("Title", [document["title"]]),
-        ("Certificates", document["certificates"]),
+        (_("Competencies"), document["competencies"]),
+        (_("Blocks"), document["blocks"]),
+        (_("Title"), [document["title"]]),
+        (_("Certificates"), document["certificates"]),
     ):
         if not items:
             continue
         click.echo(f"\n{heading}")
         for item in items:
             name = item.get("number") or item.get("code")
-            click.echo(f"  {name}: {item['why']}")
+            say(f"{name}: {item['why']}", indent=2)
             for event in item["because"]:
-                click.echo(
-                    f"      {event['event']} {event['type']} effective {event['effective_on']}, "
-                    f"recorded {event['recorded_at']} by {event['recorded_by']}"
-                    + (f", referential {event['referential']}" if event["referential"] else "")
+                say(
+                    _("{event} {type} effective {effective}, recorded {recorded} by {by}").format(
+                        event=event["event"],
+                        type=event["type"],
+                        effective=show_date(event["effective_on"]),
+                        recorded=show_instant(event["recorded_at"]),
+                        by=event["recorded_by"],
+                    )
+                    + (
+                        ", " + _("referential {version}").format(version=event["referential"])
+                        if event["referential"]
+                        else ""
+                    ),
+                    indent=6,
                 )
-
-
-DEROGATION = " (by derogation)"
-"""How the status table flags what a derogation awarded."""
 
 
 def _cite(events: list[dict[str, Any]]) -> str:
@@ -217,6 +290,7 @@ def _cite(events: list[dict[str, Any]]) -> str:
     show_default=True,
     help="Processes sharing the replay, each a slice of the candidates (same output).",
 )
+@csv_dialect_option
 def replay(
     ctx: click.Context,
     as_of: date | None,
@@ -225,6 +299,7 @@ def replay(
     under_file: Path | None,
     under_from: date | None,
     jobs: int,
+    csv_dialect: str,
 ) -> None:
     """Every candidate's status as of a date, in one streaming pass over the ledger.
 
@@ -247,7 +322,10 @@ def replay(
             fmt,
             (c.as_json() for c in changes),
             ["candidate", "gains", "loses"],
-            f"Under {under_file} from {start}, as of {day}",
+            _("Under {file} from {start}, as of {day}").format(
+                file=under_file, start=show_date(start), day=show_date(day)
+            ),
+            csv_dialect,
         )
         return
     documents = replay_statuses(
@@ -263,7 +341,19 @@ def replay(
         stream_json(progress(documents))
         return
     columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
-    print_rows(fmt, progress(documents), columns, f"Statuses as of {day}")
+    print_rows(
+        fmt,
+        progress(documents),
+        columns,
+        _("Statuses as of {day}").format(day=show_date(day)),
+        csv_dialect,
+        wrap=("blocks_counting", "blocks_awarded", "certificates_held"),
+        headers={
+            "counting_competencies": _("competencies"),
+            "blocks_counting": _("blocks counting"),
+            "title_awarded": _("title"),
+        },
+    )
 
 
 STATUS_TABLE_COLUMNS = (
@@ -308,31 +398,20 @@ def history(ctx: click.Context, candidate_id: str, as_json: bool) -> None:
         emit_json(events)
         return
     table(
-        f"History of candidate {candidate_id}",
-        ["event", "type", "effective on", "recorded at", "by", "data"],
+        _("History of candidate {candidate}").format(candidate=candidate_id),
+        [_("event"), _("effective on"), _("recorded at"), _("by"), _("what")],
         [
             [
                 e["id"],
-                e["type"],
-                e["effective_on"],
-                e["recorded_at"].isoformat(timespec="seconds"),
+                show_date(e["effective_on"]),
+                show_instant(e["recorded_at"]),
                 e["recorded_by"],
-                _summary(e["data"]),
+                sentence(e["type"], e["data"]),
             ]
             for e in events
         ],
+        wrap=(_("recorded at"), _("by"), _("what")),
     )
-
-
-def _summary(data: dict[str, object]) -> str:
-    parts = []
-    for key, value in data.items():
-        if isinstance(value, tuple | list):
-            value = ",".join(str(v) for v in value) or "-"
-        if isinstance(value, dict):
-            value = "{…}"
-        parts.append(f"{key}={value}")
-    return " ".join(parts)
 
 
 @candidate.command("list", context_settings=CONTEXT)
@@ -371,19 +450,27 @@ def list_candidates(
         emit_json(rows)
         return
     table(
-        f"Candidates as of {day} ({len(rows)})",
-        ["candidate", "state", "route", "competencies", "blocks counting", "title"],
+        _("Candidates as of {day} ({count})").format(day=show_date(day), count=len(rows)),
+        [
+            _("candidate"),
+            _("state"),
+            _("route"),
+            _("competencies"),
+            _("blocks counting"),
+            _("title"),
+        ],
         [
             [
                 r["candidate"],
-                r["state"],
+                show_state(r["state"]),
                 r["route"],
                 r["counting_competencies"],
-                ",".join(str(b) for b in r["blocks"]) or "-",
+                ", ".join(str(b) for b in r["blocks"]) or "-",
                 yes(bool(r["title"])),
             ]
             for r in rows
         ],
+        wrap=(_("blocks counting"),),
     )
 
 

@@ -126,8 +126,9 @@ class Explainer:
                 end = (
                     _("for good (VAE)")
                     if award.until is None
-                    else _("through {value}").format(
-                        value=show_date(award.until - timedelta(days=1))
+                    else _("through {last} (until {end} excluded)").format(
+                        last=show_date(award.until - timedelta(days=1)),
+                        end=show_date(award.until),
                     )
                 )
                 counting = _("counts") if item.counts else _("does not count")
@@ -351,13 +352,14 @@ def _validity(v: Validation, as_of: date) -> str:
     if v.until is None:
         return _("{start} ({rules}): acquired for good (VAE)").format(start=start, rules=rules)
     last = show_date(v.until - timedelta(days=1))
+    end = show_date(v.until)
     if v.counts_on(as_of):
-        return _("{start} ({rules}): counts through {last}").format(
-            start=start, rules=rules, last=last
-        )
-    return _("{start} ({rules}): counted through {last}, not on {as_of}").format(
-        start=start, rules=rules, last=last, as_of=show_date(as_of)
-    )
+        return _(
+            "{start} ({rules}): valid through {last} (until {end} excluded), so it counts"
+        ).format(start=start, rules=rules, last=last, end=end)
+    return _(
+        "{start} ({rules}): valid through {last} (until {end} excluded), so not on {as_of}"
+    ).format(start=start, rules=rules, last=last, end=end, as_of=show_date(as_of))
 
 
 def _derogation_of(validations: Iterable[Validation]) -> str:

@@ -365,7 +365,7 @@ def test_reinstating_a_mistaken_revocation_makes_the_holder_certified_again(
     status = certledger.status("V1", "2018-03-02")
     assert status["state"] == "certified" and status["certificates"][0]["state"] == "held"
     assert certledger.json("candidate list --state revoked --as-of 2018-04-01") == []
-    explained = certledger.ok("explain V1 --as-of 2018-04-01")
+    explained = " ".join(certledger.ok("explain V1 --as-of 2018-04-01").split())
     assert "was cancelled as mistaken on 2018-03-05 (revoked the wrong holder)" in explained
 
 

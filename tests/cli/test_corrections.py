@@ -222,7 +222,11 @@ def test_replay_json_prints_every_status_as_of_a_date(six_of_bc01: Certledger) -
 
 def test_replay_csv_has_one_row_per_candidate(six_of_bc01: Certledger) -> None:
     rows = list(
-        csv.DictReader(io.StringIO(six_of_bc01.ok("replay --as-of 2018-01-01 --format csv")))
+        csv.DictReader(
+            io.StringIO(
+                six_of_bc01.ok("replay --as-of 2018-01-01 --format csv --csv-dialect rfc4180")
+            )
+        )
     )
 
     assert [(r["candidate"], r["state"], r["counting_competencies"]) for r in rows] == [

@@ -71,10 +71,12 @@ def test_the_human_status_shows_the_block_counting_until_its_exclusive_end(
         return next(" ".join(line.split()) for line in lines if line.startswith(start))
 
     assert row(before, "RNCP13080BC01") == (
-        "RNCP13080BC01 2017-06-20 yes 2022-06-20 yes (9/7) RNCP13080-2017-00001"
+        "RNCP13080BC01 2017-06-20 yes valid through 2022-06-19 (until 2022-06-20 excluded) "
+        "yes (9/7) RNCP13080-2017-00001"
     )
     assert row(after, "RNCP13080BC01") == (
-        "RNCP13080BC01 2017-06-20 no 2022-06-20 no (0/7) RNCP13080-2017-00001"
+        "RNCP13080BC01 2017-06-20 no valid through 2022-06-19 (until 2022-06-20 excluded) "
+        "no (0/7) RNCP13080-2017-00001"
     )
     assert row(after, "RNCP13080-2017-00001") == (
         "RNCP13080-2017-00001 block RNCP13080BC01 2017-06-27 held"

@@ -17,7 +17,7 @@ from click.testing import Result
 
 from cli.main import cli
 from ledger import i18n
-from tests.cli.conftest import IDENTITY, NINE, Certledger
+from tests.cli.conftest import ALL, IDENTITY, NINE, Certledger
 
 FRENCH = {"LANG": "fr_FR.UTF-8", "LC_ALL": None, "LC_MESSAGES": None, "LANGUAGE": None}
 """A French registrar's locale."""
@@ -62,7 +62,9 @@ def test_the_installed_package_finds_the_french_catalog_up_to_date() -> None:
         messages = [m for m in read_po(po) if m.id and m.string and not m.fuzzy]
     assert len(messages) > 500
     for message in messages:
-        if isinstance(message.id, str):
+        if message.context:
+            assert catalog.pgettext(message.context, message.id) == message.string
+        elif isinstance(message.id, str):
             assert catalog.gettext(message.id) == message.string, message.id
         else:
             for n in (1, 2):
@@ -208,6 +210,60 @@ def test_sex_is_accepted_in_lower_case_and_stored_as_the_registry_writes_it(
 
     error = certledger.refused("candidate rectify-identity V1 --sex M --reason again")
     assert "changes nothing in candidate V1's identity" in error
+
+
+def test_the_status_table_speaks_french(bc01_holder: Certledger) -> None:
+    result = run(bc01_holder, "status V1 --as-of 31/12/2018")
+
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Candidat V1 au 31/12/2018 (connu au ")
+    assert lines[0].endswith(": en cours, voie formation_continue, référentiel 2006.1")
+    assert "Blocs" in lines
+    header = next(line for line in lines if line.startswith("bloc "))
+    assert header.split() == ["bloc", "attribué", "compte", "validité", "éligible", "certificat"]
+    bc01 = next(line for line in lines if line.startswith("RNCP13080BC01"))
+    assert bc01.split()[:3] == ["RNCP13080BC01", "20/06/2017", "oui"]
+    assert "valable jusqu'au 19/06/2022 inclus" in result.stdout
+    certificate = next(line for line in lines if line.startswith("RNCP13080-2017-00001"))
+    assert certificate.split() == [
+        "RNCP13080-2017-00001",
+        "block",
+        "RNCP13080BC01",
+        "27/06/2017",
+        "détenu",
+    ]
+
+
+def test_a_candidate_is_enrolled_with_sex_f_and_french_dates(certledger: Certledger) -> None:
+    result = run(
+        certledger,
+        "candidate enroll V1 --route vae --on 09/01/2017 --birth-name Durand --first-name Alice "
+        "--birth-date 02/05/1984 --sex f --birth-insee 75112",
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Candidat V1 inscrit sur la voie vae le 09/01/2017.\n"
+    same = certledger.refused(
+        "candidate rectify-identity V1 --sex F --birth-date 1984-05-02 --reason again"
+    )
+    assert "changes nothing in candidate V1's identity" in same
+
+
+def test_statistics_read_with_a_decimal_comma(bc01_holder: Certledger) -> None:
+    bc01_holder.enroll("V2", "formation_continue", "2016-09-12")
+    bc01_holder.pass_everything("V2", on="2017-06-01")
+    bc01_holder.ok(f"jury decide J1 V2 --validate {ALL} --award-title")
+
+    result = run(bc01_holder, "report stats --year 2017")
+
+    assert result.exit_code == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines() if line.startswith("année"))
+    assert header.split()[:4] == ["année", "voie", "présentés", "certifiés"]
+    total = next(line for line in result.stdout.splitlines() if " all " in line)
+    assert "50,00\xa0%" in total
+    english = run(bc01_holder, "report stats --year 2017", PLAIN)
+    assert "50.00%" in english.stdout
 
 
 def test_json_keeps_machine_keys_and_iso_dates_in_french(bc01_holder: Certledger) -> None:

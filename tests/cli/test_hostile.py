@@ -211,7 +211,7 @@ def test_stored_text_that_looks_like_markup_is_printed_literally(
 
     out = populated.ok("history V1")
 
-    assert "reason=[/b]" in out and "[see annex 2]" in out
+    assert "Withdrew: [/b] [see annex 2]." in out
 
 
 @pytest.mark.parametrize(

@@ -104,14 +104,16 @@ def test_referential_show_prints_the_version_in_force_and_its_rules(
 
     assert lines[:4] == [
         "RNCP13080 — Adjoint(e) à la production d'oeuvres cinématographiques et audiovisuelles",
-        f"version 2006.1, effective from 2006-03-05, sha256 {SHA}",
-        "title: 35 of 42 competencies; validity 5 years; VAE validations permanent: True",
+        "version 2006.1, effective from 2006-03-05, published 2026-11-26 11:00:00 (Paris) by "
+        f"tester, sha256 {SHA}",
+        "title: 35 of 42 competencies; competencies stay valid 5 years; competencies validated "
+        "by VAE are acquired for good",
         f"RNCP registrations: {REGISTRATIONS}",
     ]
     assert "Blocks" in lines and "Jury per route" in lines
     assert (
-        "title on every block held: False; minimum age at enrolment 16; CPF transmission duty "
-        "from 2021-07-01; VAE jury balance a finding of the audit"
+        "holding every block does not award the title by itself; minimum age at enrolment 16; "
+        "CPF transmission duty from 2021-07-01; VAE jury balance: a finding of the audit"
     ) in lines
     assert "Routes (rule 12: when a candidate may be put on them)" in lines
 

@@ -21,23 +21,24 @@ def test_status_prints_the_state_title_blocks_competencies_and_certificates(
     lines = flat(bc01_holder.ok("status V1 --as-of 2018-01-01"))
 
     assert re.fullmatch(
-        r"Candidate V1 as of 2018-01-01 \(known at \S+\): in_progress, "
+        r"Candidate V1 as of 2018-01-01 \(known at \S+ \S+ \(Paris\)\): in_progress, "
         r"route formation_continue, referential 2006\.1",
         lines[0],
     )
     assert lines[1] == "title RNCP13080: awarded no; eligible no (9 of 35 required)"
     assert lines[2:8] == [
         "Blocks",
-        "block awarded counts valid until eligible certificate",
-        "RNCP13080BC01 2017-06-20 yes 2022-06-20 yes (9/7) RNCP13080-2017-00001",
+        "block awarded counts validity eligible certificate",
+        "RNCP13080BC01 2017-06-20 yes valid through 2022-06-19 (until 2022-06-20 excluded) yes "
+        "(9/7) RNCP13080-2017-00001",
         "RNCP13080BC02 no no no (0/3)",
         "RNCP13080BC03 no no no (0/7)",
         "RNCP13080BC04 no no no (9/20)",
     ]
     assert lines[8:11] == [
         "Competencies (9 count)",
-        "code validated on valid until counts decision",
-        "C01 2017-06-20 2022-06-20 yes V1/J1",
+        "code validated on validity counts decision",
+        "C01 2017-06-20 valid through 2022-06-19 (until 2022-06-20 excluded) yes V1/J1",
     ]
     assert lines[-3:] == [
         "Certificates",
@@ -214,17 +215,17 @@ def test_history_prints_every_event_with_who_recorded_it(bc01_holder: Certledger
     lines = flat(bc01_holder.ok("history V1"))
 
     assert lines[0] == "History of candidate V1"
-    assert lines[1] == "event type effective on recorded at by data"
+    assert lines[1] == "event effective on recorded at by what"
     rows = [line for line in lines if line.startswith("candidate/V1#")]
     assert [row.split()[:3] for row in rows] == [
-        ["candidate/V1#1", "CandidateEnrolled", "2016-09-12"],
-        ["candidate/V1#2", "IdentityRecorded", "2016-09-12"],
-        ["candidate/V1#3", "AssessmentRecorded", "2017-06-01"],
-        ["candidate/V1#4", "AssessmentRecorded", "2017-06-01"],
-        ["candidate/V1#5", "DecisionRecorded", "2017-06-20"],
-        ["candidate/V1#6", "CertificateIssued", "2017-06-27"],
+        ["candidate/V1#1", "2016-09-12", "2026-11-26"],
+        ["candidate/V1#2", "2016-09-12", "2026-11-26"],
+        ["candidate/V1#3", "2017-06-01", "2026-11-26"],
+        ["candidate/V1#4", "2017-06-01", "2026-11-26"],
+        ["candidate/V1#5", "2017-06-20", "2026-11-26"],
+        ["candidate/V1#6", "2017-06-27", "2026-11-26"],
     ]
-    assert all(row.split()[4] == "tester" for row in rows)
+    assert all(row.split()[3:6] == ["11:00:00", "(Paris)", "tester"] for row in rows)
 
 
 def test_history_shows_events_recorded_late_in_recording_order(bc01_holder: Certledger) -> None:

@@ -85,7 +85,7 @@ class TestExplain:
         assert ("CertificateIssued", None, None, "2006.1") in kinds
         assert bc01["why"].startswith(
             "awarded on 2017-06-20 by decision A1/J1 (referential 2006.1): valid through "
-            "2022-06-19, so it counts on 2019-01-01"
+            "2022-06-19 (until 2022-06-20 excluded), so it counts on 2019-01-01"
         )
         for event in bc01["because"]:
             assert set(event) >= {
