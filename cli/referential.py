@@ -134,7 +134,8 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
             else _("competencies validated by VAE expire likewise")
         )
     )
-    click.echo(_("RNCP registrations: {periods}").format(periods=ref.registrations_text))
+    periods = ", ".join(f"{show_date(r.start)} → {show_date(r.end)}" for r in ref.registrations)
+    click.echo(_("RNCP registrations: {periods}").format(periods=periods))
     table(
         _("Blocks"),
         [_("block"), _("label"), _("required"), _("competencies"), _("épreuves")],

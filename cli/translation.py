@@ -131,7 +131,11 @@ def refresh(root: Path | None = None) -> None:
                 *("--project=certledger", "--copyright-holder=certledger maintainers"),
                 ".",
             ],
-            ["update", "-i", pot, "-d", "ledger/locale", "-D", "certledger", "-w", "100"],
+            [
+                "update",
+                *("-i", pot, "-d", "ledger/locale", "-D", "certledger", "-w", "100"),
+                "--ignore-obsolete",
+            ],
             ["compile", "-d", "ledger/locale", "-D", "certledger", "--statistics"],
         ):
             quiet = ["-q"] if step[0] != "compile" else []

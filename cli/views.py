@@ -341,6 +341,8 @@ def replay(
         stream_json(progress(documents))
         return
     columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
+    if fmt == "table":
+        documents = ({**d, "state": show_state(d["state"])} for d in documents)
     print_rows(
         fmt,
         progress(documents),
@@ -349,6 +351,9 @@ def replay(
         csv_dialect,
         wrap=("blocks_counting", "blocks_awarded", "certificates_held"),
         headers={
+            "candidate": _("candidate"),
+            "route": _("route"),
+            "state": _("state"),
             "counting_competencies": _("competencies"),
             "blocks_counting": _("blocks counting"),
             "title_awarded": _("title"),
