@@ -39,8 +39,20 @@ def _translate(thing: object, names: tuple[str, ...]) -> None:
         setattr(thing, name, _(text) if text else text)
 
 
+_touched = False
+"""Whether a help text was ever swapped (English needs nothing until then)."""
+
+
 def translate_tree(root: click.Command) -> None:
-    """Put every help text of `root` and its subcommands in the language in use."""
+    """Put every help text of `root` and its subcommands in the language in use. In English,
+    until another language was used, there is nothing to do, and the tree is not walked (a
+    group that loads its commands lazily keeps them unloaded)."""
+    global _touched
+    from ledger.i18n import language
+
+    if language() == "en" and not _touched:
+        return
+    _touched = True
     for command in _commands(root):
         _translate(command, _COMMAND_TEXTS)
         # Click makes `--help` once per command, its text in the language of the moment:
