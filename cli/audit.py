@@ -11,7 +11,7 @@ import click
 
 from cli.main import CONTEXT, session_of
 from cli.params import DATE
-from ledger.i18n import _, ngettext
+from ledger.i18n import _, ngettext, show_date
 
 
 @click.command(context_settings=CONTEXT)
@@ -70,7 +70,9 @@ def audit(
 
     if start and end and end < start:
         raise click.BadParameter(
-            _("--to {end} is before --from {start}").format(end=end, start=start),
+            _("--to {end} is before --from {start}").format(
+                end=show_date(end), start=show_date(start)
+            ),
             param_hint="--to",
         )
     ledger = session_of(ctx).ledger()

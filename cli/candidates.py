@@ -8,7 +8,7 @@ import click
 
 from cli.main import CONTEXT, recording, report, session_of
 from cli.output import show_date
-from cli.params import CODES, DATE
+from cli.params import CODES, DATE, SEX
 from ledger.i18n import _
 
 ROUTES = (
@@ -48,7 +48,7 @@ def candidate() -> None:
     help="First name; repeat for up to three.",
 )
 @click.option("--birth-date", type=DATE, required=True, help="Date of birth.")
-@click.option("--sex", type=click.Choice(["M", "F"]), required=True, help="M or F.")
+@click.option("--sex", type=SEX, required=True, help="M or F.")
 @click.option("--birth-insee", default=None, help="INSEE code of the birth commune (5 chars).")
 @click.option("--birth-postcode", default=None, help="Postcode of the birth commune.")
 @click.option("--usage-name", default=None, help="Usage name (nom d'usage), if any.")

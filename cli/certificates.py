@@ -8,6 +8,7 @@ import click
 
 from cli.main import CONTEXT, recording, report, session_of
 from cli.params import DATE
+from ledger.i18n import _, show_date
 
 
 @click.group(context_settings=CONTEXT)
@@ -82,7 +83,11 @@ def revoke(
     result = session.ledger().revoke_certificate(
         number, on=on, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Certificate {number} revoked from {on}.")
+    report(
+        result,
+        as_json,
+        _("Certificate {number} revoked from {on}.").format(number=number, on=show_date(on)),
+    )
 
 
 @certificate.command(context_settings=CONTEXT)
@@ -112,7 +117,11 @@ def reinstate(
     result = session.ledger().reinstate_certificate(
         number, on=on, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Certificate {number} reinstated: its revocation is cancelled.")
+    report(
+        result,
+        as_json,
+        _("Certificate {number} reinstated: its revocation is cancelled.").format(number=number),
+    )
 
 
 @certificate.command(context_settings=CONTEXT)

@@ -8,7 +8,8 @@ import click
 
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
-from cli.params import CODES, DATE
+from cli.params import CODES, DATE, SEX
+from ledger.i18n import _, show_date
 
 
 @click.group(context_settings=CONTEXT)
@@ -72,7 +73,7 @@ def rectify(
           --award-block BC01 --reason "BC01 omitted from the minutes"
     """
     if blocks and no_blocks:
-        raise click.UsageError("--award-block and --no-award-block exclude each other")
+        raise click.UsageError(_("--award-block and --no-award-block exclude each other"))
     session = session_of(ctx)
     result = session.ledger().rectify_decision(
         decision_id,
@@ -87,7 +88,9 @@ def rectify(
     report(
         result,
         as_json,
-        f"Rectified decision {decision_id}: {', '.join(result.get('changes', [])) or '-'}.",
+        _("Rectified decision {decision_id}: {value}.").format(
+            decision_id=decision_id, value=", ".join(result.get("changes", [])) or "-"
+        ),
     )
 
 
@@ -115,7 +118,13 @@ def annul(
     result = session.ledger().annul_decision(
         decision_id, on=on, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Annulled decision {decision_id} on {on}.")
+    report(
+        result,
+        as_json,
+        _("Annulled decision {decision_id} on {on}.").format(
+            decision_id=decision_id, on=show_date(on)
+        ),
+    )
 
 
 @candidate.command("rectify-identity", context_settings=CONTEXT)
@@ -124,7 +133,7 @@ def annul(
 @click.option("--usage-name", default=None, help="Usage name.")
 @click.option("--first-name", "first_names", multiple=True, help="First name; repeat for each.")
 @click.option("--birth-date", type=DATE, default=None, help="Date of birth.")
-@click.option("--sex", type=click.Choice(["M", "F"]), default=None, help="M or F.")
+@click.option("--sex", type=SEX, default=None, help="M or F.")
 @click.option("--birth-insee", default=None, help="INSEE code of the birth commune.")
 @click.option("--birth-postcode", default=None, help="Postcode of the birth commune.")
 @click.option("--birth-country", default=None, help="Birth country code (3 characters).")
@@ -174,7 +183,11 @@ def rectify_identity(
     result = session.ledger().rectify_identity(
         candidate_id, changes=changes, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Rectified the identity of candidate {candidate_id}.")
+    report(
+        result,
+        as_json,
+        _("Rectified the identity of candidate {candidate_id}.").format(candidate_id=candidate_id),
+    )
 
 
 COMMANDS = [decision]

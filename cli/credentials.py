@@ -15,6 +15,7 @@ from cli.main import CONTEXT, recording, report, session_of
 from cli.output import emit_json
 from cli.params import DATE, INSTANT
 from ledger.files import write_atomically
+from ledger.i18n import _, show_date
 
 KEY_FILE = click.option(
     "--key-file",
@@ -82,9 +83,10 @@ def init_keys(
     report(
         result,
         as_json,
-        f"Signing key recorded: {result['id']}\n"
-        f"Private key file: {result['key_file']} (keep it safe: it signs in your name)\n"
-        f"Status list URL: {result['status_list_url']}",
+        _(
+            "Signing key recorded: {item}\nPrivate key file: {item2} (keep it safe: it "
+            "signs in your name)\nStatus list URL: {item3}"
+        ).format(item=result["id"], item2=result["key_file"], item3=result["status_list_url"]),
     )
 
 
@@ -124,18 +126,20 @@ def print_parchments(
     from projections.parchment import render
 
     if bool(numbers) == bool(session_id):
-        raise click.UsageError("give certificate numbers or --session, not both nor neither")
+        raise click.UsageError(_("give certificate numbers or --session, not both nor neither"))
     ledger = session_of(ctx).ledger()
-    key, _ = signing_key(ledger, key_file)
+    key, __ = signing_key(ledger, key_file)
     skipped: list[str] = []
     if session_id:
         found = list(session_parchments(ledger, session_id, key))
-        parchments = [p for _, p in found if not isinstance(p, Exception)]
+        parchments = [p for __, p in found if not isinstance(p, Exception)]
         skipped = [f"{n}: {p}" for n, p in found if isinstance(p, Exception)]
     else:
         parchments = [parchment_of(ledger, number, key) for number in numbers]
     if not parchments:
-        raise InvalidInput(f"no parchment to print ({'; '.join(skipped)})")
+        raise InvalidInput(
+            _("no parchment to print ({skipped})").format(skipped="; ".join(skipped))
+        )
     created = ledger.clock.now()
     if output.suffix.lower() == ".pdf":
         write_atomically(output, render(parchments, created))
@@ -144,15 +148,23 @@ def print_parchments(
         try:
             output.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise InvalidInput(f"cannot create the folder {output}: {e.strerror}") from None
+            raise InvalidInput(
+                _("cannot create the folder {output}: {strerror}").format(
+                    output=output, strerror=e.strerror
+                )
+            ) from None
         written = []
         for p in parchments:
             path = output / f"{p.number}.pdf"
             write_atomically(path, render([p], created))
             written.append(str(path))
-    click.echo(f"Printed {len(parchments)} parchment(s): {', '.join(written)}")
+    click.echo(
+        _("Printed {count} parchment(s): {written}").format(
+            count=len(parchments), written=", ".join(written)
+        )
+    )
     for line in skipped:
-        click.echo(f"Skipped {line}")
+        click.echo(_("Skipped {line}").format(line=line))
 
 
 @certificate.command("verify", context_settings=CONTEXT)
@@ -173,14 +185,26 @@ def verify_code(ctx: click.Context, code: str, as_json: bool) -> None:
     if as_json:
         emit_json(verdict.as_json())
     elif verdict.genuine:
-        holder = verdict.holder or "(personal data erased)"
+        holder = verdict.holder or _("(personal data erased)")
         assert verdict.issued_on is not None
         click.echo(
-            f"Genuine: certificate {verdict.number} ({verdict.kind} {verdict.subject}), "
-            f"issued {verdict.issued_on.isoformat()} to {holder}; {verdict.state} today."
+            _(
+                "Genuine: certificate {number} ({kind} {subject}), issued {issued_on} to "
+                "{holder}; {state} today."
+            ).format(
+                number=verdict.number,
+                kind=verdict.kind,
+                subject=verdict.subject,
+                issued_on=show_date(verdict.issued_on),
+                holder=holder,
+                state=verdict.state,
+            )
         )
     else:
-        click.echo(f"Error: not a genuine certificate code: {verdict.reason}", err=True)
+        click.echo(
+            _("Error: not a genuine certificate code: {reason}").format(reason=verdict.reason),
+            err=True,
+        )
     if not verdict.genuine:
         raise click.exceptions.Exit(1)
 
@@ -222,7 +246,11 @@ def export(
         emit_json(document)
         return
     write_atomically(output, json_bytes(document))
-    click.echo(f"Credential of certificate {number} written to {output}")
+    click.echo(
+        _("Credential of certificate {number} written to {output}").format(
+            number=number, output=output
+        )
+    )
 
 
 @click.group(context_settings=CONTEXT)
@@ -277,7 +305,11 @@ def status_list(
         emit_json(document)
         return
     write_atomically(output, json_bytes(document))
-    click.echo(f"Status list as of {document['validFrom'][:10]} written to {output}")
+    click.echo(
+        _("Status list as of {item} written to {output}").format(
+            item=document["validFrom"][:10], output=output
+        )
+    )
 
 
 COMMANDS = [keys, credentials]

@@ -9,11 +9,14 @@ import click
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
 from cli.output import ProgressBar, emit_json
+from ledger.i18n import _
 
 
 def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"@\d+:[0-9a-f]{64}", value):
-        raise click.BadParameter(f"{value!r} is not a digest written @POSITION:SHA256")
+        raise click.BadParameter(
+            _("{value!r} is not a digest written @POSITION:SHA256").format(value=value)
+        )
     return value
 
 
@@ -57,13 +60,21 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
     elif show_digest and result.ok:
         click.echo(document["digest"])
     else:
-        verdict = "intact" if result.ok else f"TAMPERED: {len(result.problems)} problem(s)"
-        click.echo(f"{ledger.store}: {result.events} events, {verdict}")
-        click.echo(f"digest {document['digest']}")
+        verdict = (
+            _("intact")
+            if result.ok
+            else _("TAMPERED: {count} problem(s)").format(count=len(result.problems))
+        )
+        click.echo(
+            _("{store}: {events} events, {verdict}").format(
+                store=ledger.store, events=result.events, verdict=verdict
+            )
+        )
+        click.echo(_("digest {item}").format(item=document["digest"]))
         for problem in result.problems:
             click.echo(f"  {problem['event']}: {problem['problem']} ({problem['detail']})")
         for note in result.notes:
-            click.echo(f"  note: {note}")
+            click.echo(_("  note: {note}").format(note=note))
     if not result.ok:
         raise click.exceptions.Exit(1)
 
@@ -90,7 +101,13 @@ def erase(
     result = session.ledger().erase(
         candidate_id, reason=reason, by=session.actor, request_id=request_id
     )
-    report(result, as_json, f"Erased the personal data of candidate {candidate_id}.")
+    report(
+        result,
+        as_json,
+        _("Erased the personal data of candidate {candidate_id}.").format(
+            candidate_id=candidate_id
+        ),
+    )
 
 
 COMMANDS = [verify]

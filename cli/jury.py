@@ -9,6 +9,7 @@ import click
 from cli.main import CONTEXT, recording, report, session_of
 from cli.output import emit_json, table, yes
 from cli.params import CODES, DATE, MEMBER
+from ledger.i18n import _, show_date
 
 
 @click.group(context_settings=CONTEXT)
@@ -73,7 +74,13 @@ def convene(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"Convened jury session {session_id} sitting on {on}.")
+    report(
+        result,
+        as_json,
+        _("Convened jury session {session_id} sitting on {on}.").format(
+            session_id=session_id, on=show_date(on)
+        ),
+    )
 
 
 @jury.command(context_settings=CONTEXT)
@@ -155,26 +162,52 @@ def propose(ctx: click.Context, session_id: str, candidate_id: str, as_json: boo
         emit_json(document)
         return
     click.echo(
-        f"Candidate {candidate_id} before jury session {session_id} on {proposal.sits_on} "
-        f"(route {review.route}, referential {review.referential})"
+        _(
+            "Candidate {candidate_id} before jury session {session_id} on {sits_on} "
+            "(route {route}, referential {referential})"
+        ).format(
+            candidate_id=candidate_id,
+            session_id=session_id,
+            sits_on=show_date(proposal.sits_on),
+            route=review.route,
+            referential=review.referential,
+        )
     )
     jury_line = (
         "complete"
         if review.jury.ok
         else (
-            f"missing {', '.join(review.jury.missing) or '-'}; linked members "
-            f"{', '.join(review.jury.linked_members) or '-'}; president is member "
-            f"{yes(review.jury.president_is_member)}"
+            _("missing {value}; linked members {value2}; president is member {yes}").format(
+                value=", ".join(review.jury.missing) or "-",
+                value2=", ".join(review.jury.linked_members) or "-",
+                yes=yes(review.jury.president_is_member),
+            )
         )
     )
-    click.echo(f"jury: {jury_line}")
+    click.echo(_("jury: {jury_line}").format(jury_line=jury_line))
     if review.balance is not None:
         problems = review.balance.problems()
-        click.echo(f"VAE jury balance: {'; '.join(problems) if problems else 'met'}")
+        click.echo(
+            _("VAE jury balance: {detail}").format(
+                detail="; ".join(problems) if problems else "met"
+            )
+        )
     if review.vae and review.vae_gap is not None:
-        click.echo(f"VAE procedure not complete: {review.vae_gap} (nothing can be validated)")
-    click.echo(f"already counting: {', '.join(sorted(review.counting_before)) or 'none'}")
-    click.echo(f"can validate (evidence on file): {', '.join(proposal.can_validate) or 'none'}")
+        click.echo(
+            _("VAE procedure not complete: {vae_gap} (nothing can be validated)").format(
+                vae_gap=review.vae_gap
+            )
+        )
+    click.echo(
+        _("already counting: {value}").format(
+            value=", ".join(sorted(review.counting_before)) or "none"
+        )
+    )
+    click.echo(
+        _("can validate (evidence on file): {value}").format(
+            value=", ".join(proposal.can_validate) or "none"
+        )
+    )
     table(
         None,
         ["block", "eligible", "counting", "required"],
@@ -184,12 +217,17 @@ def propose(ctx: click.Context, session_id: str, candidate_id: str, as_json: boo
         ],
     )
     click.echo(
-        f"title: eligible {yes(proposal.title_eligible)} ({len(review.title.counting)} of "
-        f"{review.title.required} required)"
+        _("title: eligible {yes} ({count} of {required} required)").format(
+            yes=yes(proposal.title_eligible),
+            count=len(review.title.counting),
+            required=review.title.required,
+        )
     )
     if not review.registered:
         click.echo(
-            f"no award possible on this date: outside the registrations ({review.registrations})"
+            _("no award possible on this date: outside the registrations ({registrations})").format(
+                registrations=review.registrations
+            )
         )
 
 

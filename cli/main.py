@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ledger import i18n
+from ledger.i18n import LANGUAGES, _
+
 if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.clock import Clock
@@ -77,7 +80,7 @@ class Session:
         from ledger.exceptions import ReadOnly
 
         if self.read_only:
-            raise ReadOnly("the ledger is open read-only: it cannot be created")
+            raise ReadOnly(_("the ledger is open read-only: it cannot be created"))
         self.close()
         self._ledger, result = Ledger.create(
             self.store, by=self.actor, clock=self.clock, keys=self.keys, **options
@@ -127,10 +130,42 @@ imported only when the command runs (or when help lists them all), so that a sho
 starts without loading every other command's dependencies."""
 
 
+def language_asked(args: list[str]) -> str | None:
+    """The language the first `--lang` asks for, read before click parses anything so that
+    its help and its errors speak it too (click then checks the option itself)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.removeprefix("--lang=")
+        else:
+            continue
+        return value if value in LANGUAGES else None
+    return None
+
+
 class LedgerGroup(click.Group):
     """The command group: commands loaded on first use (`COMMANDS`); every LedgerError turned
     into `Error: ...` on stderr and its exit code (1 a refusal, 2 bad input); with `--json`,
     every refusal and usage error also prints one JSON object on stdout (`fail`)."""
+
+    def main(self, args: Any = None, *pos: Any, **kwargs: Any) -> Any:
+        import sys
+
+        from cli.translation import translate_tree
+
+        argv = list(sys.argv[1:] if args is None else args)
+        before = i18n.language()
+        i18n.use(language_asked(argv))
+        translate_tree(self)
+        try:
+            return super().main(argv, *pos, **kwargs)
+        finally:
+            # A program running several commands (the tests) finds the language it had.
+            i18n.use(before)
+            translate_tree(self)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[ARGV] = list(args)
@@ -338,10 +373,22 @@ def default_actor() -> str:
     help="The key file that unlocks personal data (kept outside the database). Default: "
     "beside an SQLite store (certledger.keys), else ~/.local/share/certledger/.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="The language of messages, help and tables: fr or en. Default: French when the "
+    "locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) is fr_*, else English.",
+)
 @click.version_option(package_name="certledger")
 @click.pass_context
 def cli(
-    ctx: click.Context, store: str, actor: str | None, read_only: bool, keys: Path | None
+    ctx: click.Context,
+    store: str,
+    actor: str | None,
+    read_only: bool,
+    keys: Path | None,
+    lang: str | None,
 ) -> None:
     """certledger: the assessment ledger of the RNCP13080 title.
 
@@ -394,7 +441,7 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
         return
     click.echo(sentence)
     for warning in result.get("warnings", ()):
-        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
+        click.echo(_("Warning: {message}").format(message=warning), err=True)
     if result.get("replayed"):
         click.echo(_("(already recorded under this request id: nothing written)"), err=True)
 

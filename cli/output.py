@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ledger import i18n
 from ledger.i18n import N_, _
 
 T = TypeVar("T")
@@ -153,12 +154,12 @@ PARIS = "Europe/Paris"
 
 
 def show_date(day: date | str | None) -> str:
-    """A date as people read it (ISO in English; the one place to localise)."""
+    """A date as people read it: ISO in English, `27/06/2017` in French (`ledger.i18n`)."""
     if day is None:
         return ""
     if isinstance(day, str):
         day = date.fromisoformat(day)
-    return day.isoformat()
+    return i18n.show_date(day)
 
 
 def show_instant(moment: datetime | str | None) -> str:

@@ -1,4 +1,5 @@
-"""Click parameter types: real calendar dates, instants, and comma-separated code lists."""
+"""Click parameter types: real calendar dates (ISO or French), instants, comma-separated code
+lists, jury members and the sex of a person (`F` or `f`)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,37 @@ from typing import Any
 
 import click
 
+from ledger.i18n import N_, _
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FRENCH_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 
 
 def parse_date(value: str) -> date:
-    """A real calendar date written YYYY-MM-DD (2019-02-30 is refused)."""
-    if not _ISO_DATE.match(value):
-        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    """A real calendar date written YYYY-MM-DD or DD/MM/YYYY (2019-02-30 and 30/02/2019 are
+    refused)."""
+    value = value.strip()
+    french = _FRENCH_DATE.match(value)
+    if not _ISO_DATE.match(value) and not french:
+        raise ValueError(
+            _("{value!r} is not a date written YYYY-MM-DD or DD/MM/YYYY").format(value=value)
+        )
     try:
+        if french:
+            day, month, year = (int(part) for part in french.groups())
+            return date(year, month, day)
         return date.fromisoformat(value)
     except ValueError as e:
-        raise ValueError(f"{value!r} is not a real calendar date ({e})") from None
+        raise ValueError(
+            _("{value!r} is not a real calendar date ({reason})").format(
+                value=value, reason=_(str(e))
+            )
+        ) from None
+
+
+# What the standard library says of an impossible date, for the catalog.
+N_("day is out of range for month")
+N_("month must be in 1..12")
 
 
 class DateType(click.ParamType[date, Any]):
@@ -48,10 +69,14 @@ class InstantType(click.ParamType[datetime | int, Any]):
         if text.startswith("@"):
             if not text[1:].isdigit():
                 self.fail(
-                    f"{text!r} is not a log position (write @ and a number, e.g. @42)", param, ctx
+                    _("{text!r} is not a log position (write @ and a number, e.g. @42)").format(
+                        text=text
+                    ),
+                    param,
+                    ctx,
                 )
             return int(text[1:])
-        if _ISO_DATE.match(text):
+        if _ISO_DATE.match(text) or _FRENCH_DATE.match(text):
             try:
                 day = parse_date(text)
             except ValueError as e:
@@ -63,7 +88,11 @@ class InstantType(click.ParamType[datetime | int, Any]):
             instant = datetime.fromisoformat(text)
         except ValueError:
             self.fail(
-                f"{text!r} is not an ISO 8601 instant (e.g. 2019-07-01T12:00:00+02:00)", param, ctx
+                _("{text!r} is not an ISO 8601 instant (e.g. 2019-07-01T12:00:00+02:00)").format(
+                    text=text
+                ),
+                param,
+                ctx,
             )
         if instant.tzinfo is None:
             from ledger.clock import PARIS
@@ -85,7 +114,7 @@ class CodeList(click.ParamType[tuple[str, ...], Any]):
         codes = tuple(part.strip() for part in str(value).split(",") if part.strip())
         for code in codes:
             if not re.match(r"^[A-Za-z0-9_.\-:]+$", code):
-                self.fail(f"{code!r} is not a code", param, ctx)
+                self.fail(_("{code!r} is not a code").format(code=code), param, ctx)
         return codes
 
 
@@ -106,6 +135,22 @@ class MemberType(click.ParamType[tuple[str, str, str | None], Any]):
         except ValueError as e:
             self.fail(str(e), param, ctx)
 
+
+class SexType(click.Choice):  # type: ignore[type-arg]
+    """The sex of a person as the civil registry writes it: `M` or `F`, typed `m` or `f` too
+    (and refused naming `M` and `F`)."""
+
+    def __init__(self) -> None:
+        super().__init__(["M", "F"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.strip().upper() in ("M", "F"):
+            value = value.strip().upper()
+        return super().convert(value, param, ctx)
+
+
+SEX = SexType()
+"""`--sex M|F` (or m|f)."""
 
 DATE = DateType()
 INSTANT = InstantType()

@@ -50,7 +50,7 @@ def init(
     from ledger.referential import read_referential_file
 
     session = session_of(ctx)
-    text, source = None, "bundled RNCP13080 referential"
+    text, source = None, _("bundled RNCP13080 referential")
     if path is not None:
         text, __ = read_referential_file(path)
         source = str(path)
@@ -62,8 +62,15 @@ def init(
     report(
         result,
         as_json,
-        f"Initialised {ledger.store}: referential version {result['version']} effective from "
-        f"{result['effective_from']} (sha256 {result['sha256']}).",
+        _(
+            "Initialised {store}: referential version {item} effective from {item2} "
+            "(sha256 {item3})."
+        ).format(
+            store=ledger.store,
+            item=result["version"],
+            item2=show_date(result["effective_from"]),
+            item3=result["sha256"],
+        ),
     )
 
 
@@ -127,7 +134,8 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
             else _("competencies validated by VAE expire likewise")
         )
     )
-    click.echo(_("RNCP registrations: {periods}").format(periods=ref.registrations_text))
+    periods = ", ".join(f"{show_date(r.start)} → {show_date(r.end)}" for r in ref.registrations)
+    click.echo(_("RNCP registrations: {periods}").format(periods=periods))
     table(
         _("Blocks"),
         [_("block"), _("label"), _("required"), _("competencies"), _("épreuves")],
@@ -162,7 +170,7 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
     table(
         _("Routes (rule 12: when a candidate may be put on them)"),
         [_("route"), _("open"), _("CPF modaliteAcces")],
-        [[r.code, r.openings, r.cpf_modalite] for r in ref.routes],
+        [[r.code, _(r.openings), r.cpf_modalite] for r in ref.routes],
         wrap=(_("open"),),
     )
     table(
@@ -194,7 +202,7 @@ def validate(file: Path, as_json: bool) -> None:
         if as_json:
             emit_json({"valid": False, "file": str(file), "problems": e.problems, "notes": []})
         else:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(_("Error: {e}").format(e=e), err=True)
             for problem in e.problems:
                 click.echo(f"  - {problem}", err=True)
         raise click.exceptions.Exit(1) from None
@@ -210,7 +218,11 @@ def validate(file: Path, as_json: bool) -> None:
     if as_json:
         emit_json(document)
         return
-    click.echo(f"{file}: valid referential {ref.code} version {ref.version}")
+    click.echo(
+        _("{file}: valid referential {code} version {version}").format(
+            file=file, code=ref.code, version=ref.version
+        )
+    )
     for note in notes:
         click.echo(f"  {note}")
 
@@ -242,8 +254,11 @@ def publish(
     report(
         result,
         as_json,
-        f"Published referential version {result['version']} effective from "
-        f"{result['effective_from']} (sha256 {result['sha256']}).",
+        _("Published referential version {item} effective from {item2} (sha256 {item3}).").format(
+            item=result["version"],
+            item2=show_date(result["effective_from"]),
+            item3=result["sha256"],
+        ),
     )
 
 
@@ -293,13 +308,22 @@ def succeed(
         text, effective_from, pairs, by=session.actor, source=str(file), request_id=request_id
     )
     sentence = (
-        f"Published referential version {result['version']} of {result['code']} effective from "
-        f"{result['effective_from']}, succeeding {result['succeeds']}: "
+        _(
+            "Published referential version {item} of {item2} effective from {item3}, "
+            "succeeding {item4}: "
+        ).format(
+            item=result["version"],
+            item2=result["code"],
+            item3=show_date(result["effective_from"]),
+            item4=result["succeeds"],
+        )
         + ", ".join(f"{p['old']} -> {p['new']}" for p in result["correspondence"])
         + "."
     )
     if result["unmapped"]:
-        sentence += f" Blocks with no correspondent: {', '.join(result['unmapped'])}."
+        sentence += _(" Blocks with no correspondent: {listing}.").format(
+            listing=", ".join(result["unmapped"])
+        )
     report(result, as_json, sentence)
 
 

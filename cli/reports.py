@@ -13,6 +13,7 @@ import click
 from cli.main import CONTEXT, session_of
 from cli.output import ProgressBar, emit_json
 from cli.params import DATE
+from ledger.i18n import _
 
 
 @click.group(context_settings=CONTEXT)
@@ -30,13 +31,17 @@ def report() -> None:
 
 def _client_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9]{8}", value):
-        raise click.BadParameter(f"{value!r} is not an 8-character client id (letters, digits)")
+        raise click.BadParameter(
+            _("{value!r} is not an 8-character client id (letters, digits)").format(value=value)
+        )
     return value
 
 
 def _contract_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9]{1,20}", value):
-        raise click.BadParameter(f"{value!r} is not a contract id (1 to 20 letters or digits)")
+        raise click.BadParameter(
+            _("{value!r} is not a contract id (1 to 20 letters or digits)").format(value=value)
+        )
     return value
 
 
@@ -129,37 +134,34 @@ def cpf(
     with ProgressBar(ledger.queries.candidate_count() * passes, "candidates") as advance:
         sent = ledger.transmit_cpf(request, by=session.actor, progress=advance)
     if sent.passages == 0 and sent.left_out:
-        message = (
+        message = _(
             "Nothing to send: the awards to send belong to holders whose personal data was erased."
         )
     elif sent.passages == 0:
-        message = (
-            f"Nothing to send: every award known at log position {sent.position} was transmitted."
-        )
+        message = _(
+            "Nothing to send: every award known at log position {position} was transmitted."
+        ).format(position=sent.position)
     elif sent.dry_run:
-        message = (
-            f"Would write {sent.passages} passage(s) into {', '.join(sent.files)} "
-            "(dry run: nothing written)."
-        )
+        message = _(
+            "Would write {passages} passage(s) into {files} (dry run: nothing written)."
+        ).format(passages=sent.passages, files=", ".join(sent.files))
     else:
-        message = (
-            "\n".join(
-                f"Wrote {f['file']}: {f['passages']} passage(s), flux {f['flux_id']}, "
-                f"sha256 {f['sha256']}."
-                for f in sent.files
-            )
-            + f"\nRecorded the transmission (log position {sent.position})."
+        message = "\n".join(
+            f"Wrote {f['file']}: {f['passages']} passage(s), flux {f['flux_id']}, "
+            f"sha256 {f['sha256']}."
+            for f in sent.files
+        ) + _("\nRecorded the transmission (log position {position}).").format(
+            position=sent.position
         )
     if sent.left_out:
-        message += f"\nLeft out, personal data erased ({len(sent.left_out)}): " + ", ".join(
-            entry["decision"] for entry in sent.left_out
-        )
+        message += _("\nLeft out, personal data erased ({count}): ").format(
+            count=len(sent.left_out)
+        ) + ", ".join(entry["decision"] for entry in sent.left_out)
     for entry in sent.uncorrected:
-        message += (
-            f"\nNot sent again, refused by the Caisse des Dépôts and not corrected since: "
-            f"{entry['decision']} « {entry['message']} » (correct it with "
-            "`candidate rectify-identity`)"
-        )
+        message += _(
+            "\nNot sent again, refused by the Caisse des Dépôts and not corrected since: "
+            "{item} « {item2} » (correct it with `candidate rectify-identity`)"
+        ).format(item=entry["decision"], item2=entry["message"])
     _say(as_json, sent.as_json(), message)
 
 
@@ -192,13 +194,27 @@ def check_cpf(file: Path, xsd: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json(result.as_json())
     else:
-        verdict = "valid" if result.valid else f"INVALID ({len(result.errors)} error(s))"
+        verdict = (
+            _("valid")
+            if result.valid
+            else _("INVALID ({count} error(s))").format(count=len(result.errors))
+        )
         click.echo(
-            f"{file}: {verdict}; {result.passages} passage(s) in {result.certifications} "
-            "certification(s)"
+            _(
+                "{file}: {verdict}; {passages} passage(s) in {certifications} certification(s)"
+            ).format(
+                file=file,
+                verdict=verdict,
+                passages=result.passages,
+                certifications=result.certifications,
+            )
         )
         for line, message in result.errors:
-            click.echo(f"  line {line if line is not None else '?'}: {message}")
+            click.echo(
+                _("  line {detail}: {message}").format(
+                    detail=line if line is not None else "?", message=message
+                )
+            )
     if not result.valid:
         raise click.exceptions.Exit(1)
 
@@ -228,11 +244,17 @@ def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> Non
         return
     for path, result in zip(reports, results, strict=True):
         if result["file_rejected"]:
-            what = "the whole file refused: its passages will be sent again"
+            what = _("the whole file refused: its passages will be sent again")
         else:
-            what = f"{result['accepted']} accepted, {result['rejected']} refused"
-        again = " (already read: nothing recorded)" if result.get("already_ingested") else ""
-        click.echo(f"{path}: flow {result['flow']} ({result['file']}): {what}{again}.")
+            what = _("{accepted} accepted, {rejected} refused").format(
+                accepted=result["accepted"], rejected=result["rejected"]
+            )
+        again = _(" (already read: nothing recorded)") if result.get("already_ingested") else ""
+        click.echo(
+            _("{path}: flow {item} ({item2}): {what}{again}.").format(
+                path=path, item=result["flow"], item2=result["file"], what=what, again=again
+            )
+        )
 
 
 COMMANDS = [report]

@@ -9,6 +9,7 @@ import click
 
 from cli.main import CONTEXT
 from cli.referential import referential
+from ledger.i18n import _
 
 
 class FicheType(click.ParamType[str, Any]):
@@ -67,26 +68,36 @@ def import_rncp(export: Path, fiche: str, output: Path | None, force: bool) -> N
     found = read_fiche(export, fiche, str(export))
     text = skeleton_toml(found)
     missing = len(still_missing(text))
-    summary = (
-        f"{len(found.blocks)} block(s), "
-        f"{0 if registration(found) is None else 1} registration period(s), "
-        f"{len(found.routes)} open route(s)"
+    summary = _("{count} block(s), {detail} registration period(s), {count2} open route(s)").format(
+        count=len(found.blocks),
+        detail=0 if registration(found) is None else 1,
+        count2=len(found.routes),
     )
     if output is None:
         click.echo(text, nl=False)
-        click.echo(f"Skeleton of {found.code}: {summary}.", err=True)
+        click.echo(
+            _("Skeleton of {code}: {summary}.").format(code=found.code, summary=summary), err=True
+        )
     else:
         from ledger.files import write_atomically
 
         try:
             write_atomically(output, text, replace=force)
         except FileExistsError:
-            raise AlreadyExists(f"{output} exists already (add --force to overwrite it)") from None
-        click.echo(f"Wrote the skeleton of {found.code} to {output}: {summary}.")
+            raise AlreadyExists(
+                _("{output} exists already (add --force to overwrite it)").format(output=output)
+            ) from None
+        click.echo(
+            _("Wrote the skeleton of {code} to {output}: {summary}.").format(
+                code=found.code, output=output, summary=summary
+            )
+        )
     click.echo(
-        "It is not a valid referential yet: fill in what its comments mark TO FILL; "
-        f"`certledger referential validate {output or 'FILE'}` lists the {missing} "
-        "item(s) still missing.",
+        _(
+            "It is not a valid referential yet: fill in what its comments mark TO FILL; "
+            "`certledger referential validate {value}` lists the {missing} item(s) still "
+            "missing."
+        ).format(value=output or "FILE", missing=missing),
         err=output is None,
     )
 

@@ -19,7 +19,7 @@ from cli.output import (
 )
 from cli.params import INSTANT
 from cli.reports import report
-from ledger.i18n import _
+from ledger.i18n import _, show_percent
 
 
 class YearType(click.ParamType[int, Any]):
@@ -32,7 +32,11 @@ class YearType(click.ParamType[int, Any]):
             return value
         text = str(value).strip()
         if not re.fullmatch(r"\d{4}", text):
-            self.fail(f"{text!r} is not a year written with four digits (e.g. 2018)", param, ctx)
+            self.fail(
+                _("{text!r} is not a year written with four digits (e.g. 2018)").format(text=text),
+                param,
+                ctx,
+            )
         return int(text)
 
 
@@ -114,17 +118,17 @@ def stats(
     table(
         _("Decisions by year and route ({seen})").format(seen=seen) + (f", {year}" if year else ""),
         [
-            "year",
-            *(["fiche"] if several else []),
-            "route",
-            "presented",
-            "certified",
-            "VAE",
-            "blocks",
-            "partial",
-            "success",
-            "revoked",
-            "derog.",
+            _("year"),
+            *([_("fiche")] if several else []),
+            _("route"),
+            _("presented"),
+            _("certified"),
+            _("VAE"),
+            _("blocks"),
+            _("partial"),
+            _("success"),
+            _("revoked"),
+            _("derog."),
         ],
         [
             [
@@ -136,7 +140,7 @@ def stats(
                 r.certified_vae,
                 r.blocks_awarded,
                 r.partial_validations,
-                f"{r.success_rate:.2%}",
+                show_percent(r.success_rate),
                 r.revoked,
                 r.by_derogation,
             ]
@@ -148,8 +152,17 @@ def stats(
         surveyed = [d for d in documents if d[f"surveyed_{survey}"]]
         if surveyed:
             table(
-                f"Insertion {months} months after the title (of the holders who answered)",
-                ["year", "route", "surveyed", "answered", "employed", "in the target job"],
+                _("Insertion {months} months after the title (of the holders who answered)").format(
+                    months=months
+                ),
+                [
+                    _("year"),
+                    _("route"),
+                    _("surveyed"),
+                    _("answered"),
+                    _("employed"),
+                    _("in the target job"),
+                ],
                 [
                     [
                         d["year"],
@@ -165,7 +178,7 @@ def stats(
 
 
 def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate:.2%}"
+    return "-" if rate is None else show_percent(rate)
 
 
 COMMANDS: list[click.Command] = []

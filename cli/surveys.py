@@ -8,6 +8,7 @@ import click
 
 from cli.main import CONTEXT, recording, report, session_of
 from cli.params import DATE
+from ledger.i18n import _
 
 OUTCOMES = ("target_job", "other_job", "seeking", "study", "no_answer")
 
@@ -70,7 +71,13 @@ def record(
         by=session.actor,
         request_id=request_id,
     )
-    report(result, as_json, f"Recorded the {kind} survey of {candidate_id}: {outcome}.")
+    report(
+        result,
+        as_json,
+        _("Recorded the {kind} survey of {candidate_id}: {outcome}.").format(
+            kind=kind, candidate_id=candidate_id, outcome=outcome
+        ),
+    )
 
 
 COMMANDS = [survey]

@@ -26,7 +26,7 @@ from cli.output import (
     yes,
 )
 from cli.params import DATE, INSTANT
-from ledger.i18n import _
+from ledger.i18n import _, show_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -83,7 +83,7 @@ def status(
             candidate=result.candidate,
             as_of=show_date(result.as_of),
             known_at=show_known_at(result.known_at),
-            state=result.state,
+            state=show_state(result.state),
             route=result.route,
             referential=result.referential,
         )
@@ -148,7 +148,7 @@ def status(
             _("Certificates"),
             [_("number"), _("kind"), _("subject"), _("issued on"), _("state")],
             [
-                [c.number, c.kind, c.subject, show_date(c.issued_on), c.state]
+                [c.number, c.kind, c.subject, show_date(c.issued_on), show_state(c.state)]
                 for c in result.certificates
             ],
         )
@@ -156,7 +156,7 @@ def status(
         table(
             _("CPF flow (Caisse des Dépôts)"),
             [_("decision"), _("state"), _("flow"), _("message")],
-            [[c["decision"], c["state"], c["flow"], c["message"]] for c in cpf],
+            [[c["decision"], show_state(c["state"]), c["flow"], c["message"]] for c in cpf],
             wrap=(_("message"),),
         )
 
@@ -214,9 +214,17 @@ def explain(
         )
     )
     state = document["state"]
-    click.echo(f"state {state['value']}: {state['why']}  [{_cite(state['because'])}]")
+    click.echo(
+        _("state {state}: {why}  [{events}]").format(
+            state=show_state(state["value"]), why=state["why"], events=_cite(state["because"])
+        )
+    )
     route = state["route"]
-    click.echo(f"route {route['value']}: {route['why']}  [{_cite(route['because'])}]")
+    click.echo(
+        _("route {route}: {why}  [{events}]").format(
+            route=route["value"], why=route["why"], events=_cite(route["because"])
+        )
+    )
     for heading, items in (
         (_("Competencies"), document["competencies"]),
         (_("Blocks"), document["blocks"]),
@@ -320,7 +328,7 @@ def replay(
             csv_dialect,
         )
         return
-    with ProgressBar(ledger.queries.candidate_count(), "candidates") as advance:
+    with ProgressBar(ledger.queries.candidate_count(), _("candidates")) as advance:
         documents = replay_statuses(
             ledger,
             session_of(ctx).store,
@@ -335,6 +343,8 @@ def replay(
             stream_json(documents)
             return
         columns = list(STATUS_COLUMNS if fmt == "csv" else STATUS_TABLE_COLUMNS)
+        if fmt == "table":
+            documents = ({**d, "state": show_state(d["state"])} for d in documents)
         print_rows(
             fmt,
             documents,
@@ -343,6 +353,9 @@ def replay(
             csv_dialect,
             wrap=("blocks_counting", "blocks_awarded", "certificates_held"),
             headers={
+                "candidate": _("candidate"),
+                "route": _("route"),
+                "state": _("state"),
                 "counting_competencies": _("competencies"),
                 "blocks_counting": _("blocks counting"),
                 "title_awarded": _("title"),
@@ -456,7 +469,7 @@ def list_candidates(
         [
             [
                 r["candidate"],
-                r["state"],
+                show_state(r["state"]),
                 r["route"],
                 r["counting_competencies"],
                 ", ".join(str(b) for b in r["blocks"]) or "-",

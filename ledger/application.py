@@ -16,6 +16,7 @@ from ledger.candidate import Candidate
 from ledger.claims import Register
 from ledger.clock import Clock
 from ledger.facts import Fact
+from ledger.i18n import N_
 from ledger.jury import JurySession
 from ledger.publication import PublishedVersion, Versions
 from ledger.queries import Proposal, Queries
@@ -106,7 +107,7 @@ class Ledger:
             finally:
                 draft.close()
 
-        with translated(url, "create the ledger at"):
+        with translated(url, N_("create the ledger at")):
             url.dialect.create(url, fill)
         return cls(url, clock=clock, keys=key_file), results[0]
 

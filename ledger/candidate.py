@@ -19,6 +19,7 @@ from ledger.clock import Clock
 from ledger.dossier import Decision, Dossier
 from ledger.exceptions import AlreadyExists, InvalidInput, NotFound, RuleViolation
 from ledger.facts import fact_of
+from ledger.i18n import _, show_date
 from ledger.identity import Identity
 from ledger.ids import check_identifier, stream_id
 from ledger.text import clean_name, clean_reason, normalise_name
@@ -222,8 +223,14 @@ class Candidate(Aggregate):
         if on < enrolled:
             raise RuleViolation(
                 2,
-                f"{what} dated {on.isoformat()} is before candidate {self.candidate_id}'s "
-                f"enrolment on {enrolled.isoformat()}",
+                _(
+                    "{what} dated {on} is before candidate {candidate_id}'s enrolment on {enrolled}"
+                ).format(
+                    what=what,
+                    on=show_date(on),
+                    candidate_id=self.candidate_id,
+                    enrolled=show_date(enrolled),
+                ),
             )
 
     def check_active(self, on: date, what: str) -> None:
@@ -234,22 +241,40 @@ class Candidate(Aggregate):
             assert presence is not None
             raise RuleViolation(
                 2,
-                f"candidate {self.candidate_id} withdrew on {presence.on.isoformat()} and is not "
-                f"enrolled on {on.isoformat()} ({what})",
+                _(
+                    "candidate {candidate_id} withdrew on {on} and is not enrolled on {on2} "
+                    "({what})"
+                ).format(
+                    candidate_id=self.candidate_id,
+                    on=show_date(presence.on),
+                    on2=show_date(on),
+                    what=what,
+                ),
             )
 
     def link_person(self, name: str, relation: str, on: date, by: Actor) -> None:
-        name = clean_name("the linked person's name", name)
+        name = clean_name(_("the linked person's name"), name)
         if not name:
-            raise InvalidInput("the linked person's name is empty")
+            raise InvalidInput(_("the linked person's name is empty"))
         if relation not in RELATIONS:
-            raise InvalidInput(f"relation {relation!r} is not one of {', '.join(RELATIONS)}")
-        self.check_on_or_after_enrolment(on, "the link")
+            raise InvalidInput(
+                _("relation {relation!r} is not one of {RELATIONS}").format(
+                    relation=relation, RELATIONS=", ".join(RELATIONS)
+                )
+            )
+        self.check_on_or_after_enrolment(on, _("the link"))
         for person in self.dossier.linked_on(date.max):
             if normalise_name(person.name) == normalise_name(name):
                 raise AlreadyExists(
-                    f"{person.name} is already linked to candidate {self.candidate_id} "
-                    f"({person.relation}, since {person.on.isoformat()})"
+                    _(
+                        "{name} is already linked to candidate {candidate_id} ({relation}, since "
+                        "{on})"
+                    ).format(
+                        name=person.name,
+                        candidate_id=self.candidate_id,
+                        relation=person.relation,
+                        on=show_date(person.on),
+                    )
                 )
         self._record(self.PersonLinked, on, by, name=name, relation=relation)
 
@@ -258,21 +283,33 @@ class Candidate(Aggregate):
         if on < last.on:
             raise RuleViolation(
                 10,
-                f"{what} dated {on.isoformat()} precedes candidate {self.candidate_id}'s "
-                f"{last.kind} of {last.on.isoformat()}",
+                _("{what} dated {on} precedes candidate {candidate_id}'s {kind} of {on2}").format(
+                    what=what,
+                    on=show_date(on),
+                    candidate_id=self.candidate_id,
+                    kind=last.kind,
+                    on2=show_date(last.on),
+                ),
             )
 
     def withdraw(self, on: date, reason: str, by: Actor) -> None:
-        if not clean_reason("the reason", reason):
-            raise InvalidInput("a withdrawal needs a reason")
-        self.check_active(on, "the withdrawal")
+        if not clean_reason(_("the reason"), reason):
+            raise InvalidInput(_("a withdrawal needs a reason"))
+        self.check_active(on, _("the withdrawal"))
         self._check_after_last_presence(on, "a withdrawal")
         later = [d for d in self.dossier.live_decisions() if d.on > on]
         if later:
             raise RuleViolation(
                 10,
-                f"candidate {self.candidate_id} cannot withdraw on {on.isoformat()}: decision "
-                f"{later[0].id} of {later[0].on.isoformat()} is dated after it",
+                _(
+                    "candidate {candidate_id} cannot withdraw on {on}: decision {id} of {on2} is "
+                    "dated after it"
+                ).format(
+                    candidate_id=self.candidate_id,
+                    on=show_date(on),
+                    id=later[0].id,
+                    on2=show_date(later[0].on),
+                ),
             )
         self._record(self.Withdrew, on, by, reason=reason.strip())
 
@@ -281,26 +318,37 @@ class Candidate(Aggregate):
         if presence is None or presence.kind != "withdrew":
             raise RuleViolation(
                 10,
-                f"candidate {self.candidate_id} is not withdrawn on {on.isoformat()}: "
-                "only a withdrawn candidate re-enrols",
+                _(
+                    "candidate {candidate_id} is not withdrawn on {on}: only a withdrawn "
+                    "candidate re-enrols"
+                ).format(candidate_id=self.candidate_id, on=show_date(on)),
             )
         self._check_after_last_presence(on, "a re-enrolment")
         self._record(self.Reenrolled, on, by, route=route, vae_path=vae_path)
 
     def change_route(self, route: str, vae_path: str | None, on: date, by: Actor) -> None:
-        self.check_active(on, "the route change")
+        self.check_active(on, _("the route change"))
         placement = self.dossier.placement_on(on)
         assert placement is not None
         if placement.route == route and placement.vae_path == vae_path:
             raise AlreadyExists(
-                f"candidate {self.candidate_id} is already on route {route} on {on.isoformat()}"
+                _("candidate {candidate_id} is already on route {route} on {on}").format(
+                    candidate_id=self.candidate_id, route=route, on=show_date(on)
+                )
             )
         later = [d for d in self.dossier.live_decisions() if d.on >= on]
         if later:
             raise RuleViolation(
                 2,
-                f"a route change dated {on.isoformat()} cannot precede decision {later[0].id} "
-                f"of {later[0].on.isoformat()}, taken under route {later[0].route}",
+                _(
+                    "a route change dated {on} cannot precede decision {id} of {on2}, taken "
+                    "under route {route}"
+                ).format(
+                    on=show_date(on),
+                    id=later[0].id,
+                    on2=show_date(later[0].on),
+                    route=later[0].route,
+                ),
             )
         self._record(self.RouteChanged, on, by, route=route, vae_path=vae_path)
 
@@ -313,12 +361,14 @@ class Candidate(Aggregate):
         on: date,
         by: Actor,
     ) -> None:
-        self.check_active(on, "the assessment")
+        self.check_active(on, _("the assessment"))
         both = sorted(set(passed) & set(failed))
         if both:
-            raise InvalidInput(f"competencies both passed and failed: {', '.join(both)}")
+            raise InvalidInput(
+                _("competencies both passed and failed: {both}").format(both=", ".join(both))
+            )
         if not passed and not failed:
-            raise InvalidInput("an assessment needs at least one passed or failed competency")
+            raise InvalidInput(_("an assessment needs at least one passed or failed competency"))
         self._record(
             self.AssessmentRecorded,
             on,
@@ -331,29 +381,38 @@ class Candidate(Aggregate):
         )
 
     def admit_vae(self, on: date, by: Actor) -> None:
-        self.check_active(on, "the VAE admission")
+        self.check_active(on, _("the VAE admission"))
         for step in self.dossier.vae_steps:
             if step.kind == "admitted":
                 raise AlreadyExists(
-                    f"candidate {self.candidate_id} was already admitted to VAE on "
-                    f"{step.on.isoformat()}"
+                    _("candidate {candidate_id} was already admitted to VAE on {on}").format(
+                        candidate_id=self.candidate_id, on=show_date(step.on)
+                    )
                 )
         self._record(self.VaeAdmitted, on, by, livret1_accepted_on=on)
 
     def hold_vae_interview(self, on: date, livret2_received_on: date, by: Actor) -> None:
-        self.check_active(on, "the VAE interview")
+        self.check_active(on, _("the VAE interview"))
         admissions = [s for s in self.dossier.vae_steps if s.kind == "admitted"]
         if not admissions:
             raise RuleViolation(
-                4, f"candidate {self.candidate_id} has not been admitted to VAE (livret 1)"
+                4,
+                _("candidate {candidate_id} has not been admitted to VAE (livret 1)").format(
+                    candidate_id=self.candidate_id
+                ),
             )
         admitted = admissions[0].on
         if not admitted <= livret2_received_on <= on:
             raise RuleViolation(
                 4,
-                "VAE steps out of order: admitted "
-                f"{admitted.isoformat()} <= livret 2 received {livret2_received_on.isoformat()} "
-                f"<= interview {on.isoformat()} does not hold",
+                _(
+                    "VAE steps out of order: admitted {admitted} <= livret 2 received "
+                    "{livret2_received_on} <= interview {on} does not hold"
+                ).format(
+                    admitted=show_date(admitted),
+                    livret2_received_on=show_date(livret2_received_on),
+                    on=show_date(on),
+                ),
             )
         self._record(
             self.VaeInterviewHeld,
@@ -370,15 +429,23 @@ class Candidate(Aggregate):
         decision_id = self.decision_id(session)
         if rectifying is None and decision_id in self.dossier.decisions:
             raise AlreadyExists(
-                f"decision {decision_id} exists already: candidate {self.candidate_id} has "
-                f"one decision per jury session (correct it with `decision rectify`)"
+                _(
+                    "decision {decision_id} exists already: candidate {candidate_id} has one "
+                    "decision per jury session (correct it with `decision rectify`)"
+                ).format(decision_id=decision_id, candidate_id=self.candidate_id)
             )
         if title:
             for decision in self.dossier.live_decisions():
                 if decision.title and decision.id != rectifying:
                     raise AlreadyExists(
-                        f"candidate {self.candidate_id} was awarded the title by decision "
-                        f"{decision.id} on {decision.on.isoformat()}"
+                        _(
+                            "candidate {candidate_id} was awarded the title by decision "
+                            "{id} on {on}"
+                        ).format(
+                            candidate_id=self.candidate_id,
+                            id=decision.id,
+                            on=show_date(decision.on),
+                        )
                     )
 
     def record_decision(
@@ -416,8 +483,9 @@ class Candidate(Aggregate):
         if decision.annulled:
             assert decision.annulment is not None
             raise AlreadyExists(
-                f"decision {decision_id} was annulled on "
-                f"{decision.annulment.effective_on.isoformat()}"
+                _("decision {decision_id} was annulled on {effective_on}").format(
+                    decision_id=decision_id, effective_on=show_date(decision.annulment.effective_on)
+                )
             )
         return decision
 
@@ -441,8 +509,8 @@ class Candidate(Aggregate):
         """What a rectification would change (its patch), if this candidate's record allows it:
         a reason, a live decision, a real change, one title, no certificate left standing for
         an award taken away (rule 7)."""
-        if not clean_reason("the reason", reason):
-            raise InvalidInput("a rectification needs a reason")
+        if not clean_reason(_("the reason"), reason):
+            raise InvalidInput(_("a rectification needs a reason"))
         decision = self.live_decision(decision_id)
         current = {
             "validated": decision.validated,
@@ -452,7 +520,11 @@ class Candidate(Aggregate):
         }
         patch = {k: v for k, v in changes.items() if current[k] != v}
         if not patch:
-            raise InvalidInput(f"the rectification changes nothing in decision {decision_id}")
+            raise InvalidInput(
+                _("the rectification changes nothing in decision {decision_id}").format(
+                    decision_id=decision_id
+                )
+            )
         if patch.get("title_awarded"):
             self.check_decidable(decision.session, title=True, rectifying=decision_id)
         for certificate in self.dossier.certificates.values():
@@ -472,22 +544,29 @@ class Candidate(Aggregate):
             if not still:
                 raise RuleViolation(
                     7,
-                    f"certificate {certificate.number} was issued for the {certificate.kind} "
-                    f"{certificate.subject} of decision {decision_id}: revoke it before "
-                    "rectifying that award away",
+                    _(
+                        "certificate {number} was issued for the {kind} {subject} of decision "
+                        "{decision_id}: revoke it before rectifying that award away"
+                    ).format(
+                        number=certificate.number,
+                        kind=certificate.kind,
+                        subject=certificate.subject,
+                        decision_id=decision_id,
+                    ),
                 )
         return patch
 
     def annul_decision(self, decision_id: str, on: date, reason: str, by: Actor) -> None:
         """Void a decision from the start (e.g. after an appeal); its certificates go void."""
-        if not clean_reason("the reason", reason):
-            raise InvalidInput("an annulment needs a reason")
+        if not clean_reason(_("the reason"), reason):
+            raise InvalidInput(_("an annulment needs a reason"))
         decision = self.live_decision(decision_id)
         if on < decision.on:
             raise RuleViolation(
                 8,
-                f"an annulment dated {on.isoformat()} would precede decision {decision_id} of "
-                f"{decision.on.isoformat()}",
+                _("an annulment dated {on} would precede decision {decision_id} of {on2}").format(
+                    on=show_date(on), decision_id=decision_id, on2=show_date(decision.on)
+                ),
             )
         self._record(self.DecisionAnnulled, on, by, decision_id=decision_id, reason=reason.strip())
 
@@ -496,10 +575,14 @@ class Candidate(Aggregate):
         return any(f.type == "PersonalDataErased" for f in self.dossier.facts)
 
     def erase_personal_data(self, reason: str, on: date, by: Actor) -> None:
-        if not clean_reason("the reason", reason):
-            raise InvalidInput("an erasure needs a reason")
+        if not clean_reason(_("the reason"), reason):
+            raise InvalidInput(_("an erasure needs a reason"))
         if self.erased:
-            raise AlreadyExists(f"candidate {self.candidate_id}'s personal data is already erased")
+            raise AlreadyExists(
+                _("candidate {candidate_id}'s personal data is already erased").format(
+                    candidate_id=self.candidate_id
+                )
+            )
         self._record(self.PersonalDataErased, on, by, reason=reason.strip())
 
     def rectify_identity(
@@ -512,11 +595,14 @@ class Candidate(Aggregate):
     ) -> None:
         """Correct the identity; `minimum_age` (years, and the referential version that sets
         them) is checked again against the enrolment date."""
-        if not clean_reason("the reason", reason):
-            raise InvalidInput("an identity rectification needs a reason")
+        if not clean_reason(_("the reason"), reason):
+            raise InvalidInput(_("an identity rectification needs a reason"))
         if self.erased:
             raise RuleViolation(
-                11, f"candidate {self.candidate_id}'s personal data was erased: nothing to rectify"
+                11,
+                _("candidate {candidate_id}'s personal data was erased: nothing to rectify").format(
+                    candidate_id=self.candidate_id
+                ),
             )
         current = Identity.of(**self.dossier.identity)
         merged = Identity.of(**{**current.model_dump(), **changes})
@@ -528,7 +614,9 @@ class Candidate(Aggregate):
         }
         if not patch:
             raise InvalidInput(
-                f"the rectification changes nothing in candidate {self.candidate_id}'s identity"
+                _(
+                    "the rectification changes nothing in candidate {candidate_id}'s identity"
+                ).format(candidate_id=self.candidate_id)
             )
         self._record(self.IdentityRectified, on, by, changes=patch, reason=reason.strip())
 
@@ -536,7 +624,9 @@ class Candidate(Aggregate):
         try:
             return self.dossier.decisions[decision_id]
         except KeyError:
-            raise NotFound(f"decision {decision_id} not found") from None
+            raise NotFound(
+                _("decision {decision_id} not found").format(decision_id=decision_id)
+            ) from None
 
     def issue_certificate(
         self, number: str, decision: Decision, kind: str, subject: str, on: date, by: Actor
@@ -553,15 +643,15 @@ class Candidate(Aggregate):
         )
 
     def revoke_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
-        if not clean_reason("the reason", reason):
-            raise InvalidInput("a revocation needs a reason")
+        if not clean_reason(_("the reason"), reason):
+            raise InvalidInput(_("a revocation needs a reason"))
         check_revocable(self.dossier, number, on)
         self._record(self.CertificateRevoked, on, by, number=number, reason=reason.strip())
 
     def reinstate_certificate(self, number: str, on: date, reason: str, by: Actor) -> None:
         """Cancel a mistaken revocation: once known, it never had effect (like an annulment)."""
-        if not clean_reason("the reason", reason):
-            raise InvalidInput("a reinstatement needs a reason")
+        if not clean_reason(_("the reason"), reason):
+            raise InvalidInput(_("a reinstatement needs a reason"))
         check_reinstatable(self.dossier, number, on)
         self._record(self.CertificateReinstated, on, by, number=number, reason=reason.strip())
 
@@ -576,11 +666,17 @@ class Candidate(Aggregate):
         titles = [d for d in self.dossier.live_decisions() if d.title]
         if not titles:
             raise InvalidInput(
-                f"candidate {self.candidate_id} holds no title: insertion surveys are of holders"
+                _(
+                    "candidate {candidate_id} holds no title: insertion surveys are of holders"
+                ).format(candidate_id=self.candidate_id)
             )
         if on < titles[0].on:
             raise InvalidInput(
-                f"an insertion survey dated {on.isoformat()} would precede candidate "
-                f"{self.candidate_id}'s title, awarded on {titles[0].on.isoformat()}"
+                _(
+                    "an insertion survey dated {on} would precede candidate {candidate_id}'s "
+                    "title, awarded on {on2}"
+                ).format(
+                    on=show_date(on), candidate_id=self.candidate_id, on2=show_date(titles[0].on)
+                )
             )
         self._record(self.InsertionSurveyed, on, by, survey=survey, outcome=outcome, rome=rome)

@@ -7,6 +7,7 @@ from datetime import date
 
 from ledger.dossier import Decision, Dossier
 from ledger.exceptions import RuleViolation
+from ledger.i18n import _, show_date
 
 
 def check_certifiable(
@@ -14,12 +15,15 @@ def check_certifiable(
 ) -> None:
     """A live decision, dated on or before the certificate, whose award has none yet."""
     if decision.annulled:
-        raise RuleViolation(7, f"decision {decision.id} was annulled: nothing to certify")
+        raise RuleViolation(
+            7, _("decision {id} was annulled: nothing to certify").format(id=decision.id)
+        )
     if on < decision.on:
         raise RuleViolation(
             7,
-            f"a certificate dated {on.isoformat()} would precede decision {decision.id} "
-            f"of {decision.on.isoformat()}",
+            _("a certificate dated {on} would precede decision {id} of {on2}").format(
+                on=show_date(on), id=decision.id, on2=show_date(decision.on)
+            ),
         )
     for certificate in dossier.certificates.values():
         if (
@@ -29,9 +33,16 @@ def check_certifiable(
         ):
             raise RuleViolation(
                 7,
-                f"certificate {certificate.number} was already issued on "
-                f"{certificate.issued_on.isoformat()} for the {kind} {subject} of decision "
-                f"{decision.id}; ask for a duplicate with `certificate reissue`",
+                _(
+                    "certificate {number} was already issued on {issued_on} for the {kind} "
+                    "{subject} of decision {id}; ask for a duplicate with `certificate reissue`"
+                ).format(
+                    number=certificate.number,
+                    issued_on=show_date(certificate.issued_on),
+                    kind=kind,
+                    subject=subject,
+                    id=decision.id,
+                ),
             )
 
 
@@ -39,7 +50,10 @@ def _check_not_void(dossier: Dossier, number: str) -> None:
     certificate = dossier.certificates[number]
     if dossier.decisions[certificate.decision].annulled:
         raise RuleViolation(
-            7, f"certificate {number} is void (decision {certificate.decision} was annulled)"
+            7,
+            _("certificate {number} is void (decision {decision} was annulled)").format(
+                number=number, decision=certificate.decision
+            ),
         )
 
 
@@ -51,14 +65,21 @@ def check_certificate_live(dossier: Dossier, number: str, on: date, doing: str) 
     if certificate.revocation is not None:
         raise RuleViolation(
             7,
-            f"certificate {number} was revoked on "
-            f"{certificate.revocation.effective_on.isoformat()}",
+            _("certificate {number} was revoked on {effective_on}").format(
+                number=number, effective_on=show_date(certificate.revocation.effective_on)
+            ),
         )
     if on < certificate.issued_on:
         raise RuleViolation(
             7,
-            f"cannot {doing} certificate {number} on {on.isoformat()}, before its issue on "
-            f"{certificate.issued_on.isoformat()}",
+            _(
+                "cannot {doing} certificate {number} on {on}, before its issue on {issued_on}"
+            ).format(
+                doing=doing,
+                number=number,
+                on=show_date(on),
+                issued_on=show_date(certificate.issued_on),
+            ),
         )
 
 
@@ -72,8 +93,10 @@ def check_revocable(dossier: Dossier, number: str, on: date) -> None:
         if on < reinstated:
             raise RuleViolation(
                 7,
-                f"certificate {number} was reinstated on {reinstated.isoformat()}: a new "
-                f"revocation cannot be dated {on.isoformat()}, before it",
+                _(
+                    "certificate {number} was reinstated on {reinstated}: a new revocation "
+                    "cannot be dated {on}, before it"
+                ).format(number=number, reinstated=show_date(reinstated), on=show_date(on)),
             )
 
 
@@ -82,11 +105,15 @@ def check_reinstatable(dossier: Dossier, number: str, on: date) -> None:
     _check_not_void(dossier, number)
     certificate = dossier.certificates[number]
     if certificate.revocation is None:
-        raise RuleViolation(7, f"certificate {number} is not revoked: nothing to reinstate")
+        raise RuleViolation(
+            7, _("certificate {number} is not revoked: nothing to reinstate").format(number=number)
+        )
     revoked = certificate.revocation.effective_on
     if on < revoked:
         raise RuleViolation(
             7,
-            f"a reinstatement dated {on.isoformat()} would precede the revocation of "
-            f"certificate {number} on {revoked.isoformat()}",
+            _(
+                "a reinstatement dated {on} would precede the revocation of certificate "
+                "{number} on {revoked}"
+            ).format(on=show_date(on), number=number, revoked=show_date(revoked)),
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ledger.i18n import _
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -24,7 +26,7 @@ class FixedClock(Clock):
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
-            raise ValueError("FixedClock needs an aware datetime")
+            raise ValueError(_("FixedClock needs an aware datetime"))
         self.current = start.astimezone(UTC)
 
     def now(self) -> datetime:

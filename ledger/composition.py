@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ledger.i18n import _
 from ledger.referential import Referential
 from ledger.text import normalise_name
 
@@ -23,7 +24,7 @@ def parse_member(text: str) -> tuple[str, str, str | None]:
         head, gender = text, ""
     name, sep, role = head.rpartition(":")
     if not sep or not name.strip() or not role.strip():
-        raise ValueError(f"{text!r} is not written NAME:ROLE or NAME:ROLE:F|M")
+        raise ValueError(_("{text!r} is not written NAME:ROLE or NAME:ROLE:F|M").format(text=text))
     return " ".join(name.split()), role.strip(), gender or None
 
 
@@ -89,17 +90,28 @@ class Balance:
         found = []
         if not self.sides_met:
             found.append(
-                f"{len(self.employers)} employer(s) and {len(self.employees)} employee(s) among "
-                f"the professional representatives ({_names(self.employers + self.employees)}): "
-                "not half and half"
+                _(
+                    "{count} employer(s) and {count2} employee(s) among the professional "
+                    "representatives ({names}): not half and half"
+                ).format(
+                    count=len(self.employers),
+                    count2=len(self.employees),
+                    names=_names(self.employers + self.employees),
+                )
             )
         if self.unknown:
             found.append(
-                f"gender not recorded for {', '.join(self.unknown)}: the balance of women and "
-                "men cannot be shown"
+                _(
+                    "gender not recorded for {unknown}: the balance of women and men cannot be "
+                    "shown"
+                ).format(unknown=", ".join(self.unknown))
             )
         elif not self.genders_met:
-            found.append(f"{len(self.women)} women and {len(self.men)} men: not balanced")
+            found.append(
+                _("{count} women and {count2} men: not balanced").format(
+                    count=len(self.women), count2=len(self.men)
+                )
+            )
         return found
 
     def as_json(self) -> dict[str, object]:

@@ -24,6 +24,7 @@ import orjson
 from ledger.dossier import Dossier
 from ledger.exceptions import InvalidInput, OutputError
 from ledger.files import Draft
+from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.publication import Versions
 from ledger.rules import title_revoked_on
@@ -124,22 +125,42 @@ def holder_problems(passage: Passage) -> list[str]:
     found = []
     why = unreadable(passage.identity)
     if why is not None:
-        return [f"candidate {passage.candidate}: personal data {why}"]
+        return [
+            _("candidate {candidate}: personal data {why}").format(
+                candidate=passage.candidate, why=why
+            )
+        ]
     fields = _titulaire(passage)
     for name in ("nomNaissance", "prenom1", "sexe", "anneeNaissance"):
         if not fields.get(name):
             found.append(f"candidate {passage.candidate}: {name} missing")
     if not (fields.get("codeInsee") or fields.get("codePostal")):
-        found.append(f"candidate {passage.candidate}: codeInsee and codePostal both missing")
+        found.append(
+            _("candidate {candidate}: codeInsee and codePostal both missing").format(
+                candidate=passage.candidate
+            )
+        )
     for name, limit in LIMITS.items():
         value = fields.get(name)
         if isinstance(value, str) and len(value) > limit:
             found.append(
-                f"candidate {passage.candidate}: {name} has {len(value)} characters, "
-                f"the XSD allows {limit} ({value!r})"
+                _(
+                    "candidate {candidate}: {name} has {count} characters, the XSD allows "
+                    "{limit} ({value!r})"
+                ).format(
+                    candidate=passage.candidate,
+                    name=name,
+                    count=len(value),
+                    limit=limit,
+                    value=value,
+                )
             )
     if not passage.modalite:
-        found.append(f"candidate {passage.candidate}: no modaliteAcces for the award's route")
+        found.append(
+            _("candidate {candidate}: no modaliteAcces for the award's route").format(
+                candidate=passage.candidate
+            )
+        )
     return found
 
 
@@ -333,7 +354,9 @@ def write_flow(
     except OSError as e:
         for entry in written:
             entry.draft.discard()
-        raise OutputError(f"cannot write {paths[0]}: {e.strerror or e}") from None
+        raise OutputError(
+            _("cannot write {item}: {value}").format(item=paths[0], value=e.strerror or e)
+        ) from None
     except BaseException:
         for entry in written:
             entry.draft.discard()
@@ -366,13 +389,15 @@ def check_flow(path: Path, xsd: Path | None = None) -> Check:
         schema = xmlschema.XMLSchema(str(xsd or xsd_path()))
     except (xmlschema.XMLSchemaException, OSError, ValueError) as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InvalidInput(f"the XSD {xsd} cannot be read: {reason}") from None
+        raise InvalidInput(
+            _("the XSD {xsd} cannot be read: {reason}").format(xsd=xsd, reason=reason)
+        ) from None
     try:
         tree = etree.parse(str(path), etree.XMLParser(huge_tree=True, resolve_entities=False))
     except etree.XMLSyntaxError as e:
-        return Check(False, 0, 0, ((e.lineno, f"not well-formed XML: {e.msg}"),))
+        return Check(False, 0, 0, ((e.lineno, _("not well-formed XML: {msg}").format(msg=e.msg)),))
     except OSError as e:
-        raise InvalidInput(f"{path} cannot be read: {e}") from None
+        raise InvalidInput(_("{path} cannot be read: {e}").format(path=path, e=e)) from None
     root = tree.getroot()
     ns = {"cpf": CPF_NS}
     passage_count = len(root.findall(".//cpf:passageCertification", ns))

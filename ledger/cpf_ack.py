@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.exceptions import InvalidInput
+from ledger.i18n import _
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,23 @@ def read_report(path: Path) -> Report:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise InvalidInput(f"{path} cannot be read: {e.strerror or e}") from None
+        raise InvalidInput(
+            _("{path} cannot be read: {value}").format(path=path, value=e.strerror or e)
+        ) from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
         raise InvalidInput(
-            f"{path} is not a processing report: not well-formed XML ({e.msg})"
+            _("{path} is not a processing report: not well-formed XML ({msg})").format(
+                path=path, msg=e.msg
+            )
         ) from None
     if _local(root.tag) != "rapport":
         raise InvalidInput(
-            f"{path} is not a processing report: its root element is <{_local(root.tag)}>, "
-            "not <rapport>"
+            _(
+                "{path} is not a processing report: its root element is <{local}>, not <rapport>"
+            ).format(path=path, local=_local(root.tag))
         )
 
     def text(element: object, name: str) -> str | None:
@@ -74,7 +80,9 @@ def read_report(path: Path) -> Report:
         for passage in children(block, "passage"):
             passage_id = text(passage, "idTechnique")
             if passage_id is None:
-                raise InvalidInput(f"{path}: a refused passage has no idTechnique")
+                raise InvalidInput(
+                    _("{path}: a refused passage has no idTechnique").format(path=path)
+                )
             rejected.append(
                 {"id_technique": passage_id, "message": text(passage, "messageErreur") or ""}
             )
@@ -96,9 +104,11 @@ def read_report(path: Path) -> Report:
     flux_id, file = text(root, "idFlux"), text(root, "nomFichier")
     file_rejected = bool(errors) and not accepted and not rejected
     if not flux_id and not file:
-        raise InvalidInput(f"{path}: the report names no flow (no idFlux, no nomFichier)")
+        raise InvalidInput(
+            _("{path}: the report names no flow (no idFlux, no nomFichier)").format(path=path)
+        )
     if not file_rejected and not accepted and not rejected and not errors:
-        raise InvalidInput(f"{path}: the report says nothing of any passage")
+        raise InvalidInput(_("{path}: the report says nothing of any passage").format(path=path))
     return Report(
         source=str(path),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -29,6 +29,7 @@ import orjson
 from ledger.application import Ledger
 from ledger.clock import PARIS, FixedClock
 from ledger.exceptions import AlreadyExists
+from ledger.i18n import _
 from ledger.importer import COLUMNS, Row, chunks, command
 from ledger.publication import REFERENTIAL_STREAM
 from ledger.referential import Referential
@@ -449,7 +450,9 @@ def generate(
     each command recorded at its stamp (none before the ledger's referential was)."""
     if ledger.candidate_ids():
         raise AlreadyExists(
-            f"the ledger at {ledger.store} already holds candidates: demo needs a ledger with none"
+            _(
+                "the ledger at {store} already holds candidates: demo needs a ledger with none"
+            ).format(store=ledger.store)
         )
     real_clock = ledger.clock
     steps, summary = plan(

@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ledger.i18n import N_, _
+
 RULE_NAMES = {
-    1: "codes",
-    2: "enrolment and session",
-    3: "jury composition",
-    4: "evidence",
-    5: "thresholds",
-    6: "RNCP registration",
-    7: "certificates",
-    8: "dates",
-    9: "idempotency",
-    10: "withdrawal",
-    11: "personal data",
-    12: "access routes",
-    13: "names",
+    1: N_("codes"),
+    2: N_("enrolment and session"),
+    3: N_("jury composition"),
+    4: N_("evidence"),
+    5: N_("thresholds"),
+    6: N_("RNCP registration"),
+    7: N_("certificates"),
+    8: N_("dates"),
+    9: N_("idempotency"),
+    10: N_("withdrawal"),
+    11: N_("personal data"),
+    12: N_("access routes"),
+    13: N_("names"),
 }
 
 
@@ -44,7 +46,11 @@ class RuleViolation(LedgerError):
     def __init__(self, rule: int, detail: str) -> None:
         self.rule = rule
         self.detail = detail
-        super().__init__(f"rule {rule} ({RULE_NAMES[rule]}): {detail}")
+        super().__init__(
+            _("rule {rule} ({name}): {detail}").format(
+                rule=rule, name=_(RULE_NAMES[rule]), detail=detail
+            )
+        )
 
 
 class NotFound(LedgerError):
@@ -80,9 +86,17 @@ class ReferentialInvalid(LedgerError):
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.source = source
         self.problems = list(problems)
-        first = self.problems[0] if self.problems else "invalid"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(f"referential {source} is invalid: {first}{more}")
+        first = self.problems[0] if self.problems else _("invalid")
+        more = (
+            _(" (and {count} more)").format(count=len(self.problems) - 1)
+            if len(self.problems) > 1
+            else ""
+        )
+        super().__init__(
+            _("referential {source} is invalid: {first}{more}").format(
+                source=source, first=first, more=more
+            )
+        )
 
 
 class ExportInvalid(LedgerError):

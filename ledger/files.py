@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from ledger.exceptions import OutputError
+from ledger.i18n import _
 
 
 def _failed(path: Path, error: OSError) -> OutputError:
-    return OutputError(f"cannot write {path}: {error.strerror or error}")
+    return OutputError(
+        _("cannot write {path}: {value}").format(path=path, value=error.strerror or error)
+    )
 
 
 class Draft:
@@ -28,7 +31,9 @@ class Draft:
     def __init__(self, target: Path, *, binary: bool = False) -> None:
         self.target = target
         if not target.name or target.is_dir():
-            raise OutputError(f"cannot write {str(target)!r}: give the name of a file")
+            raise OutputError(
+                _("cannot write {str!r}: give the name of a file").format(str=str(target))
+            )
         self.path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         try:
             handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

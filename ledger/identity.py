@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ledger.exceptions import BadInput, InvalidInput
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, show_date
 from ledger.text import refused_character
 
 COMMUNE = re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{3}")
@@ -148,9 +148,9 @@ class Identity(BaseModel):
                     "birth date: {born} is less than {years} years before the enrolment on "
                     "{enrolled} (referential {version} sets the minimum age at {years})"
                 ).format(
-                    born=self.birth_date.isoformat(),
+                    born=show_date(self.birth_date),
                     years=minimum_years,
-                    enrolled=enrolled_on.isoformat(),
+                    enrolled=show_date(enrolled_on),
                     version=version,
                 )
             )
@@ -238,10 +238,17 @@ def require_readable(identity: Any, candidate: str, refused: str) -> dict[str, A
     why = unreadable(identity)
     if why == "sealed":
         raise StoreError(
-            f"candidate {candidate}'s personal data cannot be read here (no key file, or a "
-            "role that may not read the keys): give the key file with --keys"
+            _(
+                "candidate {candidate}'s personal data cannot be read here (no key file, or "
+                "a role that may not read the keys): give the key file with --keys"
+            ).format(candidate=candidate)
         )
     if why is not None:
-        raise RuleViolation(11, f"candidate {candidate}'s personal data is erased: {refused}")
+        raise RuleViolation(
+            11,
+            _("candidate {candidate}'s personal data is erased: {refused}").format(
+                candidate=candidate, refused=refused
+            ),
+        )
     assert isinstance(identity, dict)
     return identity

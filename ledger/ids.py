@@ -6,6 +6,7 @@ import re
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.exceptions import BadIdentifier, InvalidInput
+from ledger.i18n import _
 from ledger.text import check_text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://certledger.example/ns")
@@ -27,7 +28,9 @@ def check_identifier(kind: str, value: str) -> str:
         raise BadIdentifier(e.message) from None
     if not _IDENT.fullmatch(value):
         raise BadIdentifier(
-            f"{kind} {value!r} is not a valid identifier "
-            "(1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)"
+            _(
+                "{kind} {value!r} is not a valid identifier (1-64 letters, digits, '_', '.' "
+                "or '-', starting with a letter or digit)"
+            ).format(kind=kind, value=value)
         )
     return value

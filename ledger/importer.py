@@ -140,7 +140,7 @@ class Row:
             return False
         if value in ("1", "yes", "oui", "true", "y", "o"):
             return True
-        raise RowError(column, f"{self.get(column)!r} is not yes or no")
+        raise RowError(column, _("{value!r} is not yes or no").format(value=self.get(column)))
 
     def key(self) -> str:
         """The row's idempotency key: its request_id, else a digest of what it says."""
@@ -161,8 +161,10 @@ def parse_day(text: str, column: str) -> dt.date:
             day, month, year = (int(g) for g in found.groups())
             return dt.date(year, month, day)
     except ValueError as e:
-        raise RowError(column, f"{text!r} is not a real calendar date ({e})") from None
-    raise RowError(column, f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+        raise RowError(
+            column, _("{text!r} is not a real calendar date ({e})").format(text=text, e=e)
+        ) from None
+    raise RowError(column, _("{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)").format(text=text))
 
 
 class Source:
@@ -237,7 +239,7 @@ def _members(row: Row) -> list[tuple[str, str, str | None]]:
         try:
             members.append(parse_member(part))
         except ValueError as e:
-            raise RowError("members", f"{e} (members split by |)") from None
+            raise RowError("members", _("{e} (members split by |)").format(e=e)) from None
     return members
 
 
@@ -246,10 +248,17 @@ def command(ledger: Ledger, row: Row, by: str, *, idempotent: bool = True) -> Ca
     its idempotency key unless told otherwise (the demo records each row once)."""
     kind = row.get("kind")
     if kind not in REQUIRED:
-        raise RowError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        raise RowError(
+            "kind", _("{kind!r} is not one of {KINDS}").format(kind=kind, KINDS=", ".join(KINDS))
+        )
     for column in REQUIRED[kind]:
         if not row.get(column):
-            raise RowError(column, f"a {kind} row needs a value in column {column!r}")
+            raise RowError(
+                column,
+                _("a {kind} row needs a value in column {column!r}").format(
+                    kind=kind, column=column
+                ),
+            )
     rid = row.key() if idempotent else None
     c = row.get("candidate")
     if kind == "enrolment":

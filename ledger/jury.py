@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.candidate import Actor
 from ledger.exceptions import InvalidInput, RuleViolation
+from ledger.i18n import _
 from ledger.ids import check_identifier, stream_id
 from ledger.text import normalise_name
 
@@ -57,20 +58,36 @@ class JurySession(Aggregate):
     ) -> JurySession:
         check_identifier("session", session_id)
         if not members:
-            raise InvalidInput(f"jury session {session_id} needs at least one member")
+            raise InvalidInput(
+                _("jury session {session_id} needs at least one member").format(
+                    session_id=session_id
+                )
+            )
         seen: dict[str, str] = {}
         for member in members:
             key = normalise_name(member["name"])
             if not key:
-                raise InvalidInput(f"jury session {session_id}: a member has no name")
+                raise InvalidInput(
+                    _("jury session {session_id}: a member has no name").format(
+                        session_id=session_id
+                    )
+                )
             if key in seen:
-                raise InvalidInput(f"jury session {session_id}: {seen[key]} is listed twice")
+                raise InvalidInput(
+                    _("jury session {session_id}: {item} is listed twice").format(
+                        session_id=session_id, item=seen[key]
+                    )
+                )
             seen[key] = member["name"]
         if normalise_name(president) not in seen:
             raise RuleViolation(
                 3,
-                f"jury session {session_id}: the president {president} is not one of its members "
-                f"({', '.join(seen.values())})",
+                _(
+                    "jury session {session_id}: the president {president} is not one of its "
+                    "members ({listing})"
+                ).format(
+                    session_id=session_id, president=president, listing=", ".join(seen.values())
+                ),
             )
         return cls._create(
             cls.Convened,

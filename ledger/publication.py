@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.exceptions import AlreadyExists, NotFound, RuleViolation
 from ledger.facts import Fact, fact_of
-from ledger.i18n import _
+from ledger.i18n import _, show_date
 from ledger.ids import stream_id
 from ledger.referential import Referential, parse_referential
 
@@ -35,7 +35,7 @@ class PublishedVersion:
 
 @lru_cache(maxsize=32)
 def _parse(content: str, sha256: str) -> Referential:
-    return parse_referential(content, f"published version {sha256[:12]}")
+    return parse_referential(content, _("published version {item}").format(item=sha256[:12]))
 
 
 def published_version(fact: Fact) -> PublishedVersion:
@@ -91,7 +91,9 @@ class Versions:
             first = self.all[0].effective_from.isoformat() if self.all else "never"
             raise RuleViolation(
                 1,
-                f"no referential is in force on {day.isoformat()} (the first applies from {first})",
+                _("no referential is in force on {day} (the first applies from {first})").format(
+                    day=show_date(day), first=first
+                ),
             )
         return self.all[i - 1]
 
@@ -140,8 +142,9 @@ class Versions:
             return []
         code, end = ended
         return [
-            f"{code} registration ended on {end.isoformat()}: no block or title can be "
-            "awarded (rule 6)"
+            _(
+                "{code} registration ended on {end}: no block or title can be awarded (rule 6)"
+            ).format(code=code, end=show_date(end))
         ]
 
     def successions_between(self, start: date, until: date | None) -> list[date]:
@@ -205,9 +208,14 @@ class ReferentialStream(Aggregate):
         for p in self.published:
             if p.version == version:
                 raise AlreadyExists(
-                    f"referential version {version} is already published "
-                    f"(effective from {p.effective_from.isoformat()}, sha256 {p.sha256[:12]}…); "
-                    "give the new content a new version"
+                    _(
+                        "referential version {version} is already published (effective from "
+                        "{effective_from}, sha256 {item}…); give the new content a new version"
+                    ).format(
+                        version=version,
+                        effective_from=show_date(p.effective_from),
+                        item=p.sha256[:12],
+                    )
                 )
 
     def publish(

@@ -13,6 +13,7 @@ from ledger.candidate import Candidate, candidate_stream
 from ledger.claims import Claim, claim_stream
 from ledger.exceptions import NotFound
 from ledger.facts import Fact, candidate_streams, fact_of_state
+from ledger.i18n import _, show_date
 from ledger.jury import JurySession, session_stream
 from ledger.publication import REFERENTIAL_STREAM, Versions
 from ledger.rules import Review, review_decision
@@ -81,7 +82,10 @@ def review_in_session(
 ) -> Review:
     """Rule 2, then what rules 3 to 6 say of validating `validated` in `session`."""
     day = session.sits_on
-    candidate.check_active(day, f"the deliberation of jury session {session.session_id}")
+    candidate.check_active(
+        day,
+        _("the deliberation of jury session {session_id}").format(session_id=session.session_id),
+    )
     placement = candidate.dossier.placement_on(day)
     assert placement is not None
     return review_decision(
@@ -113,12 +117,22 @@ def not_found_at(
             ]
         )
         return NotFound(
-            f"candidate {candidate_id} was not yet recorded at {when} (first recorded at "
-            f"{first.recorded_at.isoformat()}, log position {first.position})"
+            _(
+                "candidate {candidate_id} was not yet recorded at {when} (first recorded at "
+                "{recorded_at}, log position {position})"
+            ).format(
+                candidate_id=candidate_id,
+                when=show_date(when),
+                recorded_at=show_date(first.recorded_at),
+                position=first.position,
+            )
         )
     return NotFound(
-        f"candidate {candidate_id} was not enrolled on {day.isoformat()} (enrolled on "
-        f"{first.effective_on.isoformat()})"
+        _("candidate {candidate_id} was not enrolled on {day} (enrolled on {effective_on})").format(
+            candidate_id=candidate_id,
+            day=show_date(day),
+            effective_on=show_date(first.effective_on),
+        )
     )
 
 
@@ -151,14 +165,16 @@ class Queries:
     def candidate(self, candidate_id: str) -> Candidate:
         found = self.uow.load(candidate_stream(candidate_id))
         if found is None:
-            raise NotFound(f"candidate {candidate_id} not found")
+            raise NotFound(
+                _("candidate {candidate_id} not found").format(candidate_id=candidate_id)
+            )
         assert isinstance(found, Candidate)
         return found
 
     def session(self, session_id: str) -> JurySession:
         found = self.uow.load(session_stream(session_id))
         if found is None:
-            raise NotFound(f"jury session {session_id} not found")
+            raise NotFound(_("jury session {session_id} not found").format(session_id=session_id))
         assert isinstance(found, JurySession)
         return found
 
@@ -225,7 +241,9 @@ class Queries:
             candidate_stream(candidate_id), f"candidate/{candidate_id}", personal=personal
         )
         if not facts:
-            raise NotFound(f"candidate {candidate_id} not found")
+            raise NotFound(
+                _("candidate {candidate_id} not found").format(candidate_id=candidate_id)
+            )
         return facts
 
     def session_facts(self, session_id: str) -> list[Fact]:
@@ -286,14 +304,16 @@ class Queries:
         decode = self.store.ledger_mapper.decode_state
         return [
             decode(topic, state)["candidate_id"]
-            for _, _, _, topic, state in scan_log(self.store.recorder, topics=["CandidateEnrolled"])
+            for __, __, __, topic, state in scan_log(
+                self.store.recorder, topics=["CandidateEnrolled"]
+            )
         ]
 
     def conveners(self) -> dict[str, Fact]:
         """Every jury session's convening, by session id."""
         found: dict[str, Fact] = {}
         decode = self.store.ledger_mapper.decode_state
-        for position, _, version, topic, state in scan_log(
+        for position, __, version, topic, state in scan_log(
             self.store.recorder, topics=["JuryConvened"]
         ):
             data = decode(topic, state)
@@ -304,7 +324,7 @@ class Queries:
     def certificate_owner(self, number: str) -> str:
         claim = self.uow.load(claim_stream("certificate", number))
         if claim is None:
-            raise NotFound(f"certificate {number} not found")
+            raise NotFound(_("certificate {number} not found").format(number=number))
         assert isinstance(claim, Claim)
         return str(claim.value["candidate"])
 

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ledger.exceptions import ReferentialInvalid
+from ledger.i18n import N_, _
 
 DEFAULT_EFFECTIVE_FROM = date(2006, 3, 5)
 """The first RNCP registration of fiche 13080: the default referential applies from then."""
@@ -114,11 +115,12 @@ class Route(_Model):
 
     @property
     def openings(self) -> str:
-        """The periods in words: "open always", "closed", "open from 2008-01-01"."""
+        """The periods in words: "open always", "closed", "open from 2008-01-01" (in English,
+        as the referential's JSON holds them; `_()` shows the first two translated)."""
         if self.open is None:
-            return "open always"
+            return N_("open always")
         if not self.open:
-            return "closed"
+            return N_("closed")
         return "open " + ", ".join(str(p) for p in self.open)
 
     def as_json(self) -> dict[str, Any]:
@@ -308,71 +310,104 @@ def problems(ref: Referential) -> list[str]:
     for block in ref.blocks:
         name = f"block {block.code}"
         if not block.competencies:
-            found.append(f"{name} is empty: it lists no competency")
+            found.append(_("{name} is empty: it lists no competency").format(name=name))
         duplicates(f"competency (in {name})", list(block.competencies))
         for code in block.competencies:
             if code not in known:
-                found.append(f"{name} lists competency {code}, which is not in the competency list")
+                found.append(
+                    _("{name} lists competency {code}, which is not in the competency list").format(
+                        name=name, code=code
+                    )
+                )
         if block.required > len(set(block.competencies)):
             found.append(
-                f"{name} requires {block.required} competencies but has only "
-                f"{len(set(block.competencies))}"
+                _("{name} requires {required} competencies but has only {count}").format(
+                    name=name, required=block.required, count=len(set(block.competencies))
+                )
             )
         if not block.epreuves:
-            found.append(f"{name} has no épreuve")
+            found.append(_("{name} has no épreuve").format(name=name))
         assessed: set[str] = set()
         for epreuve in block.epreuves:
             if not epreuve.competencies:
-                found.append(f"épreuve {epreuve.code} of {name} assesses no competency")
+                found.append(
+                    _("épreuve {code} of {name} assesses no competency").format(
+                        code=epreuve.code, name=name
+                    )
+                )
             for code in epreuve.competencies:
                 if code not in block.competencies:
                     found.append(
-                        f"épreuve {epreuve.code} assesses competency {code}, "
-                        f"which is outside its {name}"
+                        _(
+                            "épreuve {code} assesses competency {code2}, which is "
+                            "outside its {name}"
+                        ).format(code=epreuve.code, code2=code, name=name)
                     )
             assessed.update(epreuve.competencies)
         for code in block.competencies:
             if code not in assessed:
-                found.append(f"competency {code} of {name} is assessed by none of its épreuves")
+                found.append(
+                    _("competency {code} of {name} is assessed by none of its épreuves").format(
+                        code=code, name=name
+                    )
+                )
 
     if ref.title.required > len(known):
         found.append(
-            f"the title requires {ref.title.required} competencies but the list has {len(known)}"
+            _("the title requires {required} competencies but the list has {count}").format(
+                required=ref.title.required, count=len(known)
+            )
         )
 
     routes = {r.code for r in ref.routes}
     roles = {r.code for r in ref.roles}
     for route, required in ref.jury.items():
         if route not in routes:
-            found.append(f"jury rule for unknown route {route}")
+            found.append(_("jury rule for unknown route {route}").format(route=route))
         if not required:
-            found.append(f"jury rule for route {route} names no role")
+            found.append(_("jury rule for route {route} names no role").format(route=route))
         for role in required:
             if role not in roles:
-                found.append(f"jury rule for route {route} names unknown role {role}")
+                found.append(
+                    _("jury rule for route {route} names unknown role {role}").format(
+                        route=route, role=role
+                    )
+                )
     for route in sorted(routes - set(ref.jury)):
-        found.append(f"route {route} has no jury rule")
+        found.append(_("route {route} has no jury rule").format(route=route))
 
     for entry in ref.routes:
         periods = entry.open or ()
         for period in periods:
             if period.end is not None and period.end < period.start:
-                found.append(f"route {entry.code}: open period {period} ends before it starts")
+                found.append(
+                    _("route {code}: open period {period} ends before it starts").format(
+                        code=entry.code, period=period
+                    )
+                )
         # As for registrations, a boundary day shared by two periods is not an overlap.
         for first, then in pairwise(sorted(periods, key=lambda p: p.start)):
             if first.end is None or then.start < first.end:
-                found.append(f"route {entry.code}: open periods {first} and {then} overlap")
+                found.append(
+                    _("route {code}: open periods {first} and {then} overlap").format(
+                        code=entry.code, first=first, then=then
+                    )
+                )
 
     if not ref.registrations:
-        found.append("no RNCP registration period")
+        found.append(_("no RNCP registration period"))
     for reg in ref.registrations:
         if reg.end < reg.start:
-            found.append(f"registration period {reg} ends before it starts")
+            found.append(_("registration period {reg} ends before it starts").format(reg=reg))
     ordered = sorted(ref.registrations, key=lambda r: (r.start, r.end))
     for i, earlier in enumerate(ordered):
         for later in ordered[i + 1 :]:
             if later.start < earlier.end and earlier.start <= earlier.end:
-                found.append(f"registration periods {earlier} and {later} overlap")
+                found.append(
+                    _("registration periods {earlier} and {later} overlap").format(
+                        earlier=earlier, later=later
+                    )
+                )
     return found
 
 
@@ -381,17 +416,30 @@ def arithmetic(ref: Referential) -> list[str]:
     sizes = [len(b.competencies) for b in ref.blocks]
     total = sum(sizes)
     notes = [
-        f"{len(ref.competencies)} competencies; blocks list "
-        f"{' + '.join(str(s) for s in sizes)} = {total} memberships"
+        _("{count} competencies; blocks list {sizes} = {total} memberships").format(
+            count=len(ref.competencies), sizes=" + ".join(str(s) for s in sizes), total=total
+        )
     ]
     shared = Counter(code for b in ref.blocks for code in set(b.competencies))
     multi = sorted(code for code, n in shared.items() if n > 1)
     if multi:
-        notes.append(f"{len(multi)} competencies belong to more than one block: {', '.join(multi)}")
+        notes.append(
+            _("{count} competencies belong to more than one block: {multi}").format(
+                count=len(multi), multi=", ".join(multi)
+            )
+        )
     orphans = sorted(ref.competency_codes - set(shared))
     if orphans:
-        notes.append(f"{len(orphans)} competencies belong to no block: {', '.join(orphans)}")
-    notes.append(f"title: {ref.title.required} of {len(ref.competencies)} competencies")
+        notes.append(
+            _("{count} competencies belong to no block: {orphans}").format(
+                count=len(orphans), orphans=", ".join(orphans)
+            )
+        )
+    notes.append(
+        _("title: {required} of {count} competencies").format(
+            required=ref.title.required, count=len(ref.competencies)
+        )
+    )
     return notes
 
 
@@ -411,10 +459,12 @@ def parse_referential(
     try:
         raw = json.loads(text) if kind == "json" else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as e:
-        raise ReferentialInvalid(source, [f"not valid {kind.upper()}: {e}"]) from None
+        raise ReferentialInvalid(
+            source, [_("not valid {value}: {e}").format(value=kind.upper(), e=e)]
+        ) from None
     except RecursionError:
         raise ReferentialInvalid(
-            source, [f"not a referential: {kind.upper()} nested too deep"]
+            source, [_("not a referential: {value} nested too deep").format(value=kind.upper())]
         ) from None
     try:
         ref = Referential.model_validate(raw)
@@ -431,9 +481,11 @@ def read_referential_file(path: Path) -> tuple[str, Referential]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise ReferentialInvalid(str(path), [f"cannot read it: {e.strerror}"]) from None
+        raise ReferentialInvalid(
+            str(path), [_("cannot read it: {strerror}").format(strerror=e.strerror)]
+        ) from None
     except UnicodeDecodeError:
-        raise ReferentialInvalid(str(path), ["not UTF-8 text"]) from None
+        raise ReferentialInvalid(str(path), [_("not UTF-8 text")]) from None
     fmt = "json" if path.suffix.lower() == ".json" else None
     return text, parse_referential(text, str(path), fmt)
 

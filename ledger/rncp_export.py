@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from ledger.exceptions import ExportInvalid, NotFound
+from ledger.i18n import _
 from ledger.text import refused_character
 
 
@@ -154,7 +155,11 @@ def fiche_code(text: str) -> str:
     """A fiche code written RNCP13080, RS5678 or 13080 (any case), as RNCP13080 or RS5678."""
     found = _FICHE.match(text.strip())
     if not found:
-        raise ValueError(f"{text!r} is not a fiche code (RNCP or RS and digits, e.g. RNCP13080)")
+        raise ValueError(
+            _("{text!r} is not a fiche code (RNCP or RS and digits, e.g. RNCP13080)").format(
+                text=text
+            )
+        )
     return f"{(found.group(1) or 'RNCP').upper()}{found.group(2)}"
 
 
@@ -167,12 +172,15 @@ def read_fiche(archive: Path | bytes, code: str, source: str | None = None) -> F
         reader = _Reader(zf, members)
         rows = list(reader.rows(STANDARD, code))
         if not rows:
-            raise NotFound(f"fiche {code} is not in the export {name}")
+            raise NotFound(
+                _("fiche {code} is not in the export {name}").format(code=code, name=name)
+            )
         if len(rows) > 1:
-            lines = " and ".join(where.rsplit(" ", 1)[-1] for where, _ in rows[:2])
+            lines = " and ".join(where.rsplit(" ", 1)[-1] for where, __ in rows[:2])
             raise ExportInvalid(
-                f"{members[STANDARD.name][0]} lists fiche {code} on lines {lines}: "
-                "the export has one row per fiche"
+                _(
+                    "{item} lists fiche {code} on lines {lines}: the export has one row per fiche"
+                ).format(item=members[STANDARD.name][0], code=code, lines=lines)
             )
         where, row = rows[0]
         routes, unknown = _routes(reader, code)
@@ -223,12 +231,16 @@ def _open(archive: Path | bytes, name: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(archive if isinstance(archive, Path) else io.BytesIO(archive))
     except zipfile.BadZipFile:
-        raise ExportInvalid(f"{name} is not a zip archive") from None
+        raise ExportInvalid(_("{name} is not a zip archive").format(name=name)) from None
     except OSError as e:
-        raise ExportInvalid(f"cannot read {name}: {shown(e.strerror or str(e))}") from None
+        raise ExportInvalid(
+            _("cannot read {name}: {shown}").format(name=name, shown=shown(e.strerror or str(e)))
+        ) from None
     except _DAMAGED as e:
         raise ExportInvalid(
-            f"{name} is not a zip archive certledger can read ({shown(str(e))})"
+            _("{name} is not a zip archive certledger can read ({shown})").format(
+                name=name, shown=shown(str(e))
+            )
         ) from None
 
 
@@ -273,12 +285,17 @@ def _members(zf: zipfile.ZipFile, archive: str) -> dict[str, tuple[str, zipfile.
         members = found[topic.name]
         if not members:
             raise ExportInvalid(
-                f"{archive} holds no {topic.name} file "
-                f"(export_fiches_CSV_{topic.name}_YYYY_MM_DD.csv)"
+                _(
+                    "{archive} holds no {name} file (export_fiches_CSV_{name}_YYYY_MM_DD.csv)"
+                ).format(archive=archive, name=topic.name)
             )
         if len(members) > 1:
-            names = ", ".join(name for name, _ in members)
-            raise ExportInvalid(f"{archive} holds {len(members)} {topic.name} files: {names}")
+            names = ", ".join(name for name, __ in members)
+            raise ExportInvalid(
+                _("{archive} holds {count} {name} files: {names}").format(
+                    archive=archive, count=len(members), name=topic.name, names=names
+                )
+            )
     return {topic: members[0] for topic, members in found.items()}
 
 
@@ -299,11 +316,15 @@ class _Reader:
                 reader = csv.reader(stream, delimiter=";")
                 header = [column.strip() for column in next(reader, [])]
                 if not any(header):
-                    raise ExportInvalid(f"{member} is empty")
+                    raise ExportInvalid(_("{member} is empty").format(member=member))
                 missing = [column for column in topic.columns if column not in header]
                 if missing:
                     plural = "s" if len(missing) > 1 else ""
-                    raise ExportInvalid(f"{member}: missing column{plural} {', '.join(missing)}")
+                    raise ExportInvalid(
+                        _("{member}: missing column{plural} {missing}").format(
+                            member=member, plural=plural, missing=", ".join(missing)
+                        )
+                    )
                 line = reader.line_num + 1
                 for record in reader:
                     start, line = line, reader.line_num + 1
@@ -311,13 +332,19 @@ class _Reader:
                         cells = record + [""] * len(header)
                         yield f"{member} line {start}", dict(zip(header, cells, strict=False))
         except UnicodeDecodeError:
-            raise ExportInvalid(f"{member} is not UTF-8 text") from None
+            raise ExportInvalid(_("{member} is not UTF-8 text").format(member=member)) from None
         except csv.Error as e:
             where = f" line {reader.line_num}" if reader is not None else ""
-            raise ExportInvalid(f"{member}{where}: not CSV ({shown(str(e))})") from None
+            raise ExportInvalid(
+                _("{member}{where}: not CSV ({shown})").format(
+                    member=member, where=where, shown=shown(str(e))
+                )
+            ) from None
         except _DAMAGED as e:
             raise ExportInvalid(
-                f"{member} cannot be read from the archive ({shown(str(e))})"
+                _("{member} cannot be read from the archive ({shown})").format(
+                    member=member, shown=shown(str(e))
+                )
             ) from None
 
     def rows(self, topic: Topic, code: str) -> Iterator[tuple[str, dict[str, str]]]:
@@ -344,7 +371,11 @@ def _date(row: dict[str, str], column: str, where: str) -> date | None:
             return date(year, month, day)
         except ValueError:
             pass
-    raise ExportInvalid(f"{where}, {column}: {value!r} is not a date (DD/MM/YYYY)")
+    raise ExportInvalid(
+        _("{where}, {column}: {value!r} is not a date (DD/MM/YYYY)").format(
+            where=where, column=column, value=value
+        )
+    )
 
 
 def _level(value: str, where: str) -> str:
@@ -352,8 +383,10 @@ def _level(value: str, where: str) -> str:
     if level in ("", "REPRISE") or _LEVEL.match(level):
         return level
     raise ExportInvalid(
-        f"{where}, Nomenclature_Europe_Niveau: {value!r} is not a level "
-        "(NIV1 to NIV8, REPRISE or empty)"
+        _(
+            "{where}, Nomenclature_Europe_Niveau: {value!r} is not a level (NIV1 to "
+            "NIV8, REPRISE or empty)"
+        ).format(where=where, value=value)
     )
 
 
@@ -368,17 +401,20 @@ def _blocks(reader: _Reader, code: str) -> tuple[Block, ...]:
         short = official.removeprefix(code)
         if short == official or not short:
             raise ExportInvalid(
-                f"{where}, Bloc_Competences_Code: {row['Bloc_Competences_Code']!r} "
-                f"is not a block code of {code}"
+                _("{where}, Bloc_Competences_Code: {item!r} is not a block code of {code}").format(
+                    where=where, item=row["Bloc_Competences_Code"], code=code
+                )
             )
         block = Block(official, short, clean(row["Bloc_Competences_Libelle"]))
         first, first_where = found.setdefault(official, (block, where))
         if first != block:
             raise ExportInvalid(
-                f"{where}, Bloc_Competences_Libelle: block {official} has another label "
-                f"on {first_where}"
+                _(
+                    "{where}, Bloc_Competences_Libelle: block {official} has another label on "
+                    "{first_where}"
+                ).format(where=where, official=official, first_where=first_where)
             )
-    return tuple(sorted((block for block, _ in found.values()), key=lambda b: _natural(b.code)))
+    return tuple(sorted((block for block, __ in found.values()), key=lambda b: _natural(b.code)))
 
 
 def _certifiers(reader: _Reader, code: str) -> tuple[Certifier, ...]:
@@ -387,8 +423,9 @@ def _certifiers(reader: _Reader, code: str) -> tuple[Certifier, ...]:
         siret = "".join(row["Siret_Certificateur"].split())
         if siret and not _SIRET.match(siret):
             raise ExportInvalid(
-                f"{where}, Siret_Certificateur: {row['Siret_Certificateur']!r} is not a SIRET "
-                "(14 digits)"
+                _("{where}, Siret_Certificateur: {item!r} is not a SIRET (14 digits)").format(
+                    where=where, item=row["Siret_Certificateur"]
+                )
             )
         certifier = Certifier(clean(row["Nom_Certificateur"]), siret)
         if certifier.name or certifier.siret:
@@ -399,7 +436,7 @@ def _certifiers(reader: _Reader, code: str) -> tuple[Certifier, ...]:
 def _coded(reader: _Reader, topic: Topic, code: str, upper: bool = False) -> tuple[Coded, ...]:
     code_column, label_column = topic.columns[1:]
     found: dict[str, Coded] = {}
-    for _, row in reader.rows(topic, code):
+    for __, row in reader.rows(topic, code):
         value = clean(row[code_column])
         value = value.upper() if upper else value
         if value:
@@ -448,7 +485,9 @@ def _renewals(reader: _Reader, code: str) -> tuple[tuple[str, ...], tuple[str, .
                 number = _number(value)
                 if value.strip() and number is None:
                     raise ExportInvalid(
-                        f"{where}, {column}: {value!r} is not a fiche number (RNCP… or RS…)"
+                        _(
+                            "{where}, {column}: {value!r} is not a fiche number (RNCP… or RS…)"
+                        ).format(where=where, column=column, value=value)
                     )
                 if number is not None:
                     found.add(number)

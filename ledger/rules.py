@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ledger.composition import Balance, JuryCheck, check_jury, jury_balance
 from ledger.dossier import Assessment, Decision, Dossier, VaeStep
 from ledger.exceptions import RuleViolation
+from ledger.i18n import _, show_date
 from ledger.referential import Block, Epreuve, Referential, Role, Route
 from ledger.text import check_text
 
@@ -49,22 +50,27 @@ class CodesInForce:
     def missing(self, what: str, listing: str = "") -> RuleViolation:
         return RuleViolation(
             1,
-            f"{what} does not exist in referential {self.published.version} in force on "
-            f"{self.day.isoformat()}{f' ({listing})' if listing else ''}",
+            _("{what} does not exist in referential {version} in force on {day}{detail}").format(
+                what=what,
+                version=self.published.version,
+                day=show_date(self.day),
+                detail=f" ({listing})" if listing else "",
+            ),
         )
 
     def competencies(self, codes: Iterable[str]) -> tuple[str, ...]:
         for code in codes:
-            check_text("a competency code", code)
+            check_text(_("a competency code"), code)
             if code not in self.ref.competency_codes:
-                raise self.missing(f"competency {code}")
+                raise self.missing(_("competency {code}").format(code=code))
         return tuple(dict.fromkeys(codes))
 
     def block(self, code: str) -> Block:
-        block = self.ref.block(check_text("a block code", code))
+        block = self.ref.block(check_text(_("a block code"), code))
         if block is None:
             raise self.missing(
-                f"block {code}", f"blocks: {', '.join(b.short for b in self.ref.blocks)}"
+                _("block {code}").format(code=code),
+                _("blocks: {blocks}").format(blocks=", ".join(b.short for b in self.ref.blocks)),
             )
         return block
 
@@ -74,25 +80,33 @@ class CodesInForce:
 
     def epreuve(self, code: str, assessed: Iterable[str] = ()) -> tuple[Block, Epreuve]:
         """An épreuve, and the competencies it is said to assess (which must be its own)."""
-        found = self.ref.epreuve(check_text("an épreuve code", code))
+        found = self.ref.epreuve(check_text(_("an épreuve code"), code))
         if found is None:
-            raise self.missing(f"épreuve {code}")
+            raise self.missing(_("épreuve {code}").format(code=code))
         block, epreuve = found
         for competency in assessed:
             self.competencies((competency,))
             if competency not in epreuve.competencies:
                 raise RuleViolation(
                     1,
-                    f"épreuve {code} ({block.short}) does not assess competency {competency}; "
-                    f"it assesses {', '.join(epreuve.competencies)}",
+                    _(
+                        "épreuve {code} ({short}) does not assess competency {competency}; it "
+                        "assesses {competencies}"
+                    ).format(
+                        code=code,
+                        short=block.short,
+                        competency=competency,
+                        competencies=", ".join(epreuve.competencies),
+                    ),
                 )
         return found
 
     def route(self, code: str) -> Route:
-        route = self.ref.route(check_text("a route code", code))
+        route = self.ref.route(check_text(_("a route code"), code))
         if route is None:
             raise self.missing(
-                f"route {code}", f"routes: {', '.join(r.code for r in self.ref.routes)}"
+                _("route {code}").format(code=code),
+                _("routes: {routes}").format(routes=", ".join(r.code for r in self.ref.routes)),
             )
         return route
 
@@ -103,17 +117,25 @@ class CodesInForce:
         if not route.open_on(self.day):
             raise RuleViolation(
                 12,
-                f"route {code} is {route.openings} in referential {self.published.version}: "
-                f"{what} onto it on {self.day.isoformat()} is refused",
+                _(
+                    "route {code} is {openings} in referential {version}: {what} onto it on "
+                    "{day} is refused"
+                ).format(
+                    code=code,
+                    openings=_(route.openings),
+                    version=self.published.version,
+                    what=what,
+                    day=show_date(self.day),
+                ),
             )
         return route
 
     def role(self, code: str, member: str) -> Role:
-        role = self.ref.role(check_text("a jury role", code))
+        role = self.ref.role(check_text(_("a jury role"), code))
         if role is None:
             raise self.missing(
-                f"jury role {code} (for {member})",
-                f"roles: {', '.join(r.code for r in self.ref.roles)}",
+                _("jury role {code} (for {member})").format(code=code, member=member),
+                _("roles: {roles}").format(roles=", ".join(r.code for r in self.ref.roles)),
             )
         return role
 
@@ -221,7 +243,9 @@ class Standing:
 
     def shortfall(self) -> str:
         listed = ", ".join(self.counting) or "none"
-        return f"{len(self.counting)} of the {self.of} count ({listed}), {self.required} required"
+        return _("{count} of the {of} count ({listed}), {required} required").format(
+            count=len(self.counting), of=self.of, listed=listed, required=self.required
+        )
 
 
 def block_standing(block: Block, codes: set[str]) -> Standing:
@@ -267,9 +291,13 @@ def vae_gap(dossier: Dossier, day: date) -> str | None:
     already checked admitted <= livret 2 received <= interview."""
     steps = [s for s in dossier.vae_steps if s.on <= day]
     if not any(s.kind == "admitted" for s in steps):
-        return f"no admission (recevabilité, livret 1) on or before {day.isoformat()}"
+        return _("no admission (recevabilité, livret 1) on or before {day}").format(
+            day=show_date(day)
+        )
     if not any(s.kind == "interview" for s in steps):
-        return f"no interview, after livret 2 was received, on or before {day.isoformat()}"
+        return _("no interview, after livret 2 was received, on or before {day}").format(
+            day=show_date(day)
+        )
     return None
 
 
@@ -304,10 +332,12 @@ def title_note(ref: Referential, standing: Standing, held: Iterable[str]) -> str
     if not ref.blocks or not {b.code for b in ref.blocks} <= set(held):
         return None
     if ref.title_by_all_blocks:
-        return "every block held: the referential awards the title on its blocks"
+        return _("every block held: the referential awards the title on its blocks")
     if standing.eligible:
         return None
-    return f"every block held; the title needs {standing.required}, has {len(standing.counting)}"
+    return _("every block held; the title needs {required}, has {count}").format(
+        required=standing.required, count=len(standing.counting)
+    )
 
 
 def title_revoked_on(dossier: Dossier, decision: Decision) -> date | None:
@@ -419,70 +449,111 @@ def check_decision(
     """Rules 3 to 6 on a review: raise the first rule the decision breaks. A written
     derogation overrides a missing jury role (3) and the evidence of a route other than VAE
     (4) only: never a linked member, the VAE procedure, nor a threshold (5)."""
-    day = review.day.isoformat()
+    day = review.day
     jury = review.jury
     if jury.linked_members:
         raise RuleViolation(
             3,
-            f"{', '.join(jury.linked_members)} sits on jury session {review.session} but is "
-            f"linked to candidate {review.candidate} (no derogation allowed)",
+            _(
+                "{linked_members} sits on jury session {session} but is linked to candidate "
+                "{candidate} (no derogation allowed)"
+            ).format(
+                linked_members=", ".join(jury.linked_members),
+                session=review.session,
+                candidate=review.candidate,
+            ),
         )
     if not jury.president_is_member:
         raise RuleViolation(
-            3, f"the president of jury session {review.session} is not one of its members"
+            3,
+            _("the president of jury session {session} is not one of its members").format(
+                session=review.session
+            ),
         )
-    override = " (a --derogation can override it)"
+    override = _(" (a --derogation can override it)")
     if jury.missing and derogation is None:
         raise RuleViolation(
             3,
-            f"jury session {review.session} lacks role(s) {', '.join(jury.missing)} required "
-            f"for route {review.route} on {day}{override}",
+            _(
+                "jury session {session} lacks role(s) {missing} required for route {route} "
+                "on {day}{override}"
+            ).format(
+                session=review.session,
+                missing=", ".join(jury.missing),
+                route=review.route,
+                day=show_date(day),
+                override=override,
+            ),
         )
     if review.balance is not None and review.balance_required and not review.balance.ok:
         raise RuleViolation(
             3,
-            f"the VAE jury of session {review.session} is not shown to be balanced: "
-            f"{'; '.join(review.balance.problems())} (referential {review.referential} "
-            "requires it; no derogation allowed)",
+            _(
+                "the VAE jury of session {session} is not shown to be balanced: {listing} "
+                "(referential {referential} requires it; no derogation allowed)"
+            ).format(
+                session=review.session,
+                listing="; ".join(review.balance.problems()),
+                referential=review.referential,
+            ),
         )
     if review.vae and review.validated and review.vae_gap is not None:
         raise RuleViolation(
             4,
-            f"candidate {review.candidate}'s VAE procedure is not complete: {review.vae_gap} "
-            "(the VAE procedure admits no derogation)",
+            _(
+                "candidate {candidate}'s VAE procedure is not complete: {vae_gap} (the VAE "
+                "procedure admits no derogation)"
+            ).format(candidate=review.candidate, vae_gap=review.vae_gap),
         )
     if review.unbacked and (derogation is None or review.vae):
-        what = "passed assessment or VAE interview" if review.vae else "passed assessment"
-        why = " (the VAE procedure admits no derogation)" if review.vae else override
+        what = _("passed assessment or VAE interview") if review.vae else _("passed assessment")
+        why = _(" (the VAE procedure admits no derogation)") if review.vae else override
         raise RuleViolation(
             4,
-            f"no {what} on or before {day} and less than the validity period old backs "
-            f"competency {', '.join(review.unbacked)}{why}",
+            _(
+                "no {what} on or before {day} and less than the validity period old backs "
+                "competency {unbacked}{why}"
+            ).format(what=what, day=show_date(day), unbacked=", ".join(review.unbacked), why=why),
         )
-    never = " (thresholds admit no derogation)"
+    never = _(" (thresholds admit no derogation)")
     for code in blocks:
         standing = review.blocks[code]
         if not standing.eligible:
-            raise RuleViolation(5, f"block {code} on {day}: {standing.shortfall()}{never}")
+            raise RuleViolation(
+                5,
+                _("block {code} on {day}: {value}{never}").format(
+                    code=code, day=show_date(day), value=standing.shortfall(), never=never
+                ),
+            )
     if title and not review.title_allowed(blocks):
         held = review.blocks_held | set(blocks)
         every = set(review.blocks) <= held
         raise RuleViolation(
             5,
-            f"the title on {day}: "
+            _("the title on {day}: ").format(day=show_date(day))
             + (
-                f"every block held; the title needs {review.title.required}, has "
-                f"{len(review.title.counting)} distinct competencies"
+                _(
+                    "every block held; the title needs {required}, has {count} distinct "
+                    "competencies"
+                ).format(required=review.title.required, count=len(review.title.counting))
                 if every
-                else f"{len(review.title.counting)} distinct competencies count, "
-                f"{review.title.required} required"
+                else _("{count} distinct competencies count, {required} required").format(
+                    count=len(review.title.counting), required=review.title.required
+                )
             )
             + never,
         )
     if (blocks or title) and not review.registered:
-        awarded = ", ".join([*blocks, *(["the title"] if title else [])])
+        awarded = ", ".join([*blocks, *([_("the title")] if title else [])])
         raise RuleViolation(
             6,
-            f"{awarded} cannot be awarded on {day}, outside the RNCP registration periods "
-            f"of referential {review.referential} ({review.registrations})",
+            _(
+                "{awarded} cannot be awarded on {day}, outside the RNCP registration periods "
+                "of referential {referential} ({registrations})"
+            ).format(
+                awarded=awarded,
+                day=show_date(day),
+                referential=review.referential,
+                registrations=review.registrations,
+            ),
         )

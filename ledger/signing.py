@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.exceptions import InvalidInput, NotFound
+from ledger.i18n import _
 
 ED25519_PUB = b"\xed\x01"
 """Multicodec prefix of an Ed25519 public key (Multikey, did:key)."""
@@ -44,7 +45,7 @@ def from_base58btc(text: str) -> bytes:
     for char in text:
         digit = _B58.find(char)
         if digit < 0:
-            raise ValueError(f"{char!r} is not a base58 character")
+            raise ValueError(_("{char!r} is not a base58 character").format(char=char))
         number = number * 58 + digit
     body = number.to_bytes((number.bit_length() + 7) // 8, "big")
     return b"\0" * (len(text) - len(text.lstrip("1"))) + body
@@ -57,7 +58,7 @@ def multibase(data: bytes) -> str:
 
 def from_multibase(text: str) -> bytes:
     if not text.startswith("z"):
-        raise ValueError("only base58-btc multibase values (z…) are read")
+        raise ValueError(_("only base58-btc multibase values (z…) are read"))
     return from_base58btc(text[1:])
 
 
@@ -75,9 +76,15 @@ def public_key(multikey_value: str) -> Ed25519PublicKey:
     try:
         raw = from_multibase(multikey_value)
     except ValueError as e:
-        raise InvalidInput(f"public key {multikey_value!r}: {e}") from None
+        raise InvalidInput(
+            _("public key {multikey_value!r}: {e}").format(multikey_value=multikey_value, e=e)
+        ) from None
     if not raw.startswith(ED25519_PUB) or len(raw) != 34:
-        raise InvalidInput(f"public key {multikey_value!r} is not an Ed25519 Multikey")
+        raise InvalidInput(
+            _("public key {multikey_value!r} is not an Ed25519 Multikey").format(
+                multikey_value=multikey_value
+            )
+        )
     return Ed25519PublicKey.from_public_bytes(raw[2:])
 
 
@@ -109,9 +116,15 @@ def write_key_file(path: Path, key: Ed25519PrivateKey) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise InvalidInput(f"{path} exists already: a key file is never overwritten") from None
+        raise InvalidInput(
+            _("{path} exists already: a key file is never overwritten").format(path=path)
+        ) from None
     except OSError as e:
-        raise InvalidInput(f"cannot create the key file {path}: {e.strerror}") from None
+        raise InvalidInput(
+            _("cannot create the key file {path}: {strerror}").format(
+                path=path, strerror=e.strerror
+            )
+        ) from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
@@ -119,7 +132,9 @@ def write_key_file(path: Path, key: Ed25519PrivateKey) -> None:
             os.fsync(out.fileno())
     except OSError as e:
         path.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write the key file {path}: {e.strerror}") from None
+        raise InvalidInput(
+            _("cannot write the key file {path}: {strerror}").format(path=path, strerror=e.strerror)
+        ) from None
 
 
 def read_key_file(path: Path) -> Ed25519PrivateKey:
@@ -128,17 +143,23 @@ def read_key_file(path: Path) -> Ed25519PrivateKey:
         data = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(
-            f"no signing key file at {path}: run `certledger keys init`, or give the file "
-            "with --key-file or $CERTLEDGER_SIGNING_KEY"
+            _(
+                "no signing key file at {path}: run `certledger keys init`, or give the file "
+                "with --key-file or $CERTLEDGER_SIGNING_KEY"
+            ).format(path=path)
         ) from None
     except OSError as e:
-        raise InvalidInput(f"cannot read the key file {path}: {e.strerror}") from None
+        raise InvalidInput(
+            _("cannot read the key file {path}: {strerror}").format(path=path, strerror=e.strerror)
+        ) from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise InvalidInput(f"{path} is not an unencrypted PEM private key") from None
+        raise InvalidInput(
+            _("{path} is not an unencrypted PEM private key").format(path=path)
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise InvalidInput(f"{path} holds a key that is not Ed25519")
+        raise InvalidInput(_("{path} holds a key that is not Ed25519").format(path=path))
     return key
 
 
@@ -164,7 +185,9 @@ def _jcs(value: Any) -> str:
         return "{" + ",".join(f"{_jcs(k)}:{_jcs(v)}" for k, v in items) + "}"
     if isinstance(value, list | tuple):
         return "[" + ",".join(_jcs(v) for v in value) + "]"
-    raise TypeError(f"{type(value).__name__} has no canonical JSON form here")
+    raise TypeError(
+        _("{name__} has no canonical JSON form here").format(name__=type(value).__name__)
+    )
 
 
 # Data Integrity proofs, cryptosuite eddsa-jcs-2022 (W3C vc-di-eddsa §3.3).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 from ledger.exceptions import InvalidInput
+from ledger.i18n import _
 
 _REFUSED = {"Cc", "Cs", "Zl", "Zp"}
 """Control characters, lone surrogates, line and paragraph separators: no output (one-line
@@ -30,9 +31,11 @@ def check_text(what: str, value: str) -> str:
     """`value` as given, unless it holds a control character (refused, naming it)."""
     bad = refused_character(value)
     if bad is not None:
-        name = unicodedata.name(bad, "a control character")
+        name = unicodedata.name(bad, _("a control character"))
         raise InvalidInput(
-            f"{what} holds U+{ord(bad):04X} ({name.lower()}): control characters are refused"
+            _("{what} holds U+{ord:04X} ({value}): control characters are refused").format(
+                what=what, ord=ord(bad), value=name.lower()
+            )
         )
     return value
 

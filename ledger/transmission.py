@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.candidate import Actor
 from ledger.exceptions import AlreadyExists, NotFound
+from ledger.i18n import _
 from ledger.ids import NAMESPACE, stream_id
 
 TRANSMISSIONS_STREAM: UUID = stream_id("transmissions")
@@ -122,11 +123,19 @@ class Standing:
         if flux_id:
             if flux_id in self.flows:
                 return self.flows[flux_id]
-            raise NotFound(f"processing report for flow {flux_id}, which was never sent")
+            raise NotFound(
+                _("processing report for flow {flux_id}, which was never sent").format(
+                    flux_id=flux_id
+                )
+            )
         named = [f for f in self.flows.values() if f.file == file]
         if file and len(named) == 1:
             return named[0]
-        raise NotFound(f"processing report for file {file or '(unnamed)'}, which was never sent")
+        raise NotFound(
+            _("processing report for file {value}, which was never sent").format(
+                value=file or "(unnamed)"
+            )
+        )
 
 
 def standing_of(facts: Any) -> Standing:
@@ -229,9 +238,11 @@ class Transmissions(Aggregate):
     ) -> None:
         if any(f.file == file for f in self.standing.flows.values()):
             raise AlreadyExists(
-                f"a flow named {file} was sent already: each file sent to the Caisse des "
-                "Dépôts has a name of its own, so that its processing report can be tied "
-                "back to it (give another -o, or a folder)"
+                _(
+                    "a flow named {file} was sent already: each file sent to the Caisse des "
+                    "Dépôts has a name of its own, so that its processing report can be tied "
+                    "back to it (give another -o, or a folder)"
+                ).format(file=file)
             )
         self.trigger_event(
             self.Recorded,
@@ -252,8 +263,10 @@ class Transmissions(Aggregate):
         for passage in (*report.accepted, *(r["id_technique"] for r in report.rejected)):
             if passage not in flow.digests:
                 raise NotFound(
-                    f"processing report of flow {flow.flux_id} names passage {passage}, "
-                    "which that flow did not hold"
+                    _(
+                        "processing report of flow {flux_id} names passage {passage}, which that "
+                        "flow did not hold"
+                    ).format(flux_id=flow.flux_id, passage=passage)
                 )
         return flow
 

@@ -34,6 +34,7 @@ from ledger.exceptions import (
     RuleViolation,
     StoreError,
 )
+from ledger.i18n import _
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
 from ledger.publication import (
@@ -97,12 +98,16 @@ class Transaction:
 
     def candidate(self, candidate_id: str) -> Candidate:
         return self.get(
-            candidate_stream(candidate_id), Candidate, f"candidate {candidate_id} not found"
+            candidate_stream(candidate_id),
+            Candidate,
+            _("candidate {candidate_id} not found").format(candidate_id=candidate_id),
         )
 
     def session(self, session_id: str) -> JurySession:
         return self.get(
-            session_stream(session_id), JurySession, f"jury session {session_id} not found"
+            session_stream(session_id),
+            JurySession,
+            _("jury session {session_id} not found").format(session_id=session_id),
         )
 
     def versions(self) -> Versions:
@@ -122,8 +127,10 @@ class Transaction:
         for aggregate, pending in self.loaded:
             if len(aggregate.pending_events) != pending:
                 raise RuntimeError(
-                    f"a refused command left pending events on {type(aggregate).__name__}: "
-                    "its checks must come before its events"
+                    _(
+                        "a refused command left pending events on {name__}: its checks must come "
+                        "before its events"
+                    ).format(name__=type(aggregate).__name__)
                 )
 
 
@@ -172,7 +179,7 @@ class UnitOfWork:
             decode = self.store.ledger_mapper.decode_state
             facts = [
                 fact_of_state(topic, decode(topic, state), "referential", version, position)
-                for position, _, version, topic, state in select_stream(
+                for position, __, version, topic, state in select_stream(
                     self.store.recorder, REFERENTIAL_STREAM
                 )
                 if topic in ("ReferentialPublished", "SuccessionDeclared")
@@ -180,7 +187,9 @@ class UnitOfWork:
             published = [published_version(f) for f in facts if f.type == "ReferentialPublished"]
             if not published:
                 raise NotFound(
-                    f"the ledger at {self.store.url} has no referential: run `certledger init`"
+                    _("the ledger at {url} has no referential: run `certledger init`").format(
+                        url=self.store.url
+                    )
                 )
             self.cached_versions = Versions(with_successions(published, facts))
         return self.cached_versions
@@ -203,7 +212,11 @@ class UnitOfWork:
         whole command again, which reads and checks everything again.
         """
         if self.store.read_only:
-            raise ReadOnly(f"the ledger is open read-only: `{command}` records nothing")
+            raise ReadOnly(
+                _("the ledger is open read-only: `{command}` records nothing").format(
+                    command=command
+                )
+            )
         if request_id is not None:
             check_identifier("request id", request_id)
         for attempt in range(RETRIES):
@@ -247,13 +260,17 @@ class UnitOfWork:
                 continue
             except PersistenceError as e:
                 raise StoreError(
-                    f"{command}: the store refused the write ({first_line(e)}); nothing recorded"
+                    _(
+                        "{command}: the store refused the write ({first_line}); nothing recorded"
+                    ).format(command=command, first_line=first_line(e))
                 ) from None
             if REFERENTIAL_STREAM in tx.changed:
                 self.cached_versions = None
             return result
         raise ConcurrentWrite(
-            f"{command}: other writers changed the same records {RETRIES} times; try again"
+            _(
+                "{command}: other writers changed the same records {RETRIES} times; try again"
+            ).format(command=command, RETRIES=RETRIES)
         )
 
     def digest(self, command: str, params: dict[str, Any], personal: Personal | None) -> str:
@@ -285,8 +302,10 @@ class UnitOfWork:
             return dict(earlier.value["result"], replayed=True)
         raise RuleViolation(
             9,
-            f"request id {request_id} was used on {earlier.value['command']} with other "
-            "content; use a new request id",
+            _(
+                "request id {request_id} was used on {item} with other content; use a new "
+                "request id"
+            ).format(request_id=request_id, item=earlier.value["command"]),
         )
 
     @contextmanager
@@ -298,7 +317,7 @@ class UnitOfWork:
         raises; a conflict with another writer at the end writes nothing either.
         """
         if self.pending is not None:
-            raise RuntimeError("batches do not nest")
+            raise RuntimeError(_("batches do not nest"))
         self.pending = {}
         try:
             yield
@@ -315,9 +334,11 @@ class UnitOfWork:
             self.store.save(*changed)
         except IntegrityError:
             raise ConcurrentWrite(
-                "another writer changed the same records while the batch ran; nothing written"
+                _("another writer changed the same records while the batch ran; nothing written")
             ) from None
         except PersistenceError as e:
             raise StoreError(
-                f"the store refused the write ({first_line(e)}); nothing recorded"
+                _("the store refused the write ({first_line}); nothing recorded").format(
+                    first_line=first_line(e)
+                )
             ) from None

@@ -19,6 +19,7 @@ from uuid import uuid5
 from ledger.clock import PARIS
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
+from ledger.i18n import _
 from ledger.identity import require_readable
 from ledger.ids import NAMESPACE
 from ledger.publication import Versions
@@ -87,7 +88,7 @@ def credential(
     identity = require_readable(
         dossier.identity,
         dossier.candidate,
-        f"no credential of certificate {status.number} can name its holder",
+        _("no credential of certificate {number} can name its holder").format(number=status.number),
     )
     decision = dossier.decisions[status.decision]
     published = versions.at(decision.on)
@@ -234,7 +235,7 @@ def encode_list(bits: bytes) -> str:
 
 def decode_list(encoded: str) -> bytes:
     if not encoded.startswith("u"):
-        raise ValueError("an encoded list starts with the multibase prefix u")
+        raise ValueError(_("an encoded list starts with the multibase prefix u"))
     body = encoded[1:]
     return gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 

@@ -15,6 +15,7 @@ from ledger.candidate import candidate_stream
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
 from ledger.exceptions import LedgerError, NotFound, RuleViolation
+from ledger.i18n import _, show_date
 from ledger.identity import unreadable
 from ledger.signing import add_proof, verification_method
 from ledger.store.chain import link, link_at
@@ -50,7 +51,11 @@ def certificate_trail(ledger: Ledger, number: str, day: date) -> tuple[Trail, Do
     status = candidate_status(facts, ledger.versions(), as_of=day, known_at=None)
     found = next((c for c in status.certificates if c.number == number), None) if status else None
     if status is None or found is None or found.record.fact.position is None:
-        raise NotFound(f"certificate {number} was not issued on or before {day.isoformat()}")
+        raise NotFound(
+            _("certificate {number} was not issued on or before {day}").format(
+                number=number, day=show_date(day)
+            )
+        )
     position = found.record.fact.position
     chained = link_at(ledger.recorder, position)
     rows = [r for r in select_stream(ledger.recorder, candidate_stream(owner)) if r[0] == position]
@@ -66,7 +71,7 @@ def verify_code(ledger: Ledger, code: str) -> Verdict:
     try:
         parts = parse_code(code)
     except ValueError as e:
-        return Verdict(False, f"not a certledger code: {e}")
+        return Verdict(False, _("not a certledger code: {e}").format(e=e))
     try:
         trail: Trail | None = certificate_trail(ledger, parts.number, ledger.clock.today())[0]
     except NotFound:
@@ -80,8 +85,10 @@ def parchment_of(ledger: Ledger, number: str, key: Ed25519PrivateKey) -> Parchme
     if trail.chain_hash is None or not trail.intact:
         raise RuleViolation(
             7,
-            f"the ledger's record of certificate {number} was altered after it was recorded: "
-            "no parchment (run `certledger verify`)",
+            _(
+                "the ledger's record of certificate {number} was altered after it was "
+                "recorded: no parchment (run `certledger verify`)"
+            ).format(number=number),
         )
     code = make_code(number, trail.position, trail.chain_hash, key)
     return parchment(trail.status, dossier, ledger.versions(), code)
@@ -101,7 +108,11 @@ def session_parchments(
         if status is not None:
             numbers += certificates_of(status.certificates, session)
     if not numbers:
-        raise NotFound(f"no certificate was issued from the decisions of jury session {session}")
+        raise NotFound(
+            _("no certificate was issued from the decisions of jury session {session}").format(
+                session=session
+            )
+        )
     for number in numbers:
         try:
             yield number, parchment_of(ledger, number, key)
@@ -124,7 +135,12 @@ def ob3_credential(
     """The signed OpenBadgeCredential (eddsa-jcs-2022) of a held certificate."""
     trail, dossier = certificate_trail(ledger, number, ledger.clock.today())
     if trail.status.state != "held":
-        raise RuleViolation(7, f"certificate {number} is {trail.status.state}: no credential")
+        raise RuleViolation(
+            7,
+            _("certificate {number} is {state}: no credential").format(
+                number=number, state=trail.status.state
+            ),
+        )
     index = bisect.bisect_left(issue_positions(ledger), trail.position)
     document = credential(trail.status, dossier, ledger.versions(), record, index, salt)
     return add_proof(

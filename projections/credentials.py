@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
 from ledger.exceptions import NotFound, RuleViolation
+from ledger.i18n import _, show_date
 from ledger.identity import require_readable
 from ledger.publication import Versions
 from ledger.referential import Block, Referential, Registration
@@ -104,16 +105,24 @@ def parse_code(text: str) -> CodeParts:
     saying what is wrong with its shape."""
     parts = "".join(text.split()).split(":")
     if len(parts) != 5 or parts[0].upper() != CODE_PREFIX:
-        raise ValueError(f"a code reads {CODE_PREFIX}:NUMBER:POSITION:DIGEST:SIGNATURE")
-    _, number, position, digest, sealed = parts
+        raise ValueError(
+            _("a code reads {CODE_PREFIX}:NUMBER:POSITION:DIGEST:SIGNATURE").format(
+                CODE_PREFIX=CODE_PREFIX
+            )
+        )
+    __, number, position, digest, sealed = parts
     if not position.isdigit() or not number:
-        raise ValueError("its number or log position is missing or malformed")
+        raise ValueError(_("its number or log position is missing or malformed"))
     if not re.fullmatch(rf"[0-9A-Fa-f]{{{DIGEST_DIGITS}}}", digest):
-        raise ValueError(f"its digest is not {DIGEST_DIGITS} hexadecimal digits")
+        raise ValueError(
+            _("its digest is not {DIGEST_DIGITS} hexadecimal digits").format(
+                DIGEST_DIGITS=DIGEST_DIGITS
+            )
+        )
     try:
         signature = base64.b32decode(sealed.upper() + "=" * (-len(sealed) % 8))
     except binascii.Error:
-        raise ValueError("its signature is not base32") from None
+        raise ValueError(_("its signature is not base32")) from None
     return CodeParts(number, int(position), digest.upper(), signature)
 
 
@@ -165,26 +174,34 @@ def judge_code(parts: CodeParts, trail: Trail | None, keys: Sequence[SigningKey]
         return Verdict(False, reason, number)
 
     if trail is None:
-        return forged(f"no certificate {number} in this ledger")
+        return forged(_("no certificate {number} in this ledger").format(number=number))
     if trail.position != parts.position:
         return forged(
-            f"the code names log position {parts.position}; certificate {number} was issued "
-            f"at {trail.position}"
+            _(
+                "the code names log position {position}; certificate {number} was issued at "
+                "{position2}"
+            ).format(position=parts.position, number=number, position2=trail.position)
         )
     if trail.chain_hash is None or not trail.intact:
         return forged(
-            f"the ledger's record of certificate {number} was altered after it was recorded "
-            "(run `certledger verify`)"
+            _(
+                "the ledger's record of certificate {number} was altered after it was "
+                "recorded (run `certledger verify`)"
+            ).format(number=number)
         )
     if trail.chain_hash[:DIGEST_DIGITS].upper() != parts.digest:
-        return forged(f"the digest does not match the ledger's record of certificate {number}")
+        return forged(
+            _("the digest does not match the ledger's record of certificate {number}").format(
+                number=number
+            )
+        )
     message = code_message(number, parts.position, trail.chain_hash)
     if not any(_signed(key, parts.signature, message) for key in keys):
-        return forged("the signature was not made by a certifier key recorded in this ledger")
+        return forged(_("the signature was not made by a certifier key recorded in this ledger"))
     status = trail.status
     return Verdict(
         True,
-        f"issued by this ledger at log position {trail.position}",
+        _("issued by this ledger at log position {position}").format(position=trail.position),
         number,
         status.state,
         status.kind,
@@ -237,16 +254,23 @@ def parchment(
     number = status.number
     if status.state != "held":
         since = f" since {status.revoked_on.isoformat()}" if status.revoked_on else ""
-        raise RuleViolation(7, f"certificate {number} is {status.state}{since}: no parchment")
+        raise RuleViolation(
+            7,
+            _("certificate {number} is {state}{since}: no parchment").format(
+                number=number, state=status.state, since=show_date(since)
+            ),
+        )
     identity = require_readable(
         dossier.identity,
         dossier.candidate,
-        f"the parchment of certificate {number} cannot be printed again",
+        _("the parchment of certificate {number} cannot be printed again").format(number=number),
     )
     decision = dossier.decisions[status.decision]
     published = versions.at(decision.on)
     ref = published.referential
-    where = f"referential {published.version} in force on {decision.on.isoformat()}"
+    where = _("referential {version} in force on {on}").format(
+        version=published.version, on=show_date(decision.on)
+    )
     missing = [
         name
         for name, value in (
@@ -264,8 +288,10 @@ def parchment(
         missing.append("registrations[].source")
     if missing:
         raise NotFound(
-            f"{where} lacks what the parchment of {number} must say ({', '.join(missing)}): "
-            "publish a referential version that gives it"
+            _(
+                "{where} lacks what the parchment of {number} must say ({missing}): publish "
+                "a referential version that gives it"
+            ).format(where=where, number=number, missing=", ".join(missing))
         )
     assert registration is not None
     award, what, reference = _award(ref, status)

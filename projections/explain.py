@@ -13,6 +13,7 @@ from typing import Any
 from ledger.dossier import Decision
 from ledger.exceptions import RuleViolation
 from ledger.facts import Fact
+from ledger.i18n import _, show_date
 from ledger.publication import Versions
 from ledger.rules import Validation, evidence_for
 from projections.status import CandidateStatus
@@ -104,7 +105,11 @@ class Explainer:
                 events += self.decision_events(v.decision) + self.evidence_events(v)
                 reasons.append(_validity(v, as_of))
             if item.derogation:
-                reasons.append(f"validated under a derogation ({_derogation_of(item.validations)})")
+                reasons.append(
+                    _("validated under a derogation ({derogation_of})").format(
+                        derogation_of=_derogation_of(item.validations)
+                    )
+                )
             out.append({**item.as_json(), "because": _unique(events), "why": "; ".join(reasons)})
         return out
 
@@ -119,34 +124,62 @@ class Explainer:
                 award = item.award
                 events += self.decision_events(award.decision)
                 end = (
-                    "for good (VAE)"
+                    _("for good (VAE)")
                     if award.until is None
-                    else f"through {(award.until - timedelta(days=1)).isoformat()} "
-                    f"(until {award.until.isoformat()} excluded)"
+                    else _("through {last} (until {end} excluded)").format(
+                        last=show_date(award.until - timedelta(days=1)),
+                        end=show_date(award.until),
+                    )
                 )
-                counting = "counts" if item.counts else "does not count"
+                counting = _("counts") if item.counts else _("does not count")
                 reasons.append(
-                    f"awarded on {award.on.isoformat()} by decision {award.decision.id} "
-                    f"(referential {award.referential}): valid {end}, so it {counting} on "
-                    f"{self.status.as_of.isoformat()}"
+                    _(
+                        "awarded on {on} by decision {id} (referential "
+                        "{referential}): valid {end}, "
+                        "so it {counting} on {as_of}"
+                    ).format(
+                        on=show_date(award.on),
+                        id=award.decision.id,
+                        referential=award.referential,
+                        end=show_date(end),
+                        counting=counting,
+                        as_of=show_date(self.status.as_of),
+                    )
                 )
                 if award.awarded_as:
                     reasons.append(
-                        f"awarded as block {award.awarded_as}, which the renewal of the fiche "
-                        f"counts as {item.code} (referential {self.status.referential})"
+                        _(
+                            "awarded as block {awarded_as}, which the renewal of the fiche "
+                            "counts as {code} (referential {referential})"
+                        ).format(
+                            awarded_as=award.awarded_as,
+                            code=item.code,
+                            referential=self.status.referential,
+                        )
                     )
                 if award.decision.derogation is not None:
-                    reasons.append(f"awarded under a derogation ({award.decision.derogation})")
+                    reasons.append(
+                        _("awarded under a derogation ({derogation})").format(
+                            derogation=award.decision.derogation
+                        )
+                    )
             else:
-                reasons.append("not awarded")
+                reasons.append(_("not awarded"))
             block = ref.block(item.code)
             if block is not None:
                 mine = [c for c in block.competencies if c in codes]
                 reasons.append(
-                    f"{'eligible' if item.eligible else 'not eligible'}: {len(mine)} of its "
-                    f"{len(block.competencies)} competencies count"
-                    f"{' (' + ', '.join(mine) + ')' if mine else ''}, {block.required} required "
-                    f"(referential {self.status.referential})"
+                    _(
+                        "{detail}: {count} of its {count2} competencies count{detail2}, {required} "
+                        "required (referential {referential})"
+                    ).format(
+                        detail=_("eligible") if item.eligible else _("not eligible"),
+                        count=len(mine),
+                        count2=len(block.competencies),
+                        detail2=" (" + ", ".join(mine) + ")" if mine else "",
+                        required=block.required,
+                        referential=self.status.referential,
+                    )
                 )
             for c in self.status.certificates:
                 if c.kind == "block" and c.subject == item.code:
@@ -161,24 +194,40 @@ class Explainer:
         if title.decision is not None:
             decision = self.status.dossier.decisions[title.decision]
             events += self.decision_events(decision)
-            reasons.append(f"awarded on {decision.on.isoformat()} by decision {decision.id}")
+            reasons.append(
+                _("awarded on {on} by decision {id}").format(
+                    on=show_date(decision.on), id=decision.id
+                )
+            )
             if decision.derogation is not None:
-                reasons.append(f"awarded under a derogation ({decision.derogation})")
+                reasons.append(
+                    _("awarded under a derogation ({derogation})").format(
+                        derogation=decision.derogation
+                    )
+                )
         else:
-            reasons.append("not awarded")
+            reasons.append(_("not awarded"))
         ref = self.versions.at(self.status.as_of).referential
-        by_blocks = " or every block held" if ref.title_by_all_blocks else ""
+        by_blocks = _(" or every block held") if ref.title_by_all_blocks else ""
         reasons.append(
-            f"{'eligible' if title.eligible else 'not eligible'}: {title.counting} distinct "
-            f"competencies count, {title.required} required{by_blocks} (referential "
-            f"{self.status.referential})"
+            _(
+                "{detail}: {counting} distinct competencies count, {required} "
+                "required{by_blocks} (referential {referential})"
+            ).format(
+                detail=_("eligible") if title.eligible else _("not eligible"),
+                counting=title.counting,
+                required=title.required,
+                by_blocks=by_blocks,
+                referential=self.status.referential,
+            )
         )
         if title.note:
             reasons.append(title.note)
         if title.revoked_on is not None:
             reasons.append(
-                f"revoked from {title.revoked_on.isoformat()}: every certificate of the title "
-                "was revoked"
+                _("revoked from {revoked_on}: every certificate of the title was revoked").format(
+                    revoked_on=show_date(title.revoked_on)
+                )
             )
         for c in self.status.certificates:
             if c.kind == "title":
@@ -193,32 +242,36 @@ class Explainer:
             record = item.record
             decision = self.status.dossier.decisions[record.decision]
             events = [self.plain(record.fact)]
-            why = f"issued on {item.issued_on.isoformat()} for the {item.kind} {item.subject}"
+            why = _("issued on {issued_on} for the {kind} {subject}").format(
+                issued_on=show_date(item.issued_on), kind=item.kind, subject=item.subject
+            )
             if record.duplicate_of:
                 original = self.status.dossier.certificates[record.duplicate_of]
                 events.append(self.plain(original.fact))
-                why += f", a duplicate of {record.duplicate_of}"
+                why += _(", a duplicate of {duplicate_of}").format(duplicate_of=record.duplicate_of)
             events += self.decision_events(decision)
             if item.state == "void":
                 assert decision.annulment is not None
-                why += (
-                    f"; void: decision {decision.id} was annulled on "
-                    f"{decision.annulment.effective_on.isoformat()}"
+                why += _("; void: decision {id} was annulled on {effective_on}").format(
+                    id=decision.id, effective_on=show_date(decision.annulment.effective_on)
                 )
             elif record.revocation is not None:
                 events.append(self.plain(record.revocation))
-                when = record.revocation.effective_on.isoformat()
+                when = record.revocation.effective_on
                 why += (
-                    f"; revoked from {when}"
+                    _("; revoked from {when}").format(when=show_date(when))
                     if item.state == "revoked"
-                    else f"; held until its revocation on {when}"
+                    else _("; held until its revocation on {when}").format(when=show_date(when))
                 )
             for revocation, reinstatement in record.cancelled:
                 events += [self.plain(revocation), self.plain(reinstatement)]
-                why += (
-                    f"; its revocation of {revocation.effective_on.isoformat()} was cancelled "
-                    f"as mistaken on {reinstatement.effective_on.isoformat()} "
-                    f"({reinstatement.data['reason']}): it never had effect"
+                why += _(
+                    "; its revocation of {effective_on} was cancelled as mistaken on "
+                    "{effective_on2} ({item}): it never had effect"
+                ).format(
+                    effective_on=show_date(revocation.effective_on),
+                    effective_on2=show_date(reinstatement.effective_on),
+                    item=reinstatement.data["reason"],
                 )
             out.append({**item.as_json(), "because": _unique(events), "why": why})
         return out
@@ -232,25 +285,32 @@ class Explainer:
         events = [self.plain(presence.fact)]
         title = self.status.title
         reasons = {
-            "revoked": f"the title was awarded, then revoked from {title.revoked_on}",
-            "certified": "the title was awarded",
-            "withdrawn": f"withdrew on {presence.on.isoformat()}",
-            "in_progress": "something is validated, the title is not awarded",
-            "enrolled": "enrolled, nothing validated yet",
+            "revoked": _("the title was awarded, then revoked from {revoked_on}").format(
+                revoked_on=show_date(title.revoked_on)
+            ),
+            "certified": _("the title was awarded"),
+            "withdrawn": _("withdrew on {on}").format(on=show_date(presence.on)),
+            "in_progress": _("something is validated, the title is not awarded"),
+            "enrolled": _("enrolled, nothing validated yet"),
         }
         published = self.versions.at(placement.on)
         route = published.referential.route(placement.route)
-        openings = route.openings if route is not None else "unknown"
+        openings = route.openings if route is not None else _("unknown")
         return {
             "value": self.status.state,
             "why": reasons[self.status.state],
             "because": events,
             "route": {
                 "value": self.status.route,
-                "why": (
-                    f"on route {placement.route} since {placement.on.isoformat()} "
-                    f"({placement.fact.type}); referential {published.version} has it "
-                    f"{openings} (rule 12)"
+                "why": _(
+                    "on route {route} since {on} ({type}); referential {version} has it "
+                    "{openings} (rule 12)"
+                ).format(
+                    route=placement.route,
+                    on=show_date(placement.on),
+                    type=placement.fact.type,
+                    version=published.version,
+                    openings=_(openings),
                 ),
                 "because": [self.plain(placement.fact)],
             },
@@ -285,15 +345,21 @@ def sessions_named(status: CandidateStatus) -> set[str]:
 
 
 def _validity(v: Validation, as_of: date) -> str:
-    start = f"validated on {v.on.isoformat()} by decision {v.decision.id}"
-    rules = f"route {v.decision.route}, referential {v.referential}"
+    start = _("validated on {on} by decision {id}").format(on=show_date(v.on), id=v.decision.id)
+    rules = _("route {route}, referential {referential}").format(
+        route=v.decision.route, referential=v.referential
+    )
     if v.until is None:
-        return f"{start} ({rules}): acquired for good (VAE)"
-    last = (v.until - timedelta(days=1)).isoformat()
-    end = f"(until {v.until.isoformat()} excluded)"
+        return _("{start} ({rules}): acquired for good (VAE)").format(start=start, rules=rules)
+    last = show_date(v.until - timedelta(days=1))
+    end = show_date(v.until)
     if v.counts_on(as_of):
-        return f"{start} ({rules}): valid through {last} {end}, so it counts"
-    return f"{start} ({rules}): valid through {last} {end}, so not on {as_of.isoformat()}"
+        return _(
+            "{start} ({rules}): valid through {last} (until {end} excluded), so it counts"
+        ).format(start=start, rules=rules, last=last, end=end)
+    return _(
+        "{start} ({rules}): valid through {last} (until {end} excluded), so not on {as_of}"
+    ).format(start=start, rules=rules, last=last, end=end, as_of=show_date(as_of))
 
 
 def _derogation_of(validations: Iterable[Validation]) -> str:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ledger.i18n import _
 from ledger.queries import not_found_at
 from ledger.rules import CodesInForce
 from projections.explain import explain, sessions_named
@@ -263,7 +264,7 @@ def verify_ledger(
     result = verify_store(ledger.events, published, progress)
     view = open_view(ledger)
     if view is None:
-        result.notes.append("no status view to check")
+        result.notes.append(_("no status view to check"))
         return result
     try:
         for candidate, detail in check_view(ledger, view):
@@ -271,7 +272,7 @@ def verify_ledger(
     except Exception as e:
         if not ledger.events.dialect.is_permission_error(e):
             raise
-        result.notes.append("the status view was not checked: this role may not read it")
+        result.notes.append(_("the status view was not checked: this role may not read it"))
     return result
 
 

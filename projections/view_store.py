@@ -22,6 +22,7 @@ from ledger.application import Ledger
 from ledger.candidate import Candidate, candidate_stream
 from ledger.dossier import Dossier
 from ledger.exceptions import StoreError
+from ledger.i18n import _
 from ledger.rules import DEFAULT_STATE, STATES
 from ledger.store.chain import as_uuid
 from projections.views import CandidateRow, candidate_row
@@ -201,7 +202,7 @@ def _listed(r: tuple[Any, ...]) -> Listed:
 def view_path(ledger: Ledger) -> Path:
     """The view's own SQLite file, beside the ledger's: `certledger.db` -> `certledger.views.db`."""
     if ledger.store.kind != "sqlite" or ledger.store.path is None:
-        raise StoreError(f"{ledger.store} is not an SQLite store")
+        raise StoreError(_("{store} is not an SQLite store").format(store=ledger.store))
     path = ledger.store.path
     return path.with_name(f"{path.stem}.views{path.suffix or '.db'}")
 

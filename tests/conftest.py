@@ -60,6 +60,11 @@ def runner(store: StoreRef, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CERTLEDGER_ACTOR", "tester")
     # Tables are as wide as the terminal: the same 120 columns whatever runs the tests.
     monkeypatch.setenv("COLUMNS", "120")
+    # English whatever the locale of the machine running the tests (tests/cli/test_french.py
+    # asks for French itself).
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return CliRunner()
 

@@ -20,6 +20,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.exceptions import LedgerError, ReadOnly, StoreError
+from ledger.i18n import N_, _
 from ledger.store.dialects import first_line
 from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
@@ -29,17 +30,25 @@ __all__ = ["Store", "StoreURL", "parse_store_url", "translated"]
 
 
 @contextmanager
-def translated(url: StoreURL, doing: str = "open the ledger at") -> Iterator[None]:
+def translated(url: StoreURL, doing: str = N_("open the ledger at")) -> Iterator[None]:
     """Turn the database's and the library's errors into one clear StoreError."""
     try:
         yield
     except LedgerError:
         raise
     except PersistenceError as e:
-        raise StoreError(f"cannot {doing} {url}: {first_line(e)}") from None
+        raise StoreError(
+            _("cannot {doing} {url}: {first_line}").format(
+                doing=_(doing), url=url, first_line=first_line(e)
+            )
+        ) from None
     except Exception as e:
         if url.dialect.is_driver_error(e):
-            raise StoreError(f"cannot {doing} {url}: {first_line(e)}") from None
+            raise StoreError(
+                _("cannot {doing} {url}: {first_line}").format(
+                    doing=_(doing), url=url, first_line=first_line(e)
+                )
+            ) from None
         raise
 
 
@@ -59,7 +68,7 @@ class Store(Application[UUID]):
         keys: Path | None = None,
     ) -> None:
         if read_only and create:
-            raise ReadOnly("the ledger is open read-only: it cannot be created")
+            raise ReadOnly(_("the ledger is open read-only: it cannot be created"))
         self.url = url
         self.dialect = url.dialect
         self.read_only = read_only
@@ -70,11 +79,16 @@ class Store(Application[UUID]):
                 state = self.dialect.state(url)
                 if state == "creating":
                     raise StoreError(
-                        f"the ledger at {url} is being created by another `certledger init`: "
-                        "try again in a moment"
+                        _(
+                            "the ledger at {url} is being created by another `certledger "
+                            "init`: try "
+                            "again in a moment"
+                        ).format(url=url)
                     )
                 if state != "ready":
-                    raise StoreError(f"no ledger at {url}: run `certledger init` first")
+                    raise StoreError(
+                        _("no ledger at {url}: run `certledger init` first").format(url=url)
+                    )
             if create:
                 self.dialect.prepare(url)
             env = {
@@ -89,7 +103,7 @@ class Store(Application[UUID]):
         self.recorder.keys = self.keys  # type: ignore[attr-defined]
         self.ledger_mapper.keys = self.keys
         if create:
-            with translated(url, "create the ledger at"):
+            with translated(url, N_("create the ledger at")):
                 if not self.dialect.read(self.recorder, "SELECT 1 FROM {ledger_kek}"):
                     self.keys.create()
 
@@ -105,7 +119,7 @@ class Store(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         if self.read_only:
-            raise ReadOnly("the ledger is open read-only: nothing can be recorded")
+            raise ReadOnly(_("the ledger is open read-only: nothing can be recorded"))
         try:
             recordings = super().save(*objs, **kwargs)
         except BaseException:

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.exceptions import AlreadyExists, StoreError
+from ledger.i18n import _
 from ledger.store.urls import StoreURL
 
 Fill = Callable[[StoreURL], None]
@@ -142,18 +143,28 @@ class SQLite(Dialect):
         assert url.path is not None
         target = url.path
         if target.exists():
-            raise AlreadyExists(f"the ledger at {url} is already initialised")
+            raise AlreadyExists(_("the ledger at {url} is already initialised").format(url=url))
         folder = target.parent if str(target.parent) else Path(".")
         if not folder.is_dir():
-            raise StoreError(f"cannot create the ledger at {url}: folder {folder} does not exist")
+            raise StoreError(
+                _("cannot create the ledger at {url}: folder {folder} does not exist").format(
+                    url=url, folder=folder
+                )
+            )
         draft = folder / f".{target.name}.{uuid.uuid4().hex}.creating"
         try:
             fill(StoreURL(kind="sqlite", path=draft))
             os.link(draft, target)
         except FileExistsError:
-            raise AlreadyExists(f"the ledger at {url} is already initialised") from None
+            raise AlreadyExists(
+                _("the ledger at {url} is already initialised").format(url=url)
+            ) from None
         except OSError as e:
-            raise StoreError(f"cannot create the ledger at {url}: {e.strerror or e}") from None
+            raise StoreError(
+                _("cannot create the ledger at {url}: {value}").format(
+                    url=url, value=e.strerror or e
+                )
+            ) from None
         finally:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 with contextlib.suppress(OSError):
@@ -249,7 +260,11 @@ class PostgreSQL(Dialect):
                 autocommit=True,
             )
         except psycopg.Error as e:
-            raise StoreError(f"cannot open the ledger at {url}: {first_line(e)}") from None
+            raise StoreError(
+                _("cannot open the ledger at {url}: {first_line}").format(
+                    url=url, first_line=first_line(e)
+                )
+            ) from None
 
     def state(self, url: StoreURL) -> str:
         """A creation marker without its "complete" row is a ledger being created; a ledger
@@ -292,7 +307,7 @@ class PostgreSQL(Dialect):
         schema = url.schema or "public"
         with self.connect(url) as conn:
             if self.state(url) == "ready":
-                raise AlreadyExists(f"the ledger at {url} is already initialised")
+                raise AlreadyExists(_("the ledger at {url} is already initialised").format(url=url))
             made_schema = False
             # Two creators at once may also meet on the catalog's own unique keys.
             taken = (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject)
@@ -310,8 +325,10 @@ class PostgreSQL(Dialect):
                 )
             except (psycopg.errors.DuplicateTable, *taken):
                 raise AlreadyExists(
-                    f"the ledger at {url} is already initialised (or being created by another "
-                    "`certledger init`)"
+                    _(
+                        "the ledger at {url} is already initialised (or being created by another "
+                        "`certledger init`)"
+                    ).format(url=url)
                 ) from None
             try:
                 fill(url)

@@ -29,6 +29,7 @@ from uuid import UUID
 import orjson
 
 from ledger.exceptions import StoreError
+from ledger.i18n import _
 from ledger.store.dialects import Dialect
 
 Lookup = bytes | Literal["erased", "sealed"]
@@ -55,7 +56,9 @@ class KeyFile:
             except FileNotFoundError:
                 self._keys = {}
             except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError) as e:
-                raise StoreError(f"the key file {self.path} cannot be read: {e}") from None
+                raise StoreError(
+                    _("the key file {path} cannot be read: {e}").format(path=self.path, e=e)
+                ) from None
         return self._keys
 
     def get(self, kek_id: str) -> bytes | None:
@@ -69,7 +72,11 @@ class KeyFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
-            raise StoreError(f"cannot lock the key file {self.path}: {e.strerror}") from None
+            raise StoreError(
+                _("cannot lock the key file {path}: {strerror}").format(
+                    path=self.path, strerror=e.strerror
+                )
+            ) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
@@ -113,7 +120,11 @@ class KeyFile:
         except OSError as e:
             with contextlib.suppress(OSError):
                 draft.unlink()
-            raise StoreError(f"cannot write the key file {self.path}: {e.strerror}") from None
+            raise StoreError(
+                _("cannot write the key file {path}: {strerror}").format(
+                    path=self.path, strerror=e.strerror
+                )
+            ) from None
         self._keys = keys
 
 
@@ -205,13 +216,17 @@ class KeyStore:
             return found
         if found == "sealed" and self.unreadable:
             raise StoreError(
-                "the candidates' keys cannot be read by this database role: personal data "
-                "cannot be sealed, nothing recorded"
+                _(
+                    "the candidates' keys cannot be read by this database role: personal data "
+                    "cannot be sealed, nothing recorded"
+                )
             )
         if found == "sealed":
             raise StoreError(
-                f"the candidate's key cannot be read: the key file {self.file.path} does not "
-                "hold the ledger's key (give the right one with --keys or $CERTLEDGER_KEYS)"
+                _(
+                    "the candidate's key cannot be read: the key file {path} does not hold the "
+                    "ledger's key (give the right one with --keys or $CERTLEDGER_KEYS)"
+                ).format(path=self.file.path)
             )
         key = self.pending[stream] = secrets.token_bytes(32)
         return key
@@ -241,14 +256,17 @@ class KeyStore:
         cursor.execute(self.dialect.sql(self.recorder, statement) + lock)
         row = cursor.fetchone()
         if row is None:
-            raise StoreError("the ledger has no key-encryption key: it was not created by `init`")
+            raise StoreError(
+                _("the ledger has no key-encryption key: it was not created by `init`")
+            )
         ledger, kek_id = str(row["ledger"]), str(row["kek"])
         kek = self.file.get(kek_id)
         if kek is None:
             raise StoreError(
-                f"the key file {self.file.path} does not hold the ledger's key {kek_id}: "
-                "personal data cannot be sealed (give the right file with --keys or "
-                "$CERTLEDGER_KEYS)"
+                _(
+                    "the key file {path} does not hold the ledger's key {kek_id}: personal data "
+                    "cannot be sealed (give the right file with --keys or $CERTLEDGER_KEYS)"
+                ).format(path=self.file.path, kek_id=kek_id)
             )
         return ledger, kek_id, kek
 
@@ -326,8 +344,10 @@ class KeyStore:
             key = unwrap(kek, wrapped) if kek is not None else None
             if key is None:
                 raise StoreError(
-                    f"the key of stream {key_stream} cannot be unwrapped with the key file "
-                    f"{self.file.path}: nothing was erased"
+                    _(
+                        "the key of stream {key_stream} cannot be unwrapped with the key file "
+                        "{path}: nothing was erased"
+                    ).format(key_stream=key_stream, path=self.file.path)
                 )
             rewrapped.append((wrap(new, key), new_id, key_stream))
         cursor.execute(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from ledger.exceptions import StoreError
+from ledger.i18n import _
 from ledger.text import refused_character
 
 if TYPE_CHECKING:
@@ -63,20 +64,30 @@ class StoreURL:
 def parse_store_url(url: str) -> StoreURL:
     """`sqlite:///file.db`, a bare path, or `postgresql://user[:pw]@host[:port]/db[?schema=s]`."""
     if refused_character(url) is not None:
-        raise StoreError(f"store {url!r}: a store URL holds no control characters")
+        raise StoreError(
+            _("store {url!r}: a store URL holds no control characters").format(url=url)
+        )
     if url.startswith(("postgresql://", "postgres://")):
         try:
             parts = urlsplit(url)
             host, port = parts.hostname, parts.port
         except ValueError as e:
-            raise StoreError(f"store {url}: not a PostgreSQL URL ({e})") from None
+            raise StoreError(
+                _("store {url}: not a PostgreSQL URL ({e})").format(url=url, e=e)
+            ) from None
         dbname = parts.path.lstrip("/")
         if not dbname or not host:
-            raise StoreError(f"store {url}: a PostgreSQL URL needs a host and a database name")
+            raise StoreError(
+                _("store {url}: a PostgreSQL URL needs a host and a database name").format(url=url)
+            )
         query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
         schema = query.get("schema", "")
         if schema and not _SCHEMA.match(schema):
-            raise StoreError(f"store {url}: schema {schema!r} is not a plain lower-case name")
+            raise StoreError(
+                _("store {url}: schema {schema!r} is not a plain lower-case name").format(
+                    url=url, schema=schema
+                )
+            )
         return StoreURL(
             kind="postgresql",
             dbname=dbname,
@@ -90,10 +101,12 @@ def parse_store_url(url: str) -> StoreURL:
         path = url.removeprefix("sqlite://")
         path = path[1:] if path.startswith("/") else path
         if not path:
-            raise StoreError(f"store {url}: no file name")
+            raise StoreError(_("store {url}: no file name").format(url=url))
         return _sqlite(url, path)
     if "://" in url:
-        raise StoreError(f"store {url}: unknown kind (use sqlite:///FILE or postgresql://...)")
+        raise StoreError(
+            _("store {url}: unknown kind (use sqlite:///FILE or postgresql://...)").format(url=url)
+        )
     return _sqlite(url, url)
 
 
@@ -102,6 +115,8 @@ def _sqlite(url: str, path: str) -> StoreURL:
     # nowhere would then report success.
     if not path or path == ":memory:" or "?" in path or path.startswith("file:"):
         raise StoreError(
-            f"store {url}: give a plain file name (no ':memory:', 'file:' or '?' options)"
+            _("store {url}: give a plain file name (no ':memory:', 'file:' or '?' options)").format(
+                url=url
+            )
         )
     return StoreURL(kind="sqlite", path=Path(path))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ledger.candidate import Actor, Candidate
 from ledger.exceptions import RuleViolation
+from ledger.i18n import _, show_date
 from ledger.rules import CodesInForce
 from ledger.text import clean_name
 from ledger.unit_of_work import Result
@@ -35,11 +36,11 @@ def record_assessment(
     request_id: str | None = None,
 ) -> Result:
     """Record an épreuve's result: the competencies passed and failed (rule 1 on each)."""
-    check_not_future(ledger, on, "the assessment")
+    check_not_future(ledger, on, _("the assessment"))
     CodesInForce(ledger.uow.versions(), on).epreuve(epreuve, (*passed, *failed))
     passed_t = tuple(dict.fromkeys(passed))
     failed_t = tuple(dict.fromkeys(failed))
-    assessor = clean_name("the assessor", assessor) or None if assessor else None
+    assessor = clean_name(_("the assessor"), assessor) or None if assessor else None
     params = {
         "epreuve": epreuve,
         "on": on,
@@ -68,8 +69,9 @@ def check_vae_route(ledger: Ledger, candidate: Candidate, on: date, what: str) -
         route = placement.route if placement else "none"
         raise RuleViolation(
             4,
-            f"{what} is for VAE candidates; candidate {candidate.candidate_id} is on route "
-            f"{route} on {on.isoformat()}",
+            _(
+                "{what} is for VAE candidates; candidate {candidate_id} is on route {route} on {on}"
+            ).format(what=what, candidate_id=candidate.candidate_id, route=route, on=show_date(on)),
         )
 
 
@@ -77,11 +79,11 @@ def admit_vae(
     ledger: Ledger, candidate_id: str, *, on: date, by: str, request_id: str | None = None
 ) -> Result:
     """Record a VAE admission (recevabilité: livret 1 accepted)."""
-    check_not_future(ledger, on, "the VAE admission")
+    check_not_future(ledger, on, _("the VAE admission"))
 
     def act(candidate: Candidate, actor: Actor) -> None:
-        candidate.check_active(on, "the VAE admission")
-        check_vae_route(ledger, candidate, on, "a VAE admission")
+        candidate.check_active(on, _("the VAE admission"))
+        check_vae_route(ledger, candidate, on, _("a VAE admission"))
         candidate.admit_vae(on, actor)
 
     return on_candidate(
@@ -100,12 +102,12 @@ def hold_vae_interview(
 ) -> Result:
     """Record a VAE interview, held after livret 2 was received (admitted <= livret 2 <=
     interview)."""
-    check_not_future(ledger, on, "the VAE interview")
-    check_not_future(ledger, livret2_received_on, "the receipt of livret 2")
+    check_not_future(ledger, on, _("the VAE interview"))
+    check_not_future(ledger, livret2_received_on, _("the receipt of livret 2"))
 
     def act(candidate: Candidate, actor: Actor) -> None:
-        candidate.check_active(on, "the VAE interview")
-        check_vae_route(ledger, candidate, on, "a VAE interview")
+        candidate.check_active(on, _("the VAE interview"))
+        check_vae_route(ledger, candidate, on, _("a VAE interview"))
         candidate.hold_vae_interview(on, livret2_received_on, actor)
 
     params = {"on": on, "livret2": livret2_received_on}

@@ -16,6 +16,7 @@ from ledger.certificates import check_certifiable, check_certificate_live
 from ledger.claims import Register, claim_stream, register_stream
 from ledger.dossier import Decision
 from ledger.exceptions import InvalidInput, RuleViolation
+from ledger.i18n import _
 from ledger.ids import check_identifier
 from ledger.rules import CodesInForce
 from ledger.unit_of_work import Result, Transaction
@@ -30,27 +31,43 @@ def subject_of(tx: Transaction, decision: Decision, kind: str) -> tuple[str, str
     codes = CodesInForce(tx.versions(), decision.on)
     if kind == "title":
         if not decision.title:
-            raise RuleViolation(7, f"decision {decision.id} did not award the title")
+            raise RuleViolation(
+                7, _("decision {id} did not award the title").format(id=decision.id)
+            )
         return "title", codes.ref.code
-    what, _, code = kind.partition(":")
+    what, __, code = kind.partition(":")
     if what == "block" and code:
         block = codes.block(code)
         if block.code not in decision.blocks:
-            raise RuleViolation(7, f"decision {decision.id} did not award block {block.code}")
+            raise RuleViolation(
+                7,
+                _("decision {id} did not award block {code}").format(
+                    id=decision.id, code=block.code
+                ),
+            )
         return "block", block.code
     if what == "competency" and code:
         codes.competencies((code,))
         if code not in decision.validated:
-            raise RuleViolation(7, f"decision {decision.id} did not validate competency {code}")
+            raise RuleViolation(
+                7,
+                _("decision {id} did not validate competency {code}").format(
+                    id=decision.id, code=code
+                ),
+            )
         route = codes.ref.route(decision.route)
         if route is None or not route.competency_certificates:
             raise RuleViolation(
                 7,
-                f"competency certificates are for VAE and FPC routes; decision "
-                f"{decision.id} was taken on route {decision.route}",
+                _(
+                    "competency certificates are for VAE and FPC routes; decision {id} was taken "
+                    "on route {route}"
+                ).format(id=decision.id, route=decision.route),
             )
         return "competency", code
-    raise InvalidInput(f"kind {kind!r} is not title, block:CODE or competency:CODE")
+    raise InvalidInput(
+        _("kind {kind!r} is not title, block:CODE or competency:CODE").format(kind=kind)
+    )
 
 
 def number_for(
@@ -58,9 +75,11 @@ def number_for(
 ) -> tuple[str, list[Aggregate]]:
     """The certificate's number: the one given (if free) or the register's next."""
     if given is not None:
-        check_identifier("certificate number", given)
+        check_identifier(_("certificate number"), given)
         if tx.exists(claim_stream("certificate", given)):
-            raise RuleViolation(7, f"certificate number {given} is already taken")
+            raise RuleViolation(
+                7, _("certificate number {given} is already taken").format(given=given)
+            )
         return given, []
     register = tx.find(register_stream(code, on.year), Register) or Register.open(
         code, on.year, on, tx.actor
@@ -82,7 +101,7 @@ def issue_certificate(
     request_id: str | None = None,
 ) -> Result:
     """Issue the certificate of the title, a block or a competency a decision awarded."""
-    check_not_future(ledger, on, "the certificate")
+    check_not_future(ledger, on, _("the certificate"))
     candidate_id = candidate_of(decision_id)
 
     def work(tx: Transaction) -> Result:
@@ -119,7 +138,7 @@ def revoke_certificate(
     ledger: Ledger, number: str, *, on: date, reason: str, by: str, request_id: str | None = None
 ) -> Result:
     """Revoke a certificate from a date: held until the day before, revoked from then."""
-    check_not_future(ledger, on, "the revocation")
+    check_not_future(ledger, on, _("the revocation"))
 
     def work(tx: Transaction) -> Result:
         candidate = tx.candidate(ledger.queries.certificate_owner(number))
@@ -136,7 +155,7 @@ def reinstate_certificate(
 ) -> Result:
     """Cancel a revocation made by mistake: once known, the certificate counts as never
     revoked (the correction path after a mistaken revocation; docs/rules.md)."""
-    check_not_future(ledger, on, "the reinstatement")
+    check_not_future(ledger, on, _("the reinstatement"))
 
     def work(tx: Transaction) -> Result:
         candidate = tx.candidate(ledger.queries.certificate_owner(number))
@@ -158,7 +177,7 @@ def reissue_certificate(
     request_id: str | None = None,
 ) -> Result:
     """Issue a duplicate of a held certificate, under a number of its own."""
-    check_not_future(ledger, on, "the duplicate")
+    check_not_future(ledger, on, _("the duplicate"))
 
     def work(tx: Transaction) -> Result:
         owner = ledger.queries.certificate_owner(number)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.candidate import Actor, Candidate
 from ledger.exceptions import NotFound, RuleViolation
+from ledger.i18n import _, show_date
 from ledger.unit_of_work import Personal, Result, Transaction
 
 if TYPE_CHECKING:
@@ -19,7 +20,10 @@ def check_not_future(ledger: Ledger, on: date, what: str) -> None:
     today = ledger.clock.today()
     if on > today:
         raise RuleViolation(
-            8, f"{what} dated {on.isoformat()} is later than today ({today.isoformat()})"
+            8,
+            _("{what} dated {on} is later than today ({today})").format(
+                what=what, on=show_date(on), today=show_date(today)
+            ),
         )
 
 
@@ -38,7 +42,11 @@ def candidate_of(decision_id: str) -> str:
     """The candidate a decision id names (`V1/JV6` -> `V1`)."""
     candidate_id, slash, session = decision_id.partition("/")
     if not slash or not candidate_id or not session:
-        raise NotFound(f"decision {decision_id} not found (decision ids look like V1/JV6)")
+        raise NotFound(
+            _("decision {decision_id} not found (decision ids look like V1/JV6)").format(
+                decision_id=decision_id
+            )
+        )
     return candidate_id
 
 

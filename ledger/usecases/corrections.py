@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.candidate import Actor, Candidate, candidate_stream
 from ledger.exceptions import InvalidInput
+from ledger.i18n import _
 from ledger.rules import CodesInForce, check_decision, review_decision
 from ledger.text import clean_reason
 from ledger.unit_of_work import Personal, Result, Transaction
@@ -50,7 +51,7 @@ def rectify_decision(
             changes["blocks_awarded"] = codes.blocks(blocks)
         if title is not None:
             changes["title_awarded"] = title
-        if derogation is not None and clean_reason("the derogation", derogation):
+        if derogation is not None and clean_reason(_("the derogation"), derogation):
             changes["derogation"] = derogation.strip()
         new_validated = codes.competencies(changes.get("validated", decision.validated))
         candidate.check_rectifiable(decision_id, changes, reason)
@@ -97,7 +98,7 @@ def annul_decision(
     request_id: str | None = None,
 ) -> Result:
     """Annul a decision (e.g. after an appeal): void from the start once known."""
-    check_not_future(ledger, on, "the annulment")
+    check_not_future(ledger, on, _("the annulment"))
     candidate_id = candidate_of(decision_id)
 
     def act(candidate: Candidate, actor: Actor) -> Result:
@@ -121,7 +122,7 @@ def rectify_identity(
 ) -> Result:
     """Correct a candidate's personal data; the next CPF flow carries it again."""
     if not changes:
-        raise InvalidInput("give at least one identity field to rectify")
+        raise InvalidInput(_("give at least one identity field to rectify"))
     today = ledger.clock.today()
 
     def act(candidate: Candidate, actor: Actor) -> None:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.credentials import SIGNING_KEYS_STREAM, SigningKey, SigningKeys, signing_keys
 from ledger.exceptions import AlreadyExists, InvalidInput, NotFound
+from ledger.i18n import _, show_date
 from ledger.signing import did_key, multikey, new_key, read_key_file, write_key_file
 from ledger.store import StoreURL
 from ledger.text import check_text
@@ -52,8 +53,10 @@ def key_file_of(ledger: Ledger, given: Path | None) -> Path:
     found = default_key_file(ledger.store)
     if found is None:
         raise InvalidInput(
-            f"a PostgreSQL store keeps no file: name the signing key file with --key-file "
-            f"or ${KEY_FILE_ENV}"
+            _(
+                "a PostgreSQL store keeps no file: name the signing key file with --key-file "
+                "or ${KEY_FILE_ENV}"
+            ).format(KEY_FILE_ENV=KEY_FILE_ENV)
         )
     return found
 
@@ -64,10 +67,10 @@ def recorded_keys(ledger: Ledger) -> list[SigningKey]:
 
 
 def check_status_url(url: str) -> str:
-    check_text("status list URL", url)
+    check_text(_("status list URL"), url)
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname or " " in url:
-        raise InvalidInput(f"status list URL {url!r} is not an http(s) URL")
+        raise InvalidInput(_("status list URL {url!r} is not an http(s) URL").format(url=url))
     return url
 
 
@@ -94,9 +97,15 @@ def init_keys(
     if created:
         if recorded and not new:
             raise AlreadyExists(
-                f"the certifier's key {did_key(recorded[-1].public_key)} is recorded since "
-                f"{recorded[-1].recorded_on.isoformat()}, and its private key is not at {path}: "
-                "give its file with --key-file, or record a new key with --new"
+                _(
+                    "the certifier's key {did_key} is recorded since {recorded_on}, and its "
+                    "private key is not at {path}: give its file with --key-file, or record a "
+                    "new key with --new"
+                ).format(
+                    did_key=did_key(recorded[-1].public_key),
+                    recorded_on=show_date(recorded[-1].recorded_on),
+                    path=path,
+                )
             )
         key = new_key()
     else:
@@ -107,9 +116,17 @@ def init_keys(
     def work(tx: Transaction) -> Result:
         stream = tx.find(SIGNING_KEYS_STREAM, SigningKeys) or SigningKeys.open(today, tx.actor)
         if public in stream.keys:
-            raise AlreadyExists(f"the key in {path} is recorded already ({did_key(public)})")
+            raise AlreadyExists(
+                _("the key in {path} is recorded already ({did_key})").format(
+                    path=path, did_key=did_key(public)
+                )
+            )
         if stream.keys and not new and created:
-            raise AlreadyExists(f"another key was recorded meanwhile ({did_key(stream.keys[-1])})")
+            raise AlreadyExists(
+                _("another key was recorded meanwhile ({did_key})").format(
+                    did_key=did_key(stream.keys[-1])
+                )
+            )
         stream.record(public, url, today, tx.actor)
         tx.record(stream)
         return {
@@ -143,6 +160,8 @@ def signing_key(ledger: Ledger, key_file: Path | None) -> tuple[Ed25519PrivateKe
         if record.public_key == public:
             return key, record
     raise NotFound(
-        f"the key in {path} ({did_key(public)}) is not recorded in this ledger: "
-        "run `certledger keys init` on it"
+        _(
+            "the key in {path} ({did_key}) is not recorded in this ledger: run "
+            "`certledger keys init` on it"
+        ).format(path=path, did_key=did_key(public))
     )

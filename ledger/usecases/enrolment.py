@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.candidate import VAE_PATHS, Actor, Candidate, candidate_stream
 from ledger.exceptions import AlreadyExists, InvalidInput
+from ledger.i18n import _
 from ledger.identity import Identity
 from ledger.ids import check_identifier
 from ledger.rules import CodesInForce
@@ -33,10 +34,18 @@ def route_on(
     if rules.vae:
         path = vae_path or "VAE_CLASSIQUE"
         if path not in VAE_PATHS:
-            raise InvalidInput(f"VAE path {path} is not one of {', '.join(VAE_PATHS)}")
+            raise InvalidInput(
+                _("VAE path {path} is not one of {VAE_PATHS}").format(
+                    path=path, VAE_PATHS=", ".join(VAE_PATHS)
+                )
+            )
         return route, path
     if vae_path is not None:
-        raise InvalidInput(f"a VAE path ({vae_path}) is only for a VAE route, not {route}")
+        raise InvalidInput(
+            _("a VAE path ({vae_path}) is only for a VAE route, not {route}").format(
+                vae_path=vae_path, route=route
+            )
+        )
     return route, None
 
 
@@ -55,16 +64,18 @@ def enroll(
     """Enrol a candidate on a route, with the identity the CPF flow needs (sealed)."""
     check_identifier("candidate", candidate_id)
     person = Identity.of(**identity)
-    check_not_future(ledger, on, "the enrolment")
-    route, vae_path = route_on(ledger, route, vae_path, on, "the enrolment")
+    check_not_future(ledger, on, _("the enrolment"))
+    route, vae_path = route_on(ledger, route, vae_path, on, _("the enrolment"))
     published = ledger.uow.versions().at(on)
     person.check_age(on, published.referential.minimum_age_years, published.version)
-    names = (clean_name("a linked person's name", n) for n in linked_persons)
+    names = (clean_name(_("a linked person's name"), n) for n in linked_persons)
     linked = tuple(n for n in names if n)
 
     def work(tx: Transaction) -> Result:
         if tx.exists(candidate_stream(candidate_id)):
-            raise AlreadyExists(f"candidate {candidate_id} is already enrolled")
+            raise AlreadyExists(
+                _("candidate {candidate_id} is already enrolled").format(candidate_id=candidate_id)
+            )
         commitment = ledger.events.keys.commitment(candidate_stream(candidate_id))
         tx.record(
             Candidate.enroll(
@@ -94,7 +105,7 @@ def link_person(
     request_id: str | None = None,
 ) -> Result:
     """Declare a person linked to the candidate: they may not sit on the candidate's jury."""
-    check_not_future(ledger, on, "the link")
+    check_not_future(ledger, on, _("the link"))
     return on_candidate(
         ledger,
         "candidate link-person",
@@ -116,7 +127,7 @@ def withdraw(
     request_id: str | None = None,
 ) -> Result:
     """Record a withdrawal (rule 10: refused if a decision is dated after it)."""
-    check_not_future(ledger, on, "the withdrawal")
+    check_not_future(ledger, on, _("the withdrawal"))
     return on_candidate(
         ledger,
         "candidate withdraw",
@@ -142,7 +153,7 @@ def reenroll(
     return _place(
         ledger,
         "candidate reenroll",
-        "the re-enrolment",
+        _("the re-enrolment"),
         candidate_id,
         route,
         on,
@@ -167,7 +178,7 @@ def change_route(
     return _place(
         ledger,
         "candidate change-route",
-        "the route change",
+        _("the route change"),
         candidate_id,
         route,
         on,

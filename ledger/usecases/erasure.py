@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ledger.candidate import Actor, Candidate, candidate_stream
 from ledger.exceptions import AlreadyExists, ReadOnly, RuleViolation
+from ledger.i18n import _
 from ledger.rules import title_revoked_on
 from ledger.transmission import id_technique
 from ledger.unit_of_work import Result
@@ -24,7 +25,7 @@ def erase(
     Rule 11: refused while an award of theirs has not been sent in the CPF flow.
     """
     if ledger.read_only:
-        raise ReadOnly("the ledger is open read-only: `candidate erase` records nothing")
+        raise ReadOnly(_("the ledger is open read-only: `candidate erase` records nothing"))
     stream = candidate_stream(candidate_id)
     keys = ledger.events.keys
     candidate = ledger.queries.candidate(candidate_id)
@@ -32,7 +33,11 @@ def erase(
         # The erasure was recorded but its key survived (an interrupted run): finish it.
         if keys.destroy(stream):
             return {"id": candidate_id, "erased": True}
-        raise AlreadyExists(f"candidate {candidate_id}'s personal data is already erased")
+        raise AlreadyExists(
+            _("candidate {candidate_id}'s personal data is already erased").format(
+                candidate_id=candidate_id
+            )
+        )
     sent = ledger.queries.transmitted()
     # A revoked title is no longer sent in the CPF flow: it cannot hold the erasure back.
     waiting = [
@@ -45,8 +50,10 @@ def erase(
     if waiting:
         raise RuleViolation(
             11,
-            f"candidate {candidate_id}'s award {', '.join(waiting)} has not been transmitted "
-            "in the CPF flow yet: send it (`report cpf`) before erasing their personal data",
+            _(
+                "candidate {candidate_id}'s award {waiting} has not been transmitted in the "
+                "CPF flow yet: send it (`report cpf`) before erasing their personal data"
+            ).format(candidate_id=candidate_id, waiting=", ".join(waiting)),
         )
     today = ledger.clock.today()
 

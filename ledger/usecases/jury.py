@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ledger.composition import GENDERS
 from ledger.exceptions import AlreadyExists, InvalidInput, RuleViolation
+from ledger.i18n import _, show_date
 from ledger.ids import check_identifier
 from ledger.jury import JurySession, session_stream
 from ledger.queries import review_in_session
@@ -43,14 +44,18 @@ def convene_jury(
         gender = rest[0] if rest else None
         if gender is not None:
             if gender not in GENDERS:
-                raise InvalidInput(f"{name}'s gender {gender!r} is not F or M")
+                raise InvalidInput(
+                    _("{name}'s gender {gender!r} is not F or M").format(name=name, gender=gender)
+                )
             member["gender"] = gender
         listed.append(member)
-    president = clean_name("the president's name", president)
+    president = clean_name(_("the president's name"), president)
 
     def work(tx: Transaction) -> Result:
         if tx.exists(session_stream(session_id)):
-            raise AlreadyExists(f"jury session {session_id} is already convened")
+            raise AlreadyExists(
+                _("jury session {session_id} is already convened").format(session_id=session_id)
+            )
         tx.record(JurySession.convene(session_id, on, tuple(listed), president, tx.actor))
         return {"id": session_id}
 
@@ -71,7 +76,7 @@ def record_decision(
     request_id: str | None = None,
 ) -> Result:
     """Record a jury's decision about one candidate, on the session's date (rules 1-6, 8)."""
-    derogation = clean_reason("the derogation", derogation) or None if derogation else None
+    derogation = clean_reason(_("the derogation"), derogation) or None if derogation else None
     validated_t = tuple(dict.fromkeys(validated))
 
     def work(tx: Transaction) -> Result:
@@ -86,8 +91,10 @@ def record_decision(
         if day > today:
             raise RuleViolation(
                 8,
-                f"jury session {session_id} sits on {day.isoformat()}: no decision can be "
-                f"recorded before that date (today is {today.isoformat()})",
+                _(
+                    "jury session {session_id} sits on {day}: no decision can be recorded before "
+                    "that date (today is {today})"
+                ).format(session_id=session_id, day=show_date(day), today=show_date(today)),
             )
         review = review_in_session(session, candidate, tx.versions(), validated_t)
         check_decision(review, blocks_t, title, derogation)

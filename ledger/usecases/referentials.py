@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ledger.exceptions import AlreadyExists, InvalidInput, RuleViolation
+from ledger.i18n import _, show_date
 from ledger.publication import REFERENTIAL_STREAM, ReferentialStream
 from ledger.referential import (
     DEFAULT_EFFECTIVE_FROM,
@@ -37,18 +38,20 @@ def initialise(
     effective_from: date | None = None,
     *,
     by: str,
-    source: str = "bundled RNCP13080 referential",
+    source: str = _("bundled RNCP13080 referential"),
     request_id: str | None = None,
 ) -> Result:
     """Start the ledger: publish the bundled referential (or the one given)."""
     content = text if text is not None else default_referential_text()
     start = effective_from or DEFAULT_EFFECTIVE_FROM
     ref = parse_referential(content, source)
-    check_not_future(ledger, start, "the referential version")
+    check_not_future(ledger, start, _("the referential version"))
 
     def work(tx: Transaction) -> Result:
         if tx.exists(REFERENTIAL_STREAM):
-            raise AlreadyExists(f"the ledger at {ledger.store} is already initialised")
+            raise AlreadyExists(
+                _("the ledger at {store} is already initialised").format(store=ledger.store)
+            )
         stream = ReferentialStream.start(start, tx.actor.name, tx.actor.now())
         stream.publish(ref.version, content, sha256(content), start, tx.actor.name, tx.actor.now())
         tx.record(stream)
@@ -69,7 +72,7 @@ def publish(
 ) -> Result:
     """Publish a new version of the rules, in force for facts dated from `effective_from`."""
     ref = parse_referential(text, source)
-    check_not_future(ledger, effective_from, "the referential version")
+    check_not_future(ledger, effective_from, _("the referential version"))
 
     def work(tx: Transaction) -> Result:
         stream = tx.get(
@@ -96,22 +99,34 @@ def read_correspondence(data: bytes, source: str) -> tuple[tuple[str, str], ...]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"correspondence {source}: not UTF-8 text") from None
+        raise InvalidInput(
+            _("correspondence {source}: not UTF-8 text").format(source=source)
+        ) from None
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ",")
     try:
         rows = [[cell.strip() for cell in row] for row in reader if any(c.strip() for c in row)]
     except csv.Error as e:
-        raise InvalidInput(f"correspondence {source}: not CSV ({e})") from None
+        raise InvalidInput(
+            _("correspondence {source}: not CSV ({e})").format(source=source, e=e)
+        ) from None
     if not rows or [c.lower() for c in rows[0][:2]] != ["old_block", "new_block"]:
-        raise InvalidInput(f"correspondence {source}: the header must be old_block,new_block")
+        raise InvalidInput(
+            _("correspondence {source}: the header must be old_block,new_block").format(
+                source=source
+            )
+        )
     pairs = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != 2 or not all(row):
-            raise InvalidInput(f"correspondence {source}, line {line}: two block codes expected")
-        pairs.append((check_text("a block code", row[0]), check_text("a block code", row[1])))
+            raise InvalidInput(
+                _("correspondence {source}, line {line}: two block codes expected").format(
+                    source=source, line=line
+                )
+            )
+        pairs.append((check_text(_("a block code"), row[0]), check_text(_("a block code"), row[1])))
     if not pairs:
-        raise InvalidInput(f"correspondence {source}: no block in it")
+        raise InvalidInput(_("correspondence {source}: no block in it").format(source=source))
     return tuple(pairs)
 
 
@@ -129,14 +144,15 @@ def succeed(
     correspondence of the old fiche's blocks to its own: a block awarded under the old fiche
     counts as its correspondent from that date; before it, nothing changes."""
     ref = parse_referential(text, source)
-    check_not_future(ledger, effective_from, "the renewed referential")
+    check_not_future(ledger, effective_from, _("the renewed referential"))
     before = ledger.uow.versions().at(effective_from - timedelta(days=1))
     old = before.referential
     if ref.code == old.code:
         raise InvalidInput(
-            f"{source} is fiche {ref.code}, the fiche in force before "
-            f"{effective_from.isoformat()}: a renewal under the same number is "
-            "`referential publish`"
+            _(
+                "{source} is fiche {code}, the fiche in force before {effective_from}: a "
+                "renewal under the same number is `referential publish`"
+            ).format(source=source, code=ref.code, effective_from=show_date(effective_from))
         )
     seen: set[str] = set()
     pairs = []
@@ -145,13 +161,22 @@ def succeed(
         if block is None:
             raise RuleViolation(
                 1,
-                f"correspondence: block {old_code} is not a block of {old.code} (referential "
-                f"{before.version} in force the day before the renewal)",
+                _(
+                    "correspondence: block {old_code} is not a block of {code} (referential "
+                    "{version} in force the day before the renewal)"
+                ).format(old_code=old_code, code=old.code, version=before.version),
             )
         if new_block is None:
-            raise RuleViolation(1, f"correspondence: block {new_code} is not a block of {ref.code}")
+            raise RuleViolation(
+                1,
+                _("correspondence: block {new_code} is not a block of {code}").format(
+                    new_code=new_code, code=ref.code
+                ),
+            )
         if block.code in seen:
-            raise InvalidInput(f"correspondence: block {block.code} is given twice")
+            raise InvalidInput(
+                _("correspondence: block {code} is given twice").format(code=block.code)
+            )
         seen.add(block.code)
         pairs.append((block.code, new_block.code))
 

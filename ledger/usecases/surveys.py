@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ledger.exceptions import InvalidInput
+from ledger.i18n import _
 from ledger.unit_of_work import Result
 from ledger.usecases.common import check_not_future, on_candidate
 
@@ -37,15 +38,27 @@ def record_survey(
     """Record what a holder was doing at a survey (a later survey of the same kind corrects
     an earlier one); the ROME code of the job, for an employed holder, when known."""
     if survey not in SURVEYS:
-        raise InvalidInput(f"survey {survey!r} is not one of {', '.join(SURVEYS)}")
+        raise InvalidInput(
+            _("survey {survey!r} is not one of {SURVEYS}").format(
+                survey=survey, SURVEYS=", ".join(SURVEYS)
+            )
+        )
     if outcome not in OUTCOMES:
-        raise InvalidInput(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        raise InvalidInput(
+            _("outcome {outcome!r} is not one of {OUTCOMES}").format(
+                outcome=outcome, OUTCOMES=", ".join(OUTCOMES)
+            )
+        )
     rome = rome.strip().upper() if rome else None
     if rome is not None and not ROME.fullmatch(rome):
-        raise InvalidInput(f"ROME code {rome!r} is not a letter and four digits (e.g. L1302)")
+        raise InvalidInput(
+            _("ROME code {rome!r} is not a letter and four digits (e.g. L1302)").format(rome=rome)
+        )
     if rome is not None and outcome not in EMPLOYED:
-        raise InvalidInput(f"a ROME code names a job: not for outcome {outcome}")
-    check_not_future(ledger, on, "the survey")
+        raise InvalidInput(
+            _("a ROME code names a job: not for outcome {outcome}").format(outcome=outcome)
+        )
+    check_not_future(ledger, on, _("the survey"))
     params = {"survey": survey, "on": on, "outcome": outcome, "rome": rome}
     return on_candidate(
         ledger,

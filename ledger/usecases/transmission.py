@@ -26,6 +26,7 @@ from ledger.cpf import (
 from ledger.dossier import Dossier
 from ledger.exceptions import NotFound, OutputError, ReadOnly, TransmissionRefused
 from ledger.files import folder
+from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.transmission import ALREADY_IN_BASE, TRANSMISSIONS_STREAM, Transmissions
 from ledger.unit_of_work import Result, Transaction
@@ -142,7 +143,7 @@ def transmit_cpf(
     recorded meanwhile), leaves no file and records nothing. `progress` counts the candidate
     streams read: one pass to choose the passages, one more per fiche to write them."""
     if ledger.read_only and not request.dry_run:
-        raise ReadOnly("the ledger is open read-only: `report cpf` records nothing")
+        raise ReadOnly(_("the ledger is open read-only: `report cpf` records nothing"))
     position = ledger.queries.position()
     seen = ledger.queries.transmissions_version()
     counts: dict[str, int] = {}
@@ -162,7 +163,9 @@ def transmit_cpf(
             decisions.append(passage.decision)
     if problems:
         raise TransmissionRefused(
-            f"the CPF flow cannot be written, {len(problems)} problem(s) with holder data: "
+            _("the CPF flow cannot be written, {count} problem(s) with holder data: ").format(
+                count=len(problems)
+            )
             + "; ".join(problems)
         )
     # Each file holds the awards of one fiche (a renewed fiche's older awards keep its code).
@@ -198,7 +201,7 @@ def _write_and_record(
     """Write each fiche's files as drafts, check them against the XSD, record the flows, then
     put the files in place; a failure before the record leaves no file."""
     chosen = (request.start, request.end, request.everything)
-    flux_ids = (str(uuid.uuid4()) for _ in iter(int, 1))
+    flux_ids = (str(uuid.uuid4()) for __ in iter(int, 1))
     written: list[Written] = []
     now = ledger.clock.now().astimezone(PARIS)
     try:
@@ -224,8 +227,9 @@ def _write_and_record(
             errors = validate_written(entry.draft.path)
             if errors:
                 raise TransmissionRefused(
-                    f"the flow written for {entry.path} breaks the XSD ({errors[0]}); "
-                    "nothing recorded"
+                    _(
+                        "the flow written for {path} breaks the XSD ({item}); nothing recorded"
+                    ).format(path=entry.path, item=errors[0])
                 )
         flows = [
             {"flux_id": w.flux_id, "file": w.path.name, "sha256": w.sha256, "passages": w.passages}
@@ -243,7 +247,9 @@ def _write_and_record(
             entry.draft.keep()
         except OutputError as e:
             raise OutputError(
-                f"{e}; the flow was recorded: its file is at {entry.draft.path}"
+                _("{e}; the flow was recorded: its file is at {path}").format(
+                    e=e, path=entry.draft.path
+                )
             ) from None
     return written
 
@@ -267,8 +273,10 @@ def record_transmissions(
         found = tx.find(TRANSMISSIONS_STREAM, Transmissions)
         if seen is not None and (found.version if found is not None else 0) != seen:
             raise TransmissionRefused(
-                "another `report cpf` recorded a flow while this one was written: nothing "
-                "recorded and no file left; run it again for what remains to send"
+                _(
+                    "another `report cpf` recorded a flow while this one was written: nothing "
+                    "recorded and no file left; run it again for what remains to send"
+                )
             )
         stream = found or Transmissions.open(today, tx.actor)
         for flow in flows:
@@ -312,14 +320,16 @@ def acknowledge(ledger: Ledger, path: Path, *, by: str) -> Result:
     from ledger.cpf_ack import read_report
 
     if ledger.read_only:
-        raise ReadOnly("the ledger is open read-only: `report cpf-ack` records nothing")
+        raise ReadOnly(_("the ledger is open read-only: `report cpf-ack` records nothing"))
     report = read_report(path)
     today = ledger.clock.today()
 
     def work(tx: Transaction) -> Result:
         stream = tx.find(TRANSMISSIONS_STREAM, Transmissions)
         if stream is None:
-            raise NotFound(f"processing report {path}: no CPF flow was ever sent")
+            raise NotFound(
+                _("processing report {path}: no CPF flow was ever sent").format(path=path)
+            )
         flow = stream.check_report(report)
         already = [r for r in report.rejected if ALREADY_IN_BASE in r["message"]]
         result: Result = {

@@ -236,7 +236,7 @@ def test_an_enrolment_dated_in_the_future_is_refused_by_rule_8(certledger: Certl
             "1990-02-29",
             "is not a real calendar date (day is out of range for month)",
         ),
-        ("--on", "12/09/2016", "is not a date written YYYY-MM-DD"),
+        ("--on", "12.09.2016", "is not a date written YYYY-MM-DD or DD/MM/YYYY"),
     ],
 )
 def test_a_date_that_cannot_be_read_is_a_usage_error_naming_the_option(
