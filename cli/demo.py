@@ -4,6 +4,7 @@ file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -72,11 +73,7 @@ def demo(ctx: click.Context, count: int, seed: int, csv_file: Path | None, as_js
         "candidates": summary.candidates,
         "commands": summary.commands,
         "events": ledger.queries.position(),
-        "decisions": summary.decisions,
-        "titles": summary.titles,
-        "annulments": summary.annulments,
-        "late_recordings": summary.late,
-        "jury_sessions": len(summary.sessions),
+        **_counts(summary),
     }
     if as_json:
         emit_json(document)
@@ -128,11 +125,7 @@ def _write_csv(ctx: click.Context, count: int, seed: int, path: Path, as_json: b
         "candidates": summary.candidates,
         "rows": summary.commands,
         "file": str(path),
-        "decisions": summary.decisions,
-        "titles": summary.titles,
-        "annulments": summary.annulments,
-        "late_recordings": summary.late,
-        "jury_sessions": len(summary.sessions),
+        **_counts(summary),
     }
     if as_json:
         emit_json(document)
@@ -149,6 +142,17 @@ def _write_csv(ctx: click.Context, count: int, seed: int, path: Path, as_json: b
             sessions=len(summary.sessions),
         )
     )
+
+
+def _counts(summary: Any) -> dict[str, int]:
+    """What a demo made, in the keys both its summaries use."""
+    return {
+        "decisions": summary.decisions,
+        "titles": summary.titles,
+        "annulments": summary.annulments,
+        "late_recordings": summary.late,
+        "jury_sessions": len(summary.sessions),
+    }
 
 
 COMMANDS = [demo]
