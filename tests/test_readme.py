@@ -104,7 +104,7 @@ def test_the_readme_marks_what_it_does_not_run_and_runs_the_rest() -> None:
         next(key for key in SKIPPED if first.startswith(key)): why for first, why in skipped.items()
     } == SKIPPED
     run = [b for b in blocks() if not b.skip]
-    assert len(run) == 4
+    assert len(run) == 5
     assert all(step.args or step.content for b in run for step in steps(b.body))
 
 
@@ -234,6 +234,11 @@ def test_the_readme_runs_top_to_bottom_and_shows_what_it_says(
     )
     assert status["certificates"][0]["state"] == "held"
     assert "RNCP13080BC01  2017-06-20  yes" in one(results, "status A17 --as-of 2022-06-19")
+
+    # In French: the same status, dates and words of a French registrar.
+    french = one(results, "--lang fr status A17 --as-of 20/06/2022")
+    assert "en cours" in french
+    assert "valable jusqu'au 19/06/2022 inclus (jusqu'au 20/06/2022 exclu)" in french
 
     # The renewal: the old block counts as the new one; the flow, its answer, the resend.
     assert "RNCP34567BC01" in one(results, "status A17 --as-of 2020-01-01")
