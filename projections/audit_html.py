@@ -17,7 +17,7 @@ from html import escape
 from io import StringIO
 from typing import Any, Protocol
 
-from ledger.i18n import _
+from ledger.i18n import _, language
 from projections.audit import late_by_type
 
 ROUTE_COLOURS = {
@@ -693,10 +693,11 @@ def _cell(column: Column, row: dict[str, Any]) -> str:
 
 def _write_section(out: Any, section: Section) -> None:
     warn = " warn" if section.warn and section.count else ""
+    back = _e(_("contents"))
     out.write(
         f'<section id="{section.anchor}"><h2>{_e(section.heading)}'
         f'<span class="n{warn}">{section.count:,}</span>'
-        f'<a class="top" href="#contents">↑ {_e(_("contents"))}</a></h2>\n'
+        f'<a class="top" href="#contents">↑ {back}</a></h2>\n'
     )
     if section.note:
         out.write(f'<p class="muted">{_e(section.note)}</p>\n')
@@ -787,15 +788,16 @@ def write_page(out: Any, source: Source, title: str, generated: str) -> None:
         (_("awards by derogation"), summary["awards_by_derogation"], True, "derogations"),
         (_("VAE juries unbalanced"), summary["vae_juries_unbalanced"], True, "vae-balance"),
     ]
+    summary_label, contents_label = _e(_("Summary")), _e(_("Contents"))
     out.write(
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{language()}"><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(title)}</title><style>{STYLE}</style></head>\n<body>\n"
         f"<h1>{_e(title)}</h1>\n"
         f'<p class="muted">{_e(span)} '
         + _e(_("Generated {when} from the ledger as it stood then.").format(when=generated))
         + "</p>\n"
-        f'<section id="summary"><h2>{_e(_("Summary"))}</h2><div class="cards">'
+        f'<section id="summary"><h2>{summary_label}</h2><div class="cards">'
     )
     for label, value, warn, anchor in cards:
         kind = "warn" if warn and value else "ok"
@@ -804,8 +806,8 @@ def write_page(out: Any, source: Source, title: str, generated: str) -> None:
         "</div></section>\n"
         f'<section id="chart"><h2>{_e(_("Titles awarded per year, by access route"))}</h2>'
         f"{chart(head['awards_by_year'])}</section>\n"
-        f'<nav class="toc" id="contents"><h2>{_e(_("Contents"))}</h2><ol>'
-        f'<li><a href="#summary">{_e(_("Summary"))}</a></li>'
+        f'<nav class="toc" id="contents"><h2>{contents_label}</h2><ol>'
+        f'<li><a href="#summary">{summary_label}</a></li>'
         f'<li><a href="#chart">{_e(_("Titles awarded per year, by access route"))}</a></li>'
     )
     for section in sections:

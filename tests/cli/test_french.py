@@ -301,3 +301,15 @@ def test_a_french_command_leaves_the_next_one_in_english(bare: Certledger) -> No
 
     assert i18n.language() == "en"
     assert cli.help is not None and cli.help.startswith("certledger: the assessment ledger")
+
+
+def test_the_audit_page_is_french_and_says_so(bc01_holder: Certledger) -> None:
+    result = run(bc01_holder, "audit --format html")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    page = result.stdout
+    assert page.startswith('<!DOCTYPE html>\n<html lang="fr">')
+    assert ">Résumé<" in page and ">Sommaire<" in page
+    assert ">Summary<" not in page
+    english = run(bc01_holder, "audit --format html", PLAIN).stdout
+    assert english.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert ">Summary<" in english
