@@ -185,10 +185,18 @@ class LedgerGroup(click.Group):
     def commands(self, value: dict[str, click.Command]) -> None:
         self._commands = value
 
+    @property
+    def loaded(self) -> dict[str, click.Command]:
+        """The commands loaded so far (walking them loads nothing)."""
+        return self._commands
+
     def _load(self, name: str) -> click.Command | None:
         """The command `name`, its modules imported first (and, for every other command
-        those modules define, that command's modules too: a group is whole once listed)."""
+        those modules define, that command's modules too: a group is whole once listed),
+        its help texts in the language in use."""
         import importlib
+
+        from cli.translation import translate_tree
 
         if name not in self._commands and name in COMMANDS:
             pending, loaded = list(COMMANDS[name]), set()
@@ -200,6 +208,7 @@ class LedgerGroup(click.Group):
                 for command in importlib.import_module(f"cli.{module}").COMMANDS:
                     pending.extend(COMMANDS[command.name or ""])
                     self._commands.setdefault(command.name or "", command)
+                    translate_tree(command)
         return self._commands.get(name)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:

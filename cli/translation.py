@@ -23,11 +23,14 @@ _COMMAND_TEXTS = ("help", "short_help", "epilog")
 _PARAM_TEXTS = ("help",)
 
 
-def _commands(command: click.Command) -> Iterator[click.Command]:
+def _commands(command: click.Command, *, loaded_only: bool = False) -> Iterator[click.Command]:
+    """`command` and every command below it; with `loaded_only`, only those a lazily loading
+    group (its `loaded` mapping) has loaded so far, so that walking loads nothing."""
     yield command
     if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            yield from _commands(sub)
+        below = getattr(command, "loaded", None) if loaded_only else None
+        for sub in (command.commands if below is None else below).values():
+            yield from _commands(sub, loaded_only=loaded_only)
 
 
 def _translate(thing: object, names: tuple[str, ...]) -> None:
@@ -44,16 +47,17 @@ _touched = False
 
 
 def translate_tree(root: click.Command) -> None:
-    """Put every help text of `root` and its subcommands in the language in use. In English,
-    until another language was used, there is nothing to do, and the tree is not walked (a
-    group that loads its commands lazily keeps them unloaded)."""
+    """Put every help text of `root` and its loaded subcommands in the language in use (a
+    group that loads its commands lazily translates each as it loads it: see
+    `cli.main.LedgerGroup`). In English, until another language was used, there is nothing
+    to do."""
     global _touched
     from ledger.i18n import language
 
     if language() == "en" and not _touched:
         return
     _touched = True
-    for command in _commands(root):
+    for command in _commands(root, loaded_only=True):
         _translate(command, _COMMAND_TEXTS)
         # Click makes `--help` once per command, its text in the language of the moment:
         # have it made again in this one.

@@ -110,3 +110,13 @@ def test_help_lists_every_command(bare: Certledger) -> None:
     out = bare.ok("--help")
     listed = out.split("Commands:", 1)[1].split()
     assert [name for name in sorted(COMMANDS) if name not in listed] == []
+
+
+def test_a_french_status_translates_only_what_it_loads(bc01_holder: Certledger) -> None:
+    """In French the help texts are translated command by command as they load: the
+    other commands' modules stay unloaded, as in English."""
+    modules, run = imported(
+        bc01_holder.store, "--lang", "fr", "status", "V1", "--as-of", "31/12/2017"
+    )
+    assert "Blocs" in run.stdout and "20/06/2017" in run.stdout
+    assert sorted(modules.intersection(HEAVY)) == []
