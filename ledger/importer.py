@@ -27,12 +27,11 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from ledger.application import Ledger
 from ledger.composition import parse_member
-from ledger.exceptions import ConcurrentWrite, LedgerError, ReadOnly, RowError, StoreError
+from ledger.exceptions import ConcurrentWrite, LedgerError, ReadOnly, RowError
 from ledger.i18n import _
 from ledger.staging import Staging
 from ledger.store.bulk import write_all
-from ledger.store.dialects import first_line
-from ledger.unit_of_work import Result
+from ledger.unit_of_work import Result, refused_write
 
 KINDS = (
     "enrolment",
@@ -483,11 +482,7 @@ def import_file(
                         )
                     ) from None
                 except PersistenceError as e:
-                    raise StoreError(
-                        _("the store refused the write ({reason}); nothing recorded").format(
-                            reason=first_line(e)
-                        )
-                    ) from None
+                    raise refused_write(e) from None
             snapshotted = set(staging.snapshotted)
         except BaseException:
             ledger.keys.forget()

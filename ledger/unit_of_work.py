@@ -337,8 +337,13 @@ class UnitOfWork:
                 _("another writer changed the same records while the batch ran; nothing written")
             ) from None
         except PersistenceError as e:
-            raise StoreError(
-                _("the store refused the write ({first_line}); nothing recorded").format(
-                    first_line=first_line(e)
-                )
-            ) from None
+            raise refused_write(e) from None
+
+
+def refused_write(error: PersistenceError) -> StoreError:
+    """The error a write the store refused is reported as (the batch's, the import's)."""
+    return StoreError(
+        _("the store refused the write ({first_line}); nothing recorded").format(
+            first_line=first_line(error)
+        )
+    )
