@@ -22,6 +22,7 @@ import orjson
 from ledger.store import Store
 from ledger.store.chain import GENESIS, link
 from ledger.store.keys import commitment, unwrap
+from ledger.store.scans import counted
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -155,14 +156,8 @@ def verify(
     sha256 = hashlib.sha256
     topics: dict[str, bytes] = {}
     watched = WATCHED if candidates is not None else frozenset()
-    tick = 0
-    for row in events:
+    for row in counted(iter(events), progress, 5000):
         count += 1
-        if progress is not None:
-            tick += 1
-            if tick == 5000:
-                progress(tick)
-                tick = 0
         position, stream, version, topic, state = row
         if topic in watched:
             assert candidates is not None
@@ -202,8 +197,6 @@ def verify(
         result.events = count
         previous, last = _check(result, event_of(row), chained, previous, last, names)
         known = None
-    if progress is not None and tick:
-        progress(tick)
     result.events = count
     for lost in chained.rest():
         previous = _lost(result, link_of(lost), names)
