@@ -21,6 +21,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,23 @@ def stored_rows(store: str, after: int) -> list[tuple[Any, ...]]:
         ledger.close()
 
 
+def chained(
+    rows: list[tuple[Any, ...]],
+) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """The rows in groups of PER_COMMIT, each with its hash-chain rows (position, stream,
+    version, hash), computed as the groups are written (part of the timed work)."""
+    previous = GENESIS
+    position = 0
+    for start in range(0, len(rows), PER_COMMIT):
+        group = rows[start : start + PER_COMMIT]
+        chain = []
+        for stream, version, topic, state in group:
+            position += 1
+            previous = link(previous, position, stream, version, topic, state)
+            chain.append((position, stream.hex, version, previous))
+        yield group, chain
+
+
 def raw_sqlite(folder: Path, rows: list[tuple[Any, ...]]) -> float:
     """Seconds to write `rows` with executemany, 1,000 per commit, with the chain."""
     path = folder / f"raw-{uuid.uuid4().hex[:6]}.db"
@@ -70,15 +88,7 @@ def raw_sqlite(folder: Path, rows: list[tuple[Any, ...]]) -> float:
         "originator_version INTEGER NOT NULL, hash TEXT NOT NULL)"
     )
     started = time.perf_counter()
-    previous = GENESIS
-    position = 0
-    for start in range(0, len(rows), PER_COMMIT):
-        group = rows[start : start + PER_COMMIT]
-        chain = []
-        for stream, version, topic, state in group:
-            position += 1
-            previous = link(previous, position, stream, version, topic, state)
-            chain.append((position, stream.hex, version, previous))
+    for group, chain in chained(rows):
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO stored_events VALUES (?, ?, ?, ?)",
@@ -109,16 +119,8 @@ def raw_postgres(url: str, rows: list[tuple[Any, ...]]) -> float:
                 "originator_id text, originator_version bigint, hash text)"
             )
             started = time.perf_counter()
-            previous = GENESIS
-            position = 0
             with conn.cursor() as cursor:
-                for start in range(0, len(rows), PER_COMMIT):
-                    group = rows[start : start + PER_COMMIT]
-                    chain = []
-                    for stream, version, topic, state in group:
-                        position += 1
-                        previous = link(previous, position, stream, version, topic, state)
-                        chain.append((position, stream.hex, version, previous))
+                for group, chain in chained(rows):
                     with conn.transaction():
                         cursor.executemany(
                             f"INSERT INTO {schema}.events (originator_id, originator_version, "
