@@ -41,18 +41,44 @@ def table(
     if widths is None:
         _records(columns, cells, wrap, width)
         return
+    if _plain(columns, cells, widths):
+        # Nothing folds: the grid rich would print, without importing rich (a status
+        # starts faster); tests/cli/test_tables.py holds the two equal.
+        for row in [columns, *cells]:
+            click.echo(_line(row, widths))
+        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     # Every text is printed literally: stored text (a reason, a name) is never read as markup.
     console = Console(soft_wrap=False, width=width, highlight=False)
-    grid = Table(show_lines=False, box=None, pad_edge=False)
+    grid = Table(show_lines=False, box=None, pad_edge=False, header_style="")
     for column, size in zip(columns, widths, strict=True):
         grid.add_column(Text(column), width=size, no_wrap=column not in wrap, overflow="fold")
     for row in cells:
         grid.add_row(*(Text(cell) for cell in row))
     console.print(grid)
+
+
+def _plain(columns: list[str], cells: list[list[str]], widths: list[int]) -> bool:
+    """Whether every text is printable on one line and fits its column as it is."""
+    from rich.cells import cell_len
+
+    return all(
+        text.isprintable() and cell_len(text) <= size
+        for row in [columns, *cells]
+        for text, size in zip(row, widths, strict=True)
+    )
+
+
+def _line(row: list[str], widths: list[int]) -> str:
+    """One row of a grid: each text padded to its column's width, two spaces between."""
+    from rich.cells import cell_len
+
+    return (" " * GAP).join(
+        text + " " * (size - cell_len(text)) for text, size in zip(row, widths, strict=True)
+    )
 
 
 GAP = 2

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
-from uuid import UUID
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
@@ -15,32 +13,19 @@ from ledger.certificates import (
     check_reinstatable,
     check_revocable,
 )
-from ledger.clock import Clock
+from ledger.clock import Actor
 from ledger.dossier import Decision, Dossier
 from ledger.exceptions import AlreadyExists, InvalidInput, NotFound, RuleViolation
 from ledger.facts import fact_of
 from ledger.i18n import _, show_date
-from ledger.identity import Identity
-from ledger.ids import check_identifier, stream_id
+from ledger.ids import candidate_stream, check_identifier
 from ledger.text import clean_name, clean_reason, normalise_name
+
+if TYPE_CHECKING:
+    from ledger.identity import Identity
 
 RELATIONS = ("accompanist", "tutor", "employer", "other")
 VAE_PATHS = ("VAE_CLASSIQUE", "CONGES_VAE")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who records, and the clock that stamps what they record."""
-
-    name: str
-    clock: Clock
-
-    def now(self) -> datetime:
-        return self.clock.now()
-
-
-def candidate_stream(candidate_id: str) -> UUID:
-    return stream_id("candidate", candidate_id)
 
 
 class Candidate(Aggregate):
@@ -604,6 +589,8 @@ class Candidate(Aggregate):
                     candidate_id=self.candidate_id
                 ),
             )
+        from ledger.identity import Identity  # pydantic: only where an identity changes
+
         current = Identity.of(**self.dossier.identity)
         merged = Identity.of(**{**current.model_dump(), **changes})
         merged.check_age(self.dossier.enrolled_on(), *minimum_age)

@@ -12,12 +12,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.candidate import Actor
-from ledger.ids import stream_id
-
-
-def claim_stream(kind: str, key: str) -> UUID:
-    return stream_id(f"claim-{kind}", key)
+from ledger.clock import Actor
+from ledger.ids import claim_stream, stream_id
 
 
 class Claim(Aggregate):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,3 +39,14 @@ class FixedClock(Clock):
 
     def set(self, instant: datetime) -> None:
         self.current = instant.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who records, and the clock that stamps what they record."""
+
+    name: str
+    clock: Clock
+
+    def now(self) -> datetime:
+        return self.clock.now()

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.candidate import Actor
+from ledger.clock import Actor
 from ledger.facts import Fact
 from ledger.ids import stream_id
 

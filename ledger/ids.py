@@ -20,6 +20,18 @@ def stream_id(kind: str, key: str = "") -> UUID:
     return uuid5(NAMESPACE, f"{kind}:{key}")
 
 
+def candidate_stream(candidate_id: str) -> UUID:
+    return stream_id("candidate", candidate_id)
+
+
+def session_stream(session_id: str) -> UUID:
+    return stream_id("jury", session_id)
+
+
+def claim_stream(kind: str, key: str) -> UUID:
+    return stream_id(f"claim-{kind}", key)
+
+
 def check_identifier(kind: str, value: str) -> str:
     """Candidate, session and certificate identifiers: letters, digits, `_ . -`, 1-64 chars."""
     try:
@@ -34,3 +46,7 @@ def check_identifier(kind: str, value: str) -> str:
             ).format(kind=kind, value=value)
         )
     return value
+
+
+TRANSMISSIONS_STREAM = stream_id("transmissions")
+"""The stream of the CPF flows sent to the Caisse des Dépôts and their processing reports."""

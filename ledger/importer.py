@@ -146,7 +146,7 @@ class Row:
         given = self.get("request_id")
         if given:
             return given
-        content = "\x1f".join(f"{k}={self.get(k)}" for k in COLUMNS if self.get(k))
+        content = "\x1f".join(f"{k}={value}" for k in COLUMNS if (value := self.get(k)))
         return "import-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
 
 

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.candidate import Actor
+from ledger.clock import Actor
 from ledger.exceptions import InvalidInput, RuleViolation
 from ledger.i18n import _
-from ledger.ids import check_identifier, stream_id
+from ledger.ids import check_identifier, session_stream
 from ledger.text import normalise_name
-
-
-def session_stream(session_id: str) -> UUID:
-    return stream_id("jury", session_id)
 
 
 class JurySession(Aggregate):

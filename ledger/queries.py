@@ -6,22 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.candidate import Candidate, candidate_stream
-from ledger.claims import Claim, claim_stream
 from ledger.exceptions import NotFound
 from ledger.facts import Fact, candidate_streams, fact_of_state
 from ledger.i18n import _, show_date
-from ledger.jury import JurySession, session_stream
+from ledger.ids import TRANSMISSIONS_STREAM, candidate_stream, claim_stream, session_stream
 from ledger.publication import REFERENTIAL_STREAM, Versions
 from ledger.rules import Review, review_decision
 from ledger.store import Store
 from ledger.store.chain import as_uuid
 from ledger.store.scans import count_streams, counted, scan_log, scan_streams, select_stream
-from ledger.transmission import TRANSMISSIONS_STREAM, Standing, Transmissions
-from ledger.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    # The aggregates: only the reads that load one import them (a status reads no aggregate).
+    from ledger.candidate import Candidate
+    from ledger.jury import JurySession
+    from ledger.transmission import Standing
+    from ledger.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,8 @@ class Queries:
     # Aggregates, for what the write side would decide.
 
     def candidate(self, candidate_id: str) -> Candidate:
+        from ledger.candidate import Candidate
+
         found = self.uow.load(candidate_stream(candidate_id))
         if found is None:
             raise NotFound(
@@ -172,6 +177,8 @@ class Queries:
         return found
 
     def session(self, session_id: str) -> JurySession:
+        from ledger.jury import JurySession
+
         found = self.uow.load(session_stream(session_id))
         if found is None:
             raise NotFound(_("jury session {session_id} not found").format(session_id=session_id))
@@ -322,6 +329,8 @@ class Queries:
         return found
 
     def certificate_owner(self, number: str) -> str:
+        from ledger.claims import Claim
+
         claim = self.uow.load(claim_stream("certificate", number))
         if claim is None:
             raise NotFound(_("certificate {number} not found").format(number=number))
@@ -332,6 +341,8 @@ class Queries:
 
     def transmitted(self) -> dict[str, str]:
         """The digest last sent for each passage (idTechnique) of the CPF flow."""
+        from ledger.transmission import Transmissions
+
         found = self.uow.load(TRANSMISSIONS_STREAM)
         if found is None:
             return {}
@@ -340,6 +351,8 @@ class Queries:
 
     def cpf_standing(self) -> Standing:
         """Every passage's standing with the Caisse des Dépôts: sent in which flow, answered how."""
+        from ledger.transmission import Standing, Transmissions
+
         found = self.uow.load(TRANSMISSIONS_STREAM)
         if found is None:
             return Standing()

@@ -1,29 +1,35 @@
-"""The referential: the certification's rules as data (pydantic model, loader and validator)."""
+"""The referential: the certification's rules as data (frozen dataclasses), its loader, and
+its validator (pydantic for the file's structure, `problems` for the rest).
+
+The classes are plain dataclasses so that reading a ledger does not import pydantic: a
+published version was validated when it was published, and `parse_referential` reads such
+content with a strict reader that takes only values of exactly the declared types (the
+result pydantic would give), handing anything else to pydantic, which reports it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
-from importlib import resources
+from functools import cache, cached_property
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    ValidationError,
-    model_serializer,
-)
+from types import NoneType, UnionType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from ledger.exceptions import ReferentialInvalid
 from ledger.i18n import N_, _
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+T = TypeVar("T")
 
 DEFAULT_EFFECTIVE_FROM = date(2006, 3, 5)
 """The first RNCP registration of fiche 13080: the default referential applies from then."""
@@ -36,52 +42,84 @@ DEFAULT_MINIMUM_AGE = 16
 """The age a candidate must have at enrolment when a referential does not say: the end of
 compulsory schooling (Code de l'éducation, art. L131-1)."""
 
+_STRICT = {"extra": "forbid"}
+"""pydantic's configuration of every class: a key the class does not know is an error."""
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_PERIOD = {
+    **_STRICT,
+    "populate_by_name": True,
+    "alias_generator": lambda name: {"start": "from", "end": "to"}.get(name, name),
+}
+"""A period's configuration: its ends are written `from` and `to` in a referential file."""
 
 
-class Competency(_Model):
-    code: str = Field(min_length=1)
-    label: str = Field(min_length=1)
+def _text() -> Any:
+    """A text that must not be empty."""
+    return field(metadata={"min_length": 1})
 
 
-class Epreuve(_Model):
-    code: str = Field(min_length=1)
-    kind: str = Field(min_length=1)
+def _count(low: int, high: int | None = None, **default: Any) -> Any:
+    """A number within `low` and `high` (inclusive)."""
+    return field(metadata={"ge": low, "le": high}, **default)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Competency:
+    __pydantic_config__ = _STRICT
+
+    code: str = _text()
+    label: str = _text()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Epreuve:
+    __pydantic_config__ = _STRICT
+
+    code: str = _text()
+    kind: str = _text()
     label: str = ""
     competencies: tuple[str, ...]
 
 
-class Block(_Model):
-    code: str = Field(min_length=1)
-    short: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-    required: int = Field(ge=1)
+@dataclass(frozen=True, kw_only=True)
+class Block:
+    __pydantic_config__ = _STRICT
+
+    code: str = _text()
+    short: str = _text()
+    label: str = _text()
+    required: int = _count(1)
     competencies: tuple[str, ...]
     epreuves: tuple[Epreuve, ...]
 
 
-class TitleRule(_Model):
-    required: int = Field(ge=1)
+@dataclass(frozen=True, kw_only=True)
+class TitleRule:
+    __pydantic_config__ = _STRICT
+
+    required: int = _count(1)
 
 
-class Role(_Model):
-    code: str = Field(min_length=1)
-    label: str = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class Role:
+    __pydantic_config__ = _STRICT
+
+    code: str = _text()
+    label: str = _text()
     side: Literal["employer", "employee"]
     professional: bool = True
     """A representative of the profession (the VAE jury balance counts these), not staff of
     the certifier."""
 
 
-class OpenPeriod(_Model):
+@dataclass(frozen=True, kw_only=True)
+class OpenPeriod:
     """A period a route is open in (rule 12): from `start` to `end`, inclusive (None: for good)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    __pydantic_config__ = _PERIOD
 
-    start: date = Field(alias="from")
-    end: date | None = Field(default=None, alias="to")
+    start: date
+    end: date | None = None
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -91,24 +129,21 @@ class OpenPeriod(_Model):
             return f"from {self.start.isoformat()}"
         return f"{self.start.isoformat()} → {self.end.isoformat()}"
 
-    @model_serializer
-    def _as_file(self) -> dict[str, date]:
-        """Dumped as a referential file writes it: `from`, and `to` when there is an end."""
-        return {"from": self.start, **({"to": self.end} if self.end else {})}
-
     def as_json(self) -> dict[str, str | None]:
         return {"from": self.start.isoformat(), "to": self.end.isoformat() if self.end else None}
 
 
-class Route(_Model):
-    code: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-    cpf_modalite: str = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class Route:
+    __pydantic_config__ = _STRICT
+
+    code: str = _text()
+    label: str = _text()
+    cpf_modalite: str = _text()
     vae: bool = False
     competency_certificates: bool = False
-    open: Annotated[tuple[OpenPeriod, ...], PlainSerializer(list)] | None = None
-    """When candidates may be put on the route (rule 12): None open always, () closed.
-    Dumped as a list, as a referential file holds it (TOML has no tuples)."""
+    open: tuple[OpenPeriod, ...] | None = None
+    """When candidates may be put on the route (rule 12): None open always, () closed."""
 
     def open_on(self, day: date) -> bool:
         return self.open is None or any(p.covers(day) for p in self.open)
@@ -125,17 +160,18 @@ class Route(_Model):
 
     def as_json(self) -> dict[str, Any]:
         return {
-            **self.model_dump(exclude={"open"}),
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "open"},
             "open": None if self.open is None else [p.as_json() for p in self.open],
             "openings": self.openings,
         }
 
 
-class Registration(_Model):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+@dataclass(frozen=True, kw_only=True)
+class Registration:
+    __pydantic_config__ = _PERIOD
 
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
+    start: date
+    end: date
     source: str = ""
 
     def covers(self, day: date) -> bool:
@@ -145,14 +181,17 @@ class Registration(_Model):
         return f"{self.start.isoformat()} → {self.end.isoformat()}"
 
 
-class Parchment(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Parchment:
     """What a parchment prints besides the rules: France Compétences' mandatory mentions
     that the rest of the referential does not hold (all optional: a referential without
     them is valid, and `certificate print` names the one missing)."""
 
-    level_2019: int | None = Field(default=None, ge=1, le=8)
+    __pydantic_config__ = _STRICT
+
+    level_2019: int | None = _count(1, 8, default=None)
     """Level in the national framework of décret n° 2019-14 (cadre national des certifications)."""
-    level_eqf: int | None = Field(default=None, ge=1, le=8)
+    level_eqf: int | None = _count(1, 8, default=None)
     """Level of the European Qualifications Framework (EQF / CEC)."""
     signatory: str = ""
     """The role (qualité) of who signs the parchments, as the fiche names it."""
@@ -162,18 +201,21 @@ class Parchment(_Model):
     """The fiche's public page, printed and aligned to in Open Badges credentials."""
 
 
-class Referential(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Referential:
     """One version of the rules of a certification, as published into the ledger."""
 
-    code: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    version: str = Field(min_length=1)
+    __pydantic_config__ = _STRICT
+
+    code: str = _text()
+    name: str = _text()
+    version: str = _text()
     level: str = ""
     nsf: str = ""
     rome: tuple[str, ...] = ()
     certifier: str = ""
     note: str = ""
-    validity_years: int = Field(ge=1)
+    validity_years: int = _count(1)
     vae_permanent: bool
     award_after_registration_for_enrolled_before: bool = False
     title: TitleRule
@@ -193,7 +235,7 @@ class Referential(_Model):
     cpf_flow_from: date | None = DEFAULT_CPF_FLOW_FROM
     """Awards from this date are under the duty to be sent in the CPF flow within 3 months
     (None: never)."""
-    minimum_age_years: int = Field(default=DEFAULT_MINIMUM_AGE, ge=0, le=99)
+    minimum_age_years: int = _count(0, 99, default=DEFAULT_MINIMUM_AGE)
     """How old a candidate must be on the day they enrol."""
     vae_jury_balance_required: bool = False
     """Whether a VAE decision is refused (rule 3) when its jury's balance is not shown to be
@@ -279,7 +321,7 @@ class Referential(_Model):
                 self.award_after_registration_for_enrolled_before
             ),
             "routes": [r.as_json() for r in self.routes],
-            "roles": [r.model_dump() for r in self.roles],
+            "roles": [dataclasses.asdict(r) for r in self.roles],
             "jury": {route: list(roles) for route, roles in self.jury.items()},
             "registrations": [
                 {"from": r.start.isoformat(), "to": r.end.isoformat()} for r in self.registrations
@@ -293,7 +335,7 @@ class Referential(_Model):
 
 def problems(ref: Referential) -> list[str]:
     """Every semantic problem of a structurally valid referential, each naming the item."""
-    found: list[str] = []
+    found: list[str] = list(_out_of_bounds(ref))
 
     def duplicates(kind: str, codes: list[str]) -> None:
         for code, n in sorted(Counter(codes).items()):
@@ -443,11 +485,109 @@ def arithmetic(ref: Referential) -> list[str]:
     return notes
 
 
+def _out_of_bounds(item: Any, where: str = "") -> Iterator[str]:
+    """Every text left empty and every number out of its bounds (the metadata of each field),
+    named by its place in the file (`blocks.0.required`), in the dataclasses' field order."""
+    for spec in dataclasses.fields(item):
+        place = f"{where}{spec.name}"
+        value = getattr(item, spec.name)
+        limits = spec.metadata
+        if limits.get("min_length") and not value:
+            yield _("{place}: must not be empty").format(place=place)
+        elif (
+            "ge" in limits
+            and value is not None
+            and not limits["ge"] <= value <= (limits["le"] if limits["le"] is not None else value)
+        ):
+            yield (
+                _("{place}: must be from {low} to {high}, not {value}").format(
+                    place=place, low=limits["ge"], high=limits["le"], value=value
+                )
+                if limits["le"] is not None
+                else _("{place}: must be at least {low}, not {value}").format(
+                    place=place, low=limits["ge"], value=value
+                )
+            )
+        elif dataclasses.is_dataclass(value):
+            yield from _out_of_bounds(value, f"{place}.")
+        elif isinstance(value, tuple):
+            for i, inner in enumerate(value):
+                if dataclasses.is_dataclass(inner):
+                    yield from _out_of_bounds(inner, f"{place}.{i}.")
+
+
+class _Untrusted(Exception):
+    """A value the strict reader does not take as it is: pydantic reads it instead."""
+
+
+@cache
+def _fields(cls: type) -> dict[str, tuple[str, Any]]:
+    """A dataclass's fields by the key a referential file writes (its alias, if it has one),
+    each with its field name and type."""
+    alias = cls.__pydantic_config__.get("alias_generator", lambda name: name)  # type: ignore[attr-defined]
+    hints = get_type_hints(cls)
+    return {alias(f.name): (f.name, hints[f.name]) for f in dataclasses.fields(cls)}
+
+
+def _strict(hint: Any, value: Any) -> Any:
+    """`value` as `hint` when it already is exactly of that type (lists for tuples, dicts for
+    dataclasses, keys as a file writes them); `_Untrusted` on anything else. pydantic gives
+    the same result on such a value: this reader only skips pydantic where nothing needs it."""
+    origin = get_origin(hint)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        fields = _fields(hint)
+        if type(value) is not dict or not value.keys() <= fields.keys():
+            raise _Untrusted
+        return hint(**{fields[k][0]: _strict(fields[k][1], v) for k, v in value.items()})
+    if origin is tuple:
+        if type(value) is not list:
+            raise _Untrusted
+        return tuple(_strict(get_args(hint)[0], v) for v in value)
+    if origin is dict:
+        if type(value) is not dict or any(type(k) is not str for k in value):
+            raise _Untrusted
+        return {k: _strict(get_args(hint)[1], v) for k, v in value.items()}
+    if origin in (Union, UnionType):
+        if value is None:
+            return None
+        return _strict(next(arg for arg in get_args(hint) if arg is not NoneType), value)
+    if origin is Literal:
+        if type(value) is not str or value not in get_args(hint):
+            raise _Untrusted
+        return value
+    if type(value) is not hint:
+        raise _Untrusted
+    return value
+
+
+def validate(cls: type[T], raw: Any, source: str = "referential") -> T:
+    """`raw` (a referential file's data, or part of it) as `cls`: read strictly when every
+    value already has its type (pydantic is not even imported), by pydantic otherwise; a
+    structure pydantic refuses is `ReferentialInvalid`, with every problem it found."""
+    try:
+        return _strict(cls, raw)  # type: ignore[no-any-return]
+    except (_Untrusted, TypeError):  # TypeError: a required field left out
+        pass
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(cls).validate_python(raw)
+    except ValidationError as e:
+        raise ReferentialInvalid(source, _structure_problems(e)) from None
+
+
+_MESSAGES = {
+    "missing_argument": "Field required",
+    "unexpected_keyword_argument": "Extra inputs are not permitted",
+}
+"""pydantic's words for a dataclass's arguments, as it says them of a model's fields."""
+
+
 def _structure_problems(error: ValidationError) -> list[str]:
     out = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "file"
-        out.append(f"{where}: {item['msg']}")
+        out.append(f"{where}: {_MESSAGES.get(item['type'], item['msg'])}")
     return out
 
 
@@ -466,14 +606,21 @@ def parse_referential(
         raise ReferentialInvalid(
             source, [_("not a referential: {value} nested too deep").format(value=kind.upper())]
         ) from None
-    try:
-        ref = Referential.model_validate(raw)
-    except ValidationError as e:
-        raise ReferentialInvalid(source, _structure_problems(e)) from None
+    ref = validate(Referential, raw, source)
     found = problems(ref)
     if found:
         raise ReferentialInvalid(source, found)
     return ref
+
+
+def explicit(item: Any, *, but: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An item's fields that differ from their defaults (what a referential file must say
+    of it), by name, but those of `but`."""
+    return {
+        spec.name: getattr(item, spec.name)
+        for spec in dataclasses.fields(item)
+        if spec.name not in but and getattr(item, spec.name) != spec.default
+    }
 
 
 def read_referential_file(path: Path) -> tuple[str, Referential]:
@@ -492,6 +639,8 @@ def read_referential_file(path: Path) -> tuple[str, Referential]:
 
 def default_referential_text() -> str:
     """The bundled RNCP13080 referential, as shipped with the package."""
+    from importlib import resources
+
     return resources.files("ledger").joinpath("data/rncp13080.toml").read_text(encoding="utf-8")
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import tomli_w
 
 from ledger.exceptions import ReferentialInvalid
-from ledger.referential import Referential, default_referential_text, parse_referential
+from ledger.referential import Referential, default_referential_text, explicit, parse_referential
 from ledger.rncp_export import Fiche
 
 LEVELS_1969 = {"3": "V", "4": "IV", "5": "III", "6": "II", "7": "I", "8": "I"}
@@ -81,11 +82,8 @@ def skeleton(fiche: Fiche, base: Referential | None = None) -> dict[str, Any]:
     period = registration(fiche)
     if period:
         data["registrations"] = [period]
-    data["routes"] = [
-        _route(route.model_dump(exclude_defaults=True, by_alias=True), fiche)
-        for route in base.routes
-    ]
-    data["roles"] = [role.model_dump() for role in base.roles]
+    data["routes"] = [_route(explicit(route), fiche) for route in base.routes]
+    data["roles"] = [asdict(role) for role in base.roles]
     data["jury"] = {route: list(roles) for route, roles in base.jury.items()}
     if fiche.blocks:
         data["blocks"] = [

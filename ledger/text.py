@@ -3,14 +3,21 @@ as people read them (rule 13)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ledger.exceptions import InvalidInput
 from ledger.i18n import _
 
-_REFUSED = {"Cc", "Cs", "Zl", "Zp"}
-"""Control characters, lone surrogates, line and paragraph separators: no output (one-line
-messages, tables, CSV, the CPF XML) can carry them as given."""
+_REFUSED = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+"""Control characters (Unicode category Cc), lone surrogates (Cs), the line and paragraph
+separators (Zl, Zp) and the noncharacters: no output (one-line messages, tables, CSV, the CPF
+XML) can carry them as given. Those categories hold exactly these code points for good (the
+Unicode stability policy); tests/ledger/test_text.py checks every code point against them."""
 
 _INVISIBLE = {"Cf", "Cc"}
 """Format and control characters: zero-width spaces and joiners, soft hyphens, marks…"""
@@ -18,13 +25,8 @@ _INVISIBLE = {"Cf", "Cc"}
 
 def refused_character(value: str) -> str | None:
     """The first character of `value` that no text given to the ledger may hold, or None."""
-    for ch in value:
-        code = ord(ch)
-        if unicodedata.category(ch) in _REFUSED or (code & 0xFFFE) == 0xFFFE:
-            return ch
-        if 0xFDD0 <= code <= 0xFDEF:
-            return ch
-    return None
+    found = _REFUSED.search(value)
+    return found.group() if found else None
 
 
 def check_text(what: str, value: str) -> str:

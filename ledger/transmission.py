@@ -6,16 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
-from uuid import UUID, uuid5
+from uuid import uuid5
 
 from eventsourcing.domain import Aggregate
 
-from ledger.candidate import Actor
+from ledger.clock import Actor
 from ledger.exceptions import AlreadyExists, NotFound
 from ledger.i18n import _
-from ledger.ids import NAMESPACE, stream_id
-
-TRANSMISSIONS_STREAM: UUID = stream_id("transmissions")
+from ledger.ids import NAMESPACE, TRANSMISSIONS_STREAM
 
 ALREADY_IN_BASE = "existe déjà en base"
 """What a KO message says when the passage was accepted by an earlier flow: it counts as

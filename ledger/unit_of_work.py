@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -23,9 +23,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
-from ledger.candidate import Actor, Candidate, candidate_stream
-from ledger.claims import Claim, claim_stream
-from ledger.clock import Clock
+from ledger.clock import Actor, Clock
 from ledger.exceptions import (
     ConcurrentWrite,
     LedgerError,
@@ -35,8 +33,7 @@ from ledger.exceptions import (
     StoreError,
 )
 from ledger.i18n import _
-from ledger.ids import check_identifier
-from ledger.jury import JurySession, session_stream
+from ledger.ids import candidate_stream, check_identifier, claim_stream, session_stream
 from ledger.publication import (
     REFERENTIAL_STREAM,
     ReferentialStream,
@@ -47,6 +44,11 @@ from ledger.publication import (
 from ledger.store import Store
 from ledger.store.dialects import first_line
 from ledger.store.scans import select_stream
+
+if TYPE_CHECKING:
+    from ledger.candidate import Candidate
+    from ledger.claims import Claim
+    from ledger.jury import JurySession
 
 A = TypeVar("A", bound=Aggregate)
 Result = dict[str, Any]
@@ -97,6 +99,8 @@ class Transaction:
         return aggregate_id in self.changed or self.uow.exists(aggregate_id)
 
     def candidate(self, candidate_id: str) -> Candidate:
+        from ledger.candidate import Candidate  # the aggregates: imported by commands only
+
         return self.get(
             candidate_stream(candidate_id),
             Candidate,
@@ -104,6 +108,8 @@ class Transaction:
         )
 
     def session(self, session_id: str) -> JurySession:
+        from ledger.jury import JurySession
+
         return self.get(
             session_stream(session_id),
             JurySession,
@@ -120,6 +126,8 @@ class Transaction:
 
     def claim(self, kind: str, key: str, value: dict[str, Any], on: Any) -> None:
         """Take a unique key in the command's transaction (a second taker conflicts)."""
+        from ledger.claims import Claim
+
         self.record(Claim.take(kind, key, value, on, self.actor))
 
     def check_untouched(self) -> None:
@@ -176,7 +184,9 @@ class UnitOfWork:
         if self.cached_versions is None or refresh:
             from ledger.facts import fact_of_state
 
-            decode = self.store.ledger_mapper.decode_state
+            # The referential stream holds no personal data: read as the scans read (no
+            # pydantic field types: every read needs the versions, most need nothing else).
+            decode = self.store.ledger_mapper.decode_light
             facts = [
                 fact_of_state(topic, decode(topic, state), "referential", version, position)
                 for position, __, version, topic, state in select_stream(
@@ -290,6 +300,8 @@ class UnitOfWork:
         """The claim of a request id already recorded, if any."""
         if request_id is None:
             return None
+        from ledger.claims import Claim
+
         found = self.load(claim_stream("request", request_id))
         assert found is None or isinstance(found, Claim)
         return found

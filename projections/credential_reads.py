@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.candidate import candidate_stream
 from ledger.credentials import SigningKey
 from ledger.dossier import Dossier
 from ledger.exceptions import LedgerError, NotFound, RuleViolation
 from ledger.i18n import _, show_date
 from ledger.identity import unreadable
+from ledger.ids import candidate_stream
 from ledger.signing import add_proof, verification_method
 from ledger.store.chain import link, link_at
 from ledger.store.scans import scan_log, select_stream

@@ -79,15 +79,20 @@ def cpf_standing(
     """Where each title award of the status stands with the Caisse des Dépôts, as the ledger
     knew it: not sent, awaiting an answer, accepted, refused (with its message), or to send
     again (its file refused whole)."""
+    titles = [
+        decision
+        for decision in status.dossier.live_decisions()
+        if decision.title and decision.on <= status.as_of
+    ]
+    if not titles:
+        return []
     from ledger.transmission import id_technique, standing_of
 
     _, instant, position = axes(ledger, status.as_of, known_at)
     facts = [f for f in ledger.queries.transmission_facts() if f.known_at(instant, position)]
     standing = standing_of(facts)
     found = []
-    for decision in status.dossier.live_decisions():
-        if not decision.title or decision.on > status.as_of:
-            continue
+    for decision in titles:
         passage = id_technique(decision.id)
         answer = standing.answers.get(passage)
         found.append(

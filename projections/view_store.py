@@ -19,10 +19,11 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from ledger.application import Ledger
-from ledger.candidate import Candidate, candidate_stream
+from ledger.candidate import Candidate
 from ledger.dossier import Dossier
 from ledger.exceptions import StoreError
 from ledger.i18n import _
+from ledger.ids import candidate_stream
 from ledger.rules import DEFAULT_STATE, STATES
 from ledger.store.chain import as_uuid
 from projections.views import CandidateRow, candidate_row

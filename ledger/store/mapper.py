@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import importlib
 import os
 from datetime import date, datetime
 from functools import cache
@@ -14,13 +15,14 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.utils import get_topic, resolve_topic
-from pydantic import TypeAdapter
-from typing_extensions import TypedDict
+from eventsourcing.utils import get_topic
+from eventsourcing.utils import resolve_topic as _resolve_topic
 
 from ledger.store.chain import as_uuid
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
     from ledger.store.keys import KeyStore, Lookup
 
 _NOT_STATE = ("originator_id", "originator_version")
@@ -42,6 +44,31 @@ identity, the names of persons linked to them, and the free texts written about 
 says why the rest cannot be read (write no personal data in it)."""
 
 
+EVENT_MODULES = (
+    "ledger.candidate",
+    "ledger.claims",
+    "ledger.credentials",
+    "ledger.jury",
+    "ledger.publication",
+    "ledger.transmission",
+)
+"""The modules that define the ledger's events: each class registers its topic with the
+library when its module is imported."""
+
+
+@cache
+def _events_defined() -> None:
+    for module in EVENT_MODULES:
+        importlib.import_module(module)
+
+
+def resolve_topic(topic: str) -> Any:
+    """The event class of a topic, its module imported first: a read that decodes events only
+    lightly (a status) never imports the aggregates, the others do it here."""
+    _events_defined()
+    return _resolve_topic(topic)
+
+
 def _get(state: dict[str, Any], path: str) -> tuple[dict[str, Any], str] | None:
     """The dict holding `path` (`field` or `field.key`) in a state, and the key, if present."""
     field, _, inner = path.partition(".")
@@ -56,6 +83,9 @@ def _get(state: dict[str, Any], path: str) -> tuple[dict[str, Any], str] | None:
 @cache
 def _state_adapter(topic: str) -> TypeAdapter[dict[str, Any]]:
     """A pydantic adapter that decodes one event class's JSON state with its field types."""
+    from pydantic import TypeAdapter
+    from typing_extensions import TypedDict
+
     cls = resolve_topic(topic)
     hints = get_type_hints(cls)
     sealed = {path.partition(".")[0] for path in SEALED.get(topic, ()) if "." not in path}
@@ -71,24 +101,24 @@ def _state_adapter(topic: str) -> TypeAdapter[dict[str, Any]]:
 @cache
 def _field_adapter(topic: str, field: str) -> TypeAdapter[Any]:
     """A pydantic adapter for one field of an event class (a sealed field, once unsealed)."""
+    from pydantic import TypeAdapter
+
     return TypeAdapter(get_type_hints(resolve_topic(topic))[field])
 
 
-@cache
-def _time_fields(topic: str) -> tuple[tuple[str, Any], ...]:
-    """The fields of an event class that hold dates or instants, with their parsers."""
-    cls = resolve_topic(topic)
-    hints = get_type_hints(cls)
-    parsers = {date: date.fromisoformat, datetime: datetime.fromisoformat}
-    return tuple(
-        (f.name, parsers[hints[f.name]])
-        for f in dataclasses.fields(cls)
-        if f.name not in _NOT_STATE and hints[f.name] in parsers
-    )
+TIMES = (("timestamp", datetime.fromisoformat), ("effective_on", date.fromisoformat))
+"""The time fields of every event of the ledger: when it was recorded, the day it takes
+effect (the library's `timestamp`, and `effective_on` of each aggregate's `Event`)."""
 
+MORE_DAYS = {"VaeAdmitted": "livret1_accepted_on", "VaeInterviewHeld": "livret2_received_on"}
+"""The events that hold one more day, and its field (tests/ledger/test_storage.py holds this
+table equal to the event classes' annotations: the light decoder reads it instead, so that
+a read does not import the aggregates' modules)."""
 
-_TIMES: dict[str, tuple[tuple[str, Any], ...]] = {}
-"""`_time_fields` of each topic read so far (a plain dict: read once per event in scans)."""
+_TIMES: dict[str, tuple[tuple[str, Any], ...]] = {
+    topic: (*TIMES, (day, date.fromisoformat)) for topic, day in MORE_DAYS.items()
+}
+"""The time fields of each event that has more than `TIMES`."""
 
 
 class LedgerMapper(Mapper[UUID]):
@@ -173,10 +203,7 @@ class LedgerMapper(Mapper[UUID]):
         if self.cipher or self.compressor:
             data = self._plain(data)
         state: dict[str, Any] = orjson.loads(data)
-        fields = _TIMES.get(topic)
-        if fields is None:
-            fields = _TIMES[topic] = _time_fields(topic)
-        for name, parse in fields:
+        for name, parse in _TIMES.get(topic, TIMES):
             value = state.get(name)
             if value is not None:
                 state[name] = parse(value)

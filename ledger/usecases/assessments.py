@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ledger.candidate import Actor, Candidate
+from ledger.candidate import Candidate
+from ledger.clock import Actor
 from ledger.exceptions import RuleViolation
 from ledger.i18n import _, show_date
 from ledger.rules import CodesInForce

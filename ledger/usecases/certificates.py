@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from eventsourcing.domain import Aggregate
 
 from ledger.certificates import check_certifiable, check_certificate_live
-from ledger.claims import Register, claim_stream, register_stream
+from ledger.claims import Register, register_stream
 from ledger.dossier import Decision
 from ledger.exceptions import InvalidInput, RuleViolation
 from ledger.i18n import _
-from ledger.ids import check_identifier
+from ledger.ids import check_identifier, claim_stream
 from ledger.rules import CodesInForce
 from ledger.unit_of_work import Result, Transaction
 from ledger.usecases.common import candidate_of, check_not_future

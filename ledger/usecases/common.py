@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ledger.candidate import Actor, Candidate
+from ledger.candidate import Candidate
+from ledger.clock import Actor
 from ledger.exceptions import NotFound, RuleViolation
 from ledger.i18n import _, show_date
 from ledger.unit_of_work import Personal, Result, Transaction

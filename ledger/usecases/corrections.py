@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ledger.candidate import Actor, Candidate, candidate_stream
+from ledger.candidate import Candidate
+from ledger.clock import Actor
 from ledger.exceptions import InvalidInput
 from ledger.i18n import _
+from ledger.ids import candidate_stream
 from ledger.rules import CodesInForce, check_decision, review_decision
 from ledger.text import clean_reason
 from ledger.unit_of_work import Personal, Result, Transaction

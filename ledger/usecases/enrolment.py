@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ledger.candidate import VAE_PATHS, Actor, Candidate, candidate_stream
+from ledger.candidate import VAE_PATHS, Candidate
+from ledger.clock import Actor
 from ledger.exceptions import AlreadyExists, InvalidInput
 from ledger.i18n import _
-from ledger.identity import Identity
-from ledger.ids import check_identifier
+from ledger.ids import candidate_stream, check_identifier
 from ledger.rules import CodesInForce
 from ledger.text import clean_name
 from ledger.unit_of_work import Personal, Result, Transaction
@@ -63,6 +63,8 @@ def enroll(
 ) -> Result:
     """Enrol a candidate on a route, with the identity the CPF flow needs (sealed)."""
     check_identifier("candidate", candidate_id)
+    from ledger.identity import Identity  # pydantic: only where an identity is recorded
+
     person = Identity.of(**identity)
     check_not_future(ledger, on, _("the enrolment"))
     route, vae_path = route_on(ledger, route, vae_path, on, _("the enrolment"))

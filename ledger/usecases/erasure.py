@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ledger.candidate import Actor, Candidate, candidate_stream
+from ledger.candidate import Candidate
+from ledger.clock import Actor
 from ledger.exceptions import AlreadyExists, ReadOnly, RuleViolation
 from ledger.i18n import _
+from ledger.ids import candidate_stream
 from ledger.rules import title_revoked_on
 from ledger.transmission import id_technique
 from ledger.unit_of_work import Result

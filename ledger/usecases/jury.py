@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from ledger.composition import GENDERS
 from ledger.exceptions import AlreadyExists, InvalidInput, RuleViolation
 from ledger.i18n import _, show_date
-from ledger.ids import check_identifier
-from ledger.jury import JurySession, session_stream
+from ledger.ids import check_identifier, session_stream
+from ledger.jury import JurySession
 from ledger.queries import review_in_session
 from ledger.rules import CodesInForce, check_decision
 from ledger.text import clean_name, clean_reason

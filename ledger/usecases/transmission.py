@@ -28,7 +28,8 @@ from ledger.exceptions import NotFound, OutputError, ReadOnly, TransmissionRefus
 from ledger.files import folder
 from ledger.i18n import _
 from ledger.identity import unreadable
-from ledger.transmission import ALREADY_IN_BASE, TRANSMISSIONS_STREAM, Transmissions
+from ledger.ids import TRANSMISSIONS_STREAM
+from ledger.transmission import ALREADY_IN_BASE, Transmissions
 from ledger.unit_of_work import Result, Transaction
 
 if TYPE_CHECKING:

@@ -71,6 +71,30 @@ def test_the_installed_package_finds_the_french_catalog_up_to_date() -> None:
                 assert catalog.ngettext(*message.id, n) == message.string[catalog.plural(n)]
 
 
+def test_every_message_of_the_code_has_a_checked_french_translation() -> None:
+    """The catalog covers every message the code holds (ledger/locale/certledger.pot, as
+    `python -m cli.translation` extracts it), none left empty or fuzzy: Babel's merge guesses a
+    new message's translation from a near one and marks it fuzzy, and a fuzzy guess is not a
+    translation."""
+    template = files("ledger") / "locale" / "certledger.pot"
+    source = files("ledger") / "locale" / "fr" / "LC_MESSAGES" / "certledger.po"
+    with template.open("rb") as pot, source.open("rb") as po:
+        wanted = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(pot)}
+        french = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in read_po(po)}
+    wanted.discard((None, ""))
+    assert len(wanted) > 500
+    assert sorted(str(key) for key in wanted - french.keys()) == []
+    unchecked = [
+        key
+        for key in wanted
+        if french[key].fuzzy
+        or not any(
+            [french[key].string] if isinstance(french[key].string, str) else french[key].string
+        )
+    ]
+    assert unchecked == []
+
+
 @pytest.mark.parametrize(
     ("environ", "language"),
     [

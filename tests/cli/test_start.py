@@ -34,9 +34,18 @@ HEAVY = (
     "cli.reports",
     "cli.importer",
     "cli.demo",
+    "pydantic",
+    "ledger.identity",
+    "ledger.candidate",
+    "ledger.claims",
+    "ledger.jury",
+    "ledger.usecases.enrolment",
+    "ledger.usecases.jury",
 )
 """What `status` never needs: the CPF flow's XML, the signing key's and the personal data's
-cryptography, the parchment's PDF and QR code, the audit page, the other commands."""
+cryptography, the parchment's PDF and QR code, the audit page, the other commands; pydantic
+(a published referential is read strictly, the events lightly), the aggregates and the use
+cases (a status folds the events as they are stored)."""
 
 POSTGRES = ("psycopg", "eventsourcing.postgres")
 """The PostgreSQL driver: only for a PostgreSQL store."""
@@ -80,12 +89,12 @@ def test_status_json_imports_none_of_the_heavy_modules(bc01_holder: Certledger) 
         assert "psycopg" in modules
 
 
-def test_status_as_a_table_imports_rich_but_none_of_the_heavy_modules(
+def test_status_as_a_table_that_folds_nothing_imports_none_of_the_heavy_modules(
     bc01_holder: Certledger,
 ) -> None:
     modules, run = imported(bc01_holder.store, "status", "V1", "--as-of", "2017-12-31")
     assert "RNCP13080BC01" in run.stdout
-    assert "rich" in modules
+    assert "rich.console" not in modules  # the grid is printed without rich's console
     assert sorted(modules.intersection(HEAVY)) == []
     if bc01_holder.store.kind == "sqlite":
         assert sorted(modules.intersection(POSTGRES)) == []
@@ -120,3 +129,39 @@ def test_a_french_status_translates_only_what_it_loads(bc01_holder: Certledger) 
     )
     assert "Blocs" in run.stdout and "20/06/2017" in run.stdout
     assert sorted(modules.intersection(HEAVY)) == []
+
+
+def test_the_ledger_names_the_same_use_cases_for_the_type_checker_and_at_run_time() -> None:
+    """`Ledger` lists its commands twice: typed for mypy, loaded on first use at run time.
+    Both lists bind the same names to the same functions, and each one is there."""
+    import ast
+    import importlib
+
+    from ledger.application import Ledger
+
+    tree = ast.parse((ROOT / "ledger" / "application.py").read_text(encoding="utf-8"))
+    (ledger,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Ledger"]
+    (branches,) = [
+        n for n in ledger.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    ]
+
+    def named(body: list[ast.stmt]) -> dict[str, tuple[str, str]]:
+        found = {}
+        for line in body:
+            assert isinstance(line, ast.Assign)
+            (target,) = line.targets
+            value = line.value
+            if isinstance(value, ast.Attribute):  # module.function
+                assert isinstance(value.value, ast.Name)
+                found[ast.unparse(target)] = (value.value.id, value.attr)
+            else:  # _later("module", "function")
+                assert isinstance(value, ast.Call)
+                module, function = (ast.literal_eval(a) for a in value.args)
+                found[ast.unparse(target)] = (module, function)
+        return found
+
+    typed, lazy = named(branches.body), named(branches.orelse)
+    assert typed == lazy and len(typed) > 20
+    for name, (module, function) in lazy.items():
+        loaded = getattr(importlib.import_module(f"ledger.usecases.{module}"), function)
+        assert getattr(Ledger, name) is loaded

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.cli.conftest import NINE, Certledger
 
@@ -231,3 +233,56 @@ def test_a_validity_names_its_last_day_and_its_excluded_end() -> None:
         "valid through 2022-06-19 (until 2022-06-20 excluded)"
     )
     assert show_validity(None) == "permanent"
+
+
+# The grid printed without rich.
+
+TEXTS = st.text(
+    alphabet=st.one_of(
+        st.characters(categories=("L", "M", "N", "P", "S")),  # wide, combining, emoji...
+        st.sampled_from(" abcdefghij0123456789-_/()é"),
+    ),
+    max_size=12,
+)
+"""Printable texts as cells hold them: some wide (CJK, emoji), some with combining marks."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    columns=st.lists(TEXTS.filter(bool), min_size=1, max_size=4),
+    data=st.data(),
+    width=st.integers(min_value=20, max_value=200),
+)
+def test_a_table_printed_without_rich_is_the_grid_rich_prints(
+    columns: list[str], data: st.DataObject, width: int
+) -> None:
+    """Where nothing folds, `table` prints the grid itself (rich is a slow import): byte for
+    byte what rich prints, wide characters and combining marks included."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from cli.output import _line, _plain, _widths
+
+    rows = data.draw(st.lists(st.lists(TEXTS, min_size=len(columns), max_size=len(columns))))
+    widths = _widths(columns, rows, (), width)
+    if widths is None or not _plain(columns, rows, widths):
+        return
+    out = io.StringIO()
+    grid = Table(show_lines=False, box=None, pad_edge=False, header_style="")
+    for column, size in zip(columns, widths, strict=True):
+        grid.add_column(Text(column), width=size, no_wrap=True, overflow="fold")
+    for row in rows:
+        grid.add_row(*(Text(cell) for cell in row))
+    Console(file=out, soft_wrap=False, width=width, highlight=False).print(grid)
+
+    assert out.getvalue() == "".join(_line(row, widths) + "\n" for row in [columns, *rows])
+
+
+@pytest.mark.parametrize("text", ["a\tb", "two\nlines", "bell\a", "nbsp\xa0", "sep\u2028"])
+def test_a_text_not_printable_on_one_line_goes_to_rich(text: str) -> None:
+    from cli.output import _plain
+
+    assert _plain(["column"], [[text]], [40]) is False
+    assert _plain(["column"], [["plain text"]], [40]) is True
+    assert _plain(["column"], [["plain text"]], [5]) is False  # it would fold

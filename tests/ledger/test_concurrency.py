@@ -24,8 +24,8 @@ from uuid import UUID
 import pytest
 
 from ledger.application import Ledger
-from ledger.candidate import candidate_stream
 from ledger.dossier import Dossier
+from ledger.ids import candidate_stream
 from ledger.integrity import Verification, verify_store
 from ledger.rules import counting_on
 from projections.status import candidate_status

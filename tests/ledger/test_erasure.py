@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.application import Ledger
-from ledger.candidate import candidate_stream
+from ledger.ids import candidate_stream
 from ledger.store.keys import KeyFile, unwrap
 from tests.builders import enroll
 from tests.stores import POSTGRES, StoreRef

@@ -11,6 +11,7 @@ positions. In both, a failed insert rolls back whatever the hook wrote.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -83,3 +84,27 @@ def test_a_failed_insert_rolls_back_what_the_hook_wrote(events: Store) -> None:
     assert chain_head(events.recorder) == head
     assert events.dialect.read(events.recorder, "SELECT stream FROM {candidate_keys}") == []
     assert [row[1] for row in scan_log(events.recorder)] == [stream]
+
+
+def test_the_library_snapshots_a_certificate_register_every_50_events(tmp_path: Path) -> None:
+    """The library asks `Store.snapshotting_intervals` (by aggregate class) when it saves; the
+    store names the classes by topic and resolves them then (a read imports no aggregate)."""
+    from ledger.application import Ledger
+    from ledger.claims import Register
+    from ledger.clock import Actor, FixedClock
+    from tests.builders import NOW
+
+    ledger = Ledger(str(tmp_path / "ledger.db"), clock=FixedClock(NOW), create=True)
+    try:
+        assert ledger.events.snapshotting_intervals == {Register: 50}
+        by = Actor("tester", ledger.clock)
+        register = Register.open("RNCP13080", 2017, NOW.date(), by)
+        for _ in range(49):
+            register.allocate(NOW.date(), by)
+        ledger.events.save(register)
+        assert ledger.events.snapshots is not None
+        (snapshot,) = ledger.events.snapshots.get(register.id)
+        assert snapshot.originator_version == 50
+        assert ledger.events.repository.get(register.id).allocated == 49
+    finally:
+        ledger.close()

@@ -7,6 +7,8 @@ import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.exceptions import AlreadyExists, ReferentialInvalid, RuleViolation
@@ -316,3 +318,103 @@ def test_init_twice_is_refused(ledger: Ledger) -> None:
     with pytest.raises(AlreadyExists, match="is already initialised"):
         ledger.initialise(by="tester")
     assert stored(ledger) == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('code = "RNCP13080"', 'code = ""', "code: must not be empty"),
+        ('short = "BC02"', 'short = ""', "blocks.1.short: must not be empty"),
+        ("validity_years = 5", "validity_years = 0", "validity_years: must be at least 1, not 0"),
+        ("required = 7\n", "required = 0\n", "blocks.0.required: must be at least 1, not 0"),
+        (
+            "minimum_age_years = 16",
+            "minimum_age_years = 120",
+            "minimum_age_years: must be from 0 to 99, not 120",
+        ),
+    ],
+)
+def test_an_empty_text_or_a_number_out_of_bounds_is_named_by_its_place(
+    old: str, new: str, problem: str
+) -> None:
+    assert problem in problems_of(broken(old, new))
+
+
+def test_a_parchment_level_outside_the_frameworks_is_refused() -> None:
+    found = problems_of(broken("level_eqf = 6", "level_eqf = 9"))
+    assert found == ["parchment.level_eqf: must be from 1 to 8, not 9"]
+
+
+# The strict reader, and pydantic behind it.
+
+CHANGES = [
+    ("validity_years = 5", "validity_years = 6"),
+    ("vae_permanent = true", "vae_permanent = false"),
+    ("required = 35", "required = 34"),
+    ('code = "C42"\nlabel = ', 'code = "C42"\nlabel = "Autre" # '),
+    ('source = "Arrêté du 16 février 2006, JO du 5 mars 2006"', 'source = ""'),
+    ("minimum_age_years = 16", "minimum_age_years = 18"),
+    ("validity_years = 5", 'validity_years = "5"'),  # a string pydantic reads as a number
+    ("vae_permanent = true", 'vae_permanent = "yes"'),
+    ("from = 2006-03-05", 'from = "2006-03-05"'),  # a date written as a string
+    ("from = 2006-03-05", "start = 2006-03-05"),  # the field's own name, not its alias
+    ("from = 2006-03-05", "from = 2006-03-05T00:00:00"),  # a datetime at midnight
+    ('cpf_modalite = "', 'unknown = 1\ncpf_modalite = "'),  # a key no class knows
+    ("validity_years = 5\n", ""),  # a required field left out
+]
+
+
+def variant(picked: list[int]) -> str:
+    text = DEFAULT
+    for i in picked:
+        old, new = CHANGES[i]
+        if old in text:
+            text = text.replace(old, new, 1)
+    return text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=len(CHANGES) - 1), max_size=4, unique=True))
+def test_the_strict_reader_gives_what_pydantic_gives_or_lets_pydantic_read(
+    picked: list[int],
+) -> None:
+    """A published version is read without pydantic when every value already has its
+    declared type; the result is then exactly pydantic's. Anything else (a date written as
+    a string, a key no class knows, a field left out) is read, or refused, by pydantic."""
+    import tomllib
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from ledger.referential import Referential, _strict, _Untrusted, validate
+
+    raw = tomllib.loads(variant(picked))
+    try:
+        expected: Referential | None = TypeAdapter(Referential).validate_python(raw)
+    except ValidationError:
+        expected = None
+    try:
+        strict: Referential | None = _strict(Referential, raw)
+    except (_Untrusted, TypeError):
+        strict = None
+    if strict is not None:
+        assert strict == expected
+    if expected is None:
+        with pytest.raises(ReferentialInvalid):
+            validate(Referential, raw)
+    else:
+        assert validate(Referential, raw) == expected
+
+
+def test_reading_a_published_version_needs_no_pydantic() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from ledger.referential import default_referential_text, parse_referential\n"
+        "ref = parse_referential(default_referential_text())\n"
+        "assert ref.blocks[0].required == 7 and ref.registrations[0].start.year == 2006\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

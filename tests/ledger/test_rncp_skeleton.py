@@ -4,7 +4,7 @@ data, what it left unknown in comments, what the certifier fills in marked TO FI
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
@@ -15,8 +15,10 @@ from ledger.referential import (
     Referential,
     Route,
     default_referential_text,
+    explicit,
     parse_referential,
     problems,
+    validate,
 )
 from ledger.rncp_export import Fiche, read_fiche
 from ledger.rncp_skeleton import level_text, skeleton, skeleton_toml, still_missing
@@ -51,7 +53,7 @@ def routes(closed: set[str]) -> list[dict[str, Any]]:
     """The bundled routes as the skeleton writes them, those of `closed` closed."""
     return [
         {
-            **route.model_dump(exclude_defaults=True, exclude={"open"}),
+            **explicit(route, but=("open",)),
             **({"open": []} if route.code in closed else {}),
         }
         for route in BUNDLED.routes
@@ -85,7 +87,7 @@ def test_the_skeleton_holds_what_the_export_knows_and_the_bundled_roles_and_jury
             }
         ],
         "routes": routes(CLOSED),
-        "roles": [role.model_dump() for role in BUNDLED.roles],
+        "roles": [asdict(role) for role in BUNDLED.roles],
         "jury": {route: list(roles) for route, roles in BUNDLED.jury.items()},
         "blocks": [
             {"code": f"RNCP13080{short}", "short": short, "label": label}
@@ -267,7 +269,7 @@ def test_filling_in_what_the_skeleton_marks_gives_a_valid_referential() -> None:
         "epreuves": [{"code": "BC01-E1", "kind": "dossier", "competencies": ["C1"]}],
     }
 
-    ref = Referential.model_validate(data)
+    ref = validate(Referential, data)
 
     assert problems(ref) == []
     assert (ref.certifier_siret, ref.predecessors, ref.successors) == (
@@ -287,11 +289,12 @@ def test_filling_in_what_the_skeleton_marks_gives_a_valid_referential() -> None:
 
 
 def test_a_route_reads_its_open_periods_from_toml_inline_tables() -> None:
-    route = Route.model_validate(
+    route = validate(
+        Route,
         tomllib.loads(
             'code = "vae"\nlabel = "VAE"\ncpf_modalite = "VAE"\n'
             "open = [{from = 2008-01-01}, {from = 2001-01-01, to = 2002-12-31}]\n"
-        )
+        ),
     )
 
     assert route.open == (

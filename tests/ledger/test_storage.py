@@ -207,3 +207,44 @@ def test_the_auditor_role_of_the_readme_runs_every_read_and_writes_nothing(
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def _event_classes() -> list[type]:
+    """Every event class of the ledger's aggregates."""
+    import importlib
+
+    from eventsourcing.domain import Aggregate
+
+    from ledger.store.mapper import EVENT_MODULES
+
+    for module in EVENT_MODULES:
+        importlib.import_module(module)
+
+    def below(cls: type) -> list[type]:
+        return [found for sub in cls.__subclasses__() for found in (sub, *below(sub))]
+
+    return [cls for cls in below(Aggregate.Event) if cls.__module__.startswith("ledger.")]
+
+
+def test_the_light_decoder_parses_the_time_fields_each_event_class_declares() -> None:
+    """The light decoder (status, replay) reads its table of time fields instead of the event
+    classes, so that a read need not import the aggregates: the table must say what they do."""
+    import dataclasses
+    from typing import get_type_hints
+
+    from eventsourcing.utils import get_topic
+
+    from ledger.store.mapper import _TIMES, TIMES
+
+    classes = _event_classes()
+    assert len(classes) > 30
+    for cls in classes:
+        hints = get_type_hints(cls)
+        declared = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in ("originator_id", "originator_version")
+            and hints[f.name] in (date, datetime)
+        ]
+        table = [name for name, _ in _TIMES.get(get_topic(cls), TIMES)]
+        assert sorted(declared) == sorted(table), get_topic(cls)

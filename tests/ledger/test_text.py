@@ -10,7 +10,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.exceptions import AlreadyExists, BadIdentifier, InvalidInput, RuleViolation
 from ledger.rules import check_jury
-from ledger.text import check_text, normalise_name
+from ledger.text import check_text, normalise_name, refused_character
 from tests.builders import FIVE, IDENTITY, PRESIDENT, convene, enroll, pass_bc01, stored
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u00ad", "\u2060", "\ufeff"]
@@ -141,3 +141,18 @@ def test_control_characters_are_refused_in_every_text_a_command_takes(
     with pytest.raises(InvalidInput, match="control characters are refused"):
         command(ledger)  # type: ignore[operator]
     assert stored(ledger) == before
+
+
+def test_the_refused_characters_are_the_control_surrogate_and_separator_categories() -> None:
+    """Every code point, checked against what the refusal means: Unicode categories Cc, Cs,
+    Zl and Zp, and the noncharacters (U+FDD0–U+FDEF, the last two of each plane)."""
+    import unicodedata
+
+    for code in range(0x110000):
+        ch = chr(code)
+        meant = (
+            unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
+            or (code & 0xFFFE) == 0xFFFE
+            or 0xFDD0 <= code <= 0xFDEF
+        )
+        assert (refused_character(f"ok{ch}ok") == ch) is meant, hex(code)
