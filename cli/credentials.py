@@ -84,9 +84,9 @@ def init_keys(
         result,
         as_json,
         _(
-            "Signing key recorded: {item}\nPrivate key file: {item2} (keep it safe: it "
-            "signs in your name)\nStatus list URL: {item3}"
-        ).format(item=result["id"], item2=result["key_file"], item3=result["status_list_url"]),
+            "Signing key recorded: {key}\nPrivate key file: {path} (keep it safe: it "
+            "signs in your name)\nStatus list URL: {url}"
+        ).format(key=result["id"], path=result["key_file"], url=result["status_list_url"]),
     )
 
 
@@ -306,8 +306,8 @@ def status_list(
         return
     write_atomically(output, json_bytes(document))
     click.echo(
-        _("Status list as of {item} written to {output}").format(
-            item=document["validFrom"][:10], output=output
+        _("Status list as of {day} written to {output}").format(
+            day=document["validFrom"][:10], output=output
         )
     )
 

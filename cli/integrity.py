@@ -70,7 +70,7 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
                 store=ledger.store, events=result.events, verdict=verdict
             )
         )
-        click.echo(_("digest {item}").format(item=document["digest"]))
+        click.echo(_("digest {digest}").format(digest=document["digest"]))
         for problem in result.problems:
             click.echo(f"  {problem['event']}: {problem['problem']} ({problem['detail']})")
         for note in result.notes:

@@ -63,13 +63,13 @@ def init(
         result,
         as_json,
         _(
-            "Initialised {store}: referential version {item} effective from {item2} "
-            "(sha256 {item3})."
+            "Initialised {store}: referential version {version} effective from "
+            "{effective_from} (sha256 {digest})."
         ).format(
             store=ledger.store,
-            item=result["version"],
-            item2=show_date(result["effective_from"]),
-            item3=result["sha256"],
+            version=result["version"],
+            effective_from=show_date(result["effective_from"]),
+            digest=result["sha256"],
         ),
     )
 
@@ -254,10 +254,13 @@ def publish(
     report(
         result,
         as_json,
-        _("Published referential version {item} effective from {item2} (sha256 {item3}).").format(
-            item=result["version"],
-            item2=show_date(result["effective_from"]),
-            item3=result["sha256"],
+        _(
+            "Published referential version {version} effective from {effective_from} "
+            "(sha256 {digest})."
+        ).format(
+            version=result["version"],
+            effective_from=show_date(result["effective_from"]),
+            digest=result["sha256"],
         ),
     )
 
@@ -309,13 +312,13 @@ def succeed(
     )
     sentence = (
         _(
-            "Published referential version {item} of {item2} effective from {item3}, "
-            "succeeding {item4}: "
+            "Published referential version {version} of {code} effective from "
+            "{effective_from}, succeeding {predecessor}: "
         ).format(
-            item=result["version"],
-            item2=result["code"],
-            item3=show_date(result["effective_from"]),
-            item4=result["succeeds"],
+            version=result["version"],
+            code=result["code"],
+            effective_from=show_date(result["effective_from"]),
+            predecessor=result["succeeds"],
         )
         + ", ".join(f"{p['old']} -> {p['new']}" for p in result["correspondence"])
         + "."

@@ -160,8 +160,8 @@ def cpf(
     for entry in sent.uncorrected:
         message += _(
             "\nNot sent again, refused by the Caisse des Dépôts and not corrected since: "
-            "{item} « {item2} » (correct it with `candidate rectify-identity`)"
-        ).format(item=entry["decision"], item2=entry["message"])
+            "{decision} « {message} » (correct it with `candidate rectify-identity`)"
+        ).format(decision=entry["decision"], message=entry["message"])
     _say(as_json, sent.as_json(), message)
 
 
@@ -251,8 +251,8 @@ def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> Non
             )
         again = _(" (already read: nothing recorded)") if result.get("already_ingested") else ""
         click.echo(
-            _("{path}: flow {item} ({item2}): {what}{again}.").format(
-                path=path, item=result["flow"], item2=result["file"], what=what, again=again
+            _("{path}: flow {flow} ({file}): {what}{again}.").format(
+                path=path, flow=result["flow"], file=result["file"], what=what, again=again
             )
         )
 

@@ -355,7 +355,7 @@ def write_flow(
         for entry in written:
             entry.draft.discard()
         raise OutputError(
-            _("cannot write {item}: {value}").format(item=paths[0], value=e.strerror or e)
+            _("cannot write {path}: {reason}").format(path=paths[0], reason=e.strerror or e)
         ) from None
     except BaseException:
         for entry in written:

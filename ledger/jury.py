@@ -69,8 +69,8 @@ class JurySession(Aggregate):
                 )
             if key in seen:
                 raise InvalidInput(
-                    _("jury session {session_id}: {item} is listed twice").format(
-                        session_id=session_id, item=seen[key]
+                    _("jury session {session_id}: {member} is listed twice").format(
+                        session_id=session_id, member=seen[key]
                     )
                 )
             seen[key] = member["name"]

@@ -35,7 +35,7 @@ class PublishedVersion:
 
 @lru_cache(maxsize=32)
 def _parse(content: str, sha256: str) -> Referential:
-    return parse_referential(content, _("published version {item}").format(item=sha256[:12]))
+    return parse_referential(content, _("published version {digest}").format(digest=sha256[:12]))
 
 
 def published_version(fact: Fact) -> PublishedVersion:
@@ -210,11 +210,11 @@ class ReferentialStream(Aggregate):
                 raise AlreadyExists(
                     _(
                         "referential version {version} is already published (effective from "
-                        "{effective_from}, sha256 {item}…); give the new content a new version"
+                        "{effective_from}, sha256 {digest}…); give the new content a new version"
                     ).format(
                         version=version,
                         effective_from=show_date(p.effective_from),
-                        item=p.sha256[:12],
+                        digest=p.sha256[:12],
                     )
                 )
 

@@ -179,8 +179,8 @@ def read_fiche(archive: Path | bytes, code: str, source: str | None = None) -> F
             lines = " and ".join(where.rsplit(" ", 1)[-1] for where, __ in rows[:2])
             raise ExportInvalid(
                 _(
-                    "{item} lists fiche {code} on lines {lines}: the export has one row per fiche"
-                ).format(item=members[STANDARD.name][0], code=code, lines=lines)
+                    "{file} lists fiche {code} on lines {lines}: the export has one row per fiche"
+                ).format(file=members[STANDARD.name][0], code=code, lines=lines)
             )
         where, row = rows[0]
         routes, unknown = _routes(reader, code)
@@ -401,8 +401,8 @@ def _blocks(reader: _Reader, code: str) -> tuple[Block, ...]:
         short = official.removeprefix(code)
         if short == official or not short:
             raise ExportInvalid(
-                _("{where}, Bloc_Competences_Code: {item!r} is not a block code of {code}").format(
-                    where=where, item=row["Bloc_Competences_Code"], code=code
+                _("{where}, Bloc_Competences_Code: {value!r} is not a block code of {code}").format(
+                    where=where, value=row["Bloc_Competences_Code"], code=code
                 )
             )
         block = Block(official, short, clean(row["Bloc_Competences_Libelle"]))
@@ -423,8 +423,8 @@ def _certifiers(reader: _Reader, code: str) -> tuple[Certifier, ...]:
         siret = "".join(row["Siret_Certificateur"].split())
         if siret and not _SIRET.match(siret):
             raise ExportInvalid(
-                _("{where}, Siret_Certificateur: {item!r} is not a SIRET (14 digits)").format(
-                    where=where, item=row["Siret_Certificateur"]
+                _("{where}, Siret_Certificateur: {value!r} is not a SIRET (14 digits)").format(
+                    where=where, value=row["Siret_Certificateur"]
                 )
             )
         certifier = Certifier(clean(row["Nom_Certificateur"]), siret)

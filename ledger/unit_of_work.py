@@ -315,9 +315,9 @@ class UnitOfWork:
         raise RuleViolation(
             9,
             _(
-                "request id {request_id} was used on {item} with other content; use a new "
+                "request id {request_id} was used on {command} with other content; use a new "
                 "request id"
-            ).format(request_id=request_id, item=earlier.value["command"]),
+            ).format(request_id=request_id, command=earlier.value["command"]),
         )
 
     @contextmanager

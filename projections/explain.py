@@ -267,11 +267,11 @@ class Explainer:
                 events += [self.plain(revocation), self.plain(reinstatement)]
                 why += _(
                     "; its revocation of {effective_on} was cancelled as mistaken on "
-                    "{effective_on2} ({item}): it never had effect"
+                    "{effective_on2} ({reason}): it never had effect"
                 ).format(
                     effective_on=show_date(revocation.effective_on),
                     effective_on2=show_date(reinstatement.effective_on),
-                    item=reinstatement.data["reason"],
+                    reason=reinstatement.data["reason"],
                 )
             out.append({**item.as_json(), "because": _unique(events), "why": why})
         return out

@@ -229,8 +229,8 @@ def _write_and_record(
             if errors:
                 raise TransmissionRefused(
                     _(
-                        "the flow written for {path} breaks the XSD ({item}); nothing recorded"
-                    ).format(path=entry.path, item=errors[0])
+                        "the flow written for {path} breaks the XSD ({problem}); nothing recorded"
+                    ).format(path=entry.path, problem=errors[0])
                 )
         flows = [
             {"flux_id": w.flux_id, "file": w.path.name, "sha256": w.sha256, "passages": w.passages}
