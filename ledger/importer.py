@@ -124,8 +124,12 @@ class Row:
     line: int
     cells: dict[str, str]
 
+    def __post_init__(self) -> None:
+        # Stripped once: a row's cells are read several times each.
+        self.cells = {k: text for k, v in self.cells.items() if v and (text := v.strip())}
+
     def get(self, column: str) -> str:
-        return (self.cells.get(column) or "").strip()
+        return self.cells.get(column, "")
 
     def date(self, column: str) -> dt.date:
         return parse_day(self.get(column), column)
