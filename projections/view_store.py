@@ -7,6 +7,7 @@ transaction, so that the view can always catch up (or be rebuilt) from where it 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -69,6 +70,7 @@ class StatusView(SQLiteTrackingRecorder):
             "start TEXT NOT NULL, until TEXT)",
             "CREATE INDEX IF NOT EXISTS view_intervals_candidate ON view_intervals (candidate)",
             "CREATE INDEX IF NOT EXISTS view_intervals_kind ON view_intervals (kind, value)",
+            "CREATE INDEX IF NOT EXISTS view_candidates_stream ON view_candidates (stream)",
         ]
 
     def position(self) -> int:
@@ -183,9 +185,10 @@ def _listing_sql(candidates: str, intervals: str, dialect: str) -> str:
 _STORED = (
     "SELECT c.stream, c.candidate, c.enrolled_on, i.kind, i.value, i.start, i.until "
     "FROM {candidates} c LEFT JOIN {intervals} i ON i.candidate = c.candidate "
-    "ORDER BY c.stream, i.kind, i.value, i.start, i.until"
+    "ORDER BY c.stream"
 )
-"""The view's rows joined, in stream order (the order a scan of candidate streams gives)."""
+"""The view's rows joined, in stream order (the order a scan of candidate streams gives);
+with the index on streams, SQLite reads them in that order instead of sorting them all."""
 
 
 def _listed(r: tuple[Any, ...]) -> Listed:
@@ -235,12 +238,12 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
     side, in stream order (bounded memory)."""
     position = view.position()
     versions = ledger.queries.versions().known_at(None, position)
-    expected: Iterator[tuple[str, str, str, tuple[tuple[Any, ...], ...]]] = (
+    expected: Iterator[_Entry] = (
         (
             candidate_stream(row.candidate).hex,
             row.candidate,
             row.enrolled_on.isoformat(),
-            tuple(sorted(i for i in _interval_rows(row))),
+            _interval_rows(row),
         )
         for facts in ledger.queries.scan_candidates()
         if (dossier := Dossier.known(facts, None, position)) is not None
@@ -257,30 +260,36 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
             yield f"candidate/{have[1]}", "in the status view, not in the ledger"
             have = next(stored, None)
         else:
-            if want != have:
+            if not _agree(want, have):
                 yield f"candidate/{want[1]}", "the status view's row disagrees with the events"
             want, have = next(expected, None), next(stored, None)
 
 
-def _grouped(
-    rows: Iterable[tuple[Any, ...]],
-) -> Iterator[tuple[str, str, str, tuple[tuple[Any, ...], ...]]]:
+_Entry = tuple[str, str, str, list[tuple[Any, ...]]]
+"""One candidate of the view: stream, id, enrolment, interval rows."""
+
+
+def _agree(want: _Entry, have: _Entry) -> bool:
+    """Whether the stored entry of a candidate is the expected one: the same candidate and
+    enrolment, the same interval rows as many times each. The rows come back in the order
+    they were written, which a list comparison settles at once; in any other order (another
+    database, a view written by an earlier version) they are counted."""
+    return want[:3] == have[:3] and (want[3] == have[3] or Counter(want[3]) == Counter(have[3]))
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> Iterator[_Entry]:
     """The view's joined rows as one entry per candidate: stream, id, enrolment, intervals."""
     current: tuple[str, str, str] | None = None
     intervals: list[tuple[Any, ...]] = []
     for stream, candidate, enrolled_on, kind, value, start, until in rows:
         if current is not None and stream != current[0]:
-            yield (*current, tuple(sorted(intervals, key=_order)))
+            yield (*current, intervals)
             intervals = []
         current = (stream, candidate, enrolled_on)
         if kind is not None:
             intervals.append((candidate, kind, value, start, until))
     if current is not None:
-        yield (*current, tuple(sorted(intervals, key=_order)))
-
-
-def _order(interval: tuple[Any, ...]) -> tuple[str, ...]:
-    return tuple("" if v is None else str(v) for v in interval)
+        yield (*current, intervals)
 
 
 @cache
@@ -307,6 +316,9 @@ def postgres_status_view() -> type:
                 ).format(self.intervals),
                 SQL("CREATE INDEX IF NOT EXISTS view_intervals_candidate ON {} (candidate)").format(
                     self.intervals
+                ),
+                SQL("CREATE INDEX IF NOT EXISTS view_candidates_stream ON {} (stream)").format(
+                    self.candidates
                 ),
             ]
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from ledger.dossier import Dossier
 from ledger.publication import Versions
 from ledger.rules import block_awards, title_revoked_on, validations
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Interval:
+class Interval(NamedTuple):
+    """A named tuple: a view row makes one per validation, and sorts them (tuples compare in
+    C, where a dataclass's generated ordering compares in Python)."""
+
     kind: str  # route | block | competency | one of the states of `ledger.rules.STATES`
     value: str  # the route or block code; "" for states
     start: date
