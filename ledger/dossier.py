@@ -246,13 +246,10 @@ class Dossier:
 
     def _on_CertificateIssued(self, fact: Fact) -> None:
         data = fact.data
-        self.certificates[data["number"]] = Certificate(
-            number=data["number"],
-            decision=data["decision_id"],
-            kind=data["kind"],
-            subject=data["subject"],
-            issued_on=fact.effective_on,
-            fact=fact,
+        number = data["number"]
+        # Positional: every certificate of every candidate is folded in a replay.
+        self.certificates[number] = Certificate(
+            number, data["decision_id"], data["kind"], data["subject"], fact.effective_on, fact
         )
 
     def _on_CertificateReissued(self, fact: Fact) -> None:

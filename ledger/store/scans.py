@@ -78,10 +78,12 @@ def count_streams(recorder: Any, first_topic: str) -> int:
 def counted(
     items: Iterator[Any], progress: Callable[[int], None] | None, every: int = 250
 ) -> Iterator[Any]:
-    """The items, telling `progress` how many went by (every `every` items, then the rest)."""
-    if progress is None:
-        yield from items
-        return
+    """The items, telling `progress` how many went by (every `every` items, then the rest);
+    the items themselves when there is no `progress` (no layer for a scan's every row)."""
+    return items if progress is None else _counting(items, progress, every)
+
+
+def _counting(items: Iterator[Any], progress: Callable[[int], None], every: int) -> Iterator[Any]:
     seen = 0
     for item in items:
         yield item
