@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from operator import attrgetter
@@ -168,7 +168,8 @@ class CandidateStatus:
     referential: str
     decisions: tuple[Decision, ...]
     """The live decisions taken on or before `as_of`, in deliberation order."""
-    versions: Versions
+    versions: Versions = field(compare=False)
+    """The versions the status was computed under (what `validations` needs)."""
     counting_competencies: int
     blocks: tuple[BlockStatus, ...]
     title: TitleStatus
