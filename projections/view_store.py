@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import chain, groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -183,12 +185,13 @@ def _listing_sql(candidates: str, intervals: str, dialect: str) -> str:
 
 
 _STORED = (
-    "SELECT c.stream, c.candidate, c.enrolled_on, i.kind, i.value, i.start, i.until "
+    "SELECT c.stream, c.enrolled_on, c.candidate, i.kind, i.value, i.start, i.until "
     "FROM {candidates} c LEFT JOIN {intervals} i ON i.candidate = c.candidate "
     "ORDER BY c.stream"
 )
-"""The view's rows joined, in stream order (the order a scan of candidate streams gives);
-with the index on streams, SQLite reads them in that order instead of sorting them all."""
+"""The view's rows joined, in stream order (the order a scan of candidate streams gives;
+with the index on streams, SQLite reads them in that order instead of sorting them all),
+each ending with the interval row as `_interval_rows` writes it."""
 
 
 def _listed(r: tuple[Any, ...]) -> Listed:
@@ -278,18 +281,12 @@ def _agree(want: _Entry, have: _Entry) -> bool:
 
 
 def _grouped(rows: Iterable[tuple[Any, ...]]) -> Iterator[_Entry]:
-    """The view's joined rows as one entry per candidate: stream, id, enrolment, intervals."""
-    current: tuple[str, str, str] | None = None
-    intervals: list[tuple[Any, ...]] = []
-    for stream, candidate, enrolled_on, kind, value, start, until in rows:
-        if current is not None and stream != current[0]:
-            yield (*current, intervals)
-            intervals = []
-        current = (stream, candidate, enrolled_on)
-        if kind is not None:
-            intervals.append((candidate, kind, value, start, until))
-    if current is not None:
-        yield (*current, intervals)
+    """The view's joined rows (`_STORED`) as one entry per candidate: stream, id, enrolment,
+    interval rows (none for a candidate without intervals: the join's one row of NULLs)."""
+    for stream, group in groupby(rows, key=itemgetter(0)):
+        first = next(group)
+        intervals = [row[2:] for row in chain((first,), group) if row[3] is not None]
+        yield stream, first[2], first[1], intervals
 
 
 @cache
