@@ -75,3 +75,17 @@ def test_a_candidate_gone_from_the_view_is_named(listed: Certledger) -> None:
     view_sql(listed, "DELETE FROM view_candidates")
 
     assert view_problems(listed) == [("candidate/A1", "view")]
+
+
+def test_a_candidate_enrolled_after_the_view_was_brought_up_to_date_is_not_expected(
+    listed: Certledger,
+) -> None:
+    listed.ok(
+        "candidate enroll B2 --route formation_continue --on 2018-09-10 --birth-name Petit "
+        "--first-name Lou --birth-date 1996-02-14 --sex M --birth-insee 13055"
+    )
+    assert view_sql(listed, "SELECT candidate FROM view_candidates") == [("A1",)]
+
+    assert view_problems(listed) == []
+    assert [r["candidate"] for r in listed.json("candidate list")] == ["A1", "B2"]
+    assert view_problems(listed) == []
