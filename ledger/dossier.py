@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from ledger.facts import Fact
@@ -124,8 +125,9 @@ class Dossier:
     @classmethod
     def fold(cls, facts: Iterable[Fact]) -> Dossier:
         dossier = cls()
-        for fact in facts:
-            dossier.apply(fact)
+        dossier.facts.extend(facts)
+        for fact in dossier.facts:
+            _FOLD[fact.type](dossier, fact)
         return dossier
 
     @classmethod
@@ -139,14 +141,15 @@ class Dossier:
         its stream (even were two writers' clocks to disagree). Facts recorded late are
         applied in `effective_on` order; recording order breaks ties (the sort is stable).
         """
-        known = []
-        for fact in sorted(facts, key=lambda f: f.version):
-            if not fact.known_at(known_at, position):
-                break
-            known.append(fact)
+        known = sorted(facts, key=_VERSION)
+        if known_at is not None or position is not None:
+            for i, fact in enumerate(known):
+                if not fact.known_at(known_at, position):
+                    del known[i:]
+                    break
         if not known or known[0].type != "CandidateEnrolled":
             return None
-        known.sort(key=lambda f: f.effective_on)
+        known.sort(key=_EFFECTIVE_ON)
         return cls.fold(known)
 
     def apply(self, fact: Fact) -> None:
@@ -243,13 +246,10 @@ class Dossier:
 
     def _on_CertificateIssued(self, fact: Fact) -> None:
         data = fact.data
-        self.certificates[data["number"]] = Certificate(
-            number=data["number"],
-            decision=data["decision_id"],
-            kind=data["kind"],
-            subject=data["subject"],
-            issued_on=fact.effective_on,
-            fact=fact,
+        number = data["number"]
+        # Positional: every certificate of every candidate is folded in a replay.
+        self.certificates[number] = Certificate(
+            number, data["decision_id"], data["kind"], data["subject"], fact.effective_on, fact
         )
 
     def _on_CertificateReissued(self, fact: Fact) -> None:
@@ -322,6 +322,10 @@ class Dossier:
             key=lambda d: (d.on, d.fact.version),
         )
 
+
+_VERSION = attrgetter("version")
+_EFFECTIVE_ON = attrgetter("effective_on")
+"""Sort keys of facts (a replay sorts every candidate's facts twice)."""
 
 _FOLD = {
     name.removeprefix("_on_"): method

@@ -188,10 +188,10 @@ def verify(
                     + version.to_bytes(8, "big")
                     + label
                     + state
-                )
-                if digest.hexdigest() == peek[3]:
+                ).digest()  # finalised once, then shown in hex to compare
+                if digest.hex() == peek[3]:
                     chained.peek = next(links, None)
-                    previous, known, last = peek[3], digest.digest(), position
+                    previous, known, last = peek[3], digest, position
                     continue
         # Not the plain case: read every value and say what is wrong.
         result.events = count

@@ -223,9 +223,15 @@ def block_awards(
     return found
 
 
-def counting(found: Iterable[Validation], day: date) -> set[str]:
-    """The competencies that count on `day`: any of their validations counts."""
-    return {v.competency for v in found if v.counts_on(day)}
+def counting(decisions: Iterable[Decision], versions: Versions, day: date) -> set[str]:
+    """The competencies that count on `day`: any of their validations by the given (live)
+    decisions counts. A decision's validations share its dates, so each decision is judged
+    once rather than each validation built (a replay does this for every candidate)."""
+    found: set[str] = set()
+    for decision in decisions:
+        if within(decision.on, decision_until(decision, versions)[0], day):
+            found.update(decision.validated)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,12 +255,12 @@ class Standing:
 
 
 def block_standing(block: Block, codes: set[str]) -> Standing:
-    members = tuple(c for c in block.competencies if c in codes)
+    members = tuple([c for c in block.competencies if c in codes])
     return Standing(block.code, members, block.required, len(block.competencies))
 
 
 def title_standing(ref: Referential, codes: set[str]) -> Standing:
-    members = tuple(c.code for c in ref.competencies if c.code in codes)
+    members = tuple([code for c in ref.competencies if (code := c.code) in codes])
     return Standing(ref.code, members, ref.title.required, len(ref.competencies))
 
 
@@ -315,7 +321,7 @@ def counting_on(
     """The competencies of a candidate that count on `day`, from their live decisions
     (leaving out decision `exclude`, when judging that decision again)."""
     live = [d for d in dossier.live_decisions() if d.on <= day and d.id != exclude]
-    return counting(validations(live, versions), day)
+    return counting(live, versions, day)
 
 
 def blocks_counting_on(

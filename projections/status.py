@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, NamedTuple
 
-from ledger.dossier import Certificate, Dossier
+from ledger.dossier import Certificate, Decision, Dossier
 from ledger.facts import Fact
 from ledger.publication import Versions
+from ledger.referential import Referential
 from ledger.rules import (
     BlockAward,
     Validation,
     block_awards,
     block_standing,
+    counting,
     overall_state,
     title_note,
     title_revoked_on,
@@ -163,12 +166,21 @@ class CandidateStatus:
     vae_path: str | None
     state: str  # enrolled | in_progress | certified | withdrawn | revoked
     referential: str
-    validations: tuple[Validation, ...]
+    decisions: tuple[Decision, ...]
+    """The live decisions taken on or before `as_of`, in deliberation order."""
+    versions: Versions = field(compare=False)
+    """The versions the status was computed under (what `validations` needs)."""
     counting_competencies: int
     blocks: tuple[BlockStatus, ...]
     title: TitleStatus
     certificates: tuple[CertificateStatus, ...]
     dossier: Dossier
+
+    @cached_property
+    def validations(self) -> tuple[Validation, ...]:
+        """Every validation by the decisions (built on demand: a CSV replay only counts
+        them, which `rules.counting` does without building them)."""
+        return tuple(validations(self.decisions, self.versions))
 
     @cached_property
     def competencies(self) -> tuple[CompetencyStatus, ...]:
@@ -249,70 +261,16 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
     """The status of a folded dossier on `as_of`."""
     published = versions.at(as_of)
     ref = published.referential
-    live = [d for d in dossier.live_decisions() if d.on <= as_of]
-    found = validations(live, versions)
+    live = tuple(d for d in dossier.live_decisions() if d.on <= as_of)
+    # Decisions are all dated on or before as_of here, so only the end of validity matters;
+    # the validations themselves are built on demand.
+    codes = counting(live, versions, as_of)
 
-    # Each validation counts or not (decisions are all dated on or before as_of here, so
-    # only the end of validity matters); the per-competency entries are built on demand.
-    codes = {v.competency for v in found if v.until is None or as_of < v.until}
-
-    certificates = tuple(
-        _certificate_status(c, dossier, as_of)
-        for c in sorted(dossier.certificates.values(), key=_issue_order)
-        if c.issued_on <= as_of
-    )
+    issued = [c for c in dossier.certificates.values() if c.issued_on <= as_of]
+    issued.sort(key=_ISSUE_ORDER)
+    certificates = tuple([_certificate_status(c, dossier, as_of) for c in issued])
     numbers = _certificate_numbers(certificates)
-
-    awards = block_awards(live, versions, as_of)
-    by_block: dict[str, list[BlockAward]] = {}
-    for award in awards:
-        by_block.setdefault(award.block, []).append(award)
-    blocks = []
-    for block in ref.blocks:
-        mine = by_block.pop(block.code, [])
-        current = [a for a in mine if a.until is None or as_of < a.until]
-        shown_award = max(current or mine, key=_furthest) if mine else None
-        standing = block_standing(block, codes)
-        blocks.append(
-            BlockStatus(
-                code=block.code,
-                short=block.short,
-                label=block.label,
-                awarded=bool(mine),
-                awarded_on=shown_award.on if shown_award else None,
-                counts=bool(current),
-                valid_until=shown_award.until if shown_award else None,
-                permanent=bool(shown_award and shown_award.until is None),
-                eligible=standing.eligible,
-                counting=len(standing.counting),
-                required=standing.required,
-                certificate=numbers.get(
-                    ("block", (shown_award.awarded_as if shown_award else "") or block.code)
-                ),
-                decision=shown_award.decision.id if shown_award else None,
-                award=shown_award,
-            )
-        )
-    for code, gone in by_block.items():  # blocks of an earlier version, gone from this one
-        award = max(gone, key=_furthest)
-        blocks.append(
-            BlockStatus(
-                code=code,
-                short=code,
-                label="",
-                awarded=True,
-                awarded_on=award.on,
-                counts=award.counts_on(as_of),
-                valid_until=award.until,
-                permanent=award.until is None,
-                eligible=False,
-                counting=0,
-                required=0,
-                certificate=numbers.get(("block", code)),
-                decision=award.decision.id,
-                award=award,
-            )
-        )
+    blocks = _block_statuses(ref, block_awards(live, versions, as_of), codes, numbers, as_of)
 
     title_decisions = [d for d in live if d.title]
     standing = title_standing(ref, codes)
@@ -342,7 +300,7 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
         "revoked": title.revoked_on is not None,
         "certified": title.awarded,
         "withdrawn": presence.kind == "withdrew",
-        "in_progress": bool(found),
+        "in_progress": any(d.validated for d in live),
     }
     state = overall_state(s for s, true in holds.items() if true)
 
@@ -354,13 +312,75 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
         vae_path=placement.vae_path,
         state=state,
         referential=published.version,
-        validations=tuple(found),
+        decisions=live,
+        versions=versions,
         counting_competencies=len(codes),
-        blocks=tuple(blocks),
+        blocks=blocks,
         title=title,
         certificates=certificates,
         dossier=dossier,
     )
+
+
+def _block_statuses(
+    ref: Referential,
+    awards: list[BlockAward],
+    codes: set[str],
+    numbers: dict[tuple[str, str], str],
+    as_of: date,
+) -> tuple[BlockStatus, ...]:
+    """The referential's blocks, awarded or not, then the blocks of an earlier version, gone
+    from this one, that were awarded."""
+    by_block: dict[str, list[BlockAward]] = {}
+    for award in awards:
+        by_block.setdefault(award.block, []).append(award)
+    blocks = []
+    for block in ref.blocks:
+        mine = by_block.pop(block.code, [])
+        current = [a for a in mine if a.until is None or as_of < a.until]
+        shown = max(current or mine, key=_furthest) if mine else None
+        standing = block_standing(block, codes)
+        blocks.append(
+            BlockStatus(
+                code=block.code,
+                short=block.short,
+                label=block.label,
+                awarded=bool(mine),
+                awarded_on=shown.on if shown else None,
+                counts=bool(current),
+                valid_until=shown.until if shown else None,
+                permanent=bool(shown and shown.until is None),
+                eligible=standing.eligible,
+                counting=len(standing.counting),
+                required=standing.required,
+                certificate=numbers.get(
+                    ("block", (shown.awarded_as if shown else "") or block.code)
+                ),
+                decision=shown.decision.id if shown else None,
+                award=shown,
+            )
+        )
+    for code, gone in by_block.items():
+        award = max(gone, key=_furthest)
+        blocks.append(
+            BlockStatus(
+                code=code,
+                short=code,
+                label="",
+                awarded=True,
+                awarded_on=award.on,
+                counts=award.counts_on(as_of),
+                valid_until=award.until,
+                permanent=award.until is None,
+                eligible=False,
+                counting=0,
+                required=0,
+                certificate=numbers.get(("block", code)),
+                decision=award.decision.id,
+                award=award,
+            )
+        )
+    return tuple(blocks)
 
 
 def _certificate_status(c: Certificate, dossier: Dossier, as_of: date) -> CertificateStatus:
@@ -370,16 +390,9 @@ def _certificate_status(c: Certificate, dossier: Dossier, as_of: date) -> Certif
         state = "revoked"
     else:
         state = "held"
+    revoked_on = c.revoked_on if state == "revoked" else None
     return CertificateStatus(
-        number=c.number,
-        kind=c.kind,
-        subject=c.subject,
-        issued_on=c.issued_on,
-        state=state,
-        decision=c.decision,
-        duplicate_of=c.duplicate_of,
-        revoked_on=c.revoked_on if state == "revoked" else None,
-        record=c,
+        c.number, c.kind, c.subject, c.issued_on, state, c.decision, c.duplicate_of, revoked_on, c
     )
 
 
@@ -403,5 +416,5 @@ def _furthest(item: Validation | BlockAward) -> tuple[date, date]:
     return (item.until or date.max, item.on)
 
 
-def _issue_order(c: Certificate) -> tuple[date, str]:
-    return (c.issued_on, c.number)
+_ISSUE_ORDER = attrgetter("issued_on", "number")
+"""Sort key of certificates: issue date, then number."""

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from ledger.dossier import Dossier
 from ledger.publication import Versions
-from ledger.rules import block_awards, title_revoked_on, validations
+from ledger.rules import block_awards, decision_until, title_revoked_on
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Interval:
+class Interval(NamedTuple):
+    """A named tuple: a view row makes one per validation, and sorts them (tuples compare in
+    C, where a dataclass's generated ordering compares in Python)."""
+
     kind: str  # route | block | competency | one of the states of `ledger.rules.STATES`
     value: str  # the route or block code; "" for states
     start: date
@@ -74,7 +77,7 @@ def candidate_row(dossier: Dossier, versions: Versions) -> CandidateRow:
         for a in block_awards(live, versions)
         for start, until in _spans(a.on, a.until, versions.successions_between(a.on, a.until))
     ]
-    intervals += [
-        Interval("competency", v.competency, v.on, v.until) for v in validations(live, versions)
-    ]
+    for decision in live:  # `rules.validations`, one interval each, none built in between
+        until = decision_until(decision, versions)[0]
+        intervals += [Interval("competency", c, decision.on, until) for c in decision.validated]
     return CandidateRow(dossier.candidate, dossier.enrolled_on(), tuple(sorted(intervals)))

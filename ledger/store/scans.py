@@ -40,11 +40,17 @@ def shard_bounds(shard: int, shards: int) -> tuple[UUID, UUID | None]:
 
 
 def scan_streams(
-    recorder: Any, first_topic: str, batch: int = 5000, shard: tuple[int, int] = (0, 1)
+    recorder: Any,
+    first_topic: str,
+    batch: int = 5000,
+    shard: tuple[int, int] = (0, 1),
+    begun_by: int | None = None,
 ) -> Iterator[Row]:
     """Every stored event of the streams that begin with `first_topic`, stream after stream
     (each in version order), read in batches; only the streams of shard `(i, n)` (a slice
-    of the stream ids, so that n processes can share the work).
+    of the stream ids, so that n processes can share the work), and only those whose
+    `first_topic` event is at log position `begun_by` or before, if given (nothing of the
+    others was known then).
 
     One pass over the primary-key index: a consumer sees each stream whole before the next,
     so it can fold one stream at a time in bounded memory. Stream ids come as stored (hex
@@ -52,7 +58,12 @@ def scan_streams(
     """
     dialect: Dialect = recorder.dialect
     low, high = shard_bounds(*shard)
-    params: list[Any] = [first_topic, dialect.stream_key(low)]
+    params: list[Any] = [first_topic]
+    begun = ""
+    if begun_by is not None:
+        begun = f" AND {dialect.position} <= ?"
+        params.append(begun_by)
+    params.append(dialect.stream_key(low))
     upper = ""
     if high is not None:
         upper = "AND originator_id < ? "
@@ -60,7 +71,7 @@ def scan_streams(
     return dialect.stream(
         recorder,
         f"SELECT {dialect.position}, {_COLUMNS} FROM {{events}} "
-        "WHERE originator_id IN (SELECT originator_id FROM {events} WHERE topic = ?) "
+        f"WHERE originator_id IN (SELECT originator_id FROM {{events}} WHERE topic = ?{begun}) "
         f"AND originator_id >= ? {upper}ORDER BY originator_id, originator_version",
         params,
         batch,
@@ -78,10 +89,12 @@ def count_streams(recorder: Any, first_topic: str) -> int:
 def counted(
     items: Iterator[Any], progress: Callable[[int], None] | None, every: int = 250
 ) -> Iterator[Any]:
-    """The items, telling `progress` how many went by (every `every` items, then the rest)."""
-    if progress is None:
-        yield from items
-        return
+    """The items, telling `progress` how many went by (every `every` items, then the rest);
+    the items themselves when there is no `progress` (no layer for a scan's every row)."""
+    return items if progress is None else _counting(items, progress, every)
+
+
+def _counting(items: Iterator[Any], progress: Callable[[int], None], every: int) -> Iterator[Any]:
     seen = 0
     for item in items:
         yield item

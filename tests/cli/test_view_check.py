@@ -1,0 +1,91 @@
+"""verify's check of the status view: each candidate's intervals compared as a multiset, in
+whatever order the database returns them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import FIVE_MEMBERS, Certledger
+
+BC01 = "C01,C02,C03,C04,C05,C06,C07,C08"
+
+
+@pytest.fixture
+def listed(certledger: Certledger) -> Certledger:
+    """A1 holds BC01 since 2017-06-20; the status view has been brought up to date."""
+    certledger.ok(
+        "candidate enroll A1 --route formation_continue --on 2016-09-12 --birth-name Martin "
+        "--first-name Chloé --birth-date 1994-03-08 --sex F --birth-insee 69123"
+    )
+    certledger.ok(
+        "assessment record A1 --epreuve BC01-E1 --on 2017-06-01 --passed C01,C02,C03,C05,C07"
+    )
+    certledger.ok("assessment record A1 --epreuve BC01-E2 --on 2017-06-02 --passed C03,C04,C06,C08")
+    certledger.ok(f"jury convene J1 --on 2017-06-20 {FIVE_MEMBERS} --president 'Hugo Bleu'")
+    certledger.ok(f"jury decide J1 A1 --validate {BC01} --award-block BC01")
+    assert [r["candidate"] for r in certledger.json("candidate list")] == ["A1"]
+    return certledger
+
+
+def view_sql(certledger: Certledger, statement: str, rows: list[Any] | None = None) -> list[Any]:
+    """Run a statement on the status view's tables (the view's own file on SQLite)."""
+    if certledger.store.path is None:
+        if rows is None:
+            return certledger.store.query(statement)
+        for row in rows:
+            certledger.store.query(statement, tuple(row))
+        return []
+    path = certledger.store.path
+    with sqlite3.connect(path.with_name(f"{path.stem}.views.db")) as conn:
+        if rows is None:
+            return conn.execute(statement.replace("%s", "?")).fetchall()
+        conn.executemany(statement.replace("%s", "?"), rows)
+        return []
+
+
+def view_problems(certledger: Certledger) -> list[tuple[str, str]]:
+    result = certledger("verify --json")
+    return [(p["event"], p["problem"]) for p in json.loads(result.stdout)["problems"]]
+
+
+def test_intervals_stored_in_another_order_agree_with_the_events(listed: Certledger) -> None:
+    stored = view_sql(listed, "SELECT candidate, kind, value, start, until FROM view_intervals")
+    assert len(stored) > 2
+    view_sql(listed, "DELETE FROM view_intervals")
+    view_sql(listed, "INSERT INTO view_intervals VALUES (%s, %s, %s, %s, %s)", stored[::-1])
+
+    assert view_problems(listed) == []
+
+
+def test_an_interval_stored_twice_disagrees_with_the_events(listed: Certledger) -> None:
+    stored = view_sql(
+        listed,
+        "SELECT candidate, kind, value, start, until FROM view_intervals WHERE kind = 'block'",
+    )
+    view_sql(listed, "INSERT INTO view_intervals VALUES (%s, %s, %s, %s, %s)", stored)
+
+    assert view_problems(listed) == [("candidate/A1", "view")]
+
+
+def test_a_candidate_gone_from_the_view_is_named(listed: Certledger) -> None:
+    view_sql(listed, "DELETE FROM view_candidates")
+
+    assert view_problems(listed) == [("candidate/A1", "view")]
+
+
+def test_a_candidate_enrolled_after_the_view_was_brought_up_to_date_is_not_expected(
+    listed: Certledger,
+) -> None:
+    listed.ok(
+        "candidate enroll B2 --route formation_continue --on 2018-09-10 --birth-name Petit "
+        "--first-name Lou --birth-date 1996-02-14 --sex M --birth-insee 13055"
+    )
+    assert view_sql(listed, "SELECT candidate FROM view_candidates") == [("A1",)]
+
+    assert view_problems(listed) == []
+    assert [r["candidate"] for r in listed.json("candidate list")] == ["A1", "B2"]
+    assert view_problems(listed) == []
