@@ -28,7 +28,7 @@ from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.publication import Versions
 from ledger.rules import title_revoked_on
-from ledger.transmission import id_technique
+from ledger.standing import id_technique
 
 CPF_NS = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     # The aggregates: only the reads that load one import them (a status reads no aggregate).
     from ledger.candidate import Candidate
     from ledger.jury import JurySession
-    from ledger.transmission import Standing
+    from ledger.standing import Standing
     from ledger.unit_of_work import UnitOfWork
 
 
@@ -351,7 +351,8 @@ class Queries:
 
     def cpf_standing(self) -> Standing:
         """Every passage's standing with the Caisse des Dépôts: sent in which flow, answered how."""
-        from ledger.transmission import Standing, Transmissions
+        from ledger.standing import Standing
+        from ledger.transmission import Transmissions
 
         found = self.uow.load(TRANSMISSIONS_STREAM)
         if found is None:

@@ -32,7 +32,7 @@ from ledger.facts import Fact
 from ledger.i18n import N_, _
 from ledger.publication import Versions
 from ledger.rules import evidence_for, title_revoked_on
-from ledger.transmission import Standing, id_technique, standing_of
+from ledger.standing import Standing, id_technique, standing_of
 from projections.statistics import Tally
 
 LATE_DAYS = 30

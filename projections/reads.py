@@ -86,7 +86,7 @@ def cpf_standing(
     ]
     if not titles:
         return []
-    from ledger.transmission import id_technique, standing_of
+    from ledger.standing import id_technique, standing_of
 
     _, instant, position = axes(ledger, status.as_of, known_at)
     facts = [f for f in ledger.queries.transmission_facts() if f.known_at(instant, position)]
@@ -290,7 +290,7 @@ def statistics(
     """The yearly statistics as the ledger held them at `known_at`, with where each title
     stood with the Caisse des Dépôts then; `watch` sees the candidates stream by (a progress
     bar)."""
-    from ledger.transmission import standing_of
+    from ledger.standing import standing_of
     from projections.statistics import yearly_statistics
 
     _, instant, position = axes(ledger, None, known_at)

@@ -18,7 +18,7 @@ from ledger.dossier import Decision, Dossier
 from ledger.facts import Fact
 from ledger.publication import Versions
 from ledger.rules import title_revoked_on
-from ledger.transmission import Standing, id_technique
+from ledger.standing import Standing, id_technique
 
 ALL_ROUTES = "all"
 """The route of each year's total row."""

@@ -10,7 +10,7 @@ from ledger.exceptions import AlreadyExists, ReadOnly, RuleViolation
 from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import title_revoked_on
-from ledger.transmission import id_technique
+from ledger.standing import id_technique
 from ledger.unit_of_work import Result
 from ledger.usecases.common import on_candidate
 

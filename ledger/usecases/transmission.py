@@ -29,7 +29,8 @@ from ledger.files import folder
 from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.ids import TRANSMISSIONS_STREAM
-from ledger.transmission import ALREADY_IN_BASE, Transmissions
+from ledger.standing import ALREADY_IN_BASE
+from ledger.transmission import Transmissions
 from ledger.unit_of_work import Result, Transaction
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from lxml import etree
 
 from ledger.application import Ledger
 from ledger.cpf import check_flow, xsd_path
-from ledger.transmission import id_technique
+from ledger.standing import id_technique
 from tests.cli.conftest import FIVE_MEMBERS, Certledger, variant
 
 XSD = xsd_path()

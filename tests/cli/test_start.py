@@ -39,6 +39,7 @@ HEAVY = (
     "ledger.candidate",
     "ledger.claims",
     "ledger.jury",
+    "ledger.transmission",
     "ledger.usecases.enrolment",
     "ledger.usecases.jury",
 )

@@ -12,7 +12,7 @@ from ledger.clock import FixedClock
 from ledger.cpf import Passage, holder_problems, passages
 from ledger.dossier import Dossier
 from ledger.referential import default_referential_text
-from ledger.transmission import id_technique
+from ledger.standing import id_technique
 from projections.audit import add_months, audit
 from projections.audit_html import render
 from tests.builders import FIVE, SIX, convene, enroll, pass_everything
