@@ -19,10 +19,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import demo_ledger, events_in, machine, report
+from bench.common import demo_ledger, events_in, machine, report, run_measured
 
 
 def certledger(source: Path | None = None) -> list[str]:
@@ -35,21 +34,15 @@ def measure(
     args: list[str], stdout: int | None = subprocess.DEVNULL, source: Path | None = None
 ) -> tuple[str, float]:
     """Run `certledger ARGS`: its wall and CPU times, and its own peak resident memory (MiB)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
+    run = run_measured(
         [*certledger(source), *args],
+        check=False,
         stdout=stdout,
-        stderr=subprocess.PIPE,
         env={**os.environ, "CERTLEDGER_ACTOR": "bench"},
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    error = process.stderr.read().decode() if process.stderr else ""
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f"certledger {' '.join(args)} failed ({process.returncode}): {error}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return f"{elapsed:.1f} s ({cpu:.1f} s CPU)", usage.ru_maxrss / 1024
+    if run.returncode:
+        raise SystemExit(f"certledger {' '.join(args)} failed ({run.returncode}): {run.stderr}")
+    return f"{run.seconds:.1f} s ({run.cpu:.1f} s CPU)", run.peak_mib
 
 
 def candidates_in(path: Path) -> int:

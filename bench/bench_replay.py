@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from bench.common import run_measured
 from ledger.application import Ledger
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,10 +154,7 @@ def cli_median(argv: list[str], runs: int) -> tuple[float, float]:
 
 def peak_memory(code: str) -> float:
     """Peak resident memory (MiB) of a process of its own that runs `code`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=environment())
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(before, after) / 1024
+    return run_measured([sys.executable, "-c", code], env=environment(), cwd=ROOT).peak_mib
 
 
 def machine() -> str:
