@@ -13,6 +13,7 @@ import base64
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from uuid import UUID
 
@@ -80,6 +81,23 @@ def lsn(text: str) -> int:
     return (int(high, 16) << 32) + int(low, 16)
 
 
+@contextmanager
+def wal_kept(store: StoreRef) -> Iterator[str]:
+    """On PostgreSQL, the current WAL position, and every WAL segment from it kept until the
+    block ends (a physical replication slot of the test's own): the CHECKPOINT `raw_postgres`
+    runs would otherwise let the server recycle them, the sooner the more it has just
+    written. On SQLite, nothing to keep."""
+    if store.kind == "sqlite":
+        yield ""
+        return
+    slot = f"certledger_{store.schema}"
+    store.query("SELECT pg_create_physical_replication_slot(%s, true)", (slot,))
+    try:
+        yield store.query("SELECT pg_current_wal_lsn()::text")[0][0]
+    finally:
+        store.query("SELECT pg_drop_replication_slot(%s)", (slot,))
+
+
 def raw_postgres(store: StoreRef, since: str) -> bytes:
     """The heap pages of the key table (dead tuples and free space included), the WAL written
     since `since`, and a dump of the schema."""
@@ -131,14 +149,14 @@ def test_no_byte_left_in_the_store_decrypts_an_erased_identity(
     assert key is not None and decrypts(key, stream, version, blob)
     key_file = KeyFile(ledger.events.key_file.path)
     stolen_before = list(key_file.keys(reload=True).values())
-    since = "" if store.kind == "sqlite" else store.query("SELECT pg_current_wal_lsn()::text")[0][0]
-    if store.kind == "sqlite":
-        # The attacker's method finds the wrapped key while its key-encryption key exists.
-        assert key in keys_found(raw_sqlite(store), stolen_before)
+    with wal_kept(store) as since:
+        if store.kind == "sqlite":
+            # The attacker's method finds the wrapped key while its key-encryption key exists.
+            assert key in keys_found(raw_sqlite(store), stolen_before)
 
-    ledger.erase("V1", reason="request of the person (RGPD art. 17)", by="tester")
+        ledger.erase("V1", reason="request of the person (RGPD art. 17)", by="tester")
 
-    raw = raw_sqlite(store) if store.kind == "sqlite" else raw_postgres(store, since)
+        raw = raw_sqlite(store) if store.kind == "sqlite" else raw_postgres(store, since)
     keks_now = list(key_file.keys(reload=True).values())
     assert keks_now and not set(keks_now) & set(stolen_before)
     found = keys_found(raw, keks_now)
