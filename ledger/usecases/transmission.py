@@ -29,7 +29,7 @@ from ledger.files import folder
 from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.ids import TRANSMISSIONS_STREAM
-from ledger.standing import ALREADY_IN_BASE
+from ledger.standing import ALREADY_IN_BASE, Standing
 from ledger.transmission import Transmissions
 from ledger.unit_of_work import Result, Transaction
 
@@ -88,6 +88,7 @@ class FlowSent:
 
 def selected_passages(
     ledger: Ledger,
+    standing: Standing,
     position: int,
     start: date | None,
     end: date | None,
@@ -100,8 +101,9 @@ def selected_passages(
     never sent, or whose content changed since (all of them with `everything`); a passage the
     Caisse des Dépôts refused goes again once corrected (else it is listed in
     `uncorrected`), one in a file it refused whole goes again, one it accepted never does.
-    Holders whose personal data was erased are left out (and listed in `left_out`)."""
-    standing = ledger.queries.cpf_standing()
+    Holders whose personal data was erased are left out (and listed in `left_out`). The
+    `standing` is the one read when the flow began: its two passes (choosing, then writing)
+    see the same flows sent, whatever another `report cpf` records meanwhile."""
     sent = standing.sent
     versions = ledger.queries.versions().known_at(None, position)
     for facts in ledger.queries.scan_candidates(personal=True, progress=progress):
@@ -148,6 +150,7 @@ def transmit_cpf(
         raise ReadOnly(_("the ledger is open read-only: `report cpf` records nothing"))
     position = ledger.queries.position()
     seen = ledger.queries.transmissions_version()
+    standing = ledger.queries.cpf_standing()
     counts: dict[str, int] = {}
     count = 0
     problems: list[str] = []
@@ -156,7 +159,7 @@ def transmit_cpf(
     uncorrected: list[dict[str, str]] = []
     chosen = (request.start, request.end, request.everything)
     for passage in selected_passages(
-        ledger, position, *chosen, left_out, uncorrected, progress=progress
+        ledger, standing, position, *chosen, left_out, uncorrected, progress=progress
     ):
         count += 1
         counts[passage.certification] = counts.get(passage.certification, 0) + 1
@@ -182,7 +185,9 @@ def transmit_cpf(
         )
     output = folder(request.output) if request.folder else contextlib.nullcontext(request.output)
     with output:
-        written = _write_and_record(ledger, request, per_fiche, names, position, seen, by, progress)
+        written = _write_and_record(
+            ledger, request, standing, per_fiche, names, position, seen, by, progress
+        )
     sent_files = [
         {"file": str(w.path), "flux_id": w.flux_id, "sha256": w.sha256, "passages": len(w.passages)}
         for w in written
@@ -193,6 +198,7 @@ def transmit_cpf(
 def _write_and_record(
     ledger: Ledger,
     request: FlowRequest,
+    standing: Standing,
     per_fiche: dict[str, int],
     names: list[Path],
     position: int,
@@ -212,7 +218,9 @@ def _write_and_record(
             written += write_flow(
                 (
                     p
-                    for p in selected_passages(ledger, position, *chosen, progress=progress)
+                    for p in selected_passages(
+                        ledger, standing, position, *chosen, progress=progress
+                    )
                     if p.certification == code
                 ),
                 names[len(written) : len(written) + fiche_files],

@@ -14,6 +14,7 @@ from lxml import etree
 
 from ledger.application import Ledger
 from ledger.cpf import check_flow, xsd_path
+from ledger.exceptions import TransmissionRefused
 from ledger.standing import id_technique
 from tests.cli.conftest import FIVE_MEMBERS, Certledger, variant
 
@@ -337,7 +338,9 @@ def test_concurrent_flows_record_each_passage_once_and_each_file_is_what_was_rec
     assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
     assert not any("Traceback" in r.stderr for r in runs)
     refused = [r for r in runs if r.returncode == 1]
-    assert all(r.stderr.startswith("Error: another `report cpf` recorded") for r in refused)
+    assert all(r.stderr.startswith("Error: another `report cpf` recorded") for r in refused), [
+        r.stderr for r in refused
+    ]
     flows = recorded_flows(awarded)
     sent = [p["id_technique"] for f in flows for p in f["passages"]]  # type: ignore[attr-defined]
     assert len(sent) == len(set(sent)) == 3
@@ -345,6 +348,36 @@ def test_concurrent_flows_record_each_passage_once_and_each_file_is_what_was_rec
         path = folder / str(flow["file"])
         assert hashlib.sha256(path.read_bytes()).hexdigest() == flow["sha256"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(str(f["file"]) for f in flows)
+
+
+def test_a_flow_overtaken_between_its_two_passes_is_refused_as_overtaken(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    """Another `report cpf` records its flow after this one chose its passages and before it
+    writes them: the writing pass still writes what the choosing pass chose (the standing
+    read once), so the flow is refused as overtaken, not as an empty file breaking the XSD."""
+    from ledger.usecases.transmission import FlowRequest
+
+    emitter, certifier, contract = IDS.split()[1::2]
+    ledger = Ledger(str(awarded.store), clock=awarded.clock)
+    total = ledger.queries.candidate_count()
+    read = 0
+
+    def progress(streams: int) -> None:
+        nonlocal read
+        read += streams
+        if read == total:  # the choosing pass is over: another flow is recorded now
+            awarded.ok(f"report cpf {IDS} -o {tmp_path / 'other.xml'}")
+
+    request = FlowRequest(emitter, certifier, contract, tmp_path / "mine.xml")
+    try:
+        with pytest.raises(TransmissionRefused, match="another `report cpf` recorded a flow"):
+            ledger.transmit_cpf(request, by="tester", progress=progress)
+    finally:
+        ledger.close()
+    assert read == 2 * total
+    assert [f["file"] for f in recorded_flows(awarded)] == ["other.xml"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".xml") == ["other.xml"]
 
 
 def test_an_erased_holder_is_left_out_and_listed_while_the_others_are_sent(
