@@ -341,29 +341,20 @@ class Queries:
 
     def transmitted(self) -> dict[str, str]:
         """The digest last sent for each passage (idTechnique) of the CPF flow."""
-        from ledger.transmission import Transmissions
+        return dict(self.cpf_standing()[0].sent)
 
-        found = self.uow.load(TRANSMISSIONS_STREAM)
-        if found is None:
-            return {}
-        assert isinstance(found, Transmissions)
-        return dict(found.sent)
-
-    def cpf_standing(self) -> Standing:
-        """Every passage's standing with the Caisse des Dépôts: sent in which flow, answered how."""
+    def cpf_standing(self) -> tuple[Standing, int]:
+        """Every passage's standing with the Caisse des Dépôts (sent in which flow, answered
+        how), and how many events the transmissions stream held when it was read (0 before
+        the first flow): both from one read, so that they agree."""
         from ledger.standing import Standing
         from ledger.transmission import Transmissions
 
         found = self.uow.load(TRANSMISSIONS_STREAM)
         if found is None:
-            return Standing()
+            return Standing(), 0
         assert isinstance(found, Transmissions)
-        return found.standing
-
-    def transmissions_version(self) -> int:
-        """How many events the transmissions stream holds (0 before the first flow)."""
-        found = self.uow.load(TRANSMISSIONS_STREAM)
-        return found.version if found is not None else 0
+        return found.standing, found.version
 
     def transmission_facts(self) -> list[Fact]:
         return self.stream_facts(TRANSMISSIONS_STREAM, "transmissions")

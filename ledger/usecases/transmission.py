@@ -149,8 +149,7 @@ def transmit_cpf(
     if ledger.read_only and not request.dry_run:
         raise ReadOnly(_("the ledger is open read-only: `report cpf` records nothing"))
     position = ledger.queries.position()
-    seen = ledger.queries.transmissions_version()
-    standing = ledger.queries.cpf_standing()
+    standing, seen = ledger.queries.cpf_standing()
     counts: dict[str, int] = {}
     count = 0
     problems: list[str] = []
@@ -178,7 +177,7 @@ def transmit_cpf(
     files = sum(per_fiche.values())
     if count == 0:
         return FlowSent(0, position, left_out=left_out, uncorrected=uncorrected)
-    names = flow_file_names(ledger, request, files)
+    names = flow_file_names(ledger, request, standing, files)
     if request.dry_run:
         return FlowSent(
             count, position, [str(p) for p in names], decisions, True, left_out, uncorrected
@@ -307,14 +306,16 @@ def record_transmissions(
     return ledger.uow.run("report cpf", params, work, by=by)
 
 
-def flow_file_names(ledger: Ledger, request: FlowRequest, files: int) -> list[Path]:
+def flow_file_names(
+    ledger: Ledger, request: FlowRequest, standing: Standing, files: int
+) -> list[Path]:
     """The files a flow is written to. Into a folder: `certledger-cpf-EMITTER-YYYYMMDD-NNNN.xml`,
     NNNN counting every file the ledger ever sent, so that each name is the emitter's own
     and a processing report (`nomFichier`) is always tied back to its flow. Given a file
     name: that name (`-001`, `-002`… beyond the limit), refused if it was sent already."""
     if not request.folder:
         return file_names(request.output, files)
-    first = len(ledger.queries.cpf_standing().flows) + 1
+    first = len(standing.flows) + 1
     day = ledger.clock.today().strftime("%Y%m%d")
     return [
         request.output / f"certledger-cpf-{request.emitter}-{day}-{n:04d}.xml"
