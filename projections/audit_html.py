@@ -354,6 +354,10 @@ class Section:
 
 
 def _sections(source: Source, wait_days: int) -> list[Section]:
+    def listed(key: str) -> tuple[Callable[[], Iterable[dict[str, Any]]], int]:
+        """A spooled list's rows (read as the page is written) and how many it holds."""
+        return (lambda: source.rows(key)), source.count(key)
+
     def decisions(keep: Callable[[dict[str, Any]], bool]) -> Callable[[], Iterator[dict[str, Any]]]:
         return lambda: (d for d in source.rows("decisions") if keep(d))
 
@@ -545,8 +549,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                 Column(_("by"), _field("recorded_by"), "nw"),
                 Column(_("days late"), _field("days_late"), "num"),
             ],
-            lambda: source.rows("late_recordings"),
-            source.count("late_recordings"),
+            *listed("late_recordings"),
             _("No late recording."),
         ),
         Section(
@@ -566,8 +569,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                     "nw",
                 ),
             ],
-            lambda: source.rows("awards_not_transmitted_within_3_months"),
-            source.count("awards_not_transmitted_within_3_months"),
+            *listed("awards_not_transmitted_within_3_months"),
             _("Every award was transmitted in time."),
         ),
         Section(
@@ -581,8 +583,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                 Column(_("sent on"), _field("sent_on"), "nw"),
                 Column(_("days"), _field("days"), "num"),
             ],
-            lambda: source.rows("cpf_waiting_for_an_answer"),
-            source.count("cpf_waiting_for_an_answer"),
+            *listed("cpf_waiting_for_an_answer"),
             _("No passage waits for an answer longer than that."),
             _(
                 "Sent to the Caisse des Dépôts and not answered yet: read its processing report "
@@ -604,8 +605,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                 ),
                 Column(_("what to do"), _field("to_do"), "text"),
             ],
-            lambda: source.rows("cpf_refused"),
-            source.count("cpf_refused"),
+            *listed("cpf_refused"),
             _("No passage refused."),
             _(
                 "The Caisse des Dépôts' message as it wrote it. Once the identity is corrected "
@@ -622,8 +622,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                 Column(_("annulled on"), _field("annulled_on"), "nw"),
                 Column(_("idTechnique"), _code("id_technique"), "nw"),
             ],
-            lambda: source.rows("annulled_after_transmission"),
-            source.count("annulled_after_transmission"),
+            *listed("annulled_after_transmission"),
             _("None."),
             _(
                 "The CPF flow 1.1.2 cannot withdraw a passage: handle these with the Caisse des "
@@ -640,8 +639,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                 Column(_("revoked on"), _field("revoked_on"), "nw"),
                 Column(_("idTechnique"), _code("id_technique"), "nw"),
             ],
-            lambda: source.rows("revoked_after_transmission"),
-            source.count("revoked_after_transmission"),
+            *listed("revoked_after_transmission"),
             _("None."),
             _(
                 "A revoked title is no longer sent; these were sent before: handle them with the "
@@ -678,8 +676,7 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                     "nw",
                 ),
             ],
-            lambda: source.rows("decisions"),
-            source.count("decisions"),
+            *listed("decisions"),
             _("No decision in the period."),
             warn=False,
         ),
