@@ -211,14 +211,11 @@ def test_the_auditor_role_of_the_readme_runs_every_read_and_writes_nothing(
 
 def _event_classes() -> list[type]:
     """Every event class of the ledger's aggregates."""
-    import importlib
-
     from eventsourcing.domain import Aggregate
 
-    from ledger.store.mapper import EVENT_MODULES
+    from ledger.store.mapper import _events_defined
 
-    for module in EVENT_MODULES:
-        importlib.import_module(module)
+    _events_defined()
 
     def below(cls: type) -> list[type]:
         return [found for sub in cls.__subclasses__() for found in (sub, *below(sub))]
