@@ -7,7 +7,7 @@ The write side folds the stream as known now; projections fold the facts known a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import attrgetter
@@ -115,19 +115,23 @@ class Dossier:
     placements: list[Placement] = field(default_factory=list)
     presences: list[Presence] = field(default_factory=list)
     linked: list[LinkedPerson] = field(default_factory=list)
-    assessments: list[Assessment] = field(default_factory=list)
     vae_steps: list[VaeStep] = field(default_factory=list)
     decisions: dict[str, Decision] = field(default_factory=dict)
     certificates: dict[str, Certificate] = field(default_factory=dict)
     surveys: list[Survey] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
+    _assessments: list[Assessment] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def fold(cls, facts: Iterable[Fact]) -> Dossier:
         dossier = cls()
         dossier.facts.extend(facts)
         for fact in dossier.facts:
-            _FOLD[fact.type](dossier, fact)
+            fold = _FOLD[fact.type]
+            if fold is not None:
+                fold(dossier, fact)
         return dossier
 
     @classmethod
@@ -142,9 +146,14 @@ class Dossier:
         applied in `effective_on` order; recording order breaks ties (the sort is stable).
         """
         known = sorted(facts, key=_VERSION)
-        if known_at is not None or position is not None:
+        if position is not None:
             for i, fact in enumerate(known):
                 if not fact.known_at(known_at, position):
+                    del known[i:]
+                    break
+        elif known_at is not None:  # the common case, `Fact.known_at` inlined (every fact)
+            for i, fact in enumerate(known):
+                if fact.recorded_at > known_at:
                     del known[i:]
                     break
         if not known or known[0].type != "CandidateEnrolled":
@@ -154,7 +163,20 @@ class Dossier:
 
     def apply(self, fact: Fact) -> None:
         self.facts.append(fact)
-        _FOLD[fact.type](self, fact)
+        fold = _FOLD[fact.type]
+        if fold is not None:
+            fold(self, fact)
+        elif self._assessments is not None:
+            self._assessments.append(_assessment(fact))
+
+    @property
+    def assessments(self) -> list[Assessment]:
+        """The assessments, in the order folded: read from the facts when first asked (the
+        rules ask when a decision is recorded; a replay never does, and most facts are
+        these)."""
+        if self._assessments is None:
+            self._assessments = [_assessment(f) for f in self.facts if f.type in _ASSESSMENT]
+        return self._assessments
 
     # The folding of each event type. Only assignments here: the rules read these records.
 
@@ -192,19 +214,6 @@ class Dossier:
         data = fact.data
         self.presences.append(Presence(fact.effective_on, "reenrolled", fact))
         self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
-
-    def _on_AssessmentRecorded(self, fact: Fact) -> None:
-        data = fact.data
-        self.assessments.append(
-            Assessment(
-                fact.effective_on,
-                data["epreuve"],
-                tuple(data["passed"]),
-                tuple(data["failed"]),
-                data["assessor"],
-                fact,
-            )
-        )
 
     def _on_VaeAdmitted(self, fact: Fact) -> None:
         self.vae_steps.append(VaeStep(fact.effective_on, "admitted", None, fact))
@@ -247,9 +256,19 @@ class Dossier:
     def _on_CertificateIssued(self, fact: Fact) -> None:
         data = fact.data
         number = data["number"]
-        # Positional: every certificate of every candidate is folded in a replay.
-        self.certificates[number] = Certificate(
-            number, data["decision_id"], data["kind"], data["subject"], fact.effective_on, fact
+        # Every certificate of every candidate is folded in a replay: built from the tuple
+        # of all its fields, without the call through the named tuple's own `__new__`.
+        self.certificates[number] = _new(
+            Certificate,
+            (
+                number,
+                data["decision_id"],
+                data["kind"],
+                data["subject"],
+                fact.effective_on,
+                fact,
+                *_NOT_REISSUED,
+            ),
         )
 
     def _on_CertificateReissued(self, fact: Fact) -> None:
@@ -323,16 +342,39 @@ class Dossier:
         )
 
 
+_new = tuple.__new__
+_NOT_REISSUED = (None, None, ())
+"""A new certificate's last fields: no duplicate of, no revocation, none cancelled."""
+
 _VERSION = attrgetter("version")
 _EFFECTIVE_ON = attrgetter("effective_on")
 """Sort keys of facts (a replay sorts every candidate's facts twice)."""
 
-_FOLD = {
-    name.removeprefix("_on_"): method
-    for name, method in vars(Dossier).items()
-    if name.startswith("_on_")
+
+def _assessment(fact: Fact) -> Assessment:
+    data = fact.data
+    return Assessment(
+        fact.effective_on,
+        data["epreuve"],
+        tuple(data["passed"]),
+        tuple(data["failed"]),
+        data["assessor"],
+        fact,
+    )
+
+
+_ASSESSMENT = ("AssessmentRecorded",)
+
+_FOLD: dict[str, Callable[[Dossier, Fact], None] | None] = {
+    **{
+        name.removeprefix("_on_"): method
+        for name, method in vars(Dossier).items()
+        if name.startswith("_on_")
+    },
+    **dict.fromkeys(_ASSESSMENT),
 }
-"""How each event type folds into a dossier (looked up once, not per fact)."""
+"""How each event type folds into a dossier (looked up once, not per fact); None for the
+facts read when asked (`Dossier.assessments`)."""
 
 
 def _later(a: Fact, b: Fact) -> bool:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, NamedTuple
-from uuid import UUID
+from typing import Any, NamedTuple, cast
 
 ENVELOPE = frozenset(
     {
@@ -79,15 +78,24 @@ Row = tuple[int, Any, int, str, bytes]
 """A stored event with its log position: (position, stream id, version, topic, state); the
 stream id as the store holds it (UUID, or hex text on SQLite)."""
 
-Decode = Callable[[str, bytes, Any, int], dict[str, Any]]
-"""Turns a stored event's state into its typed payload (given its stream id and version)."""
+Read = Callable[[str, bytes, str, int, int | None], Fact]
+"""Makes the fact of a stored event: (topic, state, stream label, version, log position)
+(`LedgerMapper.light_fact`)."""
 
 
-def candidate_streams(rows: Iterable[Row], decode: Decode) -> Iterator[list[Fact]]:
-    """The facts of each candidate stream, one stream at a time; other streams are skipped
+Unseal = Callable[[str, dict[str, Any], Any, int], None]
+"""Unseals in place the personal data of a fact's data: (topic, data, stream id as stored,
+version)."""
+
+
+def candidate_streams(
+    rows: Iterable[Row], read: Read, unseal: Unseal | None = None
+) -> Iterator[list[Fact]]:
+    """The facts of each candidate stream, one stream at a time, labelled after the
+    candidate (personal data unsealed by `unseal` if given); other streams are skipped
     without being decoded."""
     facts: list[Fact] = []
-    current: UUID | None = None
+    current: Any = None
     label = ""
     keep = False
     for position, originator_id, version, topic, state in rows:
@@ -97,16 +105,17 @@ def candidate_streams(rows: Iterable[Row], decode: Decode) -> Iterator[list[Fact
             facts = []
             current = originator_id
             keep = topic == "CandidateEnrolled"
-            if keep:
-                data = decode(topic, state, originator_id, version)
-                label = f"candidate/{data['candidate_id']}"
-                facts.append(fact_of_state(topic, data, label, version, position))
+            if not keep:
+                continue
+            fact = read(topic, state, "", version, position)
+            label = f"candidate/{fact.data['candidate_id']}"
+            fact = fact._replace(stream=label)
+        elif keep:
+            fact = read(topic, state, label, version, position)
+        else:
             continue
-        if keep:
-            facts.append(
-                fact_of_state(
-                    topic, decode(topic, state, originator_id, version), label, version, position
-                )
-            )
+        if unseal is not None:  # a fact read from the store holds its own dict: unsealed in place
+            unseal(topic, cast(dict[str, Any], fact.data), originator_id, version)
+        facts.append(fact)
     if facts:
         yield facts

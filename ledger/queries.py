@@ -3,14 +3,14 @@ could grant, what was transmitted, and why a status cannot be shown."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.exceptions import NotFound
-from ledger.facts import Fact, candidate_streams, fact_of_state
+from ledger.facts import Fact, Read, Unseal, candidate_streams, fact_of_state
 from ledger.i18n import _, show_date
 from ledger.ids import TRANSMISSIONS_STREAM, candidate_stream, claim_stream, session_stream
 from ledger.publication import REFERENTIAL_STREAM, Versions
@@ -139,11 +139,13 @@ def not_found_at(
     )
 
 
-def _light(mapper: Any) -> Any:
-    def decode(topic: str, state: bytes, *_: Any) -> dict[str, Any]:
-        return mapper.decode_light(topic, state)  # type: ignore[no-any-return]
-
-    return decode
+def _label(first: Mapping[str, Any], stream: UUID) -> str:
+    """A stream's name after its first event's data: its candidate or jury session."""
+    if "candidate_id" in first:
+        return f"candidate/{first['candidate_id']}"
+    if "session_id" in first:
+        return f"jury/{first['session_id']}"
+    return str(stream)
 
 
 class Queries:
@@ -222,26 +224,28 @@ class Queries:
 
         Without a `stream` label, candidate and jury streams are named after their first event.
         Without `personal`, personal data stays sealed and the states are read as the scans
-        read them (`decode_light`: what a status needs, without the key or the field types).
+        read them (`light_fact`: what a status needs, without the key or the field types).
         """
         mapper = self.store.ledger_mapper
-        decode = mapper.decode_state if personal else _light(mapper)
-        rows = select_stream(self.store.recorder, aggregate_id)
-        if stream is None and rows:
-            first = decode(rows[0][3], rows[0][4], aggregate_id, rows[0][2])
-            stream = (
-                f"candidate/{first['candidate_id']}"
-                if "candidate_id" in first
-                else f"jury/{first['session_id']}"
-                if "session_id" in first
-                else str(aggregate_id)
+        read: Read = mapper.light_fact
+        if personal:
+
+            def read(
+                topic: str, state: bytes, label: str, version: int, position: int | None
+            ) -> Fact:
+                data = mapper.decode_state(topic, state, aggregate_id, version)
+                return fact_of_state(topic, data, label, version, position)
+
+        facts = [
+            read(topic, state, stream or "", version, position)
+            for position, __, version, topic, state in select_stream(
+                self.store.recorder, aggregate_id
             )
-        return [
-            fact_of_state(
-                topic, decode(topic, state, uid, version), stream or "", version, position
-            )
-            for position, uid, version, topic, state in rows
         ]
+        if stream is None and facts:
+            label = _label(facts[0].data, aggregate_id)
+            facts = [fact._replace(stream=label) for fact in facts]
+        return facts
 
     def candidate_facts(self, candidate_id: str, *, personal: bool = True) -> list[Fact]:
         facts = self.stream_facts(
@@ -288,19 +292,15 @@ class Queries:
         statistics and audits do not, and skip the key lookups).
         """
         mapper = self.store.ledger_mapper
+        unseal: Unseal | None = None
         if personal:
             self.store.keys.preload()
 
-            def decode(topic: str, state: bytes, stream: Any, version: int) -> dict[str, Any]:
-                decoded = mapper.decode_light(topic, state)
-                mapper.unseal_state(topic, decoded, as_uuid(stream), version)
-                return decoded
-
-        else:
-            decode = mapper.decode_light  # type: ignore[assignment]
+            def unseal(topic: str, data: dict[str, Any], stream: Any, version: int) -> None:
+                mapper.unseal_state(topic, data, as_uuid(stream), version)
 
         rows = scan_streams(self.store.recorder, "CandidateEnrolled", shard=shard)
-        return counted(candidate_streams(rows, decode), progress)
+        return counted(candidate_streams(rows, mapper.light_fact, unseal), progress)
 
     def candidate_count(self) -> int:
         """How many candidate streams the ledger holds (what a scan of them reads)."""

@@ -234,9 +234,9 @@ def counting(decisions: Iterable[Decision], versions: Versions, day: date) -> se
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """How many of a block's (or the title's) competencies count, against what it requires."""
+class Standing(NamedTuple):
+    """How many of a block's (or the title's) competencies count, against what it requires.
+    A named tuple: a replay makes five for every candidate."""
 
     code: str
     counting: tuple[str, ...]
@@ -257,6 +257,14 @@ class Standing:
 def block_standing(block: Block, codes: set[str]) -> Standing:
     members = tuple([c for c in block.competencies if c in codes])
     return Standing(block.code, members, block.required, len(block.competencies))
+
+
+def block_count(block: Block, codes: set[str]) -> tuple[int, bool]:
+    """How many of a block's competencies count, and whether that is enough: what
+    `block_standing` says without listing them (a replay asks it of every block of every
+    candidate; a block's competencies are distinct, `problems()` sees to it)."""
+    counting = len(codes.intersection(block.competencies))
+    return counting, counting >= block.required
 
 
 def title_standing(ref: Referential, codes: set[str]) -> Standing:

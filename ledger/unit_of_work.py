@@ -182,13 +182,11 @@ class UnitOfWork:
             assert isinstance(stream, ReferentialStream)
             return stream.versions
         if self.cached_versions is None or refresh:
-            from ledger.facts import fact_of_state
-
             # The referential stream holds no personal data: read as the scans read (no
             # pydantic field types: every read needs the versions, most need nothing else).
-            decode = self.store.ledger_mapper.decode_light
+            read = self.store.ledger_mapper.light_fact
             facts = [
-                fact_of_state(topic, decode(topic, state), "referential", version, position)
+                read(topic, state, "referential", version, position)
                 for position, __, version, topic, state in select_stream(
                     self.store.recorder, REFERENTIAL_STREAM
                 )

@@ -17,7 +17,7 @@ from ledger.rules import (
     BlockAward,
     Validation,
     block_awards,
-    block_standing,
+    block_count,
     counting,
     overall_state,
     title_note,
@@ -268,7 +268,10 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
 
     issued = [c for c in dossier.certificates.values() if c.issued_on <= as_of]
     issued.sort(key=_ISSUE_ORDER)
-    certificates = tuple([_certificate_status(c, dossier, as_of) for c in issued])
+    decisions = dossier.decisions
+    certificates = tuple(
+        [_certificate_status(c, decisions[c.decision].annulled, as_of) for c in issued]
+    )
     numbers = _certificate_numbers(certificates)
     blocks = _block_statuses(ref, block_awards(live, versions, as_of), codes, numbers, as_of)
 
@@ -330,69 +333,107 @@ def _block_statuses(
     as_of: date,
 ) -> tuple[BlockStatus, ...]:
     """The referential's blocks, awarded or not, then the blocks of an earlier version, gone
-    from this one, that were awarded."""
+    from this one, that were awarded. (Built positionally, in a replay's inner loop.)"""
     by_block: dict[str, list[BlockAward]] = {}
     for award in awards:
         by_block.setdefault(award.block, []).append(award)
     blocks = []
     for block in ref.blocks:
-        mine = by_block.pop(block.code, [])
+        code = block.code
+        counting, eligible = block_count(block, codes)
+        mine = by_block.pop(code, None)
+        if mine is None:
+            blocks.append(
+                _new(
+                    BlockStatus,
+                    (
+                        code,
+                        block.short,
+                        block.label,
+                        False,
+                        None,
+                        False,
+                        None,
+                        False,
+                        eligible,
+                        counting,
+                        block.required,
+                        numbers.get(("block", code)),
+                        None,
+                        None,
+                    ),
+                )
+            )
+            continue
         current = [a for a in mine if a.until is None or as_of < a.until]
-        shown = max(current or mine, key=_furthest) if mine else None
-        standing = block_standing(block, codes)
+        shown = max(current or mine, key=_furthest)
         blocks.append(
-            BlockStatus(
-                code=block.code,
-                short=block.short,
-                label=block.label,
-                awarded=bool(mine),
-                awarded_on=shown.on if shown else None,
-                counts=bool(current),
-                valid_until=shown.until if shown else None,
-                permanent=bool(shown and shown.until is None),
-                eligible=standing.eligible,
-                counting=len(standing.counting),
-                required=standing.required,
-                certificate=numbers.get(
-                    ("block", (shown.awarded_as if shown else "") or block.code)
+            _new(
+                BlockStatus,
+                (
+                    code,
+                    block.short,
+                    block.label,
+                    True,
+                    shown.on,
+                    bool(current),
+                    shown.until,
+                    shown.until is None,
+                    eligible,
+                    counting,
+                    block.required,
+                    numbers.get(("block", shown.awarded_as or code)),
+                    shown.decision.id,
+                    shown,
                 ),
-                decision=shown.decision.id if shown else None,
-                award=shown,
             )
         )
     for code, gone in by_block.items():
         award = max(gone, key=_furthest)
         blocks.append(
             BlockStatus(
-                code=code,
-                short=code,
-                label="",
-                awarded=True,
-                awarded_on=award.on,
-                counts=award.counts_on(as_of),
-                valid_until=award.until,
-                permanent=award.until is None,
-                eligible=False,
-                counting=0,
-                required=0,
-                certificate=numbers.get(("block", code)),
-                decision=award.decision.id,
-                award=award,
+                code,
+                code,
+                "",
+                True,
+                award.on,
+                award.counts_on(as_of),
+                award.until,
+                award.until is None,
+                False,
+                0,
+                0,
+                numbers.get(("block", code)),
+                award.decision.id,
+                award,
             )
         )
     return tuple(blocks)
 
 
-def _certificate_status(c: Certificate, dossier: Dossier, as_of: date) -> CertificateStatus:
-    if dossier.decisions[c.decision].annulled:
-        state = "void"
-    elif c.revoked_on is not None and c.revoked_on <= as_of:
+def _certificate_status(c: Certificate, void: bool, as_of: date) -> CertificateStatus:
+    """A certificate's state on `as_of`: void when its decision is annulled (`void`), revoked
+    from its revocation's day, else held."""
+    revoked_on = c.revocation.effective_on if c.revocation is not None else None
+    if void:
+        state, revoked_on = "void", None
+    elif revoked_on is not None and revoked_on <= as_of:
         state = "revoked"
     else:
-        state = "held"
-    revoked_on = c.revoked_on if state == "revoked" else None
-    return CertificateStatus(
-        c.number, c.kind, c.subject, c.issued_on, state, c.decision, c.duplicate_of, revoked_on, c
+        state, revoked_on = "held", None
+    return _new(
+        CertificateStatus,
+        (
+            c.number,
+            c.kind,
+            c.subject,
+            c.issued_on,
+            state,
+            c.decision,
+            c.duplicate_of,
+            revoked_on,
+            c,
+        ),
     )
 
 
@@ -415,6 +456,11 @@ def _furthest(item: Validation | BlockAward) -> tuple[date, date]:
     """Sort key: the validity that reaches furthest (permanent first), then the latest."""
     return (item.until or date.max, item.on)
 
+
+_new = tuple.__new__
+"""Builds a named tuple from a tuple of all its fields, without the call through its own
+`__new__` (a replay builds a block status per block and a certificate status per
+certificate of every candidate)."""
 
 _ISSUE_ORDER = attrgetter("issued_on", "number")
 """Sort key of certificates: issue date, then number."""

@@ -12,12 +12,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from itertools import chain, groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
@@ -107,7 +106,7 @@ class StatusView(SQLiteTrackingRecorder):
             c.execute("DELETE FROM tracking WHERE application_name=?", (APPLICATION,))
 
     def stored_rows(self) -> Iterator[tuple[Any, ...]]:
-        """Every row of the view, joined, in stream order (`_STORED`)."""
+        """The view, one row per candidate, in stream order (`_STORED`)."""
         with self.datastore.get_connection(commit=False) as conn:
             cursor = conn.cursor().sqlite_cursor
             cursor.row_factory = None
@@ -188,13 +187,25 @@ def _listing_sql(candidates: str, intervals: str, dialect: str) -> str:
 
 
 _STORED = (
-    "SELECT c.stream, c.enrolled_on, c.candidate, i.kind, i.value, i.start, i.until "
+    "SELECT c.stream, c.candidate, c.enrolled_on, json_group_array(json_array(i.kind, i.value, "
+    "i.start, i.until)) FILTER (WHERE i.candidate IS NOT NULL) "
     "FROM {candidates} c LEFT JOIN {intervals} i ON i.candidate = c.candidate "
-    "ORDER BY c.stream"
+    "GROUP BY c.candidate ORDER BY c.stream"
 )
-"""The view's rows joined, in stream order (the order a scan of candidate streams gives;
-with the index on streams, SQLite reads them in that order instead of sorting them all),
-each ending with the interval row as `_interval_rows` writes it."""
+"""The view, one row per candidate in stream order (the order a scan of candidate streams
+gives): stream, candidate, enrolment, and its interval rows as one JSON array of
+`[kind, value, start, until]` (as `_interval_rows` writes them), aggregated by the database
+rather than read row by row."""
+
+_STORED_POSTGRES = (
+    "SELECT c.stream, c.candidate, c.enrolled_on, coalesce(json_agg(json_build_array(i.kind, "
+    "i.value, i.start, i.until) ORDER BY i.kind, i.value, i.start, i.until) "
+    "FILTER (WHERE i.candidate IS NOT NULL), '[]')::text "
+    "FROM {candidates} c LEFT JOIN {intervals} i ON i.candidate = c.candidate "
+    "GROUP BY c.candidate ORDER BY c.stream"
+)
+"""`_STORED` in PostgreSQL's words (the candidate is the key: its stream and enrolment
+need no grouping)."""
 
 
 def _listed(r: tuple[Any, ...]) -> Listed:
@@ -249,13 +260,16 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
             candidate_stream(row.candidate).hex,
             row.candidate,
             row.enrolled_on.isoformat(),
-            _interval_rows(row),
+            _interval_lists(row),
         )
         for facts in _known_streams(ledger, position)
         if (dossier := Dossier.known(facts, None, position)) is not None
         for row in (candidate_row(dossier, versions),)
     )
-    stored = _grouped(view.stored_rows())
+    stored = (
+        (stream, candidate, enrolled_on, orjson.loads(intervals))
+        for stream, candidate, enrolled_on, intervals in view.stored_rows()
+    )
     want, have = next(expected, None), next(stored, None)
     while want is not None or have is not None:
         if have is None or (want is not None and want[0] < have[0]):
@@ -276,28 +290,31 @@ def _known_streams(ledger: Ledger, position: int) -> Iterator[list[Fact]]:
     `Queries.scan_candidates` reads them: a stream enrolled later was unknown there, so
     reading it would only have it dropped (a view not yet brought up to date reads little)."""
     rows = scan_streams(ledger.recorder, "CandidateEnrolled", begun_by=position)
-    return candidate_streams(rows, ledger.events.ledger_mapper.decode_light)
+    return candidate_streams(rows, ledger.events.ledger_mapper.light_fact)
 
 
-_Entry = tuple[str, str, str, list[tuple[Any, ...]]]
-"""One candidate of the view: stream, id, enrolment, interval rows."""
+_Entry = tuple[str, str, str, list[list[Any]]]
+"""One candidate of the view: stream, id, enrolment, interval rows `[kind, value, start,
+until]`."""
+
+
+def _interval_lists(row: CandidateRow) -> list[list[Any]]:
+    """A row's intervals as the view's JSON gives them back."""
+    return [
+        [i.kind, i.value, i.start.isoformat(), i.until.isoformat() if i.until else None]
+        for i in row.intervals
+    ]
 
 
 def _agree(want: _Entry, have: _Entry) -> bool:
     """Whether the stored entry of a candidate is the expected one: the same candidate and
     enrolment, the same interval rows as many times each. The rows come back in the order
-    they were written, which a list comparison settles at once; in any other order (another
-    database, a view written by an earlier version) they are counted."""
-    return want[:3] == have[:3] and (want[3] == have[3] or Counter(want[3]) == Counter(have[3]))
-
-
-def _grouped(rows: Iterable[tuple[Any, ...]]) -> Iterator[_Entry]:
-    """The view's joined rows (`_STORED`) as one entry per candidate: stream, id, enrolment,
-    interval rows (none for a candidate without intervals: the join's one row of NULLs)."""
-    for stream, group in groupby(rows, key=itemgetter(0)):
-        first = next(group)
-        intervals = [row[2:] for row in chain((first,), group) if row[3] is not None]
-        yield stream, first[2], first[1], intervals
+    they were written (SQLite) or sorted (PostgreSQL), which a list comparison settles at
+    once; in any other order (another database, a view written by an earlier version) they
+    are counted."""
+    if want[:3] != have[:3]:
+        return False
+    return want[3] == have[3] or Counter(map(tuple, want[3])) == Counter(map(tuple, have[3]))
 
 
 @cache
@@ -335,7 +352,7 @@ def postgres_status_view() -> type:
         def stored_rows(self) -> Iterator[tuple[Any, ...]]:
             from psycopg.rows import tuple_row
 
-            statement = _STORED.format(
+            statement = _STORED_POSTGRES.format(
                 candidates=self.candidates.as_string(None), intervals=self.intervals.as_string(None)
             )
             with (

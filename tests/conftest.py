@@ -10,11 +10,17 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
 from tests.builders import NOW
 from tests.stores import StoreRef, drop, postgres_store, sqlite_store
+
+# No time limit per example: a deadline is a timing assertion, and fails on a busy machine
+# (CI shares its two cores); the number of examples stays each test's own.
+settings.register_profile("certledger", deadline=None)
+settings.load_profile("certledger")
 
 
 @pytest.fixture(scope="session", autouse=True)

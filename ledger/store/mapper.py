@@ -8,7 +8,7 @@ import dataclasses
 import importlib
 import os
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast, get_type_hints
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 from eventsourcing.utils import resolve_topic as _resolve_topic
 
+from ledger.facts import Fact, Read
 from ledger.store.chain import as_uuid
 
 if TYPE_CHECKING:
@@ -106,19 +107,14 @@ def _field_adapter(topic: str, field: str) -> TypeAdapter[Any]:
     return TypeAdapter(get_type_hints(resolve_topic(topic))[field])
 
 
-TIMES = (("timestamp", datetime.fromisoformat), ("effective_on", date.fromisoformat))
-"""The time fields of every event of the ledger: when it was recorded, the day it takes
-effect (the library's `timestamp`, and `effective_on` of each aggregate's `Event`)."""
+TIMES = ("timestamp", "effective_on")
+"""The time fields of every event of the ledger: when it was recorded (the library's
+`timestamp`), the day it takes effect (`effective_on` of each aggregate's `Event`)."""
 
 MORE_DAYS = {"VaeAdmitted": "livret1_accepted_on", "VaeInterviewHeld": "livret2_received_on"}
 """The events that hold one more day, and its field (tests/ledger/test_storage.py holds this
-table equal to the event classes' annotations: the light decoder reads it instead, so that
-a read does not import the aggregates' modules)."""
-
-_TIMES: dict[str, tuple[tuple[str, Any], ...]] = {
-    topic: (*TIMES, (day, date.fromisoformat)) for topic, day in MORE_DAYS.items()
-}
-"""The time fields of each event that has more than `TIMES`."""
+table and `TIMES` equal to the event classes' annotations: the light reader reads them
+instead, so that a read does not import the aggregates' modules)."""
 
 
 class LedgerMapper(Mapper[UUID]):
@@ -194,20 +190,48 @@ class LedgerMapper(Mapper[UUID]):
                 key = self.keys.lookup(originator_id) if self.keys is not None else "sealed"
                 holder[name] = unseal(key, originator_id, version, path, holder[name])
 
-    def decode_light(self, topic: str, data: bytes, *_: Any) -> dict[str, Any]:
-        """A stored event's state for reading only: JSON as is (lists stay lists), its dates
-        and instants parsed, personal data left sealed. About twice as fast as
-        `decode_state`, for the scans that fold every candidate (replay, statistics); the
-        scans that need personal data unseal it after (`unseal_state`). Takes (and ignores)
-        the stream id and version a scan's decoder is given."""
-        if self.cipher or self.compressor:
-            data = self._plain(data)
-        state: dict[str, Any] = orjson.loads(data)
-        for name, parse in _TIMES.get(topic, TIMES):
-            value = state.get(name)
-            if value is not None:
-                state[name] = parse(value)
-        return state
+    @cached_property
+    def light_fact(self) -> Read:
+        """Reads a stored event as a fact, for reading only: its JSON as is (lists stay
+        lists), its dates and instants parsed, personal data left sealed; called with (topic,
+        state, stream label, version, log position). About twice as fast as `decode_state`
+        with the field types, in one call per event: the scans that fold every candidate
+        (replay, statistics, the status view's check) read every event this way, and so does
+        `status`. A scan that needs personal data unseals the fact's data after
+        (`unseal_state`). Built once per mapper, its names bound (a replay calls it for
+        every event)."""
+        plain = self._plain if self.cipher or self.compressor else None
+        loads, day, instant, more_days = (
+            orjson.loads,
+            date.fromisoformat,
+            datetime.fromisoformat,
+            MORE_DAYS,
+        )
+        make = tuple.__new__  # Fact's own constructor, without the named tuple's wrapper
+
+        def light_fact(
+            topic: str, data: bytes, stream: str, version: int, position: int | None = None
+        ) -> Fact:
+            state: dict[str, Any] = loads(data if plain is None else plain(data))
+            more = more_days.get(topic)
+            if more is not None and state.get(more) is not None:
+                state[more] = day(state[more])
+            state.pop("originator_topic", None)
+            return make(
+                Fact,
+                (
+                    topic,
+                    stream,
+                    version,
+                    day(state.pop("effective_on")),
+                    instant(state.pop("timestamp")),
+                    state.pop("recorded_by"),
+                    state,
+                    position,
+                ),
+            )
+
+        return light_fact
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         cls = resolve_topic(stored_event.topic)

@@ -356,9 +356,10 @@ CHANGES = [
     ("minimum_age_years = 16", "minimum_age_years = 18"),
     ("validity_years = 5", 'validity_years = "5"'),  # a string pydantic reads as a number
     ("vae_permanent = true", 'vae_permanent = "yes"'),
-    ("from = 2006-03-05", 'from = "2006-03-05"'),  # a date written as a string
-    ("from = 2006-03-05", "start = 2006-03-05"),  # the field's own name, not its alias
-    ("from = 2006-03-05", "from = 2006-03-05T00:00:00"),  # a datetime at midnight
+    # (the whole line: another change to the same line must no longer find it)
+    ("from = 2006-03-05\n", 'from = "2006-03-05"\n'),  # a date written as a string
+    ("from = 2006-03-05\n", "start = 2006-03-05\n"),  # the field's own name, not its alias
+    ("from = 2006-03-05\n", "from = 2006-03-05T00:00:00\n"),  # a datetime at midnight
     ('cpf_modalite = "', 'unknown = 1\ncpf_modalite = "'),  # a key no class knows
     ("validity_years = 5\n", ""),  # a required field left out
 ]

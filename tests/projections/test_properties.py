@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from ledger.rules import add_years
 from tests.projections.model import expected_status
 from tests.projections.streams import (
+    REFERENTIAL,
     Stream,
     competency,
     counting_codes,
@@ -218,3 +219,30 @@ def test_a_vae_decision_validates_every_competency_for_good(
 
     assert counting_codes(found) == set(codes)
     assert all(c.permanent and c.valid_until is None for c in found.competencies)
+
+
+@STREAMS
+@given(candidate_streams(), st.data())
+def test_the_values_a_status_builds_from_plain_tuples_have_every_field(
+    candidate: Stream, data: st.DataObject
+) -> None:
+    """Block statuses, certificate statuses and folded certificates are built from a tuple of
+    all their fields (a replay's inner loop): each holds exactly its fields, as if built by
+    name."""
+    found = maybe_status(candidate, data.draw(days_around(candidate), label="as_of"))
+
+    if found is not None:
+        built = [*found.blocks, *found.certificates, *found.dossier.certificates.values()]
+        for value in built:
+            assert len(value) == len(type(value)._fields)
+            assert type(value)(**value._asdict()) == value
+
+
+@FAST
+@given(competency_sets(max_size=42))
+def test_a_blocks_count_is_what_its_standing_lists(codes: tuple[str, ...]) -> None:
+    from ledger.rules import block_count, block_standing
+
+    for block in REFERENTIAL.blocks:
+        standing = block_standing(block, set(codes))
+        assert block_count(block, set(codes)) == (len(standing.counting), standing.eligible)
