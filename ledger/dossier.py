@@ -337,8 +337,7 @@ class Dossier:
     def live_decisions(self) -> list[Decision]:
         """Decisions not annulled, in deliberation order."""
         return sorted(
-            (d for d in self.decisions.values() if not d.annulled),
-            key=lambda d: (d.on, d.fact.version),
+            [d for d in self.decisions.values() if d.annulment is None], key=_DELIBERATION
         )
 
 
@@ -349,6 +348,9 @@ _NOT_REISSUED = (None, None, ())
 _VERSION = attrgetter("version")
 _EFFECTIVE_ON = attrgetter("effective_on")
 """Sort keys of facts (a replay sorts every candidate's facts twice)."""
+
+_DELIBERATION = attrgetter("on", "fact.version")
+"""Sort key of decisions: deliberation day, then recording order."""
 
 
 def _assessment(fact: Fact) -> Assessment:

@@ -243,7 +243,12 @@ class Referential:
 
     @cached_property
     def competency_codes(self) -> frozenset[str]:
-        return frozenset(c.code for c in self.competencies)
+        return frozenset(self.competency_order)
+
+    @cached_property
+    def competency_order(self) -> tuple[str, ...]:
+        """The competencies' codes in the referential's order."""
+        return tuple(c.code for c in self.competencies)
 
     @cached_property
     def _blocks_by_code(self) -> dict[str, Block]:

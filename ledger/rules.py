@@ -268,7 +268,7 @@ def block_count(block: Block, codes: set[str]) -> tuple[int, bool]:
 
 
 def title_standing(ref: Referential, codes: set[str]) -> Standing:
-    members = tuple([code for c in ref.competencies if (code := c.code) in codes])
+    members = tuple([code for code in ref.competency_order if code in codes])
     return Standing(ref.code, members, ref.title.required, len(ref.competencies))
 
 

@@ -305,7 +305,7 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
         "withdrawn": presence.kind == "withdrew",
         "in_progress": any(d.validated for d in live),
     }
-    state = overall_state(s for s, true in holds.items() if true)
+    state = overall_state([s for s, true in holds.items() if true])
 
     return CandidateStatus(
         candidate=dossier.candidate,
@@ -442,13 +442,8 @@ def _certificate_numbers(
 ) -> dict[tuple[str, str], str]:
     """For each (kind, subject): the number of the certificate held (else the latest one,
     whatever its state), certificates coming in issue order."""
-    latest: dict[tuple[str, str], str] = {}
-    held: dict[tuple[str, str], str] = {}
-    for c in certificates:
-        key = (c.kind, c.subject)
-        latest[key] = c.number
-        if c.state == "held":
-            held[key] = c.number
+    latest = {(c.kind, c.subject): c.number for c in certificates}
+    held = {(c.kind, c.subject): c.number for c in certificates if c.state == "held"}
     return {**latest, **held}
 
 

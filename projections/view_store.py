@@ -445,23 +445,26 @@ class StatusViewRunner:
             if any(n.topic == "ReferentialPublished" for n in page):
                 self.ledger.versions(refresh=True)
                 touched |= set(self.view.streams())
-            rows = [(s, row) for s in map(as_uuid, touched) if (row := self._row(s))]
+            rows = ((s, row) for s in map(as_uuid, touched) if (row := self._row(s)))
             last = page[-1].id
             self.view.save(rows, last)
             read += len(page)
         return read
 
     def _build(self) -> int:
-        """Every candidate's row from one scan of the store, up to the log's current end."""
+        """Every candidate's row from one scan of the store, up to the log's current end (and
+        perhaps beyond: what comes after is caught up again)."""
         end = self.ledger.recorder.max_notification_id() or 0
         if end == 0:
             return 0
         versions = self.ledger.versions(refresh=True)
-        rows = []
-        for facts in self.ledger.scan_candidates():
-            dossier = Dossier.known(facts, None)
-            if dossier is not None:
-                rows.append((candidate_stream(dossier.candidate), candidate_row(dossier, versions)))
+        # Written as they are folded, in the view's one transaction: memory holds one
+        # candidate, not the ledger.
+        rows = (
+            (candidate_stream(dossier.candidate), candidate_row(dossier, versions))
+            for facts in self.ledger.scan_candidates()
+            if (dossier := Dossier.known(facts, None)) is not None
+        )
         self.view.save(rows, end)
         return end
 
