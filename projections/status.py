@@ -442,8 +442,13 @@ def _certificate_numbers(
 ) -> dict[tuple[str, str], str]:
     """For each (kind, subject): the number of the certificate held (else the latest one,
     whatever its state), certificates coming in issue order."""
-    latest = {(c.kind, c.subject): c.number for c in certificates}
-    held = {(c.kind, c.subject): c.number for c in certificates if c.state == "held"}
+    latest: dict[tuple[str, str], str] = {}
+    held: dict[tuple[str, str], str] = {}
+    for c in certificates:
+        key = (c.kind, c.subject)
+        latest[key] = c.number
+        if c.state == "held":
+            held[key] = c.number
     return {**latest, **held}
 
 
