@@ -30,6 +30,7 @@ from ledger.composition import parse_member
 from ledger.exceptions import ConcurrentWrite, LedgerError, ReadOnly, RowError
 from ledger.i18n import _
 from ledger.staging import Staging
+from ledger.store import project
 from ledger.store.bulk import write_all
 from ledger.unit_of_work import Result, refused_write
 
@@ -492,5 +493,5 @@ def import_file(
             ledger.keys.forget()
             raise
     for aggregate_id in snapshotted:
-        ledger.events.take_snapshot(aggregate_id)
+        ledger.events.take_snapshot(aggregate_id, projector_func=project)
     return report
