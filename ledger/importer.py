@@ -151,7 +151,8 @@ class Row:
         given = self.get("request_id")
         if given:
             return given
-        content = "\x1f".join(f"{k}={value}" for k in COLUMNS if (value := self.get(k)))
+        cells = self.cells  # only the cells that hold something
+        content = "\x1f".join(f"{k}={cells[k]}" for k in COLUMNS if k in cells)
         return "import-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
 
 
