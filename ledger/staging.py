@@ -27,7 +27,6 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.claims import Claim
 from ledger.store import Store
-from ledger.store.chain import as_uuid
 from ledger.unit_of_work import UnitOfWork
 
 _SCHEMA = (
@@ -148,7 +147,7 @@ class Staging:
         self.stage(changed)
 
     def stage(self, aggregates: Sequence[Aggregate]) -> None:
-        mapper = self.store.mapper
+        mapper = self.store.ledger_mapper
         intervals = self.store.snapshotting_intervals
         rows = []
         for aggregate in aggregates:
@@ -158,15 +157,8 @@ class Staging:
                 self.recent[aggregate.id] = aggregate
                 self.recent.move_to_end(aggregate.id)
             for event in aggregate.collect_events():
-                stored = mapper.to_stored_event(event)
-                rows.append(
-                    (
-                        as_uuid(stored.originator_id).bytes,
-                        stored.originator_version,
-                        stored.topic,
-                        stored.state,
-                    )
-                )
+                stream, version, topic, state = mapper.encode(event)
+                rows.append((stream.bytes, version, topic, state))
         while len(self.recent) > self.keep:
             self.recent.popitem(last=False)
         if rows:
