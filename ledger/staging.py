@@ -36,6 +36,38 @@ _SCHEMA = (
 )
 
 
+class StreamFilter:
+    """The streams staged so far, as a Bloom filter over their ids, in 4 MiB whatever their
+    number: a stream it has not seen is surely not staged, and needs no look-up (an import
+    asks for one request id per row, almost never staged before).
+
+    Stream ids are uniform (uuid5, of a SHA-1; or random): two slices of an id serve as its
+    two positions in the array of 2**25 bits, without hashing it again. A stream never added
+    is taken for a staged one (then looked up for nothing) about once in 10,000 after 175,000
+    streams (a 93k-row import), once in 80 after 2 million.
+    """
+
+    _BITS = 25
+
+    def __init__(self) -> None:
+        self.array = bytearray(1 << (self._BITS - 3))
+
+    @classmethod
+    def _positions(cls, stream: UUID) -> tuple[int, int]:
+        # Bits 0-24 and 32-56 of the id: clear of a uuid5's fixed version and variant bits.
+        value, mask = stream.int, (1 << cls._BITS) - 1
+        return value & mask, value >> 32 & mask
+
+    def add(self, stream: UUID) -> None:
+        for position in self._positions(stream):
+            self.array[position >> 3] |= 1 << (position & 7)
+
+    def __contains__(self, stream: UUID) -> bool:
+        first, second = self._positions(stream)
+        array = self.array
+        return bool(array[first >> 3] & 1 << (first & 7) and array[second >> 3] & 1 << (second & 7))
+
+
 class Staging:
     """Staged events in a temporary file, read through by a unit of work while it is on."""
 
@@ -58,6 +90,8 @@ class Staging:
         self.keep = keep
         self.snapshotted: set[UUID] = set()
         """The staged streams of aggregates the store snapshots (a few registers)."""
+        self.streams = StreamFilter()
+        """The streams staged (a filter: those it has not seen need no look-up)."""
 
     def _reader(self) -> Any:
         """A connection of its own that reads the store in one read-only transaction (one
@@ -102,6 +136,8 @@ class Staging:
     # Reads through the staged events (the unit of work calls these while staging is on).
 
     def staged(self, stream: UUID) -> list[StoredEvent]:
+        if stream not in self.streams:
+            return []
         rows = self.db.execute(
             "SELECT version, topic, state FROM staged WHERE stream = ? ORDER BY version",
             (stream.bytes,),
@@ -123,10 +159,13 @@ class Staging:
     def exists(self, aggregate_id: UUID) -> bool:
         if aggregate_id in self.recent:
             return True
-        found = self.db.execute(
-            "SELECT 1 FROM staged WHERE stream = ? LIMIT 1", (aggregate_id.bytes,)
-        ).fetchone()
-        return found is not None or bool(self.stored(aggregate_id, limit=1))
+        if aggregate_id in self.streams:
+            found = self.db.execute(
+                "SELECT 1 FROM staged WHERE stream = ? LIMIT 1", (aggregate_id.bytes,)
+            ).fetchone()
+            if found is not None:
+                return True
+        return bool(self.stored(aggregate_id, limit=1))
 
     # Staging.
 
@@ -151,6 +190,7 @@ class Staging:
         intervals = self.store.snapshotting_intervals
         rows = []
         for aggregate in aggregates:
+            self.streams.add(aggregate.id)
             if type(aggregate) in intervals:
                 self.snapshotted.add(aggregate.id)
             if not isinstance(aggregate, Claim):
