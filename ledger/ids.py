@@ -43,7 +43,10 @@ def session_stream(session_id: str) -> UUID:
     return stream_id("jury", session_id)
 
 
+@lru_cache(maxsize=256)
 def claim_stream(kind: str, key: str) -> UUID:
+    # Cached (a few): a command looks a claim up (is this request id, this number taken?),
+    # then takes it.
     return stream_id(f"claim-{kind}", key)
 
 
