@@ -27,6 +27,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.claims import Claim
 from ledger.store import Store
+from ledger.store.chain import Written
 from ledger.unit_of_work import UnitOfWork
 
 _SCHEMA = (
@@ -209,7 +210,7 @@ class Staging:
             self.db.execute("COMMIT")
             self.events += len(rows)
 
-    def batches(self, size: int = 5000) -> Iterator[list[StoredEvent]]:
+    def batches(self, size: int = 5000) -> Iterator[list[Written]]:
         """The staged events in the order they were staged, `size` at a time."""
         last = 0
         while rows := self.db.execute(
@@ -217,7 +218,7 @@ class Staging:
             "ORDER BY seq LIMIT ?",
             (last, size),
         ).fetchall():
-            yield [StoredEvent(UUID(bytes=s), v, t, state) for _, s, v, t, state in rows]
+            yield [(UUID(bytes=s), v, t, state) for _, s, v, t, state in rows]
             last = rows[-1][0]
 
     # Life cycle.
