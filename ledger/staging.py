@@ -27,7 +27,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.claims import Claim
 from ledger.store import Store
-from ledger.store.chain import as_uuid
+from ledger.store.chain import Written
 from ledger.unit_of_work import UnitOfWork
 
 _SCHEMA = (
@@ -35,6 +35,38 @@ _SCHEMA = (
     "version INTEGER NOT NULL, topic TEXT NOT NULL, state BLOB NOT NULL)",
     "CREATE INDEX staged_stream ON staged (stream, version)",
 )
+
+
+class StreamFilter:
+    """The streams staged so far, as a Bloom filter over their ids, in 4 MiB whatever their
+    number: a stream it has not seen is surely not staged, and needs no look-up (an import
+    asks for one request id per row, almost never staged before).
+
+    Stream ids are uniform (uuid5, of a SHA-1; or random): two slices of an id serve as its
+    two positions in the array of 2**25 bits, without hashing it again. A stream never added
+    is taken for a staged one (then looked up for nothing) about once in 10,000 after 175,000
+    streams (a 93k-row import), once in 80 after 2 million.
+    """
+
+    _BITS = 25
+
+    def __init__(self) -> None:
+        self.array = bytearray(1 << (self._BITS - 3))
+
+    @classmethod
+    def _positions(cls, stream: UUID) -> tuple[int, int]:
+        # Bits 0-24 and 32-56 of the id: clear of a uuid5's fixed version and variant bits.
+        value, mask = stream.int, (1 << cls._BITS) - 1
+        return value & mask, value >> 32 & mask
+
+    def add(self, stream: UUID) -> None:
+        for position in self._positions(stream):
+            self.array[position >> 3] |= 1 << (position & 7)
+
+    def __contains__(self, stream: UUID) -> bool:
+        first, second = self._positions(stream)
+        array = self.array
+        return bool(array[first >> 3] & 1 << (first & 7) and array[second >> 3] & 1 << (second & 7))
 
 
 class Staging:
@@ -59,6 +91,8 @@ class Staging:
         self.keep = keep
         self.snapshotted: set[UUID] = set()
         """The staged streams of aggregates the store snapshots (a few registers)."""
+        self.streams = StreamFilter()
+        """The streams staged (a filter: those it has not seen need no look-up)."""
 
     def _reader(self) -> Any:
         """A connection of its own that reads the store in one read-only transaction (one
@@ -103,6 +137,8 @@ class Staging:
     # Reads through the staged events (the unit of work calls these while staging is on).
 
     def staged(self, stream: UUID) -> list[StoredEvent]:
+        if stream not in self.streams:
+            return []
         rows = self.db.execute(
             "SELECT version, topic, state FROM staged WHERE stream = ? ORDER BY version",
             (stream.bytes,),
@@ -124,10 +160,13 @@ class Staging:
     def exists(self, aggregate_id: UUID) -> bool:
         if aggregate_id in self.recent:
             return True
-        found = self.db.execute(
-            "SELECT 1 FROM staged WHERE stream = ? LIMIT 1", (aggregate_id.bytes,)
-        ).fetchone()
-        return found is not None or bool(self.stored(aggregate_id, limit=1))
+        if aggregate_id in self.streams:
+            found = self.db.execute(
+                "SELECT 1 FROM staged WHERE stream = ? LIMIT 1", (aggregate_id.bytes,)
+            ).fetchone()
+            if found is not None:
+                return True
+        return bool(self.stored(aggregate_id, limit=1))
 
     # Staging.
 
@@ -148,25 +187,19 @@ class Staging:
         self.stage(changed)
 
     def stage(self, aggregates: Sequence[Aggregate]) -> None:
-        mapper = self.store.mapper
+        mapper = self.store.ledger_mapper
         intervals = self.store.snapshotting_intervals
         rows = []
         for aggregate in aggregates:
+            self.streams.add(aggregate.id)
             if type(aggregate) in intervals:
                 self.snapshotted.add(aggregate.id)
             if not isinstance(aggregate, Claim):
                 self.recent[aggregate.id] = aggregate
                 self.recent.move_to_end(aggregate.id)
             for event in aggregate.collect_events():
-                stored = mapper.to_stored_event(event)
-                rows.append(
-                    (
-                        as_uuid(stored.originator_id).bytes,
-                        stored.originator_version,
-                        stored.topic,
-                        stored.state,
-                    )
-                )
+                stream, version, topic, state = mapper.encode(event)
+                rows.append((stream.bytes, version, topic, state))
         while len(self.recent) > self.keep:
             self.recent.popitem(last=False)
         if rows:
@@ -177,7 +210,7 @@ class Staging:
             self.db.execute("COMMIT")
             self.events += len(rows)
 
-    def batches(self, size: int = 5000) -> Iterator[list[StoredEvent]]:
+    def batches(self, size: int = 5000) -> Iterator[list[Written]]:
         """The staged events in the order they were staged, `size` at a time."""
         last = 0
         while rows := self.db.execute(
@@ -185,7 +218,7 @@ class Staging:
             "ORDER BY seq LIMIT ?",
             (last, size),
         ).fetchall():
-            yield [StoredEvent(UUID(bytes=s), v, t, state) for _, s, v, t, state in rows]
+            yield [(UUID(bytes=s), v, t, state) for _, s, v, t, state in rows]
             last = rows[-1][0]
 
     # Life cycle.

@@ -12,15 +12,15 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from ledger.store import Store
-from ledger.store.chain import _append, as_uuid
+from ledger.store.chain import Written, _append, as_uuid
 
 
 def write_all(
     store: Store,
-    batches: Iterable[Sequence[StoredEvent]],
+    batches: Iterable[Sequence[Written]],
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write every batch of events in one transaction; how many events were written."""
@@ -56,22 +56,22 @@ def _conflict(error: BaseException) -> bool:
 
 
 def _insert_sqlite(
-    recorder: Any, cursor: Any, batch: Sequence[StoredEvent], state: dict[str, Any]
-) -> tuple[Sequence[StoredEvent], list[int]]:
+    recorder: Any, cursor: Any, batch: Sequence[Written], state: dict[str, Any]
+) -> tuple[Sequence[Written], list[int]]:
     """`executemany`; the rowids are consecutive: the transaction holds the write lock from
     its first insert, and SQLite gives each new row the highest rowid plus one."""
     raw = cursor.sqlite_cursor
     raw.executemany(
         recorder.insert_events_statement,
-        [(as_uuid(s.originator_id).hex, s.originator_version, s.topic, s.state) for s in batch],
+        [(stream.hex, version, topic, data) for stream, version, topic, data in batch],
     )
     last = raw.execute("SELECT last_insert_rowid()").fetchone()[0]
     return batch, list(range(last - len(batch) + 1, last + 1))
 
 
 def _insert_postgres(
-    recorder: Any, cursor: Any, batch: Sequence[StoredEvent], state: dict[str, Any]
-) -> tuple[Sequence[StoredEvent], list[int]]:
+    recorder: Any, cursor: Any, batch: Sequence[Written], state: dict[str, Any]
+) -> tuple[Sequence[Written], list[int]]:
     """`COPY` under the library's lock on the events table (taken once), then the positions
     the rows were given, read back in order."""
     dialect = recorder.dialect
@@ -84,8 +84,8 @@ def _insert_postgres(
         state["after"] = (row["last"] if row else None) or 0
     columns = "(originator_id, originator_version, topic, state)"
     with cursor.copy(dialect.sql(recorder, f"COPY {{events}} {columns} FROM STDIN")) as copy:
-        for s in batch:
-            copy.write_row((as_uuid(s.originator_id), s.originator_version, s.topic, s.state))
+        for row in batch:
+            copy.write_row(row)
     cursor.execute(
         dialect.sql(
             recorder,
@@ -97,7 +97,7 @@ def _insert_postgres(
     rows = cursor.fetchall()
     if len(rows) != len(batch):
         raise RuntimeError(f"COPY wrote {len(rows)} rows of {len(batch)}")
-    by_key = {(as_uuid(s.originator_id), s.originator_version): s for s in batch}
+    by_key = {event[:2]: event for event in batch}  # (stream, version)
     ordered = [by_key[(as_uuid(r["originator_id"]), r["originator_version"])] for r in rows]
     positions = [int(r["notification_id"]) for r in rows]
     state["after"] = positions[-1]

@@ -25,6 +25,9 @@ GENESIS = "0" * 64
 Link = tuple[int, UUID, int, str]
 """A chain row: (position, originator_id, version, hash)."""
 
+Written = tuple[UUID, int, str, bytes]
+"""An event as the events table holds it: (stream, version, topic, state)."""
+
 
 def as_uuid(value: Any) -> UUID:
     """A stream id as the events table gives it (UUID, or hex text on SQLite) as a UUID."""
@@ -44,23 +47,27 @@ def link(
     return digest.hexdigest()
 
 
+def written(stored: Sequence[StoredEvent]) -> list[Written]:
+    """The library's stored events as the chain reads them."""
+    return [(as_uuid(e.originator_id), e.originator_version, e.topic, e.state) for e in stored]
+
+
 def _append(
-    recorder: Any, cursor: Any, stored: Sequence[StoredEvent], positions: Sequence[int]
+    recorder: Any, cursor: Any, events: Sequence[Written], positions: Sequence[int]
 ) -> None:
     """Chain the events just inserted (and store the keys of new candidates) with the insert's
     own cursor: it all commits, or rolls back, with the events."""
     dialect = recorder.dialect
     keys = getattr(recorder, "keys", None)
     if keys is not None:
-        keys.insert(cursor, {as_uuid(e.originator_id) for e in stored})
+        keys.insert(cursor, {stream for stream, *_ in events})
     cursor.execute(dialect.sql(recorder, "SELECT hash FROM {ledger_head} WHERE id = 1"))
     row = cursor.fetchone()
     previous = row["hash"] if row else GENESIS
     chain = []
-    for position, event in zip(positions, stored, strict=True):
-        uid = as_uuid(event.originator_id)
-        previous = link(previous, position, uid, event.originator_version, event.topic, event.state)
-        chain.append((position, uid.hex, event.originator_version, previous))
+    for position, (stream, version, topic, state) in zip(positions, events, strict=True):
+        previous = link(previous, position, stream, version, topic, state)
+        chain.append((position, stream.hex, version, previous))
     cursor.executemany(
         dialect.sql(recorder, "INSERT INTO {ledger_chain} VALUES (?, ?, ?, ?)"), chain
     )
@@ -87,7 +94,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if positions:
-            _append(self, c, stored_events, positions)
+            _append(self, c, written(stored_events), positions)
         return positions
 
 
@@ -111,7 +118,7 @@ def chained_postgres_recorder() -> type:
         ) -> Sequence[int] | None:
             positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             if positions:
-                _append(self, curs, stored_events, positions)
+                _append(self, curs, written(stored_events), positions)
             return positions
 
     return ChainedPostgresRecorder

@@ -128,6 +128,12 @@ class LedgerMapper(Mapper[UUID]):
     """Set by the store: the candidates' keys that seal their personal data."""
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        return StoredEvent(*self.encode(domain_event))
+
+    def encode(self, domain_event: DomainEventProtocol[UUID]) -> tuple[UUID, int, str, bytes]:
+        """What `to_stored_event` stores, as a plain tuple: (stream, version, topic, state),
+        the state orjson with its personal data sealed. An import stages hundreds of
+        thousands of events: a tuple each is cheaper than a frozen dataclass each."""
         state = dict(vars(domain_event))
         originator_id = state.pop("originator_id")
         originator_version = state.pop("originator_version")
@@ -148,12 +154,7 @@ class LedgerMapper(Mapper[UUID]):
             data = self.compressor.compress(data)
         if self.cipher:
             data = self.cipher.encrypt(data)
-        return StoredEvent(
-            originator_id=originator_id,
-            originator_version=originator_version,
-            topic=topic,
-            state=data,
-        )
+        return originator_id, originator_version, topic, data
 
     def _plain(self, data: bytes) -> bytes:
         if self.cipher:

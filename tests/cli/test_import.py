@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
 import pytest
 
+from ledger.importer import Row, collecting_less
 from tests.cli.conftest import ALL, Certledger
 
 JURY = (
@@ -42,6 +44,36 @@ def write(
     path = tmp_path / name
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     return path
+
+
+def test_a_rows_key_is_its_request_id_else_a_digest_of_its_cells_in_column_order() -> None:
+    """The keys of files imported before stay the same: a file imported again writes nothing."""
+    cells = {
+        "passed": " C01 C02 ",
+        "kind": "assessment",
+        "candidate": "V1",
+        "date": "2019-06-20",
+        "epreuve": "BC01-E1",
+        "failed": "  ",
+        "assessor": "Jury ESEC",
+    }
+
+    assert Row(2, cells).key() == "import-15b7d5bc1c5b5c6aded6e8cbb048b3009b929fa8"
+    assert Row(9, dict(reversed(cells.items()))).key() == Row(2, cells).key()
+    assert Row(2, {**cells, "request_id": " r-7 "}).key() == "r-7"
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), collecting_less(every=12_345):
+        assert gc.get_threshold()[0] == 12_345
+        raise RuntimeError
+    assert gc.get_threshold() == before
+
+    certledger.json(f"import {write(tmp_path, ROWS)}")
+    assert gc.get_threshold() == before
 
 
 def test_a_file_of_facts_imports_and_a_second_import_writes_nothing(

@@ -14,6 +14,7 @@ import inspect
 from pathlib import Path
 from uuid import uuid4
 
+import orjson
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -106,5 +107,41 @@ def test_the_library_snapshots_a_certificate_register_every_50_events(tmp_path: 
         (snapshot,) = ledger.events.snapshots.get(register.id)
         assert snapshot.originator_version == 50
         assert ledger.events.repository.get(register.id).allocated == 49
+    finally:
+        ledger.close()
+
+
+def test_the_ledgers_projector_rebuilds_what_the_librarys_default_one_does(tmp_path: Path) -> None:
+    """An import snapshots the registers it wrote with `ledger.store.project` (the library's
+    `project_aggregate` without its runtime Protocol check, slow on thousands of events): both
+    rebuild the same aggregate, and so take the same snapshot."""
+    from eventsourcing.application import project_aggregate
+
+    from ledger.application import Ledger
+    from ledger.claims import Register
+    from ledger.clock import Actor, FixedClock
+    from ledger.store import project
+    from tests.builders import NOW
+
+    ledger = Ledger(str(tmp_path / "ledger.db"), clock=FixedClock(NOW), create=True)
+    try:
+        by = Actor("tester", ledger.clock)
+        register = Register.open("RNCP13080", 2017, NOW.date(), by)
+        for _ in range(9):
+            register.allocate(NOW.date(), by)
+        ledger.events.save(register)
+        repository = ledger.events.repository
+        ours = repository.get(register.id, projector_func=project)
+        theirs = repository.get(register.id, projector_func=project_aggregate)
+        assert ours == theirs and ours.allocated == 9 and ours.version == 10
+
+        ledger.events.take_snapshot(register.id, projector_func=project)
+        assert ledger.events.snapshots is not None
+        (stored,) = ledger.events.snapshots.recorder.select_events(register.id)
+        snapshot_class = getattr(Register, "Snapshot", ledger.events.snapshot_class)
+        expected = ledger.events.mapper.to_stored_event(snapshot_class.take(theirs))
+        taken, wanted = orjson.loads(stored.state), orjson.loads(expected.state)
+        assert stored.originator_version == 10
+        assert (taken["topic"], taken["state"]) == (wanted["topic"], wanted["state"])
     finally:
         ledger.close()
