@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast, get_type_hints
 from uuid import UUID
 
 import orjson
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 from eventsourcing.utils import resolve_topic as _resolve_topic
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from ledger.store.keys import KeyStore, Lookup
 
 _NOT_STATE = ("originator_id", "originator_version")
+
+_AGGREGATE_INSTANTS = ("_created_on", "_modified_on")
+"""The instants the library keeps on every aggregate (what a snapshot's state holds beside
+the aggregate's own attributes, none of which is a date)."""
 
 SEALED: dict[str, tuple[str, ...]] = {
     "CandidateEnrolled": ("linked_persons",),
@@ -242,6 +246,12 @@ class LedgerMapper(Mapper[UUID]):
         )
         state["originator_id"] = originator_id
         state["originator_version"] = stored_event.originator_version
+        if issubclass(cls, CanSnapshotAggregate):
+            # The aggregate's own instants, stored as JSON text inside the snapshot's state.
+            aggregate = state["state"]
+            for name in _AGGREGATE_INSTANTS:
+                if isinstance(aggregate.get(name), str):
+                    aggregate[name] = datetime.fromisoformat(aggregate[name])
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event  # type: ignore[no-any-return]
