@@ -342,31 +342,8 @@ def _block_statuses(
         code = block.code
         counting, eligible = block_count(block, codes)
         mine = by_block.pop(code, None)
-        if mine is None:
-            blocks.append(
-                _new(
-                    BlockStatus,
-                    (
-                        code,
-                        block.short,
-                        block.label,
-                        False,
-                        None,
-                        False,
-                        None,
-                        False,
-                        eligible,
-                        counting,
-                        block.required,
-                        numbers.get(("block", code)),
-                        None,
-                        None,
-                    ),
-                )
-            )
-            continue
-        current = [a for a in mine if a.until is None or as_of < a.until]
-        shown = max(current or mine, key=_furthest)
+        current = [a for a in mine if a.until is None or as_of < a.until] if mine else []
+        shown = max(current or mine, key=_furthest) if mine else None
         blocks.append(
             _new(
                 BlockStatus,
@@ -374,16 +351,16 @@ def _block_statuses(
                     code,
                     block.short,
                     block.label,
-                    True,
-                    shown.on,
+                    shown is not None,
+                    shown.on if shown else None,
                     bool(current),
-                    shown.until,
-                    shown.until is None,
+                    shown.until if shown else None,
+                    shown is not None and shown.until is None,
                     eligible,
                     counting,
                     block.required,
-                    numbers.get(("block", shown.awarded_as or code)),
-                    shown.decision.id,
+                    numbers.get(("block", (shown.awarded_as if shown else "") or code)),
+                    shown.decision.id if shown else None,
                     shown,
                 ),
             )

@@ -11,7 +11,10 @@ positions. In both, a failed insert rolls back whatever the hook wrote.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import orjson
@@ -111,25 +114,36 @@ def test_the_library_snapshots_a_certificate_register_every_50_events(tmp_path: 
         ledger.close()
 
 
-def test_the_ledgers_projector_rebuilds_what_the_librarys_default_one_does(tmp_path: Path) -> None:
-    """An import snapshots the registers it wrote with `ledger.store.project` (the library's
-    `project_aggregate` without its runtime Protocol check, slow on thousands of events): both
-    rebuild the same aggregate, and so take the same snapshot."""
-    from eventsourcing.application import project_aggregate
-
+@contextmanager
+def saved_register(tmp_path: Path, allocations: int) -> Iterator[tuple[Any, Any]]:
+    """A new ledger, and a certificate register saved in it with `allocations` numbers."""
     from ledger.application import Ledger
     from ledger.claims import Register
     from ledger.clock import Actor, FixedClock
-    from ledger.store import project
     from tests.builders import NOW
 
     ledger = Ledger(str(tmp_path / "ledger.db"), clock=FixedClock(NOW), create=True)
     try:
         by = Actor("tester", ledger.clock)
         register = Register.open("RNCP13080", 2017, NOW.date(), by)
-        for _ in range(9):
+        for _ in range(allocations):
             register.allocate(NOW.date(), by)
         ledger.events.save(register)
+        yield ledger, register
+    finally:
+        ledger.close()
+
+
+def test_the_ledgers_projector_rebuilds_what_the_librarys_default_one_does(tmp_path: Path) -> None:
+    """An import snapshots the registers it wrote with `ledger.store.project` (the library's
+    `project_aggregate` without its runtime Protocol check, slow on thousands of events): both
+    rebuild the same aggregate, and so take the same snapshot."""
+    from eventsourcing.application import project_aggregate
+
+    from ledger.claims import Register
+    from ledger.store import project
+
+    with saved_register(tmp_path, 9) as (ledger, register):
         repository = ledger.events.repository
         ours = repository.get(register.id, projector_func=project)
         theirs = repository.get(register.id, projector_func=project_aggregate)
@@ -143,8 +157,6 @@ def test_the_ledgers_projector_rebuilds_what_the_librarys_default_one_does(tmp_p
         taken, wanted = orjson.loads(stored.state), orjson.loads(expected.state)
         assert stored.originator_version == 10
         assert (taken["topic"], taken["state"]) == (wanted["topic"], wanted["state"])
-    finally:
-        ledger.close()
 
 
 def test_a_register_rebuilt_from_its_snapshot_is_the_register_rebuilt_from_its_events(
@@ -154,19 +166,9 @@ def test_a_register_rebuilt_from_its_snapshot_is_the_register_rebuilt_from_its_e
     back as the datetimes they were (a register from a snapshot equals one from events)."""
     from datetime import datetime
 
-    from ledger.application import Ledger
-    from ledger.claims import Register
-    from ledger.clock import Actor, FixedClock
     from ledger.store import project
-    from tests.builders import NOW
 
-    ledger = Ledger(str(tmp_path / "ledger.db"), clock=FixedClock(NOW), create=True)
-    try:
-        by = Actor("tester", ledger.clock)
-        register = Register.open("RNCP13080", 2017, NOW.date(), by)
-        for _ in range(4):
-            register.allocate(NOW.date(), by)
-        ledger.events.save(register)
+    with saved_register(tmp_path, 4) as (ledger, register):
         from_events = ledger.events.repository.get(register.id, projector_func=project)
         ledger.events.take_snapshot(register.id, projector_func=project)
         from_snapshot = ledger.events.repository.get(register.id)
@@ -174,5 +176,3 @@ def test_a_register_rebuilt_from_its_snapshot_is_the_register_rebuilt_from_its_e
         assert isinstance(from_snapshot.created_on, datetime)
         assert isinstance(from_snapshot.modified_on, datetime)
         assert vars(from_snapshot) == vars(from_events)
-    finally:
-        ledger.close()
