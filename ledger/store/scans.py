@@ -63,16 +63,18 @@ def scan_streams(
     if begun_by is not None:
         begun = f" AND {dialect.position} <= ?"
         params.append(begun_by)
-    params.append(dialect.stream_key(low))
-    upper = ""
+    bounds = ""  # the first shard starts at the lowest id, the last ends past the highest
+    if shard[0] > 0:
+        bounds += "AND originator_id >= ? "
+        params.append(dialect.stream_key(low))
     if high is not None:
-        upper = "AND originator_id < ? "
+        bounds += "AND originator_id < ? "
         params.append(dialect.stream_key(high))
     return dialect.stream(
         recorder,
         f"SELECT {dialect.position}, {_COLUMNS} FROM {{events}} "
         f"WHERE originator_id IN (SELECT originator_id FROM {{events}} WHERE topic = ?{begun}) "
-        f"AND originator_id >= ? {upper}ORDER BY originator_id, originator_version",
+        f"{bounds}ORDER BY originator_id, originator_version",
         params,
         batch,
     )
