@@ -28,7 +28,7 @@ from rbloom import Bloom
 
 from ledger.claims import Claim
 from ledger.store import Store
-from ledger.store.chain import Written
+from ledger.store.chain import Written, as_uuid
 from ledger.unit_of_work import UnitOfWork
 
 _SCHEMA = (
@@ -43,18 +43,23 @@ STAGED_STREAMS = 2_000_000
 never staged then taken for a staged one (and looked up for nothing) once in 1,000; more
 streams only make that more frequent (a 1M-row import stages about 2 million)."""
 
+HELD_AFTER = 1000
+"""After how many look-ups in the store an import reads which streams the store holds
+(`Staging.held`): a small import never does, a large one saves a query per stream the store
+never held (on PostgreSQL, a round trip each)."""
 
-def stream_filter() -> Bloom:
-    """A Bloom filter of stream ids (`rbloom`): a stream it has not seen is surely not
-    staged, and needs no look-up (an import asks for one request id per row, almost never
-    staged before)."""
-    return Bloom(STAGED_STREAMS, 0.001)
+
+def stream_filter(streams: int = STAGED_STREAMS) -> Bloom:
+    """A Bloom filter of stream ids (`rbloom`), sized for `streams`: a stream it has not seen
+    is surely not there, and needs no look-up (an import asks for one request id per row,
+    almost never recorded or staged before)."""
+    return Bloom(max(streams, 1), 0.001)
 
 
 class Staging:
     """Staged events in a temporary file, read through by a unit of work while it is on."""
 
-    def __init__(self, uow: UnitOfWork, keep: int = 1000) -> None:
+    def __init__(self, uow: UnitOfWork, keep: int = 1000, held_after: int | None = None) -> None:
         self.uow = uow
         self.store: Store = uow.store
         self.folder = tempfile.TemporaryDirectory(prefix="certledger-staging-")
@@ -75,6 +80,10 @@ class Staging:
         """The staged streams of aggregates the store snapshots (a few registers)."""
         self.streams = stream_filter()
         """The streams staged (a filter: those it has not seen need no look-up)."""
+        self.held: Bloom | None = None
+        """The streams the store holds in the reader's snapshot (a filter), once read."""
+        self.lookups = HELD_AFTER if held_after is None else held_after
+        """How many look-ups in the store are left before the streams it holds are read."""
 
     def _reader(self) -> Any:
         """A connection of its own that reads the store in one read-only transaction (one
@@ -109,12 +118,34 @@ class Staging:
             return list(
                 self.store.recorder.select_events(stream, limit=None if limit < 0 else limit)
             )
+        if self.held is None:
+            self.lookups -= 1
+            if self.lookups <= 0:
+                self.held = self._held()
+        if self.held is not None and stream not in self.held:
+            return []
         if self.store.url.kind == "postgresql":
             params: tuple[Any, ...] = (stream, None if limit < 0 else limit)
         else:
             params = (stream.hex, limit)
         rows = self.reader.execute(self.select, params).fetchall()
         return [StoredEvent(stream, version, topic, bytes(state)) for version, topic, state in rows]
+
+    def _held(self) -> Bloom:
+        """The streams the store holds, read through the reader (the same snapshot as every
+        look-up): a filter sized for the store's events, which are at least as many."""
+        assert self.reader is not None
+        dialect, recorder = self.store.dialect, self.store.recorder
+        (events,) = self.reader.execute(
+            dialect.sql(recorder, f"SELECT COALESCE(MAX({dialect.position}), 0) FROM {{events}}")
+        ).fetchone()
+        held = stream_filter(int(events))
+        cursor = self.reader.execute(
+            dialect.sql(recorder, "SELECT DISTINCT originator_id FROM {events}")
+        )
+        while rows := cursor.fetchmany(10_000):
+            held.update(as_uuid(stream) for (stream,) in rows)
+        return held
 
     # Reads through the staged events (the unit of work calls these while staging is on).
 

@@ -76,9 +76,13 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(
     assert gc.get_threshold() == before
 
 
+@pytest.mark.parametrize("held_after", [1, 1000])
 def test_a_file_of_facts_imports_and_a_second_import_writes_nothing(
-    certledger: Certledger, tmp_path: Path
+    certledger: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_after: int
 ) -> None:
+    """Whether the import reads which streams the store holds at once (as a long file does,
+    after a thousand look-ups) or looks each one up, it sees what the first one wrote."""
+    monkeypatch.setattr("ledger.staging.HELD_AFTER", held_after)
     path = write(tmp_path, ROWS, bom=True)
 
     first = certledger.json(f"import {path}")
