@@ -8,6 +8,11 @@ memory. While staging is on, the unit of work reads an aggregate as the store ho
 the events staged for it, so a row sees every row before it. Memory stays that of one
 chunk, whatever the length of the run; the store is not written until `promote`, and not
 at all if the run is abandoned (a refusal, a dry run).
+
+Two Bloom filters spare the look-ups that would find nothing: the streams staged so far,
+and (once a run has looked up a thousand streams in the store) the streams the store holds
+in the reader's snapshot. Most of an import's streams are new: its request ids, its
+certificates, its candidates.
 """
 
 from __future__ import annotations
@@ -45,8 +50,12 @@ streams only make that more frequent (a 1M-row import stages about 2 million).""
 
 HELD_AFTER = 1000
 """After how many look-ups in the store an import reads which streams the store holds
-(`Staging.held`): a small import never does, a large one saves a query per stream the store
-never held (on PostgreSQL, a round trip each)."""
+(`Staging.held`), and at least one for every `HELD_PER` events the store holds (reading its
+streams is a pass over its index, which about that many look-ups cost): a small import
+never reads them, a large one saves a query per stream the store never held (on
+PostgreSQL, a round trip each)."""
+
+HELD_PER = 100
 
 
 def stream_filter(streams: int = STAGED_STREAMS) -> Bloom:
@@ -70,6 +79,8 @@ class Staging:
             self.db.execute(statement)
         self.select = ""
         self.reader = self._reader()
+        self.held_events = self._held_events()
+        """How many events the store holds in the reader's snapshot (its last position)."""
         self.events = 0
         """How many events are staged."""
         self.recent: OrderedDict[UUID, Aggregate] = OrderedDict()
@@ -82,7 +93,9 @@ class Staging:
         """The streams staged (a filter: those it has not seen need no look-up)."""
         self.held: Bloom | None = None
         """The streams the store holds in the reader's snapshot (a filter), once read."""
-        self.lookups = HELD_AFTER if held_after is None else held_after
+        self.lookups = (
+            max(HELD_AFTER, self.held_events // HELD_PER) if held_after is None else held_after
+        )
         """How many look-ups in the store are left before the streams it holds are read."""
 
     def _reader(self) -> Any:
@@ -131,15 +144,21 @@ class Staging:
         rows = self.reader.execute(self.select, params).fetchall()
         return [StoredEvent(stream, version, topic, bytes(state)) for version, topic, state in rows]
 
+    def _held_events(self) -> int:
+        if self.reader is None:
+            return 0
+        dialect, recorder = self.store.dialect, self.store.recorder
+        (events,) = self.reader.execute(
+            dialect.sql(recorder, f"SELECT COALESCE(MAX({dialect.position}), 0) FROM {{events}}")
+        ).fetchone()
+        return int(events)
+
     def _held(self) -> Bloom:
         """The streams the store holds, read through the reader (the same snapshot as every
         look-up): a filter sized for the store's events, which are at least as many."""
         assert self.reader is not None
         dialect, recorder = self.store.dialect, self.store.recorder
-        (events,) = self.reader.execute(
-            dialect.sql(recorder, f"SELECT COALESCE(MAX({dialect.position}), 0) FROM {{events}}")
-        ).fetchone()
-        held = stream_filter(int(events))
+        held = stream_filter(self.held_events)
         cursor = self.reader.execute(
             dialect.sql(recorder, "SELECT DISTINCT originator_id FROM {events}")
         )
