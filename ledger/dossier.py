@@ -13,7 +13,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from ledger.facts import Fact
+from ledger.facts import Fact, from_fields
 
 
 class Placement(NamedTuple):
@@ -166,8 +166,8 @@ class Dossier:
         fold = _FOLD[fact.type]
         if fold is not None:
             fold(self, fact)
-        elif self._assessments is not None:
-            self._assessments.append(_assessment(fact))
+        else:
+            self._assessments = None  # read again from the facts when next asked
 
     @property
     def assessments(self) -> list[Assessment]:
@@ -256,9 +256,7 @@ class Dossier:
     def _on_CertificateIssued(self, fact: Fact) -> None:
         data = fact.data
         number = data["number"]
-        # Every certificate of every candidate is folded in a replay: built from the tuple
-        # of all its fields, without the call through the named tuple's own `__new__`.
-        self.certificates[number] = _new(
+        self.certificates[number] = from_fields(
             Certificate,
             (
                 number,
@@ -341,7 +339,6 @@ class Dossier:
         )
 
 
-_new = tuple.__new__
 _NOT_REISSUED = (None, None, ())
 """A new certificate's last fields: no duplicate of, no revocation, none cancelled."""
 

@@ -74,6 +74,11 @@ def fact_of_state(
     return Fact(topic, stream, version, effective_on, recorded_at, recorded_by, state, position)
 
 
+from_fields = tuple.__new__
+"""Builds a named tuple from the tuple of all its fields, in order, without the call through
+the named tuple's own `__new__`: for the values a replay builds for every event, certificate
+and block of every candidate (`Fact`s, certificates, block and certificate statuses)."""
+
 Row = tuple[int, Any, int, str, bytes]
 """A stored event with its log position: (position, stream id, version, topic, state); the
 stream id as the store holds it (UUID, or hex text on SQLite)."""

@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from ledger.dossier import Certificate, Decision, Dossier
-from ledger.facts import Fact
+from ledger.facts import Fact, from_fields
 from ledger.publication import Versions
 from ledger.referential import Referential
 from ledger.rules import (
@@ -345,7 +345,7 @@ def _block_statuses(
         current = [a for a in mine if a.until is None or as_of < a.until] if mine else []
         shown = max(current or mine, key=_furthest) if mine else None
         blocks.append(
-            _new(
+            from_fields(
                 BlockStatus,
                 (
                     code,
@@ -398,7 +398,7 @@ def _certificate_status(c: Certificate, void: bool, as_of: date) -> CertificateS
         state = "revoked"
     else:
         state, revoked_on = "held", None
-    return _new(
+    return from_fields(
         CertificateStatus,
         (
             c.number,
@@ -433,11 +433,6 @@ def _furthest(item: Validation | BlockAward) -> tuple[date, date]:
     """Sort key: the validity that reaches furthest (permanent first), then the latest."""
     return (item.until or date.max, item.on)
 
-
-_new = tuple.__new__
-"""Builds a named tuple from a tuple of all its fields, without the call through its own
-`__new__` (a replay builds a block status per block and a certificate status per
-certificate of every candidate)."""
 
 _ISSUE_ORDER = attrgetter("issued_on", "number")
 """Sort key of certificates: issue date, then number."""

@@ -30,7 +30,7 @@ from ledger.ids import candidate_stream
 from ledger.rules import DEFAULT_STATE, STATES
 from ledger.store.chain import as_uuid
 from ledger.store.scans import scan_streams
-from projections.views import CandidateRow, candidate_row
+from projections.views import CandidateRow, Interval, candidate_row
 
 APPLICATION = "certledger"
 
@@ -130,16 +130,19 @@ class StatusView(SQLiteTrackingRecorder):
             return [_listed(tuple(r)) for r in c.fetchall()]
 
 
-def _interval_rows(row: CandidateRow) -> list[tuple[str, str, str, str, str | None]]:
+def _interval_rows(row: CandidateRow) -> list[tuple[Any, ...]]:
+    return [(row.candidate, *_interval_values(i)) for i in row.intervals]
+
+
+def _interval_values(interval: Interval) -> list[Any]:
+    """An interval as the view stores it: kind, value, start and end (ISO days, the end
+    None when open), as its JSON gives it back to the check."""
+    until = interval.until
     return [
-        (
-            row.candidate,
-            i.kind,
-            i.value,
-            i.start.isoformat(),
-            i.until.isoformat() if i.until else None,
-        )
-        for i in row.intervals
+        interval.kind,
+        interval.value,
+        interval.start.isoformat(),
+        until.isoformat() if until else None,
     ]
 
 
@@ -260,7 +263,7 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
             candidate_stream(row.candidate).hex,
             row.candidate,
             row.enrolled_on.isoformat(),
-            _interval_lists(row),
+            [_interval_values(i) for i in row.intervals],
         )
         for facts in _known_streams(ledger, position)
         if (dossier := Dossier.known(facts, None, position)) is not None
@@ -296,14 +299,6 @@ def _known_streams(ledger: Ledger, position: int) -> Iterator[list[Fact]]:
 _Entry = tuple[str, str, str, list[list[Any]]]
 """One candidate of the view: stream, id, enrolment, interval rows `[kind, value, start,
 until]`."""
-
-
-def _interval_lists(row: CandidateRow) -> list[list[Any]]:
-    """A row's intervals as the view's JSON gives them back."""
-    return [
-        [i.kind, i.value, i.start.isoformat(), i.until.isoformat() if i.until else None]
-        for i in row.intervals
-    ]
 
 
 def _agree(want: _Entry, have: _Entry) -> bool:

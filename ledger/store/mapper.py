@@ -18,7 +18,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 from eventsourcing.utils import resolve_topic as _resolve_topic
 
-from ledger.facts import Fact, Read
+from ledger.facts import Fact, Read, from_fields
 from ledger.store.chain import as_uuid
 
 if TYPE_CHECKING:
@@ -212,7 +212,6 @@ class LedgerMapper(Mapper[UUID]):
             datetime.fromisoformat,
             MORE_DAYS,
         )
-        make = tuple.__new__  # Fact's own constructor, without the named tuple's wrapper
 
         def light_fact(
             topic: str, data: bytes, stream: str, version: int, position: int | None = None
@@ -222,7 +221,7 @@ class LedgerMapper(Mapper[UUID]):
             if more is not None and state.get(more) is not None:
                 state[more] = day(state[more])
             state.pop("originator_topic", None)
-            return make(
+            return from_fields(
                 Fact,
                 (
                     topic,
