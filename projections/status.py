@@ -268,11 +268,7 @@ def status_of(dossier: Dossier, versions: Versions, as_of: date, known_at: str) 
 
     issued = [c for c in dossier.certificates.values() if c.issued_on <= as_of]
     issued.sort(key=_ISSUE_ORDER)
-    decisions = dossier.decisions
-    certificates = tuple(
-        [_certificate_status(c, decisions[c.decision].annulled, as_of) for c in issued]
-    )
-    numbers = _certificate_numbers(certificates)
+    certificates, numbers = _certificate_statuses(issued, dossier.decisions, as_of)
     blocks = _block_statuses(ref, block_awards(live, versions, as_of), codes, numbers, as_of)
 
     title_decisions = [d for d in live if d.title]
@@ -388,45 +384,37 @@ def _block_statuses(
     return tuple(blocks)
 
 
-def _certificate_status(c: Certificate, void: bool, as_of: date) -> CertificateStatus:
-    """A certificate's state on `as_of`: void when its decision is annulled (`void`), revoked
-    from its revocation's day, else held."""
-    revoked_on = c.revocation.effective_on if c.revocation is not None else None
-    if void:
-        state, revoked_on = "void", None
-    elif revoked_on is not None and revoked_on <= as_of:
-        state = "revoked"
-    else:
-        state, revoked_on = "held", None
-    return from_fields(
-        CertificateStatus,
-        (
-            c.number,
-            c.kind,
-            c.subject,
-            c.issued_on,
-            state,
-            c.decision,
-            c.duplicate_of,
-            revoked_on,
-            c,
-        ),
-    )
-
-
-def _certificate_numbers(
-    certificates: tuple[CertificateStatus, ...],
-) -> dict[tuple[str, str], str]:
-    """For each (kind, subject): the number of the certificate held (else the latest one,
-    whatever its state), certificates coming in issue order."""
+def _certificate_statuses(
+    issued: list[Certificate], decisions: dict[str, Decision], as_of: date
+) -> tuple[tuple[CertificateStatus, ...], dict[tuple[str, str], str]]:
+    """The certificates' states on `as_of`, in issue order: void when their decision is
+    annulled, revoked from their revocation's day, else held. With, for each (kind,
+    subject), the number of the certificate held (else the latest one, whatever its state).
+    (One pass, in a replay's inner loop: about seven certificates per candidate.)"""
+    statuses = []
     latest: dict[tuple[str, str], str] = {}
     held: dict[tuple[str, str], str] = {}
-    for c in certificates:
-        key = (c.kind, c.subject)
-        latest[key] = c.number
-        if c.state == "held":
-            held[key] = c.number
-    return {**latest, **held}
+    for c in issued:
+        number, decision, kind, subject, issued_on, _, duplicate_of, revocation, _ = c
+        revoked_on = revocation.effective_on if revocation is not None else None
+        if decisions[decision].annulment is not None:
+            state, revoked_on = "void", None
+        elif revoked_on is not None and revoked_on <= as_of:
+            state = "revoked"
+        else:
+            state, revoked_on = "held", None
+        statuses.append(
+            from_fields(
+                CertificateStatus,
+                (number, kind, subject, issued_on, state, decision, duplicate_of, revoked_on, c),
+            )
+        )
+        key = (kind, subject)
+        latest[key] = number
+        if state == "held":
+            held[key] = number
+    latest.update(held)
+    return tuple(statuses), latest
 
 
 def _furthest(item: Validation | BlockAward) -> tuple[date, date]:
