@@ -18,6 +18,7 @@ from ledger.i18n import LANGUAGES, _
 if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.clock import Clock
+    from ledger.exceptions import StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,6 +96,11 @@ class Session:
         from projections.view_store import open_view
 
         open_view(ledger, create=True)
+
+    @property
+    def opened(self) -> Ledger | None:
+        """The ledger, if the command has opened it."""
+        return self._ledger
 
     def close(self) -> None:
         if self._ledger is not None:
@@ -234,6 +240,32 @@ class LedgerGroup(click.Group):
             )
         except click.ClickException as e:
             raise as_reported(e, args) from None
+        except Exception as e:
+            error = store_failure(ctx, e)
+            if error is None:
+                raise
+            fail(
+                ctx,
+                str(error),
+                exit_code=error.exit_code,
+                values=given_values(self, args),
+                as_json=wants_json(args),
+            )
+
+
+def store_failure(ctx: click.Context, error: Exception) -> StoreError | None:
+    """The one-line error that a failure of the store met while a command ran stands for
+    (the connection lost in the middle of a scan, the disk full…), None for any other
+    error. Opening the store translates its own (`ledger.store.translated`); a file of the
+    command's own is not the store's (an `OSError` is left to the command)."""
+    session = ctx.find_object(Session)
+    ledger = session.opened if session is not None else None
+    if ledger is None or isinstance(error, OSError):
+        return None
+    from ledger.i18n import N_
+    from ledger.store import failure
+
+    return failure(ledger.store, error, N_("use the ledger at"))
 
 
 ARGV = "certledger.argv"

@@ -347,6 +347,8 @@ def postgres_status_view() -> type:
         def stored_rows(self) -> Iterator[tuple[Any, ...]]:
             from psycopg.rows import tuple_row
 
+            from ledger.store.dialects import paced_by_reader
+
             statement = _STORED_POSTGRES.format(
                 candidates=self.candidates.as_string(None), intervals=self.intervals.as_string(None)
             )
@@ -355,6 +357,7 @@ def postgres_status_view() -> type:
                 conn.transaction(),
                 conn.cursor(name="certledger_view", row_factory=tuple_row) as curs,
             ):
+                paced_by_reader(conn)  # the check folds each batch's candidates meanwhile
                 curs.itersize = 5000
                 curs.execute(statement)
                 yield from curs

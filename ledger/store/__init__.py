@@ -26,7 +26,7 @@ from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
 from ledger.store.urls import StoreURL, parse_store_url
 
-__all__ = ["Store", "StoreURL", "parse_store_url", "project", "translated"]
+__all__ = ["Store", "StoreURL", "failure", "parse_store_url", "project", "translated"]
 
 
 @contextmanager
@@ -36,20 +36,23 @@ def translated(url: StoreURL, doing: str = N_("open the ledger at")) -> Iterator
         yield
     except LedgerError:
         raise
-    except PersistenceError as e:
-        raise StoreError(
-            _("cannot {doing} {url}: {first_line}").format(
-                doing=_(doing), url=url, first_line=first_line(e)
-            )
-        ) from None
     except Exception as e:
-        if url.dialect.is_driver_error(e):
-            raise StoreError(
-                _("cannot {doing} {url}: {first_line}").format(
-                    doing=_(doing), url=url, first_line=first_line(e)
-                )
-            ) from None
-        raise
+        error = failure(url, e, doing)
+        if error is None:
+            raise
+        raise error from None
+
+
+def failure(url: StoreURL, error: BaseException, doing: str) -> StoreError | None:
+    """The StoreError that an error of the library, the database or its driver stands for
+    (`doing`: what was being done, untranslated), None for any other error."""
+    if not isinstance(error, PersistenceError) and not url.dialect.is_driver_error(error):
+        return None
+    return StoreError(
+        _("cannot {doing} {url}: {first_line}").format(
+            doing=_(doing), url=url, first_line=first_line(error)
+        )
+    )
 
 
 def project(aggregate: Any, events: Iterable[Any]) -> Any:

@@ -402,6 +402,7 @@ class PostgreSQL(Dialect):
             conn.transaction(),
             conn.cursor(name="certledger_scan", row_factory=tuple_row) as curs,
         ):
+            paced_by_reader(conn)
             curs.itersize = batch
             curs.execute(self.sql(recorder, statement), tuple(params))
             yield from curs
@@ -428,3 +429,14 @@ DIALECTS: dict[str, Dialect] = {d.kind: d for d in (SQLite(), PostgreSQL())}
 
 def dialect_of(kind: str) -> Dialect:
     return DIALECTS[kind]
+
+
+def paced_by_reader(conn: Any) -> None:
+    """Let the PostgreSQL transaction in progress on `conn` wait on its reader as long as it
+    needs: a scan's server-side cursor stays open between its batches while the reader works
+    through the last one, and that reader may be a pager (`certledger replay | less`) that
+    waits on a person. The library ends any transaction idle for 5 s
+    (`idle_in_transaction_session_timeout`), which cut such a scan short; `SET LOCAL` lifts
+    that for this transaction only. A scan only reads (it locks no row), so an idle one keeps
+    nobody waiting but a schema change."""
+    conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")

@@ -1,0 +1,132 @@
+"""Readers slower than the store's patience, and a store that fails while a command runs.
+
+The eventsourcing library ends a PostgreSQL transaction left idle for 5 s (its setting
+`POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT`, which the store's URL does not set). A scan's
+server-side cursor waits on its reader between batches, and that reader may be a pager
+waiting on a person (`certledger replay | less`): the scans lift the limit for their own
+transaction (`ledger.store.dialects.paced_by_reader`). A store that fails anyway in the
+middle of a command is told in one line, exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.clock import FixedClock
+from ledger.store import StoreURL
+from ledger.store.dialects import PostgreSQL
+from projections.view_store import open_view
+from tests.cli.conftest import Certledger
+from tests.stores import StoreRef
+
+PATIENCE = 1
+"""The library's idle-in-transaction limit in these tests, in seconds (5 by default)."""
+
+
+@pytest.fixture
+def impatient(
+    certledger: Certledger, store: StoreRef, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Ledger]:
+    """Four demo candidates, their status view built, and the ledger opened with the
+    library's idle limit at `PATIENCE` (which the library really applies: pinned here)."""
+    certledger.ok("demo --candidates 4 --seed 3")
+    assert len(certledger.json("candidate list")) == 4
+    settings = PostgreSQL.env
+
+    def env(self: PostgreSQL, url: StoreURL, **kwargs: Any) -> dict[str, str]:
+        found = settings(self, url, **kwargs)
+        return {**found, "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(PATIENCE)}
+
+    monkeypatch.setattr(PostgreSQL, "env", env)
+    ledger = Ledger(str(store), clock=clock, read_only=True)
+    shown = ledger.events.dialect.read(ledger.recorder, "SHOW idle_in_transaction_session_timeout")
+    assert shown == [(f"{PATIENCE}s",)]
+    yield ledger
+    ledger.close()
+
+
+def read_slowly(rows: Iterator[Any]) -> int:
+    """How many items an iterator gives when its reader pauses, after the first, for longer
+    than the store's patience."""
+    next(rows)
+    time.sleep(PATIENCE + 0.5)
+    return 1 + sum(1 for _ in rows)
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_scan_waits_on_a_reader_slower_than_the_stores_patience(impatient: Ledger) -> None:
+    assert read_slowly(impatient.queries.scan_candidates()) == 4
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_the_view_check_waits_on_its_refold(impatient: Ledger) -> None:
+    view = open_view(impatient)
+    assert view is not None
+    assert read_slowly(iter(view.stored_rows())) == 4
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_connection_the_server_ends_during_a_replay_is_one_line(
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ends the scan's own session (as a restart or an administrator would)."""
+    certledger.ok("demo --candidates 2 --seed 3")
+
+    def ended(conn: Any) -> None:
+        conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    monkeypatch.setattr("ledger.store.dialects.paced_by_reader", ended)
+    result = certledger("replay --format csv")
+    assert result.exit_code == 1, (result.exit_code, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Error: cannot use the ledger at {certledger.store.display}: ")
+    assert "terminat" in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_database_error_during_a_replay_is_one_line(
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certledger.ok("demo --candidates 2 --seed 3")
+
+    def failing(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        raise sqlite3.OperationalError("disk I/O error")
+        yield  # a generator, as the scan is
+
+    monkeypatch.setattr("ledger.queries.scan_streams", failing)
+    for argv, told in (
+        ("replay --format csv", "Error: cannot use the ledger at"),
+        ("--lang fr replay --format csv", "Erreur : impossible d'utiliser le registre"),
+    ):
+        result = certledger(argv)
+        assert result.exit_code == 1, (argv, result.exit_code, result.exception)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(told), result.stderr
+        assert lines[0].endswith(": disk I/O error"), lines[0]
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_an_error_that_is_not_the_stores_is_not_told_as_one(
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the store's errors are named after the store: any other escapes as it is (and
+    fails the test that meets it)."""
+    certledger.ok("demo --candidates 2 --seed 3")
+
+    def broken(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        raise ZeroDivisionError("a bug")
+        yield
+
+    monkeypatch.setattr("ledger.queries.scan_streams", broken)
+    result = certledger("replay --format csv")
+    assert isinstance(result.exception, ZeroDivisionError)
+    assert "cannot use the ledger" not in result.stderr
