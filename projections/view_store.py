@@ -29,6 +29,7 @@ from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import DEFAULT_STATE, STATES
 from ledger.store.chain import as_uuid
+from ledger.store.dialects import left_unfinished
 from ledger.store.scans import scan_streams
 from projections.views import CandidateRow, Interval, candidate_row
 
@@ -107,12 +108,18 @@ class StatusView(SQLiteTrackingRecorder):
 
     def stored_rows(self) -> Iterator[tuple[Any, ...]]:
         """The view, one row per candidate, in stream order (`_STORED`)."""
-        with self.datastore.get_connection(commit=False) as conn:
-            cursor = conn.cursor().sqlite_cursor
-            cursor.row_factory = None
-            cursor.execute(_STORED.format(candidates="view_candidates", intervals="view_intervals"))
-            while rows := cursor.fetchmany(5000):
-                yield from rows
+        try:
+            with self.datastore.get_connection(commit=False) as conn:
+                cursor = conn.cursor().sqlite_cursor
+                cursor.row_factory = None
+                cursor.execute(
+                    _STORED.format(candidates="view_candidates", intervals="view_intervals")
+                )
+                while rows := cursor.fetchmany(5000):
+                    yield from rows
+        except Exception as e:
+            if not left_unfinished(e):
+                raise
 
     def listing(
         self,

@@ -203,12 +203,16 @@ class SQLite(Dialect):
     def stream(
         self, recorder: Any, statement: str, params: Sequence[Any], batch: int
     ) -> Iterator[tuple[Any, ...]]:
-        with recorder.datastore.get_connection(commit=False) as conn:
-            cursor = conn.cursor().sqlite_cursor
-            cursor.row_factory = None
-            cursor.execute(self.sql(recorder, statement), tuple(params))
-            while rows := cursor.fetchmany(batch):
-                yield from rows
+        try:
+            with recorder.datastore.get_connection(commit=False) as conn:
+                cursor = conn.cursor().sqlite_cursor
+                cursor.row_factory = None
+                cursor.execute(self.sql(recorder, statement), tuple(params))
+                while rows := cursor.fetchmany(batch):
+                    yield from rows
+        except Exception as e:
+            if not left_unfinished(e):
+                raise
 
     def ledger_ddl(self, recorder: Any) -> list[str]:
         return [
@@ -429,6 +433,18 @@ DIALECTS: dict[str, Dialect] = {d.kind: d for d in (SQLite(), PostgreSQL())}
 
 def dialect_of(kind: str) -> Dialect:
     return DIALECTS[kind]
+
+
+def left_unfinished(error: BaseException) -> bool:
+    """Whether `error` is a scan's connection failing to go back to its pool because the
+    scan's reader left it unfinished and the ledger was closed before the scan was finalised
+    (`certledger replay | head`: the pipe closed, the command ended, and the scan was
+    collected last). Nothing is left to read or to tidy up then."""
+    from eventsourcing.persistence import ConnectionPoolClosedError
+
+    return isinstance(error, ConnectionPoolClosedError) and isinstance(
+        error.__context__, GeneratorExit
+    )
 
 
 def paced_by_reader(conn: Any) -> None:

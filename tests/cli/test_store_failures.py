@@ -1,16 +1,22 @@
-"""Readers slower than the store's patience, and a store that fails while a command runs.
+"""Readers slower than the store's patience or leaving early, and a store that fails while a
+command runs.
 
 The eventsourcing library ends a PostgreSQL transaction left idle for 5 s (its setting
 `POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT`, which the store's URL does not set). A scan's
 server-side cursor waits on its reader between batches, and that reader may be a pager
 waiting on a person (`certledger replay | less`): the scans lift the limit for their own
 transaction (`ledger.store.dialects.paced_by_reader`). A store that fails anyway in the
-middle of a command is told in one line, exit 1, never a traceback.
+middle of a command is told in one line, exit 1, never a traceback; so is nothing at all
+when the reader leaves before the end (`certledger replay | head`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -130,3 +136,26 @@ def test_an_error_that_is_not_the_stores_is_not_told_as_one(
     result = certledger("replay --format csv")
     assert isinstance(result.exception, ZeroDivisionError)
     assert "cannot use the ledger" not in result.stderr
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(
+    certledger: Certledger, store: StoreRef
+) -> None:
+    """`certledger replay | head -c 10`: the pipe closes while the replay still writes and its
+    scan still holds a connection. The command ends as click ends on a closed pipe (exit 1),
+    and prints nothing: the scan, finalised after the ledger was closed, has nothing to say."""
+    certledger.ok("demo --candidates 100 --seed 3")
+    read, write = os.pipe()
+    fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 4096)  # a pipe smaller than the output, surely
+    command = [sys.executable, "-c", "from cli.main import main; main()"]
+    with subprocess.Popen(
+        [*command, "--store", str(store), "replay", "--format", "json"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+    ) as replay:
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            assert len(pipe.read(10)) == 10
+        __, stderr = replay.communicate(timeout=300)
+    assert stderr.decode() == ""
+    assert replay.returncode == 1  # the pipe did close before the end
