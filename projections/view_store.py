@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from ledger.application import Ledger
@@ -253,7 +253,8 @@ def open_view(ledger: Ledger, *, create: bool = False) -> StatusView | None:
         path = view_path(ledger)
         if not path.exists() and not create:
             return None
-        view = StatusView(SQLiteDatastore(str(path)))
+        # Waits on another process's writes to the view as the store waits on its writers.
+        view = StatusView(SQLiteDatastore(str(path), lock_timeout=VIEW_LOCK_TIMEOUT))
     if create:
         view.create_table()
     return view
@@ -426,6 +427,15 @@ def postgres_status_view() -> type:
     return PostgresStatusView
 
 
+VIEW_LOCK_TIMEOUT = 30
+"""How long (seconds) a write to the status view's SQLite file waits on another process's."""
+
+MEETINGS = 20
+"""How many saves in a row may meet another process's catching up before the catch-up gives
+up (each meeting means that process went further; this many without one save of our own is
+not two processes sharing the work)."""
+
+
 class StatusViewRunner:
     """Keeps a StatusView up to date by pulling the ledger's log after the last position read."""
 
@@ -437,24 +447,39 @@ class StatusViewRunner:
     def catch_up(self) -> int:
         """Process every event recorded since the last catch-up; how many were read.
 
-        An empty view is first built in one pass over all streams, then caught up.
+        An empty view is first built in one pass over all streams, then caught up. Another
+        process may be catching the same view up at the same moment (two registrars listing
+        candidates): a save that meets its work (the tracking row, saved with the rows,
+        refuses a position already reached; or the same candidate's row written meanwhile)
+        writes nothing, and the catch-up goes on from wherever the view then stands.
         """
-        last = self.view.position()
         read = 0
-        if last == 0:
-            last = read = self._build()
-        while page := self.ledger.recorder.select_notifications(
-            last, self.batch, inclusive_of_start=False
-        ):
-            touched = {n.originator_id for n in page if n.topic in CANDIDATE_TOPICS}
-            if any(n.topic == "ReferentialPublished" for n in page):
-                self.ledger.versions(refresh=True)
-                touched |= set(self.view.streams())
-            rows = ((s, row) for s in map(as_uuid, touched) if (row := self._row(s)))
-            last = page[-1].id
-            self.view.save(rows, last)
-            read += len(page)
-        return read
+        last = self.view.position()
+        met = 0
+        while True:
+            try:
+                if last == 0:
+                    read += self._build()
+                    last = self.view.position()
+                page = self.ledger.recorder.select_notifications(
+                    last, self.batch, inclusive_of_start=False
+                )
+                if not page:
+                    return read
+                touched = {n.originator_id for n in page if n.topic in CANDIDATE_TOPICS}
+                if any(n.topic == "ReferentialPublished" for n in page):
+                    self.ledger.versions(refresh=True)
+                    touched |= set(self.view.streams())
+                rows = ((s, row) for s in map(as_uuid, touched) if (row := self._row(s)))
+                self.view.save(rows, page[-1].id)
+                last = page[-1].id
+                read += len(page)
+                met = 0
+            except IntegrityError:
+                met += 1
+                if met > MEETINGS:
+                    raise
+                last = self.view.position()
 
     def _build(self) -> int:
         """Every candidate's row from one scan of the store, up to the log's current end (and

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
@@ -204,6 +206,47 @@ class TestStatusView:
         runner.rebuild()
         assert [view.listing(d) for d in DAYS] == incremental
         self.assert_view_equals_status(populated)
+
+    @pytest.mark.parametrize("built", [False, True], ids=["building", "catching-up"])
+    def test_a_catch_up_that_meets_another_goes_on_from_where_the_other_got(
+        self, populated: Ledger, built: bool, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two registrars list candidates at the same moment: while one folds, the other
+        saves first. The first one's save writes nothing (the view's tracking refuses a
+        position already reached) and it goes on from there, without an error."""
+        view = open_view(populated, create=True)
+        other = open_view(populated)
+        assert view is not None and other is not None
+        if built:
+            StatusViewRunner(populated, view).catch_up()
+            populated.withdraw("A1", on=date(2019, 3, 1), reason="abroad", by="tester")
+        saving, met = view.save, []
+
+        def after_the_other(rows: Any, position: int) -> None:
+            if not met:
+                met.append(StatusViewRunner(populated, other).catch_up())
+            saving(rows, position)
+
+        monkeypatch.setattr(view, "save", after_the_other)
+        StatusViewRunner(populated, view).catch_up()
+        assert met and met[0] > 0  # the other did the work, and the first one met it
+        assert view.position() == populated.queries.position()
+        self.assert_view_equals_status(populated)
+
+    def test_a_catch_up_that_meets_something_else_says_so(
+        self, populated: Ledger, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A save refused for another reason than another process's progress (the view does
+        not move on) is not retried for ever: the error comes out."""
+        view = open_view(populated, create=True)
+        assert view is not None
+
+        def refused(rows: Any, position: int) -> None:
+            raise IntegrityError("refused")
+
+        monkeypatch.setattr(view, "save", refused)
+        with pytest.raises(IntegrityError):
+            StatusViewRunner(populated, view).catch_up()
 
     def test_a_new_referential_version_recomputes_every_candidate(self, populated: Ledger) -> None:
         view = open_view(populated, create=True)
