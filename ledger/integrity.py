@@ -357,11 +357,12 @@ class Candidates:
             self.erased.add(event.stream)
 
 
-def check_keys(result: Verification, store: Store, candidates: Candidates) -> None:
+def check_keys(
+    result: Verification, store: Store, candidates: Candidates, rows: list[tuple[Any, ...]]
+) -> None:
     """Each candidate not erased has their key, the key the enrolment committed to; an erased
-    candidate has none left."""
+    candidate has none left (`rows`: the keys as stored, read with the events)."""
     keys = store.keys
-    rows = keys.rows()
     if keys.unreadable:
         result.notes.append("the keys were not checked: this role may not read them")
         return
@@ -401,30 +402,19 @@ def check_keys(result: Verification, store: Store, candidates: Candidates) -> No
         )
 
 
-def scan_events(store: Store, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
-    """Every stored event in log order, as the database holds it (position, stream, version,
-    topic, state)."""
-    recorder = store.recorder
-    dialect = store.dialect
-    statement = (
-        f"SELECT {dialect.position}, originator_id, originator_version, topic, state "
-        f"FROM {{events}} ORDER BY {dialect.position}"
-    )
-    return dialect.stream(recorder, statement, (), batch)
+EVENTS = (
+    "SELECT {position}, originator_id, originator_version, topic, state FROM {{events}} "
+    "ORDER BY {position}"
+)
+"""Every stored event in log order, as the database holds it (position, stream, version,
+topic, state)."""
 
+LINKS = (
+    "SELECT position, originator_id, originator_version, hash FROM {ledger_chain} ORDER BY position"
+)
+"""Every chain row in position order, as the database holds it."""
 
-def scan_links(store: Store, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
-    """Every chain row in position order, as the database holds it."""
-    statement = (
-        "SELECT position, originator_id, originator_version, hash FROM {ledger_chain} "
-        "ORDER BY position"
-    )
-    return store.dialect.stream(store.recorder, statement, (), batch)
-
-
-def read_head(store: Store) -> tuple[Any, Any] | None:
-    rows = store.dialect.read(store.recorder, "SELECT position, hash FROM {ledger_head}")
-    return (rows[0][0], rows[0][1]) if rows else None
+HEAD = "SELECT position, hash FROM {ledger_head}"
 
 
 def verify_store(
@@ -437,26 +427,27 @@ def verify_store(
     chain still holds it. Events are named by their stream (`candidate/V1#3`) where the
     stream says who it is about."""
     candidates = Candidates()
-    result = verify(
-        scan_events(store),
-        scan_links(store),
-        read_head(store),
-        candidates=candidates,
-        progress=progress,
-    )
-    check_keys(result, store, candidates)
-    if published is not None:
-        position_text, _, expected = published.removeprefix("@").partition(":")
-        position = int(position_text)
-        rows = store.dialect.read(
-            store.recorder, "SELECT hash FROM {ledger_chain} WHERE position = ?", (position,)
+    with store.snapshot() as snapshot:
+        heads = snapshot.read(HEAD)
+        result = verify(
+            snapshot.stream(EVENTS.format(position=store.dialect.position)),
+            snapshot.stream(LINKS),
+            (heads[0][0], heads[0][1]) if heads else None,
+            candidates=candidates,
+            progress=progress,
         )
-        found = rows[0][0] if rows else None
-        if found != expected:
-            result.problem(
-                published,
-                "modified",
-                "the chain no longer holds this published digest"
-                + ("" if found else f" (no event at log position {position})"),
-            )
+        if published is not None:
+            position_text, _, expected = published.removeprefix("@").partition(":")
+            position = int(position_text)
+            rows = snapshot.read("SELECT hash FROM {ledger_chain} WHERE position = ?", (position,))
+            found = rows[0][0] if rows else None
+            if found != expected:
+                result.problem(
+                    published,
+                    "modified",
+                    "the chain no longer holds this published digest"
+                    + ("" if found else f" (no event at log position {position})"),
+                )
+        # Last: a role that may not read the keys ends the snapshot's transaction.
+        check_keys(result, store, candidates, store.keys.rows(via=snapshot))
     return result

@@ -100,30 +100,17 @@ class Staging:
 
     def _reader(self) -> Any:
         """A connection of its own that reads the store in one read-only transaction (one
-        consistent snapshot, without a transaction per read); None for an in-memory store."""
+        consistent snapshot, without a transaction per read: `Dialect.reader`); None for an
+        in-memory store."""
         url = self.store.url
-        if url.kind == "postgresql":
-            reader = url.dialect.connect(url)  # type: ignore[attr-defined]
-            reader.autocommit = False
-            reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            self.select = url.dialect.sql(
-                self.store.recorder,
-                "SELECT originator_version, topic, state FROM {events} "
-                "WHERE originator_id = %s ORDER BY originator_version LIMIT %s",
-            )
-            return reader
-        if url.path is None:
+        if url.kind != "postgresql" and url.path is None:
             return None
-        reader = sqlite3.connect(
-            f"{url.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+        self.select = url.dialect.sql(
+            self.store.recorder,
+            "SELECT originator_version, topic, state FROM {events} "
+            "WHERE originator_id = ? ORDER BY originator_version LIMIT ?",
         )
-        reader.execute("BEGIN")
-        recorder: Any = self.store.recorder
-        self.select = (
-            f"SELECT originator_version, topic, state FROM {recorder.events_table_name} "
-            "WHERE originator_id = ? ORDER BY originator_version LIMIT ?"
-        )
-        return reader
+        return url.dialect.reader(url)
 
     def stored(self, stream: UUID, *, limit: int = -1) -> list[StoredEvent]:
         """The events the store holds for a stream (through the reader)."""

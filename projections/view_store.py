@@ -106,12 +106,17 @@ class StatusView(SQLiteTrackingRecorder):
             c.execute("DELETE FROM view_candidates")
             c.execute("DELETE FROM tracking WHERE application_name=?", (APPLICATION,))
 
-    def stored_rows(self) -> Iterator[tuple[Any, ...]]:
-        """The view, one row per candidate, in stream order (`_STORED`)."""
+    def stored_rows(self) -> Iterator[Any]:
+        """The position the view has read, then the view, one row per candidate, in stream
+        order (`_STORED`): both from one snapshot of the view, so that another process
+        bringing it up to date meanwhile is seen wholly or not at all."""
         try:
-            with self.datastore.get_connection(commit=False) as conn:
-                cursor = conn.cursor().sqlite_cursor
+            with self.datastore.transaction(commit=False) as c:
+                cursor = c.sqlite_cursor
                 cursor.row_factory = None
+                cursor.execute(self.select_max_tracking_id_statement, (APPLICATION,))
+                (position,) = cursor.fetchone()
+                yield position or 0
                 cursor.execute(
                     _STORED.format(candidates="view_candidates", intervals="view_intervals")
                 )
@@ -264,7 +269,8 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
     """Where the view disagrees with the events as known at the position it has read: each
     candidate, and what is wrong. The view's rows and the candidate streams are walked side by
     side, in stream order (bounded memory)."""
-    position = view.position()
+    stored_rows = view.stored_rows()
+    position: int = next(stored_rows)  # and the rows, from the same snapshot of the view
     versions = ledger.queries.versions().known_at(None, position)
     expected: Iterator[_Entry] = (
         (
@@ -279,7 +285,7 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
     )
     stored = (
         (stream, candidate, enrolled_on, orjson.loads(intervals))
-        for stream, candidate, enrolled_on, intervals in view.stored_rows()
+        for stream, candidate, enrolled_on, intervals in stored_rows
     )
     want, have = next(expected, None), next(stored, None)
     while want is not None or have is not None:
@@ -352,7 +358,7 @@ def postgres_status_view() -> type:
 
         position = StatusView.position
 
-        def stored_rows(self) -> Iterator[tuple[Any, ...]]:
+        def stored_rows(self) -> Iterator[Any]:
             from psycopg.rows import tuple_row
 
             from ledger.store.dialects import paced_by_reader
@@ -365,7 +371,19 @@ def postgres_status_view() -> type:
                 conn.transaction(),
                 conn.cursor(name="certledger_view", row_factory=tuple_row) as curs,
             ):
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 paced_by_reader(conn)  # the check folds each batch's candidates meanwhile
+                found = (
+                    conn.cursor(row_factory=tuple_row)
+                    .execute(
+                        SQL(
+                            "SELECT MAX(notification_id) FROM {} WHERE application_name = %s"
+                        ).format(self.tracking),
+                        (APPLICATION,),
+                    )
+                    .fetchone()
+                )
+                yield (found[0] if found else None) or 0
                 curs.itersize = 5000
                 curs.execute(statement)
                 yield from curs

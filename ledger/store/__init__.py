@@ -21,7 +21,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ledger.exceptions import LedgerError, ReadOnly, StoreError
 from ledger.i18n import N_, _
-from ledger.store.dialects import first_line
+from ledger.store.dialects import Snapshot, first_line
 from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
 from ledger.store.urls import StoreURL, parse_store_url
@@ -132,6 +132,12 @@ class Store(Application[UUID]):
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Settings come from the store URL only, never from stray environment variables.
         return Environment(name, dict(env or {}))
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Reads that all see one state of the store (`Dialect.snapshot`)."""
+        with self.dialect.snapshot(self.url, self.recorder) as snapshot:
+            yield snapshot
 
     @property
     def ledger_mapper(self) -> LedgerMapper:

@@ -87,6 +87,22 @@ class Dialect(ABC):
         return statement.format(**names).replace("?", self.placeholder)
 
     @contextlib.contextmanager
+    def snapshot(self, url: StoreURL, recorder: Any) -> Iterator[Snapshot]:
+        """Reads that all see one state of the store, whatever is committed meanwhile: a
+        connection of its own in one read-only transaction (what `verify` needs, lest a
+        command recorded while it reads look like tampering)."""
+        conn = self.reader(url)
+        try:
+            yield Snapshot(self, recorder, conn)
+        finally:
+            conn.close()
+
+    @abstractmethod
+    def reader(self, url: StoreURL) -> Any:
+        """A DB-API connection of its own, in a read-only transaction whose reads all see the
+        same state of the store."""
+
+    @contextlib.contextmanager
     def transaction(self, recorder: Any) -> Iterator[Any]:
         """A write transaction's cursor (rows read by column name); committed on success."""
         with recorder.datastore.transaction(commit=True) as cursor:
@@ -184,6 +200,16 @@ class SQLite(Dialect):
 
     def table(self, recorder: Any, name: str) -> str:
         return name
+
+    def reader(self, url: StoreURL) -> Any:
+        import sqlite3
+
+        assert url.path is not None
+        conn = sqlite3.connect(
+            f"{url.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+        )
+        conn.execute("BEGIN")  # the first read takes the snapshot every later read sees
+        return conn
 
     def stream_key(self, stream: UUID) -> Any:
         return stream.hex
@@ -376,6 +402,12 @@ class PostgreSQL(Dialect):
     def table(self, recorder: Any, name: str) -> str:
         return f'"{recorder.datastore.schema}"."{name}"'
 
+    def reader(self, url: StoreURL) -> Any:
+        conn = self.connect(url)
+        conn.autocommit = False
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return conn
+
     def stream_key(self, stream: UUID) -> Any:
         return stream
 
@@ -433,6 +465,37 @@ DIALECTS: dict[str, Dialect] = {d.kind: d for d in (SQLite(), PostgreSQL())}
 
 def dialect_of(kind: str) -> Dialect:
     return DIALECTS[kind]
+
+
+class Snapshot:
+    """Reads through one connection in one read-only transaction (`Dialect.snapshot`):
+    statements as `Dialect.sql` takes them (`?` placeholders, `{events}` and the ledger's
+    tables by name)."""
+
+    def __init__(self, dialect: Dialect, recorder: Any, conn: Any) -> None:
+        self.dialect = dialect
+        self.recorder = recorder
+        self.conn = conn
+        self.cursors = 0
+
+    def read(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.conn.cursor()
+        cursor.execute(self.dialect.sql(self.recorder, statement), tuple(params))
+        return [tuple(row) for row in cursor.fetchall()]
+
+    def stream(
+        self, statement: str, params: Sequence[Any] = (), batch: int = 5000
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a SELECT, `batch` at a time (several may be read side by side)."""
+        self.cursors += 1
+        if self.dialect.kind == "postgresql":
+            cursor = self.conn.cursor(name=f"certledger_snapshot_{self.cursors}")
+            cursor.itersize = batch
+        else:
+            cursor = self.conn.cursor()
+        cursor.execute(self.dialect.sql(self.recorder, statement), tuple(params))
+        while rows := cursor.fetchmany(batch):
+            yield from rows
 
 
 def left_unfinished(error: BaseException) -> bool:

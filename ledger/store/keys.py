@@ -30,7 +30,7 @@ import orjson
 
 from ledger.exceptions import StoreError
 from ledger.i18n import _
-from ledger.store.dialects import Dialect
+from ledger.store.dialects import Dialect, Snapshot
 
 Lookup = bytes | Literal["erased", "sealed"]
 """A candidate's key; "erased" when it was destroyed (or never made); "sealed" when it exists
@@ -165,15 +165,19 @@ class KeyStore:
 
     # Reading.
 
-    def rows(self, where: str = "", params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Key rows as stored: (stream, wrapped key, key-encryption key id); none when this
-        role may not read them (`unreadable` is then set)."""
+    def rows(
+        self, where: str = "", params: tuple[Any, ...] = (), *, via: Snapshot | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Key rows as stored: (stream, wrapped key, key-encryption key id), read `via` a
+        snapshot if given; none when this role may not read them (`unreadable` is then
+        set)."""
         if self.unreadable:
             return []
+        statement = f"SELECT stream, wrapped, kek FROM {{candidate_keys}}{where}"
         try:
-            return self.dialect.read(
-                self.recorder, f"SELECT stream, wrapped, kek FROM {{candidate_keys}}{where}", params
-            )
+            if via is not None:
+                return via.read(statement, params)
+            return self.dialect.read(self.recorder, statement, params)
         except Exception as e:
             if self.dialect.is_permission_error(e):
                 self.unreadable = True

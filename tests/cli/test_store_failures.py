@@ -74,7 +74,7 @@ def test_a_scan_waits_on_a_reader_slower_than_the_stores_patience(impatient: Led
 def test_the_view_check_waits_on_its_refold(impatient: Ledger) -> None:
     view = open_view(impatient)
     assert view is not None
-    assert read_slowly(iter(view.stored_rows())) == 4
+    assert read_slowly(iter(view.stored_rows())) == 1 + 4  # its position, then its rows
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)

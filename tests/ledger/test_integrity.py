@@ -341,3 +341,41 @@ def test_an_erased_candidate_has_no_key_and_verifies(store: Store) -> None:
         app.close()
 
     assert store.check().ok and key_rows(store) == []
+
+
+def test_a_command_recorded_while_verify_reads_is_not_tampering(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An auditor verifies while a registrar records: verify reads the events, the chain, the
+    head and the keys as one state of the store (the one it began with), so an enrolment
+    committed between two of those reads (its event, chain row, head and key at once) is
+    neither a key for no candidate nor an event never chained; the next verify sees it."""
+    import ledger.integrity as integrity
+
+    before = store.check()
+    assert before.ok
+    checking = integrity.verify
+    recorded: list[str] = []
+
+    def registrar_meanwhile(events: Any, *args: Any, **kwargs: Any) -> Verification:
+        def interrupted() -> Iterator[Any]:
+            rows = iter(events)
+            yield next(rows)
+            registrar = Ledger(store.url, clock=FixedClock(NOW))
+            try:
+                enroll(registrar, "W2")
+                recorded.append("W2")
+            finally:
+                registrar.close()
+            yield from rows
+
+        return checking(interrupted(), *args, **kwargs)
+
+    monkeypatch.setattr(integrity, "verify", registrar_meanwhile)
+    during = store.check()
+    assert recorded == ["W2"]
+    assert during.ok, during.problems
+    assert (during.events, during.digest) == (before.events, before.digest)
+    monkeypatch.undo()
+    after = store.check()
+    assert after.ok and after.events > before.events

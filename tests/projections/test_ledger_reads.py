@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from ledger.referential import default_referential_text, parse_referential, sha2
 from projections.explain import explain, sessions_named
 from projections.replay import compare, replay, under
 from projections.status import CandidateStatus, candidate_status
-from projections.view_store import StatusViewRunner, open_view
+from projections.view_store import StatusViewRunner, check_view, open_view
 from tests.builders import BC01_SEVEN, SIX, convene, enroll, pass_bc01, pass_everything
 
 DAYS = [
@@ -232,6 +233,31 @@ class TestStatusView:
         assert met and met[0] > 0  # the other did the work, and the first one met it
         assert view.position() == populated.queries.position()
         self.assert_view_equals_status(populated)
+
+    def test_a_view_brought_up_to_date_while_it_is_checked_is_checked_as_it_was(
+        self, populated: Ledger, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`verify` checks the view while a registrar's `candidate list` brings it up to date:
+        the position the view had read and its rows come from one snapshot of the view, so
+        the candidate enrolled since is neither in the view nor expected there."""
+        view = open_view(populated, create=True)
+        other = open_view(populated)
+        assert view is not None and other is not None
+        StatusViewRunner(populated, view).catch_up()
+        enroll(populated, "E5")
+        reading = view.stored_rows
+
+        def brought_up_to_date_meanwhile() -> Iterator[Any]:
+            rows = reading()
+            yield next(rows)  # the position
+            assert StatusViewRunner(populated, other).catch_up() > 0
+            yield from rows
+
+        monkeypatch.setattr(view, "stored_rows", brought_up_to_date_meanwhile)
+        assert list(check_view(populated, view)) == []
+        monkeypatch.undo()
+        assert "E5" in {r.candidate for r in view.listing(date(2019, 1, 1))}
+        assert list(check_view(populated, view)) == []
 
     def test_a_catch_up_that_meets_something_else_says_so(
         self, populated: Ledger, monkeypatch: pytest.MonkeyPatch
