@@ -29,7 +29,7 @@ from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import DEFAULT_STATE, STATES
 from ledger.store.chain import as_uuid
-from ledger.store.dialects import left_unfinished
+from ledger.store.dialects import LOCK_TIMEOUT, left_unfinished
 from ledger.store.scans import scan_streams
 from projections.views import CandidateRow, Interval, candidate_row
 
@@ -259,7 +259,7 @@ def open_view(ledger: Ledger, *, create: bool = False) -> StatusView | None:
         if not path.exists() and not create:
             return None
         # Waits on another process's writes to the view as the store waits on its writers.
-        view = StatusView(SQLiteDatastore(str(path), lock_timeout=VIEW_LOCK_TIMEOUT))
+        view = StatusView(SQLiteDatastore(str(path), lock_timeout=LOCK_TIMEOUT))
     if create:
         view.create_table()
     return view
@@ -444,9 +444,6 @@ def postgres_status_view() -> type:
 
     return PostgresStatusView
 
-
-VIEW_LOCK_TIMEOUT = 30
-"""How long (seconds) a write to the status view's SQLite file waits on another process's."""
 
 MEETINGS = 20
 """How many saves in a row may meet another process's catching up before the catch-up gives

@@ -32,6 +32,11 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
+LOCK_TIMEOUT = 30
+"""How long (seconds) a write waits for another writer's lock before it gives up, nothing
+written (both stores; the status view's SQLite file too)."""
+
+
 class Dialect(ABC):
     """What one database needs: library settings, store creation and removal, SQL access."""
 
@@ -145,7 +150,7 @@ class SQLite(Dialect):
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "CREATE_TABLE": "y" if create else "n",
             "SQLITE_DBNAME": name,
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
             "APPLICATION_RECORDER_TOPIC": "ledger.store.chain:ChainedSQLiteRecorder",
         }
 
@@ -269,6 +274,9 @@ class PostgreSQL(Dialect):
             "POSTGRES_USER": url.user,
             "POSTGRES_PASSWORD": url.password,
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # A write waits this long (seconds) for another's lock at each of the library's
+            # ten attempts: about LOCK_TIMEOUT in all, as on SQLite, then gives up.
+            "POSTGRES_LOCK_TIMEOUT": str(max(1, LOCK_TIMEOUT // 10)),
             "APPLICATION_RECORDER_TOPIC": "ledger.store.chain:ChainedPostgresRecorder",
             "CREATE_TABLE": "y" if create else "n",
         }

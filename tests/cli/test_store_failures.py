@@ -25,8 +25,8 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
-from ledger.store import StoreURL
-from ledger.store.dialects import PostgreSQL
+from ledger.store import StoreURL, parse_store_url
+from ledger.store.dialects import LOCK_TIMEOUT, PostgreSQL
 from projections.view_store import open_view
 from tests.cli.conftest import Certledger
 from tests.stores import StoreRef
@@ -159,3 +159,39 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly(
         __, stderr = replay.communicate(timeout=300)
     assert stderr.decode() == ""
     assert replay.returncode == 1  # the pipe did close before the end
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_write_that_waits_too_long_on_another_writers_lock_gives_up_in_one_line(
+    certledger: Certledger, store: StoreRef, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writers take the events table's lock in turn; one that never gets it (another holds it
+    for good) gives up after about `LOCK_TIMEOUT` (here the library's ten attempts of a
+    second each), says so in one line, and writes nothing: no endless silent wait."""
+    import psycopg
+
+    from tests.cli.conftest import IDENTITY
+    from tests.stores import POSTGRES
+
+    certledger.ok("demo --candidates 2 --seed 3")
+    settings = PostgreSQL.env
+    url = parse_store_url(str(store))
+    ours = settings(url.dialect, url, read_only=False, create=False)  # type: ignore[arg-type]
+    assert int(ours["POSTGRES_LOCK_TIMEOUT"]) * 10 == LOCK_TIMEOUT  # ten attempts: ~30 s
+
+    def env(self: PostgreSQL, url: StoreURL, **kwargs: Any) -> dict[str, str]:
+        return {**settings(self, url, **kwargs), "POSTGRES_LOCK_TIMEOUT": "1"}
+
+    monkeypatch.setattr(PostgreSQL, "env", env)
+    assert POSTGRES is not None
+    with psycopg.connect(POSTGRES) as holder:  # in a transaction until the block ends
+        holder.execute(f'LOCK TABLE "{store.schema}".certledger_events IN EXCLUSIVE MODE')
+        line = certledger.refused(
+            f"candidate enroll LK1 --route formation_continue --on 2016-09-12 {IDENTITY}"
+        )
+        holder.rollback()
+    assert line == (
+        "Error: candidate enroll: the store refused the write (canceling statement due to lock "
+        "timeout); nothing recorded"
+    )
+    certledger.ok(f"candidate enroll LK1 --route formation_continue --on 2016-09-12 {IDENTITY}")
