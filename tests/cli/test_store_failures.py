@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,3 +196,30 @@ def test_a_write_that_waits_too_long_on_another_writers_lock_gives_up_in_one_lin
         "timeout); nothing recorded"
     )
     certledger.ok(f"candidate enroll LK1 --route formation_continue --on 2016-09-12 {IDENTITY}")
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_an_import_waits_its_turn_behind_another_writer(
+    certledger: Certledger, store: StoreRef, tmp_path: Path
+) -> None:
+    """An import's one bulk write waits for another writer's lock as long as a command does
+    in all its attempts (`LOCK_TIMEOUT`), not a tenth of it: it is not retried."""
+    import threading
+
+    import psycopg
+
+    from tests.stores import POSTGRES
+
+    records = tmp_path / "records.csv"
+    certledger.ok(f"demo --candidates 3 --seed 3 --csv {records}")
+    assert POSTGRES is not None
+    with psycopg.connect(POSTGRES) as holder:
+        holder.execute(f'LOCK TABLE "{store.schema}".certledger_events IN EXCLUSIVE MODE')
+        # Released once a tenth of the limit and more has gone by (the import waits).
+        release = threading.Timer(LOCK_TIMEOUT / 10 + 2, holder.rollback)
+        release.start()
+        try:
+            certledger.ok(f"import {records}")
+        finally:
+            release.join()
+    assert len(certledger.json("candidate list")) == 3
