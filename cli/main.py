@@ -482,9 +482,16 @@ def report(result: dict[str, Any], as_json: bool, sentence: str) -> None:
         return
     click.echo(sentence)
     for warning in result.get("warnings", ()):
-        click.echo(_("Warning: {message}").format(message=warning), err=True)
+        warn(warning)
     if result.get("replayed"):
         click.echo(_("(already recorded under this request id: nothing written)"), err=True)
+
+
+def warn(message: str) -> None:
+    """One `Warning: ` line on stderr."""
+    from ledger.i18n import _
+
+    click.echo(_("Warning: {message}").format(message=message), err=True)
 
 
 def main() -> None:

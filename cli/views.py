@@ -11,7 +11,7 @@ import click
 
 from cli.candidates import candidate
 from cli.events import sentence
-from cli.main import CONTEXT, session_of
+from cli.main import CONTEXT, session_of, warn
 from cli.output import (
     ProgressBar,
     csv_dialect_option,
@@ -452,7 +452,7 @@ def list_candidates(
 
     ledger = session_of(ctx).ledger()
     day = as_of or ledger.clock.today()
-    rows = [r.as_json() for r in list_candidates(ledger, day, state, route, block)]
+    rows = [r.as_json() for r in list_candidates(ledger, day, state, route, block, warn=warn)]
     if as_json:
         emit_json(rows)
         return

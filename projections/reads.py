@@ -129,17 +129,24 @@ def list_candidates(
     state: str | None = None,
     route: str | None = None,
     block: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Listed]:
     """The candidates enrolled on `day`, filtered by state, route or block (rule 1 on the
-    codes): from the status view, caught up first; a read-only session replays instead."""
+    codes): from the status view, caught up first; a read-only session replays instead, and
+    so does any session whose view's file cannot be read (`warn` is told)."""
     codes = CodesInForce(ledger.queries.versions(), day)
     wanted_block = codes.block(block).code if block is not None else None
     if route is not None:
         codes.route(route)
     if not ledger.read_only:
-        from projections.view_store import StatusViewRunner, open_view
+        from projections.view_store import BrokenView, StatusViewRunner, open_view
 
-        view = open_view(ledger)
+        try:
+            view = open_view(ledger)
+        except BrokenView as e:
+            if warn is not None:
+                warn(_("{problem}; listed from the events meanwhile").format(problem=e))
+            view = None
         if view is not None:
             try:
                 StatusViewRunner(ledger, view).catch_up()
@@ -264,10 +271,14 @@ def verify_ledger(
     """`verify`: the store against its chain, head and keys (`ledger.integrity`), and the
     status view against the events; `progress` counts the events read."""
     from ledger.integrity import verify_store
-    from projections.view_store import check_view, open_view
+    from projections.view_store import BrokenView, check_view, open_view
 
     result = verify_store(ledger.events, published, progress)
-    view = open_view(ledger)
+    try:
+        view = open_view(ledger)
+    except BrokenView as e:
+        result.problem("status view", "unreadable", str(e))
+        return result
     if view is None:
         result.notes.append(_("no status view to check"))
         return result

@@ -7,8 +7,10 @@ transaction, so that the view can always catch up (or be rebuilt) from where it 
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -29,7 +31,7 @@ from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import DEFAULT_STATE, STATES
 from ledger.store.chain import as_uuid
-from ledger.store.dialects import LOCK_TIMEOUT, left_unfinished
+from ledger.store.dialects import LOCK_TIMEOUT, first_line, left_unfinished
 from ledger.store.scans import scan_streams
 from projections.views import CandidateRow, Interval, candidate_row
 
@@ -258,11 +260,30 @@ def open_view(ledger: Ledger, *, create: bool = False) -> StatusView | None:
         path = view_path(ledger)
         if not path.exists() and not create:
             return None
-        # Waits on another process's writes to the view as the store waits on its writers.
-        view = StatusView(SQLiteDatastore(str(path), lock_timeout=LOCK_TIMEOUT))
+        try:
+            if not create:  # a file that is no view (garbage, emptied) is told, left as it is
+                with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as c:
+                    c.execute("SELECT MAX(notification_id) FROM tracking").fetchone()
+            # Waits on another process's writes to the view as the store waits on its writers.
+            view = StatusView(SQLiteDatastore(str(path), lock_timeout=LOCK_TIMEOUT))
+        except Exception as e:
+            if ledger.events.dialect.is_permission_error(e):
+                raise
+            raise BrokenView(
+                _(
+                    "the status view {path} cannot be read ({first_line}): it is not the "
+                    "ledger, only a summary of it; delete it and `candidate list` reads the "
+                    "events instead"
+                ).format(path=path, first_line=first_line(e))
+            ) from None
     if create:
         view.create_table()
     return view
+
+
+class BrokenView(StoreError):
+    """The status view's own file cannot be read (the ledger itself may be whole): reads list
+    from the events instead, and `verify` says so."""
 
 
 def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:

@@ -89,3 +89,41 @@ def test_a_candidate_enrolled_after_the_view_was_brought_up_to_date_is_not_expec
     assert view_problems(listed) == []
     assert [r["candidate"] for r in listed.json("candidate list")] == ["A1", "B2"]
     assert view_problems(listed) == []
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("content", [b"", b"SQLite format 3\0" + bytes(range(256)) * 20])
+def test_a_view_file_that_is_no_view_is_told_and_left_aside(
+    listed: Certledger, content: bytes
+) -> None:
+    """The view's own file emptied or overwritten: `candidate list` lists from the events and
+    says which file to delete; `verify` checks the ledger and names the view unreadable. The
+    file is left as it was found."""
+    assert listed.store.path is not None
+    path = listed.store.path.with_name(f"{listed.store.path.stem}.views.db")
+    expected = listed.json("candidate list")
+    path.write_bytes(content)
+
+    result = listed("candidate list --json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == expected
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"Warning: the status view {path} cannot be read"
+    )
+    assert lines[0].endswith(
+        "delete it and `candidate list` reads the events instead; listed from the events meanwhile"
+    )
+
+    result = listed("verify --json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["events"] > 0 and not report["ok"]
+    assert [(p["event"], p["problem"]) for p in report["problems"]] == [
+        ("status view", "unreadable")
+    ]
+    assert path.read_bytes() == content
+
+    path.unlink()
+    assert listed.json("candidate list") == expected
+    assert listed.json("verify")["ok"]
