@@ -502,8 +502,9 @@ def import_file(
                 except IntegrityError:
                     raise ConcurrentWrite(
                         _(
-                            "another writer recorded some of the same facts while the file "
-                            "was read; nothing written: import the file again"
+                            "another writer changed records this file changes too (a candidate, "
+                            "a jury session, a year's certificate numbers) while the file was "
+                            "read; nothing written: import the file again"
                         )
                     ) from None
                 except PersistenceError as e:
