@@ -18,7 +18,19 @@ def sentence(kind: str, data: Data) -> str:
     say = SENTENCES.get(kind)
     if say is None:
         return _("{event}: {details}").format(event=kind, details=details(data))
-    return say(data)
+    return say({k: unreadable(v) or v for k, v in data.items()})
+
+
+def unreadable(value: Any) -> str | None:
+    """Personal data that cannot be read, in words (`{"erased": true}`: erased with the
+    candidate's key, or written about them after; `{"sealed": true}`: no key here); None for
+    any other value."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        if value.get("erased") is True:
+            return _("(personal data erased)")
+        if value.get("sealed") is True:
+            return _("(personal data sealed)")
+    return None
 
 
 def words(value: Any) -> str:
@@ -34,7 +46,7 @@ def words(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(words(v) for v in value) if value else _("none")
     if isinstance(value, Mapping):
-        return details(value)
+        return unreadable(value) or details(value)
     return str(value)
 
 

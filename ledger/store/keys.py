@@ -235,6 +235,15 @@ class KeyStore:
         key = self.pending[stream] = secrets.token_bytes(32)
         return key
 
+    def sealing_key(self, stream: UUID, version: int) -> bytes | None:
+        """The key that seals the personal data of a stream's event `version`: made with the
+        stream (its first event) if it has none; None once the candidate is erased, for
+        nothing personal is kept about them any more (no new key is made: it would be a key
+        for an erased candidate, and what it sealed readable)."""
+        if version > 1 and self.lookup(stream) == "erased":
+            return None
+        return self.key_for(stream)
+
     def commitment(self, stream: UUID) -> str:
         return commitment(stream, self.key_for(stream))
 

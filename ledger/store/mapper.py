@@ -151,8 +151,12 @@ class LedgerMapper(Mapper[UUID]):
                 found = _get(state, path)
                 if found is not None:
                     holder, name = found
-                    key = self.keys.key_for(originator_id)
-                    holder[name] = seal(key, originator_id, originator_version, path, holder[name])
+                    key = self.keys.sealing_key(originator_id, originator_version)
+                    holder[name] = (
+                        seal(key, originator_id, originator_version, path, holder[name])
+                        if key is not None
+                        else {"erased": True}  # written about an erased candidate: not kept
+                    )
         data = orjson.dumps(state)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -283,8 +287,14 @@ def unseal(key: Lookup, stream: UUID, version: int, path: str, value: Any) -> An
         return value
     if not isinstance(key, bytes):
         return {key: True}
+    from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     blob = base64.b64decode(value["sealed"])
     aad = _place(stream, version, path)
-    return orjson.loads(AESGCM(key).decrypt(blob[:12], blob[12:], aad))
+    try:
+        return orjson.loads(AESGCM(key).decrypt(blob[:12], blob[12:], aad))
+    except (InvalidTag, ValueError):
+        # Not sealed with this key (a key made after an erasure by an earlier version, or
+        # the bytes altered, which `verify` names): unreadable, not a crash.
+        return {"sealed": True}

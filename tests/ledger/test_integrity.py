@@ -6,6 +6,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.clock import FixedClock
+from ledger.ids import candidate_stream
 from ledger.integrity import Verification, verify_store
 from ledger.store.chain import scan_chain
 from ledger.store.scans import scan_log
@@ -341,6 +343,27 @@ def test_an_erased_candidate_has_no_key_and_verifies(store: Store) -> None:
         app.close()
 
     assert store.check().ok and key_rows(store) == []
+
+
+def test_what_is_written_about_an_erased_candidate_makes_no_key_and_is_not_kept(
+    store: Store,
+) -> None:
+    """A reason written about a candidate after their erasure (a withdrawal, a revocation…)
+    is recorded as erased: no key is made for them again (a key for an erased candidate, and
+    what it sealed readable), the ledger still verifies, and the text is nowhere."""
+    app = Ledger(store.url, clock=FixedClock(NOW))
+    try:
+        app.erase("V1", reason="request", by="tester")
+        app.withdraw("V1", on=date(2019, 3, 1), reason="moved to Lyon", by="tester")
+        withdrawal = [f for f in app.queries.stream_facts(candidate_stream("V1"))][-1]
+    finally:
+        app.close()
+
+    assert store.check().ok and key_rows(store) == []
+    assert withdrawal.type == "CandidateWithdrew"
+    assert withdrawal.data["reason"] == {"erased": True}
+    states = store.execute(f"SELECT state FROM {store.events}", ())
+    assert not any(b"Lyon" in bytes(state) for (state,) in states)
 
 
 def test_a_command_recorded_while_verify_reads_is_not_tampering(
