@@ -380,7 +380,12 @@ def check_keys(
         found = held.get(stream)
         if stream in candidates.erased:
             if found is not None:
-                result.problem(label, "key kept", "personal data erased, yet a key remains")
+                result.problem(
+                    label,
+                    "key kept",
+                    "personal data erased, yet a key remains (an erasure interrupted: "
+                    "`candidate erase` again finishes it)",
+                )
             continue
         if found is None:
             result.problem(label, "key removed", "no key, and no erasure was recorded")

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from ledger.candidate import Candidate
 from ledger.clock import Actor
-from ledger.exceptions import AlreadyExists, ReadOnly, RuleViolation
+from ledger.exceptions import AlreadyExists, LedgerError, ReadOnly, RuleViolation, StoreError
 from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import title_revoked_on
 from ledger.standing import id_technique
+from ledger.store.dialects import first_line
 from ledger.unit_of_work import Result
 from ledger.usecases.common import on_candidate
 
@@ -72,5 +73,19 @@ def erase(
         by=by,
         request_id=request_id,
     )
-    keys.destroy(stream)
+    try:
+        keys.destroy(stream)
+    except LedgerError as e:
+        raise StoreError(unfinished(candidate_id, str(e))) from None
+    except Exception as e:
+        raise StoreError(unfinished(candidate_id, first_line(e))) from None
     return result
+
+
+def unfinished(candidate_id: str, why: str) -> str:
+    """What an erasure recorded but whose key survived says (run again, it finishes)."""
+    return _(
+        "the erasure of candidate {candidate_id} is recorded, but their key could not be "
+        "destroyed yet ({why}): their personal data can still be read until you run "
+        "`certledger candidate erase {candidate_id} --reason …` again, which finishes it"
+    ).format(candidate_id=candidate_id, why=why)

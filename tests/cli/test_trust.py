@@ -130,6 +130,40 @@ def test_erasing_twice_is_refused(holder: Certledger, tmp_path: Path) -> None:
     ).startswith("Error: rule 11 (personal data): candidate V1's personal data was erased")
 
 
+def test_an_erasure_whose_key_outlives_it_says_how_to_finish_it(
+    holder: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection lost between recording the erasure and destroying the key: the command
+    says the erasure is recorded but not finished, and how to finish it; verify names the key
+    kept; running the erasure again finishes it."""
+    from eventsourcing.persistence import OperationalError
+
+    from ledger.store.keys import KeyStore
+
+    holder.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+    destroy = KeyStore.destroy
+
+    def lost(self: KeyStore, stream: object) -> bool:
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(KeyStore, "destroy", lost)
+    result = holder("candidate erase V1 --reason 'RGPD request'")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Error: the erasure of candidate V1 is recorded, but their key could not be destroyed "
+        "yet (terminating connection due to administrator command): their personal data can "
+        "still be read until you run `certledger candidate erase V1 --reason …` again, which "
+        "finishes it"
+    ]
+    problems = json.loads(holder("verify --json").stdout)["problems"]
+    assert [(p["event"], p["problem"]) for p in problems] == [("candidate/V1", "key kept")]
+
+    monkeypatch.setattr(KeyStore, "destroy", destroy)
+    holder.ok("candidate erase V1 --reason 'RGPD request'")
+    assert holder.json("verify")["ok"]
+    assert not holder.store.holds(NAME.encode())
+
+
 def test_read_only_refuses_every_write_and_writes_nothing(holder: Certledger) -> None:
     rows = holder.rows()
     for command in (
