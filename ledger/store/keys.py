@@ -194,8 +194,16 @@ class KeyStore:
 
     def preload(self) -> None:
         """Read every key at once (before a scan that needs the identities)."""
-        self.cache = {UUID(row[0]): self._open(row) for row in self.rows()}
+        self.cache = {UUID(row[0]): self._open(row) for row in self._fresh(self.rows())}
         self.complete = True
+
+    def _fresh(self, rows: list[tuple[Any, ...]], *query: Any) -> list[tuple[Any, ...]]:
+        """The key rows, read again (`rows(*query)`) if one names a key-encryption key the
+        file no longer holds: another process's erasure replaced it between this read and
+        the file's, and the rows it left are wrapped by the new one."""
+        if any(self.file.get(str(kek_id)) is None for _, _, kek_id in rows):
+            return self.rows(*query)
+        return rows
 
     def lookup(self, stream: UUID) -> Lookup:
         if stream in self.pending:
@@ -203,7 +211,8 @@ class KeyStore:
         if stream not in self.cache:
             if self.unreadable:
                 return "sealed"
-            rows = [] if self.complete else self.rows(" WHERE stream = ?", (stream.hex,))
+            query = (" WHERE stream = ?", (stream.hex,))
+            rows = [] if self.complete else self._fresh(self.rows(*query), *query)
             if self.unreadable:
                 return "sealed"
             self.cache[stream] = self._open(rows[0]) if rows else "erased"

@@ -193,3 +193,33 @@ def test_the_key_file_is_readable_by_its_owner_only(ledger: Ledger) -> None:
     enroll(ledger, "V1")
     mode = os.stat(ledger.events.key_file.path).st_mode & 0o777
     assert mode == 0o600
+
+
+def test_keys_read_before_another_erasure_replaced_the_key_encryption_key_are_read_again(
+    ledger: Ledger, store: StoreRef, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader reads the key rows, then another registrar's erasure rewraps them under a new
+    key-encryption key and removes the old one from the file: the rows the reader holds name
+    a key the file no longer has. It reads them again, and still reads everyone's identity
+    (the CPF flow was refused as "personal data sealed" for every holder)."""
+    from ledger.store.keys import KeyStore
+
+    enroll(ledger, "A1")
+    enroll(ledger, "B2")
+    reader = Ledger(str(store))
+    try:
+        stale = reader.events.keys.rows()
+        ledger.erase("B2", reason="request", by="tester")
+        reads = iter([stale])
+        fresh = KeyStore.rows
+
+        def first_stale(self: KeyStore, *args: object, **kwargs: object) -> list[object]:
+            return next(reads, None) or fresh(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(KeyStore, "rows", first_stale)
+        reader.events.keys.preload()
+        keys = reader.events.keys
+        assert isinstance(keys.lookup(candidate_stream("A1")), bytes)
+        assert keys.lookup(candidate_stream("B2")) == "erased"
+    finally:
+        reader.close()
