@@ -274,6 +274,11 @@ class PostgreSQL(Dialect):
             "POSTGRES_USER": url.user,
             "POSTGRES_PASSWORD": url.password,
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # One connection opened with the store, more only when a command needs them at
+            # once (a scan and the reads beside it): the library's pool opened five at the
+            # start of every command, and twenty commands at once used up a server's hundred.
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "9",
             # A write waits this long (seconds) for another's lock at each of the library's
             # ten attempts: about LOCK_TIMEOUT in all, as on SQLite, then gives up.
             "POSTGRES_LOCK_TIMEOUT": str(max(1, LOCK_TIMEOUT // 10)),
