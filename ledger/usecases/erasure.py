@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from eventsourcing.persistence import PersistenceError
+
 from ledger.candidate import Candidate
 from ledger.clock import Actor
 from ledger.exceptions import AlreadyExists, LedgerError, ReadOnly, RuleViolation, StoreError
@@ -77,7 +79,9 @@ def erase(
         keys.destroy(stream)
     except LedgerError as e:
         raise StoreError(unfinished(candidate_id, str(e))) from None
-    except Exception as e:
+    except Exception as e:  # the store's or its driver's error; anything else is a bug
+        if not isinstance(e, PersistenceError) and not ledger.store.dialect.is_driver_error(e):
+            raise
         raise StoreError(unfinished(candidate_id, first_line(e))) from None
     return result
 
