@@ -430,10 +430,32 @@ def verify_store(
     """Re-read the whole store against its chain and head, and the keys against the events'
     commitments; and, given a digest published earlier (`@POSITION:SHA256`), check that the
     chain still holds it. Events are named by their stream (`candidate/V1#3`) where the
-    stream says who it is about."""
+    stream says who it is about.
+
+    Everything is read as one state of the store. If another process's erasure replaced the
+    key-encryption key meanwhile, the key rows of that state name a key the file no longer
+    holds and cannot be checked: the whole check is made again, on the new state (a few
+    times at most)."""
+    for attempt in range(ATTEMPTS):
+        result, replaced = _verify_once(store, published, progress if attempt == 0 else None)
+        if not replaced:
+            break
+    return result
+
+
+ATTEMPTS = 3
+"""How many times `verify_store` reads the store when erasures keep replacing the key."""
+
+
+def _verify_once(
+    store: Store, published: str | None, progress: Callable[[int], None] | None
+) -> tuple[Verification, bool]:
+    """One check of one state of the store; and whether its key-encryption key was replaced
+    in the file since that state (its keys could then not be checked)."""
     candidates = Candidates()
     with store.snapshot() as snapshot:
         heads = snapshot.read(HEAD)
+        current = snapshot.read("SELECT ledger, kek FROM {ledger_kek} WHERE id = 1")
         result = verify(
             snapshot.stream(EVENTS.format(position=store.dialect.position)),
             snapshot.stream(LINKS),
@@ -455,4 +477,9 @@ def verify_store(
                 )
         # Last: a role that may not read the keys ends the snapshot's transaction.
         check_keys(result, store, candidates, store.keys.rows(via=snapshot))
-    return result
+    replaced = False
+    if current:
+        ledger, kek_id = str(current[0][0]), str(current[0][1])
+        held = store.keys.file.keys(reload=True)
+        replaced = kek_id not in held and any(k.startswith(f"{ledger}-") for k in held)
+    return result, replaced

@@ -227,7 +227,9 @@ class UnitOfWork:
             )
         if request_id is not None:
             check_identifier("request id", request_id)
+        keys = self.store.keys
         for attempt in range(RETRIES):
+            made = set(keys.pending)
             # The request's claim is read before its digest: a claim committed by now comes
             # with the candidate's key, which the digest then uses.
             earlier = self.claim_of(request_id)
@@ -239,6 +241,10 @@ class UnitOfWork:
                 result = work(tx)
             except LedgerError:
                 tx.check_untouched()
+                for stream in set(keys.pending) - made:
+                    # A refused enrolment's new key (its digest made it): never stored, and
+                    # never to seal what is later written about an erased candidate.
+                    del keys.pending[stream]
                 if request_id is not None and self.pending is None:
                     # The same request may have been committed by another writer meanwhile:
                     # then this is a retry, and gets the first result.

@@ -416,6 +416,13 @@ def postgres_status_view() -> type:
 
         def save(self, rows: Iterable[tuple[UUID, CandidateRow]], position: int) -> None:
             with self.datastore.transaction(commit=True) as curs:
+                # One save at a time, as SQLite's one writer: two catching up at once, the
+                # second's delete would not see the first's rows once it waited for them,
+                # and a candidate's intervals would be written twice. (The later one then
+                # meets the tracking row if the earlier went as far: `catch_up` goes on.)
+                curs.execute(
+                    SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(self.candidates)
+                )
                 for stream, row in rows:
                     curs.execute(
                         SQL("DELETE FROM {} WHERE candidate = %s").format(self.intervals),

@@ -77,8 +77,13 @@ def erase(
     )
     try:
         keys.destroy(stream)
-    except LedgerError as e:
-        raise StoreError(unfinished(candidate_id, str(e))) from None
+    except LedgerError as e:  # the key file does not fit: running again will not do
+        raise StoreError(
+            _(
+                "the erasure of candidate {candidate_id} is recorded, but their key could not "
+                "be destroyed yet: {why}"
+            ).format(candidate_id=candidate_id, why=e)
+        ) from None
     except Exception as e:  # the store's or its driver's error; anything else is a bug
         if not isinstance(e, PersistenceError) and not ledger.store.dialect.is_driver_error(e):
             raise

@@ -402,3 +402,72 @@ def test_a_command_recorded_while_verify_reads_is_not_tampering(
     monkeypatch.undo()
     after = store.check()
     assert after.ok and after.events > before.events
+
+
+def test_a_refused_enrolment_of_an_erased_candidate_leaves_no_key_to_seal_with(
+    store: Store,
+) -> None:
+    """Enrolling an erased candidate again is refused; the key its digest made is dropped
+    with it, so what is written about them later is still not kept."""
+    from ledger.exceptions import AlreadyExists
+
+    app = Ledger(store.url, clock=FixedClock(NOW))
+    try:
+        app.erase("V1", reason="request", by="tester")
+        with pytest.raises(AlreadyExists):
+            enroll(app, "V1")
+        app.withdraw("V1", on=date(2019, 3, 1), reason="moved to Lyon", by="tester")
+        withdrawal = list(app.queries.stream_facts(candidate_stream("V1")))[-1]
+    finally:
+        app.close()
+
+    assert withdrawal.data["reason"] == {"erased": True}
+    assert store.check().ok and key_rows(store) == []
+
+
+def test_a_replaced_key_is_found_even_when_an_erasure_replaces_the_ledgers_key_meanwhile(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verify reads one state of the store; another registrar's erasure then rewraps every key
+    under a new key-encryption key and removes the old one from the file, so the keys of that
+    state cannot be unwrapped any more. verify reads the store again, and still finds the key
+    someone replaced."""
+    import secrets
+
+    import ledger.integrity as integrity
+    from ledger.store.keys import wrap
+
+    second_candidate(store)
+    (stream, _, kek_id), *_ = key_rows(store)
+    app = Ledger(store.url)
+    kek = app.events.keys.file.get(str(kek_id))
+    app.close()
+    assert kek is not None
+    store.execute(
+        f"UPDATE candidate_keys SET wrapped = {store.p} WHERE stream = {store.p}",
+        (wrap(kek, secrets.token_bytes(32)), stream),
+    )
+    checking = integrity.verify
+    erased: list[str] = []
+
+    def erasure_meanwhile(events: Any, *args: Any, **kwargs: Any) -> Verification:
+        def interrupted() -> Iterator[Any]:
+            rows = iter(events)
+            yield next(rows)
+            if not erased:
+                registrar = Ledger(store.url, clock=FixedClock(NOW))
+                try:
+                    other = "V2" if stream == candidate_stream("V1").hex else "V1"
+                    registrar.erase(other, reason="request", by="tester")
+                    erased.append(other)
+                finally:
+                    registrar.close()
+            yield from rows
+
+        return checking(interrupted(), *args, **kwargs)
+
+    monkeypatch.setattr(integrity, "verify", erasure_meanwhile)
+    found = store.check()
+    assert erased
+    assert [p["problem"] for p in found.problems] == ["key replaced"], found.problems
+    assert found.notes == []

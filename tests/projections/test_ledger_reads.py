@@ -259,6 +259,42 @@ class TestStatusView:
         assert "E5" in {r.candidate for r in view.listing(date(2019, 1, 1))}
         assert list(check_view(populated, view)) == []
 
+    @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+    def test_two_catch_ups_at_once_write_each_interval_once(
+        self, populated: Ledger, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """One catch-up has written a candidate's rows and not committed yet; another, going
+        further, saves the same candidate meanwhile. Saves take turns, so the second deletes
+        what the first committed instead of writing the intervals a second time."""
+        import threading
+        import time
+
+        view = open_view(populated, create=True)
+        other = open_view(populated)
+        assert view is not None and other is not None
+        StatusViewRunner(populated, view).catch_up()
+        populated.withdraw("A1", on=date(2019, 3, 1), reason="abroad", by="tester")
+        populated.withdraw("B2", on=date(2019, 3, 2), reason="abroad", by="tester")
+        saving, written = view.save, threading.Event()
+
+        def slow(rows: Any, position: int) -> None:
+            def then_wait() -> Iterator[Any]:
+                yield from rows
+                written.set()
+                time.sleep(1.5)  # written, not committed yet
+
+            saving(then_wait(), position)
+
+        monkeypatch.setattr(view, "save", slow)
+        first = threading.Thread(target=StatusViewRunner(populated, view, batch=1).catch_up)
+        first.start()
+        assert written.wait(30)
+        StatusViewRunner(populated, other).catch_up()
+        first.join()
+        monkeypatch.undo()
+        assert list(check_view(populated, view)) == []
+        self.assert_view_equals_status(populated)
+
     def test_a_catch_up_that_meets_something_else_says_so(
         self, populated: Ledger, monkeypatch: pytest.MonkeyPatch
     ) -> None:
