@@ -373,30 +373,11 @@ def test_a_command_recorded_while_verify_reads_is_not_tampering(
     head and the keys as one state of the store (the one it began with), so an enrolment
     committed between two of those reads (its event, chain row, head and key at once) is
     neither a key for no candidate nor an event never chained; the next verify sees it."""
-    import ledger.integrity as integrity
-
     before = store.check()
     assert before.ok
-    checking = integrity.verify
-    recorded: list[str] = []
-
-    def registrar_meanwhile(events: Any, *args: Any, **kwargs: Any) -> Verification:
-        def interrupted() -> Iterator[Any]:
-            rows = iter(events)
-            yield next(rows)
-            registrar = Ledger(store.url, clock=FixedClock(NOW))
-            try:
-                enroll(registrar, "W2")
-                recorded.append("W2")
-            finally:
-                registrar.close()
-            yield from rows
-
-        return checking(interrupted(), *args, **kwargs)
-
-    monkeypatch.setattr(integrity, "verify", registrar_meanwhile)
+    recorded = while_verify_reads(store, monkeypatch, lambda registrar: enroll(registrar, "W2"))
     during = store.check()
-    assert recorded == ["W2"]
+    assert recorded == [None]
     assert during.ok, during.problems
     assert (during.events, during.digest) == (before.events, before.digest)
     monkeypatch.undo()
@@ -434,7 +415,6 @@ def test_a_replaced_key_is_found_even_when_an_erasure_replaces_the_ledgers_key_m
     someone replaced."""
     import secrets
 
-    import ledger.integrity as integrity
     from ledger.store.keys import wrap
 
     second_candidate(store)
@@ -447,27 +427,39 @@ def test_a_replaced_key_is_found_even_when_an_erasure_replaces_the_ledgers_key_m
         f"UPDATE candidate_keys SET wrapped = {store.p} WHERE stream = {store.p}",
         (wrap(kek, secrets.token_bytes(32)), stream),
     )
-    checking = integrity.verify
-    erased: list[str] = []
+    other = "V2" if stream == candidate_stream("V1").hex else "V1"
+    erased = while_verify_reads(
+        store, monkeypatch, lambda registrar: registrar.erase(other, reason="request", by="tester")
+    )
+    found = store.check()
+    assert erased
+    assert [p["problem"] for p in found.problems] == ["key replaced"], found.problems
+    assert found.notes == []
 
-    def erasure_meanwhile(events: Any, *args: Any, **kwargs: Any) -> Verification:
+
+def while_verify_reads(
+    store: Store, monkeypatch: pytest.MonkeyPatch, act: Callable[[Ledger], Any]
+) -> list[Any]:
+    """Have a registrar `act` (once) on the store while verify has read its first event; what
+    `act` returned, once it has."""
+    import ledger.integrity as integrity
+
+    checking = integrity.verify
+    done: list[Any] = []
+
+    def meanwhile(events: Any, *args: Any, **kwargs: Any) -> Verification:
         def interrupted() -> Iterator[Any]:
             rows = iter(events)
             yield next(rows)
-            if not erased:
+            if not done:
                 registrar = Ledger(store.url, clock=FixedClock(NOW))
                 try:
-                    other = "V2" if stream == candidate_stream("V1").hex else "V1"
-                    registrar.erase(other, reason="request", by="tester")
-                    erased.append(other)
+                    done.append(act(registrar))
                 finally:
                     registrar.close()
             yield from rows
 
         return checking(interrupted(), *args, **kwargs)
 
-    monkeypatch.setattr(integrity, "verify", erasure_meanwhile)
-    found = store.check()
-    assert erased
-    assert [p["problem"] for p in found.problems] == ["key replaced"], found.problems
-    assert found.notes == []
+    monkeypatch.setattr(integrity, "verify", meanwhile)
+    return done
