@@ -455,7 +455,7 @@ def _verify_once(
     candidates = Candidates()
     with store.snapshot() as snapshot:
         heads = snapshot.read(HEAD)
-        current = snapshot.read("SELECT ledger, kek FROM {ledger_kek} WHERE id = 1")
+        current = snapshot.read("SELECT kek FROM {ledger_kek} WHERE id = 1")
         result = verify(
             snapshot.stream(EVENTS.format(position=store.dialect.position)),
             snapshot.stream(LINKS),
@@ -477,9 +477,4 @@ def _verify_once(
                 )
         # Last: a role that may not read the keys ends the snapshot's transaction.
         check_keys(result, store, candidates, store.keys.rows(via=snapshot))
-    replaced = False
-    if current:
-        ledger, kek_id = str(current[0][0]), str(current[0][1])
-        held = store.keys.file.keys(reload=True)
-        replaced = kek_id not in held and any(k.startswith(f"{ledger}-") for k in held)
-    return result, replaced
+    return result, bool(current) and store.keys.file.replaced(str(current[0][0]))

@@ -396,12 +396,7 @@ def postgres_status_view() -> type:
                 paced_by_reader(conn)  # the check folds each batch's candidates meanwhile
                 found = (
                     conn.cursor(row_factory=tuple_row)
-                    .execute(
-                        SQL(
-                            "SELECT MAX(notification_id) FROM {} WHERE application_name = %s"
-                        ).format(self.tracking),
-                        (APPLICATION,),
-                    )
+                    .execute(self.max_tracking_id_statement, (APPLICATION,))
                     .fetchone()
                 )
                 yield (found[0] if found else None) or 0

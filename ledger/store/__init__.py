@@ -26,7 +26,15 @@ from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
 from ledger.store.urls import StoreURL, parse_store_url
 
-__all__ = ["Store", "StoreURL", "failure", "parse_store_url", "project", "translated"]
+__all__ = [
+    "Store",
+    "StoreURL",
+    "failure",
+    "from_store",
+    "parse_store_url",
+    "project",
+    "translated",
+]
 
 
 @contextmanager
@@ -43,10 +51,15 @@ def translated(url: StoreURL, doing: str = N_("open the ledger at")) -> Iterator
         raise error from None
 
 
+def from_store(url: StoreURL, error: BaseException) -> bool:
+    """Whether an error is the library's, the database's or its driver's."""
+    return isinstance(error, PersistenceError) or url.dialect.is_driver_error(error)
+
+
 def failure(url: StoreURL, error: BaseException, doing: str) -> StoreError | None:
     """The StoreError that an error of the library, the database or its driver stands for
     (`doing`: what was being done, untranslated), None for any other error."""
-    if not isinstance(error, PersistenceError) and not url.dialect.is_driver_error(error):
+    if not from_store(url, error):
         return None
     return StoreError(
         _("cannot {doing} {url}: {first_line}").format(

@@ -65,6 +65,15 @@ class KeyFile:
         found = self.keys().get(kek_id)
         return found if found is not None else self.keys(reload=True).get(kek_id)
 
+    def replaced(self, kek_id: str) -> bool:
+        """Whether the file no longer holds this key-encryption key but holds another of the
+        same ledger: another process's erasure replaced it (and rewrapped every key row under
+        the new one) since rows naming it were read. A file that holds no key of the ledger
+        (no key file here) replaced nothing."""
+        held = self.keys(reload=True)
+        ledger = kek_id.rpartition("-")[0]
+        return kek_id not in held and any(k.startswith(f"{ledger}-") for k in held)
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the file's lock (a lock file beside it) while its keys change."""
@@ -198,10 +207,10 @@ class KeyStore:
         self.complete = True
 
     def _fresh(self, rows: list[tuple[Any, ...]], *query: Any) -> list[tuple[Any, ...]]:
-        """The key rows, read again (`rows(*query)`) if one names a key-encryption key the
-        file no longer holds: another process's erasure replaced it between this read and
-        the file's, and the rows it left are wrapped by the new one."""
-        if any(self.file.get(str(kek_id)) is None for _, _, kek_id in rows):
+        """The key rows, read again (`rows(*query)`) if one names a key-encryption key that
+        another process's erasure replaced between this read and the file's
+        (`KeyFile.replaced`): the rows it left are wrapped by the new one."""
+        if any(self.file.replaced(kek_id) for kek_id in {str(row[2]) for row in rows}):
             return self.rows(*query)
         return rows
 

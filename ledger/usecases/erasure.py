@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventsourcing.persistence import PersistenceError
-
 from ledger.candidate import Candidate
 from ledger.clock import Actor
 from ledger.exceptions import AlreadyExists, LedgerError, ReadOnly, RuleViolation, StoreError
@@ -13,6 +11,7 @@ from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import title_revoked_on
 from ledger.standing import id_technique
+from ledger.store import from_store
 from ledger.store.dialects import first_line
 from ledger.unit_of_work import Result
 from ledger.usecases.common import on_candidate
@@ -85,7 +84,7 @@ def erase(
             ).format(candidate_id=candidate_id, why=e)
         ) from None
     except Exception as e:  # the store's or its driver's error; anything else is a bug
-        if not isinstance(e, PersistenceError) and not ledger.store.dialect.is_driver_error(e):
+        if not from_store(ledger.store, e):
             raise
         raise StoreError(unfinished(candidate_id, first_line(e))) from None
     return result

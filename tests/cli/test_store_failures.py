@@ -44,18 +44,23 @@ def impatient(
     library's idle limit at `PATIENCE` (which the library really applies: pinned here)."""
     certledger.ok("demo --candidates 4 --seed 3")
     assert len(certledger.json("candidate list")) == 4
-    settings = PostgreSQL.env
-
-    def env(self: PostgreSQL, url: StoreURL, **kwargs: Any) -> dict[str, str]:
-        found = settings(self, url, **kwargs)
-        return {**found, "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(PATIENCE)}
-
-    monkeypatch.setattr(PostgreSQL, "env", env)
+    library_settings(monkeypatch, POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT=str(PATIENCE))
     ledger = Ledger(str(store), clock=clock, read_only=True)
     shown = ledger.events.dialect.read(ledger.recorder, "SHOW idle_in_transaction_session_timeout")
     assert shown == [(f"{PATIENCE}s",)]
     yield ledger
     ledger.close()
+
+
+def library_settings(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
+    """PostgreSQL ledgers opened from now on give the library these settings besides their
+    own (the store's URL does not set them)."""
+    ours = PostgreSQL.env
+
+    def env(self: PostgreSQL, url: StoreURL, **kwargs: Any) -> dict[str, str]:
+        return {**ours(self, url, **kwargs), **settings}
+
+    monkeypatch.setattr(PostgreSQL, "env", env)
 
 
 def read_slowly(rows: Iterator[Any]) -> int:
@@ -175,15 +180,10 @@ def test_a_write_that_waits_too_long_on_another_writers_lock_gives_up_in_one_lin
     from tests.stores import POSTGRES
 
     certledger.ok("demo --candidates 2 --seed 3")
-    settings = PostgreSQL.env
     url = parse_store_url(str(store))
-    ours = settings(url.dialect, url, read_only=False, create=False)  # type: ignore[arg-type]
+    ours = url.dialect.env(url, read_only=False, create=False)
     assert int(ours["POSTGRES_LOCK_TIMEOUT"]) * 10 == LOCK_TIMEOUT  # ten attempts: ~30 s
-
-    def env(self: PostgreSQL, url: StoreURL, **kwargs: Any) -> dict[str, str]:
-        return {**settings(self, url, **kwargs), "POSTGRES_LOCK_TIMEOUT": "1"}
-
-    monkeypatch.setattr(PostgreSQL, "env", env)
+    library_settings(monkeypatch, POSTGRES_LOCK_TIMEOUT="1")
     assert POSTGRES is not None
     with psycopg.connect(POSTGRES) as holder:  # in a transaction until the block ends
         holder.execute(f'LOCK TABLE "{store.schema}".certledger_events IN EXCLUSIVE MODE')
