@@ -21,7 +21,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ledger.exceptions import LedgerError, ReadOnly, StoreError
 from ledger.i18n import N_, _
-from ledger.store.dialects import Snapshot, first_line
+from ledger.store.dialects import Snapshot, first_line, not_a_ledger
 from ledger.store.keys import KeyFile, KeyStore
 from ledger.store.mapper import LedgerMapper
 from ledger.store.urls import StoreURL, parse_store_url
@@ -110,6 +110,13 @@ class Store(Application[UUID]):
                             "init`: try "
                             "again in a moment"
                         ).format(url=url)
+                    )
+                if state in ("empty", "foreign"):
+                    raise StoreError(
+                        _(
+                            "{problem}: restore the ledger from a backup, or remove the file "
+                            "and run `certledger init`"
+                        ).format(problem=not_a_ledger(url, state))
                     )
                 if state != "ready":
                     raise StoreError(

@@ -32,6 +32,17 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
+EVENTS_TABLE = "stored_events"
+"""The library's events table in an SQLite store (its default name, which the store keeps)."""
+
+
+def not_a_ledger(url: StoreURL, state: str) -> str:
+    """What the file in the store's place is, when it holds no ledger (`SQLite.state`)."""
+    if state == "empty":
+        return _("the file at {url} is empty").format(url=url)
+    return _("the file at {url} holds no ledger").format(url=url)
+
+
 LOCK_TIMEOUT = 30
 """How long (seconds) a write waits for another writer's lock before it gives up, nothing
 written (both stores; the status view's SQLite file too)."""
@@ -155,7 +166,33 @@ class SQLite(Dialect):
         }
 
     def state(self, url: StoreURL) -> str:
-        return "ready" if url.path is not None and url.path.exists() else "absent"
+        """Besides "absent" and "ready": "empty", a file of no bytes (a truncated ledger:
+        opening it would make it a database), and "foreign", an SQLite database without the
+        ledger's events, or no database at all. Probed read-only, the file left as found;
+        whatever else is wrong with it (a lock, a permission), opening it says."""
+        import sqlite3
+
+        path = url.path
+        if path is None or not path.exists():
+            return "absent"
+        try:
+            if path.stat().st_size == 0:
+                return "empty"
+            probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                found = probe.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (EVENTS_TABLE,),
+                ).fetchone()
+            finally:
+                probe.close()
+        except sqlite3.DatabaseError as e:
+            # "file is not a database" (a DatabaseError of its own; an OperationalError
+            # is a lock or a permission, not the file's content)
+            return "ready" if isinstance(e, sqlite3.OperationalError) else "foreign"
+        except (OSError, sqlite3.Error):
+            return "ready"
+        return "ready" if found else "foreign"
 
     def create(self, url: StoreURL, fill: Fill) -> None:
         """The new ledger is built in a file of its own beside the target, then linked into
@@ -164,6 +201,13 @@ class SQLite(Dialect):
         assert url.path is not None
         target = url.path
         if target.exists():
+            state = self.state(url)
+            if state != "ready":
+                raise AlreadyExists(
+                    _("cannot create the ledger: {problem}: remove it first").format(
+                        problem=not_a_ledger(url, state)
+                    )
+                )
             raise AlreadyExists(_("the ledger at {url} is already initialised").format(url=url))
         folder = target.parent if str(target.parent) else Path(".")
         if not folder.is_dir():

@@ -34,6 +34,21 @@ def registration_warning(ledger: Ledger, day: date, enrolled_on: date) -> list[s
     return ledger.uow.versions().registration_warnings(day, enrolled_on)
 
 
+def erased_title_warning(candidate: Candidate, title: bool) -> list[str]:
+    """Rule 11 seen from the other side: a title awarded to a candidate whose personal data
+    was erased (a deliberation recorded late, say) is recorded, since the jury did award it,
+    but its passage can never be sent in the CPF flow (`report cpf` leaves it out): the
+    registrar learns it now."""
+    if not (title and candidate.erased):
+        return []
+    return [
+        _(
+            "candidate {candidate_id}'s personal data was erased: this title can never be sent "
+            "in the CPF flow (rule 11)"
+        ).format(candidate_id=candidate.candidate_id)
+    ]
+
+
 def with_warnings(result: Result, warnings: list[str]) -> Result:
     """The result of a command, with what the registrar should be warned of."""
     return {**result, "warnings": warnings} if warnings else result

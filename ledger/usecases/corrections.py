@@ -18,7 +18,13 @@ from ledger.ids import candidate_stream
 from ledger.rules import CodesInForce, check_decision, review_decision
 from ledger.text import clean_reason
 from ledger.unit_of_work import Personal, Result, Transaction
-from ledger.usecases.common import candidate_of, check_not_future, on_candidate
+from ledger.usecases.common import (
+    candidate_of,
+    check_not_future,
+    erased_title_warning,
+    on_candidate,
+    with_warnings,
+)
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -40,6 +46,7 @@ def rectify_decision(
     of the original deliberation; the new content counts retroactively once known."""
     candidate_id = candidate_of(decision_id)
     today = ledger.clock.today()
+    warnings: list[str] = []
 
     def work(tx: Transaction) -> Result:
         candidate = tx.candidate(candidate_id)
@@ -76,6 +83,9 @@ def rectify_decision(
         )
         candidate.rectify_decision(decision_id, changes, reason, today, tx.actor)
         tx.record(candidate)
+        warnings[:] = erased_title_warning(
+            candidate, changes.get("title_awarded", False) and not decision.title
+        )
         patch = candidate.dossier.facts[-1].data["changes"]
         return {"id": decision_id, "changes": sorted(patch)}
 
@@ -87,7 +97,8 @@ def rectify_decision(
         "derogation": derogation,
         "reason": reason,
     }
-    return ledger.uow.run("decision rectify", params, work, by=by, request_id=request_id)
+    result = ledger.uow.run("decision rectify", params, work, by=by, request_id=request_id)
+    return with_warnings(result, warnings)
 
 
 def annul_decision(

@@ -15,6 +15,7 @@ from ledger.queries import review_in_session
 from ledger.rules import CodesInForce, check_decision
 from ledger.text import clean_name, clean_reason
 from ledger.unit_of_work import Result, Transaction
+from ledger.usecases.common import erased_title_warning, with_warnings
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -78,6 +79,7 @@ def record_decision(
     """Record a jury's decision about one candidate, on the session's date (rules 1-6, 8)."""
     derogation = clean_reason(_("the derogation"), derogation) or None if derogation else None
     validated_t = tuple(dict.fromkeys(validated))
+    warnings: list[str] = []
 
     def work(tx: Transaction) -> Result:
         session = tx.session(session_id)
@@ -110,6 +112,7 @@ def record_decision(
             tx.actor,
         )
         tx.record(candidate)
+        warnings[:] = erased_title_warning(candidate, title)
         return {"id": decision_id, "on": day.isoformat()}
 
     params = {
@@ -120,4 +123,5 @@ def record_decision(
         "title": title,
         "derogation": derogation,
     }
-    return ledger.uow.run("jury decide", params, work, by=by, request_id=request_id)
+    result = ledger.uow.run("jury decide", params, work, by=by, request_id=request_id)
+    return with_warnings(result, warnings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,49 @@ def test_a_store_that_cannot_be_opened_is_one_error_line(
 
     assert result.exit_code == 1 and not crashed(result)
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("kind", "content", "said"),
+    [
+        ("a truncated ledger", b"", "is empty"),
+        ("another program's database", None, "holds no ledger"),
+        ("a text file", b"not a database\n", "holds no ledger"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("status", "V1"),
+        ("--read-only", "verify"),
+        ("candidate", "enroll", "V1", "--route", "vae", "--on", "2017-01-09", *IDENTITY.split()),
+        ("init",),
+    ],
+)
+def test_a_file_in_the_stores_place_that_holds_no_ledger_is_named_and_left_as_found(
+    runner: CliRunner,
+    clock: FixedClock,
+    tmp_path: Path,
+    kind: str,
+    content: bytes | None,
+    said: str,
+    command: tuple[str, ...],
+) -> None:
+    store = tmp_path / "certledger.db"
+    if content is None:
+        with sqlite3.connect(store) as other:
+            other.execute("CREATE TABLE notes (text TEXT)")
+        other.close()
+    else:
+        store.write_bytes(content)
+    before = store.read_bytes()
+
+    result = Certledger(runner, sqlite_store(store), clock)("--store", store, *command)
+
+    assert result.exit_code == 1 and not crashed(result)
+    (line,) = result.stderr.splitlines()
+    assert f"the file at sqlite:///{store} {said}" in line, line
+    assert ("remove it first" if command == ("init",) else "restore the ledger") in line
+    assert store.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["certledger.db"]

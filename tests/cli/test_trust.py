@@ -214,3 +214,44 @@ def test_a_holder_whose_title_was_revoked_before_it_was_sent_can_be_erased(
     certledger.ok(f"certificate revoke {number} --on 2018-07-02 --reason 'forged file'")
 
     assert certledger.json("candidate erase V1 --reason 'request'")["erased"] is True
+
+
+@pytest.mark.parametrize("how", ["jury decide", "decision rectify"])
+def test_a_title_awarded_after_the_erasure_is_recorded_with_a_warning_that_it_cannot_be_sent(
+    certledger: Certledger, tmp_path: Path, how: str
+) -> None:
+    # The deliberation of 2018 is recorded late, after the candidate's erasure of 2026.
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", "2018-06-01")
+    certledger.convene("J1", on="2018-06-20")
+    certledger.ok("candidate erase V1 --reason 'request'")
+    if how == "decision rectify":
+        certledger.ok(f"jury decide J1 V1 --validate {EVERYTHING}")
+        command = "decision rectify V1/J1 --award-title --reason 'title omitted'"
+    else:
+        command = f"jury decide J1 V1 --validate {EVERYTHING} --award-title"
+
+    result = certledger(f"{command} --json")
+
+    assert result.exit_code == 0, result.output
+    warning = (
+        "candidate V1's personal data was erased: this title can never be sent in the CPF "
+        "flow (rule 11)"
+    )
+    assert json.loads(result.stdout)["warnings"] == [warning]
+    assert certledger.json("status V1 --as-of 2019-01-01")["title"]["awarded"] is True
+    out = certledger.ok(f"report cpf {IDS} --all -o {tmp_path / 'flux.xml'}")
+    assert "Left out, personal data erased (1): V1/J1" in out
+
+
+def test_an_award_without_the_title_after_the_erasure_warns_of_nothing(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", "2018-06-01")
+    certledger.convene("J1", on="2018-06-20")
+    certledger.ok("candidate erase V1 --reason 'request'")
+
+    result = certledger(f"jury decide J1 V1 --validate {EVERYTHING} --award-block BC01")
+
+    assert result.exit_code == 0 and result.stderr == ""
