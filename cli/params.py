@@ -94,10 +94,21 @@ class InstantType(click.ParamType[datetime | int, Any]):
                 param,
                 ctx,
             )
-        if instant.tzinfo is None:
-            from ledger.clock import PARIS
+        from ledger.clock import PARIS
 
+        if instant.tzinfo is None:
             instant = instant.replace(tzinfo=PARIS)
+        try:
+            instant.astimezone(PARIS)  # what every output shows it as
+        except OverflowError:
+            self.fail(
+                _(
+                    "{text!r} is beyond the instants the ledger can show (years 1 to 9999, "
+                    "Paris time)"
+                ).format(text=text),
+                param,
+                ctx,
+            )
         return instant
 
 

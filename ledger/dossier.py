@@ -186,7 +186,8 @@ class Dossier:
         self.placements.append(Placement(fact.effective_on, data["route"], data["vae_path"], fact))
         self.presences.append(Presence(fact.effective_on, "enrolled", fact))
         names = data["linked_persons"]
-        for name in names if isinstance(names, list | tuple) else ():
+        # Sealed or erased, the list reads as one marker that stands for all its names.
+        for name in names if isinstance(names, list | tuple) else (names,):
             self.linked.append(LinkedPerson(fact.effective_on, name, "other", fact))
 
     def _on_IdentityRecorded(self, fact: Fact) -> None:
@@ -326,6 +327,16 @@ class Dossier:
         """The persons linked to the candidate on `day` whose names can be read (sealed
         names, or names erased with the rest of the candidate's personal data, cannot)."""
         return [p for p in self.linked if p.on <= day and isinstance(p.name, str)]
+
+    def unread_linked_on(self, day: date) -> list[str]:
+        """Why the names of the persons linked on `day` that cannot be read cannot be:
+        "sealed" (no key here to open them) or "erased" (with the rest of the candidate's
+        personal data), one per person."""
+        return [
+            next(iter(p.name), "sealed") if isinstance(p.name, dict) else "sealed"
+            for p in self.linked
+            if p.on <= day and not isinstance(p.name, str)
+        ]
 
     def survey(self, kind: str) -> Survey | None:
         """The holder's survey of this kind: the last one recorded (a later one corrects it)."""

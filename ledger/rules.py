@@ -340,6 +340,66 @@ def blocks_counting_on(
     return {a.block for a in block_awards(live, versions, day) if a.counts_on(day)}
 
 
+def check_later_awards(
+    dossier: Dossier, versions: Versions, decision_id: str, becomes: Decision | None
+) -> None:
+    """Rule 5 on the awards of the candidate's other decisions, once decision `decision_id`
+    is rectified into `becomes` (None: annulled). A block or title awarded on its decision's
+    date rests on what every decision until then validated: one that reached its threshold
+    and would no longer reach it makes the correction refused, naming the decision to
+    correct first. (An award already short before, an earlier version's doing, is not this
+    correction's: only what the correction breaks is refused.)"""
+    live = dossier.live_decisions()
+    changed = [d for d in live if d.id != decision_id] + ([becomes] if becomes else [])
+    already = {(d.id, what) for d, what, _ in _short_awards(live, versions, decision_id)}
+    for later, what, standing in _short_awards(changed, versions, decision_id):
+        if (later.id, what) not in already:
+            raise RuleViolation(
+                5,
+                _(
+                    "{what} awarded by decision {later} on {on} rests on decision {decision}: "
+                    "it would fall short of its threshold ({shortfall}); rectify or annul "
+                    "decision {later} first"
+                ).format(
+                    what=_("the title") if what == "title" else _("block {code}").format(code=what),
+                    later=later.id,
+                    on=show_date(later.on),
+                    decision=decision_id,
+                    shortfall=standing.shortfall(),
+                ),
+            )
+
+
+def _short_awards(
+    decisions: Sequence[Decision], versions: Versions, since: str
+) -> list[tuple[Decision, str, Standing]]:
+    """The awards (block code, or "title") of the decisions dated on or after decision
+    `since`'s day, other than it, that fall short of their threshold on their own date, given
+    `decisions` as the live ones."""
+    start = next((d.on for d in decisions if d.id == since), None)
+    short = []
+    for award in decisions:
+        if award.id == since or not (award.blocks or award.title):
+            continue
+        if start is not None and award.on < start:
+            continue
+        earlier = [d for d in decisions if d.on <= award.on and d.id != award.id]
+        codes = counting(earlier, versions, award.on) | set(award.validated)
+        ref = versions.at(award.on).referential
+        for code in award.blocks:
+            block = ref.block(code)
+            if block is not None and not (standing := block_standing(block, codes)).eligible:
+                short.append((award, code, standing))
+        if award.title:
+            standing = title_standing(ref, codes)
+            awards = block_awards(earlier, versions, award.on)
+            held = {a.block for a in awards if a.counts_on(award.on)}
+            every = bool(ref.blocks) and {b.code for b in ref.blocks} <= held | set(award.blocks)
+            if not (standing.eligible or (ref.title_by_all_blocks and every)):
+                short.append((award, "title", standing))
+    return short
+
+
 def title_note(ref: Referential, standing: Standing, held: Iterable[str]) -> str | None:
     """Rule 5 in words when every block is held: the title then needs its own count, unless
     the referential awards it on the blocks (`title_by_all_blocks`)."""
@@ -397,6 +457,9 @@ class Review:
     title_by_all_blocks: bool
     registered: bool
     registrations: str
+    linked_unread: tuple[str, ...] = ()
+    """Why each person linked on `day` whose name cannot be read cannot be ("sealed",
+    "erased"): rule 3 cannot be checked against them."""
 
     @property
     def unbacked(self) -> tuple[str, ...]:
@@ -454,6 +517,7 @@ def review_decision(
         title_by_all_blocks=ref.title_by_all_blocks,
         registered=award_registered(ref, day, dossier.enrolled_on()),
         registrations=ref.registrations_text,
+        linked_unread=tuple(dossier.unread_linked_on(day)),
     )
 
 
@@ -465,6 +529,15 @@ def check_decision(
     (4) only: never a linked member, the VAE procedure, nor a threshold (5)."""
     day = review.day
     jury = review.jury
+    if "sealed" in review.linked_unread:
+        raise RuleViolation(
+            3,
+            _(
+                "the names of the persons linked to candidate {candidate} cannot be read without "
+                "the key file that holds the ledger's key, so no one can tell whether they sit "
+                "on jury session {session} (give the key file with --keys or $CERTLEDGER_KEYS)"
+            ).format(candidate=review.candidate, session=review.session),
+        )
     if jury.linked_members:
         raise RuleViolation(
             3,

@@ -330,6 +330,24 @@ class KeyStore:
             if current and current[0][0] != kek_id:
                 self.file.remove([kek_id])
 
+    def check_destroyable(self) -> None:
+        """Refuse, before anything is recorded, an erasure whose key `destroy` could not
+        destroy: it rewraps every other key under a new key-encryption key, so the key file
+        must hold each one the key rows name, and the ledger's current one."""
+        named = self.dialect.read(
+            self.recorder,
+            "SELECT kek FROM {ledger_kek} UNION SELECT DISTINCT kek FROM {candidate_keys}",
+        )
+        missing = sorted(str(kek) for (kek,) in named if self.file.get(str(kek)) is None)
+        if missing:
+            raise StoreError(
+                _(
+                    "the key file {path} does not hold the ledger's key {kek_id}: no key can be "
+                    "destroyed with it, nothing recorded (give the right file with --keys or "
+                    "$CERTLEDGER_KEYS)"
+                ).format(path=self.file.path, kek_id=missing[0])
+            )
+
     def destroy(self, stream: UUID) -> bool:
         """Delete a candidate's key for good, and replace the ledger's key-encryption key so
         that no copy of the deleted row can be unwrapped; whether there was a key.

@@ -149,14 +149,19 @@ class LedgerMapper(Mapper[UUID]):
                 if inner and isinstance(state.get(field), dict):
                     state[field] = dict(state[field])  # never change the event itself
                 found = _get(state, path)
-                if found is not None:
-                    holder, name = found
-                    key = self.keys.sealing_key(originator_id, originator_version)
-                    holder[name] = (
-                        seal(key, originator_id, originator_version, path, holder[name])
-                        if key is not None
-                        else {"erased": True}  # written about an erased candidate: not kept
-                    )
+                if found is None:
+                    continue
+                holder, name = found
+                if holder[name] in ((), []):
+                    # An empty list names no one: kept as is, so that once the key is
+                    # destroyed it still says there was no one (rule 3 needs no names then).
+                    continue
+                key = self.keys.sealing_key(originator_id, originator_version)
+                holder[name] = (
+                    seal(key, originator_id, originator_version, path, holder[name])
+                    if key is not None
+                    else {"erased": True}  # written about an erased candidate: not kept
+                )
         data = orjson.dumps(state)
         if self.compressor:
             data = self.compressor.compress(data)

@@ -14,6 +14,7 @@ from ledger.unit_of_work import Personal, Result, Transaction
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.rules import Review
 
 
 def check_not_future(ledger: Ledger, on: date, what: str) -> None:
@@ -46,6 +47,20 @@ def erased_title_warning(candidate: Candidate, title: bool) -> list[str]:
             "candidate {candidate_id}'s personal data was erased: this title can never be sent "
             "in the CPF flow (rule 11)"
         ).format(candidate_id=candidate.candidate_id)
+    ]
+
+
+def unchecked_linked_warning(review: Review) -> list[str]:
+    """Rule 3 where it cannot be checked: the names of the persons linked to the candidate
+    were erased with the rest of their personal data (sealed names, which a key file would
+    open, are refused instead: `check_decision`)."""
+    if "erased" not in review.linked_unread:
+        return []
+    return [
+        _(
+            "the persons linked to candidate {candidate} were erased with their personal data: "
+            "whether one of them sits on jury session {session} (rule 3) could not be checked"
+        ).format(candidate=review.candidate, session=review.session)
     ]
 
 

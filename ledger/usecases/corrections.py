@@ -15,7 +15,7 @@ from ledger.clock import Actor
 from ledger.exceptions import InvalidInput
 from ledger.i18n import _
 from ledger.ids import candidate_stream
-from ledger.rules import CodesInForce, check_decision, review_decision
+from ledger.rules import CodesInForce, check_decision, check_later_awards, review_decision
 from ledger.text import clean_reason
 from ledger.unit_of_work import Personal, Result, Transaction
 from ledger.usecases.common import (
@@ -81,6 +81,16 @@ def rectify_decision(
             changes.get("title_awarded", decision.title),
             changes.get("derogation", decision.derogation),
         )
+        check_later_awards(
+            candidate.dossier,
+            tx.versions(),
+            decision_id,
+            decision._replace(
+                validated=new_validated,
+                blocks=changes.get("blocks_awarded", decision.blocks),
+                title=changes.get("title_awarded", decision.title),
+            ),
+        )
         candidate.rectify_decision(decision_id, changes, reason, today, tx.actor)
         tx.record(candidate)
         warnings[:] = erased_title_warning(
@@ -115,6 +125,8 @@ def annul_decision(
     candidate_id = candidate_of(decision_id)
 
     def act(candidate: Candidate, actor: Actor) -> Result:
+        if decision_id in candidate.dossier.decisions:  # else annul_decision says not found
+            check_later_awards(candidate.dossier, ledger.uow.versions(), decision_id, None)
         candidate.annul_decision(decision_id, on, reason, actor)
         return {"id": decision_id, "annulled_on": on.isoformat()}
 

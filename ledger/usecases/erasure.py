@@ -59,6 +59,7 @@ def erase(
                 "CPF flow yet: send it (`report cpf`) before erasing their personal data"
             ).format(candidate_id=candidate_id, waiting=", ".join(waiting)),
         )
+    keys.check_destroyable()
     today = ledger.clock.today()
 
     def act(found: Candidate, actor: Actor) -> Result:

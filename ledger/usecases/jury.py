@@ -15,7 +15,11 @@ from ledger.queries import review_in_session
 from ledger.rules import CodesInForce, check_decision
 from ledger.text import clean_name, clean_reason
 from ledger.unit_of_work import Result, Transaction
-from ledger.usecases.common import erased_title_warning, with_warnings
+from ledger.usecases.common import (
+    erased_title_warning,
+    unchecked_linked_warning,
+    with_warnings,
+)
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -112,7 +116,7 @@ def record_decision(
             tx.actor,
         )
         tx.record(candidate)
-        warnings[:] = erased_title_warning(candidate, title)
+        warnings[:] = [*erased_title_warning(candidate, title), *unchecked_linked_warning(review)]
         return {"id": decision_id, "on": day.isoformat()}
 
     params = {

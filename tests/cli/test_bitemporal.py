@@ -260,3 +260,21 @@ def test_a_replay_shared_by_two_processes_prints_exactly_what_one_prints(
         assert strip == [{k: v for k, v in s.items() if k != "known_at"} for s in json.loads(two)]
     else:
         assert one == two and one.count("\n") > 1000
+
+
+@pytest.mark.parametrize(
+    "command", ["status V1", "explain V1", "report stats", "replay --format json"]
+)
+@pytest.mark.parametrize("instant", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00"])
+def test_an_instant_no_date_can_show_in_paris_time_is_bad_input(
+    certledger: Certledger, command: str, instant: str
+) -> None:
+    certledger.ok(ENROL)
+
+    result = certledger(f"{command} --known-at {instant}")
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--known-at': '{instant}' is beyond the instants the ledger "
+        "can show (years 1 to 9999, Paris time)"
+    )

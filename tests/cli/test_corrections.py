@@ -32,6 +32,63 @@ def recorded_at(certledger: Certledger, candidate: str, event_type: str) -> str:
     return next(e["recorded_at"] for e in certledger.history(candidate) if e["type"] == event_type)
 
 
+@pytest.fixture
+def block_on_an_earlier_decision(certledger: Certledger) -> Certledger:
+    """V1: jury J1 validated C01-C09 on 2017-06-20; jury J2 awarded BC01 on 2017-07-20 on the
+    strength of them (validating nothing itself)."""
+    certledger.enroll("V1")
+    certledger.pass_bc01("V1")
+    certledger.convene("J1", on="2017-06-20")
+    certledger.convene("J2", on="2017-07-20")
+    certledger.ok(f"jury decide J1 V1 --validate {NINE}")
+    certledger.ok("jury decide J2 V1 --award-block BC01")
+    return certledger
+
+
+LEFT_SHORT = (
+    "Error: rule 5 (thresholds): block RNCP13080BC01 awarded by decision V1/J2 on 2017-07-20 "
+    "rests on decision V1/J1: it would fall short of its threshold ({shortfall}); rectify or "
+    "annul decision V1/J2 first"
+)
+
+
+@pytest.mark.parametrize(
+    ("correction", "shortfall"),
+    [
+        (
+            "decision rectify V1/J1 --validate C01 --reason 'minutes misread'",
+            "1 of the 9 count (C01), 7 required",
+        ),
+        (
+            "decision annul V1/J1 --on 2026-11-01 --reason appeal",
+            "0 of the 9 count (none), 7 required",
+        ),
+    ],
+)
+def test_a_correction_that_leaves_a_later_award_short_of_its_threshold_is_refused(
+    block_on_an_earlier_decision: Certledger, correction: str, shortfall: str
+) -> None:
+    certledger = block_on_an_earlier_decision
+    before = certledger.rows()
+
+    assert certledger.refused(correction) == LEFT_SHORT.format(shortfall=shortfall)
+    assert certledger.rows() == before
+    certledger.ok("decision annul V1/J2 --on 2026-11-01 --reason appeal")
+    certledger.ok(correction)
+    assert certledger.status("V1", "2017-08-01")["blocks"][0]["awarded"] is False
+
+
+def test_a_correction_that_leaves_a_later_award_its_threshold_is_recorded(
+    block_on_an_earlier_decision: Certledger,
+) -> None:
+    certledger = block_on_an_earlier_decision
+
+    certledger.ok("decision rectify V1/J1 --validate C01,C02,C03,C04,C05,C06,C07 --reason typo")
+
+    bc01 = certledger.status("V1", "2017-08-01")["blocks"][0]
+    assert (bc01["awarded"], bc01["counts"], bc01["eligible"]) == (True, True, True)
+
+
 # decision rectify
 
 

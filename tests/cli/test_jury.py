@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -231,6 +232,50 @@ def test_a_person_linked_at_enrolment_is_recognised_whatever_the_case_and_accent
     assert error == (
         "Error: rule 3 (jury composition): HELENE roy sits on jury session JV but is linked to "
         "candidate V2 (no derogation allowed)"
+    )
+
+
+@pytest.mark.parametrize("linked", ["at enrolment", "later"])
+def test_linked_names_that_cannot_be_read_without_the_key_file_refuse_the_decision(
+    certledger: Certledger, tmp_path: Path, linked: str
+) -> None:
+    if linked == "at enrolment":
+        certledger.enroll("V2", "vae", "2017-01-09", "--linked-person", "Tom Gris")
+    else:
+        certledger.enroll("V2", "vae", "2017-01-09")
+        certledger.ok("candidate link-person V2 --name 'Tom Gris' --relation tutor --on 2017-01-10")
+    certledger.vae_steps("V2")
+    certledger.convene("JV", on="2017-06-21", people=SIX)
+    before = certledger.rows()
+
+    error = certledger.refused(f"--keys {tmp_path / 'none.keys'} jury decide JV V2 --validate C10")
+
+    assert error == (
+        "Error: rule 3 (jury composition): the names of the persons linked to candidate V2 "
+        "cannot be read without the key file that holds the ledger's key, so no one can tell "
+        "whether they sit on jury session JV (give the key file with --keys or "
+        "$CERTLEDGER_KEYS)"
+    )
+    assert certledger.rows() == before
+    assert certledger.refused("jury decide JV V2 --validate C10").startswith(
+        "Error: rule 3 (jury composition): Tom Gris sits on jury session JV"
+    )
+
+
+def test_a_decision_about_an_erased_candidate_warns_that_rule_3_could_not_be_checked(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V2", "vae", "2017-01-09", "--linked-person", "Tom Gris")
+    certledger.vae_steps("V2")
+    certledger.convene("JV", on="2017-06-21", people=SIX)
+    certledger.ok("candidate erase V2 --reason 'request'")
+
+    result = certledger("jury decide JV V2 --validate C10")
+
+    assert result.exit_code == 0 and result.stdout == "V2/JV\n"
+    assert result.stderr == (
+        "Warning: the persons linked to candidate V2 were erased with their personal data: "
+        "whether one of them sits on jury session JV (rule 3) could not be checked\n"
     )
 
 

@@ -255,3 +255,23 @@ def test_an_award_without_the_title_after_the_erasure_warns_of_nothing(
     result = certledger(f"jury decide J1 V1 --validate {EVERYTHING} --award-block BC01")
 
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_an_erasure_the_key_file_cannot_finish_is_refused_before_anything_is_recorded(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    certledger.enroll("V1")
+    before = certledger.rows()
+    missing = tmp_path / "elsewhere" / "none.keys"
+
+    error = certledger.refused(f"--keys {missing} candidate erase V1 --reason 'request'")
+
+    assert error.startswith(f"Error: the key file {missing} does not hold the ledger's key ")
+    assert error.endswith(
+        ": no key can be destroyed with it, nothing recorded (give the right file with --keys "
+        "or $CERTLEDGER_KEYS)"
+    )
+    assert certledger.rows() == before
+    assert not (tmp_path / "elsewhere").exists()
+    assert certledger.json("verify")["ok"] is True
+    assert certledger.json("candidate erase V1 --reason 'request'")["erased"] is True
