@@ -17,7 +17,7 @@ from ledger.clock import Actor
 from ledger.dossier import Decision, Dossier
 from ledger.exceptions import AlreadyExists, InvalidInput, NotFound, RuleViolation
 from ledger.facts import fact_of
-from ledger.i18n import _, show_date
+from ledger.i18n import N_, _, show_date
 from ledger.ids import candidate_stream, check_identifier
 from ledger.text import clean_name, clean_reason, normalise_name
 
@@ -26,6 +26,21 @@ if TYPE_CHECKING:
 
 RELATIONS = ("accompanist", "tutor", "employer", "other")
 VAE_PATHS = ("VAE_CLASSIQUE", "CONGES_VAE")
+_PRESENCES = {
+    "enrolled": N_("enrolment"),
+    "withdrew": N_("withdrawal"),
+    "reenrolled": N_("re-enrolment"),
+}
+"""The candidate's presences (`Presence.kind`), as a message names them."""
+_WHILE_ENROLLED = {
+    "RouteChanged": N_("the route change"),
+    "AssessmentRecorded": N_("the assessment"),
+    "VaeAdmitted": N_("the VAE admission"),
+    "VaeInterviewHeld": N_("the VAE interview"),
+}
+"""The facts that need the candidate enrolled and not withdrawn on their date (rule 2), as
+their commands name them: a withdrawal dated before one of them is refused, as the fact
+would be if recorded after the withdrawal."""
 
 
 class Candidate(Aggregate):
@@ -272,7 +287,7 @@ class Candidate(Aggregate):
                     what=what,
                     on=show_date(on),
                     candidate_id=self.candidate_id,
-                    kind=last.kind,
+                    kind=_(_PRESENCES[last.kind]),
                     on2=show_date(last.on),
                 ),
             )
@@ -281,7 +296,7 @@ class Candidate(Aggregate):
         if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("a withdrawal needs a reason"))
         self.check_active(on, _("the withdrawal"))
-        self._check_after_last_presence(on, "a withdrawal")
+        self._check_after_last_presence(on, _("a withdrawal"))
         later = [d for d in self.dossier.live_decisions() if d.on > on]
         if later:
             raise RuleViolation(
@@ -296,6 +311,21 @@ class Candidate(Aggregate):
                     on2=show_date(later[0].on),
                 ),
             )
+        done = [f for f in self.dossier.facts if f.type in _WHILE_ENROLLED and f.effective_on > on]
+        if done:
+            first = min(done, key=lambda f: f.effective_on)
+            raise RuleViolation(
+                10,
+                _(
+                    "candidate {candidate_id} cannot withdraw on {on}: {what} of {on2} is dated "
+                    "after it, and needs them enrolled (rule 2)"
+                ).format(
+                    candidate_id=self.candidate_id,
+                    on=show_date(on),
+                    what=_(_WHILE_ENROLLED[first.type]),
+                    on2=show_date(first.effective_on),
+                ),
+            )
         self._record(self.Withdrew, on, by, reason=reason.strip())
 
     def reenroll(self, route: str, vae_path: str | None, on: date, by: Actor) -> None:
@@ -308,7 +338,7 @@ class Candidate(Aggregate):
                     "candidate re-enrols"
                 ).format(candidate_id=self.candidate_id, on=show_date(on)),
             )
-        self._check_after_last_presence(on, "a re-enrolment")
+        self._check_after_last_presence(on, _("a re-enrolment"))
         self._record(self.Reenrolled, on, by, route=route, vae_path=vae_path)
 
     def change_route(self, route: str, vae_path: str | None, on: date, by: Actor) -> None:

@@ -403,6 +403,39 @@ def test_a_withdrawal_before_a_later_decision_is_refused_by_rule_10(
     )
 
 
+@pytest.mark.parametrize(
+    ("fact", "command", "what"),
+    [
+        (
+            "assessment",
+            "assessment record V1 --epreuve BC01-E1 --on 2017-06-01 --passed C01",
+            "the assessment",
+        ),
+        (
+            "route change",
+            "candidate change-route V1 --route vae --on 2017-06-01",
+            "the route change",
+        ),
+    ],
+)
+def test_a_withdrawal_dated_before_what_needs_the_candidate_enrolled_is_refused(
+    certledger: Certledger, fact: str, command: str, what: str
+) -> None:
+    # Recorded the other way round, the assessment or route change would be refused by rule 2.
+    certledger.enroll("V1")
+    certledger.ok(command)
+    before = certledger.rows()
+
+    error = certledger.refused("candidate withdraw V1 --on 2017-01-01 --reason 'moved abroad'")
+
+    assert error == (
+        "Error: rule 10 (withdrawal): candidate V1 cannot withdraw on 2017-01-01: "
+        f"{what} of 2017-06-01 is dated after it, and needs them enrolled (rule 2)"
+    )
+    assert certledger.rows() == before
+    assert certledger.ok("candidate withdraw V1 --on 2017-06-01 --reason 'moved abroad'")
+
+
 def test_a_withdrawal_on_the_day_of_the_last_decision_is_accepted(
     bc01_holder: Certledger,
 ) -> None:

@@ -85,11 +85,12 @@ class TestAnnulment:
 
     def test_after_an_annulment_a_withdrawal_before_it_is_allowed(self, certified: Ledger) -> None:
         certified.annul_decision("V1/J1", on=date(2018, 3, 1), reason="appeal", by="tester")
-        assert certified.withdraw("V1", on=date(2017, 1, 5), reason="moved", by="tester") == {
+        # After the assessments of 2017-06-01 (rule 2), before the annulled decision.
+        assert certified.withdraw("V1", on=date(2017, 6, 5), reason="moved", by="tester") == {
             "id": "V1"
         }
         withdrawal = certified.candidate_facts("V1")[-1]
-        assert (withdrawal.type, withdrawal.effective_on) == ("CandidateWithdrew", date(2017, 1, 5))
+        assert (withdrawal.type, withdrawal.effective_on) == ("CandidateWithdrew", date(2017, 6, 5))
 
 
 class TestRectification:
