@@ -13,6 +13,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from ledger.exceptions import FACT_ERRORS, MalformedEvent
 from ledger.facts import Fact, from_fields
 
 
@@ -129,9 +130,12 @@ class Dossier:
         dossier = cls()
         dossier.facts.extend(facts)
         for fact in dossier.facts:
-            fold = _FOLD[fact.type]
-            if fold is not None:
-                fold(dossier, fact)
+            try:
+                fold = _FOLD[fact.type]
+                if fold is not None:
+                    fold(dossier, fact)
+            except FACT_ERRORS:
+                raise malformed(fact) from None
         return dossier
 
     @classmethod
@@ -163,11 +167,14 @@ class Dossier:
 
     def apply(self, fact: Fact) -> None:
         self.facts.append(fact)
-        fold = _FOLD[fact.type]
-        if fold is not None:
-            fold(self, fact)
-        else:
-            self._assessments = None  # read again from the facts when next asked
+        try:
+            fold = _FOLD[fact.type]
+            if fold is not None:
+                fold(self, fact)
+            else:
+                self._assessments = None  # read again from the facts when next asked
+        except FACT_ERRORS:
+            raise malformed(fact) from None
 
     @property
     def assessments(self) -> list[Assessment]:
@@ -175,7 +182,14 @@ class Dossier:
         rules ask when a decision is recorded; a replay never does, and most facts are
         these)."""
         if self._assessments is None:
-            self._assessments = [_assessment(f) for f in self.facts if f.type in _ASSESSMENT]
+            found = []
+            for fact in self.facts:
+                if fact.type in _ASSESSMENT:
+                    try:
+                        found.append(_assessment(fact))
+                    except FACT_ERRORS:
+                        raise malformed(fact) from None
+            self._assessments = found
         return self._assessments
 
     # The folding of each event type. Only assignments here: the rules read these records.
@@ -359,6 +373,14 @@ _EFFECTIVE_ON = attrgetter("effective_on")
 
 _DELIBERATION = attrgetter("on", "fact.version")
 """Sort key of decisions: deliberation day, then recording order."""
+
+
+def malformed(fact: Fact) -> MalformedEvent:
+    """The error a fact the fold cannot read stands for (a stored event edited in the
+    database into another shape)."""
+    from ledger.store.mapper import stored_event_name
+
+    return MalformedEvent(stored_event_name(fact.stream, fact.version, fact.position))
 
 
 def _assessment(fact: Fact) -> Assessment:

@@ -116,6 +116,24 @@ class StoreError(LedgerError):
     """The store cannot be opened or used as asked."""
 
 
+class MalformedEvent(StoreError):
+    """A stored event that no longer has the shape the ledger wrote (edited in the database):
+    what reads it stops with one line naming it, and `verify` says what is wrong with it."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            _(
+                "{where} is not as the ledger wrote it: nothing can be read from it (run "
+                "`certledger verify`)"
+            ).format(where=where)
+        )
+
+
+FACT_ERRORS = (KeyError, ValueError, TypeError, AttributeError)
+"""What reading a malformed stored event raises (a missing key, a value of the wrong type or
+shape): turned into `MalformedEvent` where events are read."""
+
+
 class ReadOnly(LedgerError):
     """The ledger was opened read-only (an auditor's session): no command may record."""
 

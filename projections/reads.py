@@ -270,6 +270,7 @@ def verify_ledger(
 ) -> Verification:
     """`verify`: the store against its chain, head and keys (`ledger.integrity`), and the
     status view against the events; `progress` counts the events read."""
+    from ledger.exceptions import MalformedEvent
     from ledger.integrity import verify_store
     from projections.view_store import BrokenView, check_view, open_view
 
@@ -285,6 +286,8 @@ def verify_ledger(
     try:
         for candidate, detail in check_view(ledger, view):
             result.problem(candidate, "view", detail)
+    except MalformedEvent as e:  # a finding of the store's check already
+        result.notes.append(_("the status view was not checked: {why}").format(why=e))
     except Exception as e:
         if not ledger.events.dialect.is_permission_error(e):
             raise

@@ -18,7 +18,9 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 from eventsourcing.utils import resolve_topic as _resolve_topic
 
+from ledger.exceptions import FACT_ERRORS, MalformedEvent
 from ledger.facts import Fact, Read, from_fields
+from ledger.i18n import _
 from ledger.store.chain import as_uuid
 
 if TYPE_CHECKING:
@@ -184,7 +186,11 @@ class LedgerMapper(Mapper[UUID]):
         Personal data comes back unsealed with the candidate's key, or `{"erased": true}`
         once the key is destroyed.
         """
-        state = _state_adapter(topic).validate_json(self._plain(data))
+        try:
+            state = _state_adapter(topic).validate_json(self._plain(data))
+        except FACT_ERRORS:  # pydantic's ValidationError is a ValueError
+            stream = f"stream {originator_id}" if originator_id is not None else ""
+            raise MalformedEvent(stored_event_name(stream, version, None)) from None
         if originator_id is not None:
             self.unseal_state(topic, state, originator_id, version)
             for path in SEALED.get(topic, ()):
@@ -225,24 +231,27 @@ class LedgerMapper(Mapper[UUID]):
         def light_fact(
             topic: str, data: bytes, stream: str, version: int, position: int | None = None
         ) -> Fact:
-            state: dict[str, Any] = loads(data if plain is None else plain(data))
-            more = more_days.get(topic)
-            if more is not None and state.get(more) is not None:
-                state[more] = day(state[more])
-            state.pop("originator_topic", None)
-            return from_fields(
-                Fact,
-                (
-                    topic,
-                    stream,
-                    version,
-                    day(state.pop("effective_on")),
-                    instant(state.pop("timestamp")),
-                    state.pop("recorded_by"),
-                    state,
-                    position,
-                ),
-            )
+            try:
+                state: dict[str, Any] = loads(data if plain is None else plain(data))
+                more = more_days.get(topic)
+                if more is not None and state.get(more) is not None:
+                    state[more] = day(state[more])
+                state.pop("originator_topic", None)
+                return from_fields(
+                    Fact,
+                    (
+                        topic,
+                        stream,
+                        version,
+                        day(state.pop("effective_on")),
+                        instant(state.pop("timestamp")),
+                        state.pop("recorded_by"),
+                        state,
+                        position,
+                    ),
+                )
+            except FACT_ERRORS:
+                raise MalformedEvent(stored_event_name(stream, version, position)) from None
 
         return light_fact
 
@@ -263,6 +272,14 @@ class LedgerMapper(Mapper[UUID]):
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event  # type: ignore[no-any-return]
+
+
+def stored_event_name(stream: str, version: int, position: int | None) -> str:
+    """A stored event as a message names it: `candidate/V1#5`, with its log position."""
+    name = f"{stream}#{version}" if stream else _("event #{version}").format(version=version)
+    if position is None:
+        return name
+    return _("{name} (log position {position})").format(name=name, position=position)
 
 
 def _marker(value: Any) -> bool:

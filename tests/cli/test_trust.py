@@ -275,3 +275,40 @@ def test_an_erasure_the_key_file_cannot_finish_is_refused_before_anything_is_rec
     assert not (tmp_path / "elsewhere").exists()
     assert certledger.json("verify")["ok"] is True
     assert certledger.json("candidate erase V1 --reason 'request'")["erased"] is True
+
+
+@pytest.mark.parametrize("state", ["{}", "{not json"])
+def test_an_event_edited_into_another_shape_is_named_by_every_read_never_a_traceback(
+    holder: Certledger, state: str
+) -> None:
+    holder.ok("candidate list")  # the status view covers the event
+    if holder.store.kind == "sqlite":
+        holder.store.query(
+            "UPDATE stored_events SET state = CAST(%s AS BLOB) WHERE topic = 'DecisionRecorded'",
+            (state,),
+        )
+    else:
+        holder.store.query(
+            "UPDATE certledger_events SET state = convert_to(%s, 'UTF8') "
+            "WHERE topic = 'DecisionRecorded'",
+            (state,),
+        )
+    named = (
+        "candidate/V1#5 (log position 8) is not as the ledger wrote it: nothing can be read "
+        "from it (run `certledger verify`)"
+    )
+
+    for read in ("status V1", "replay", "report stats", "audit"):
+        assert holder.refused(read) == f"Error: {named}", read
+    for read in ("explain V1", "history V1"):  # these read the event with its personal data
+        assert holder.refused(read).endswith(
+            "#5 is not as the ledger wrote it: nothing can be read from it (run `certledger "
+            "verify`)"
+        ), read
+    result = holder("verify --json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert [(p["event"], p["problem"]) for p in document["problems"]] == [
+        ("candidate/V1#5", "modified")
+    ]
+    assert document["notes"] == [f"the status view was not checked: {named}"]
