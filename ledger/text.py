@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from typing import TYPE_CHECKING
 
 from ledger.exceptions import InvalidInput
 from ledger.i18n import _
+
+if TYPE_CHECKING:
+    import regex
 
 _REFUSED = re.compile(
     "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufdd0-\ufdef"
@@ -19,8 +24,20 @@ separators (Zl, Zp) and the noncharacters: no output (one-line messages, tables,
 XML) can carry them as given. Those categories hold exactly these code points for good (the
 Unicode stability policy); tests/ledger/test_text.py checks every code point against them."""
 
-_INVISIBLE = {"Cf", "Cc"}
-"""Format and control characters: zero-width spaces and joiners, soft hyphens, marks…"""
+_BLANK = "\u2800"
+"""The braille pattern blank: neither whitespace nor ignorable, yet read as a space."""
+
+
+@cache
+def _invisible() -> regex.Pattern[str]:
+    """What no reader sees: control and format characters (zero-width spaces and joiners,
+    soft hyphens, marks…) and whatever else Unicode draws as nothing (its property
+    Default_Ignorable_Code_Point: the combining grapheme joiner, variation selectors, Hangul
+    fillers…). Python's `unicodedata` does not know that property; `regex` does (imported
+    here, the first time a name is compared: most commands never compare one)."""
+    import regex
+
+    return regex.compile(r"[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]")
 
 
 def refused_character(value: str) -> str | None:
@@ -47,8 +64,10 @@ def check_text(what: str, value: str) -> str:
 
 
 def clean_name(what: str, value: str) -> str:
-    """A name as given, checked, its spaces collapsed."""
-    return " ".join(check_text(what, value).split())
+    """A name as given, checked, its spaces collapsed; empty when nothing of it can be read
+    (only spaces and invisible characters)."""
+    name = " ".join(check_text(what, value).split())
+    return name if normalise_name(name) else ""
 
 
 def clean_reason(what: str, value: str) -> str:
@@ -57,15 +76,10 @@ def clean_reason(what: str, value: str) -> str:
 
 
 def normalise_name(name: str) -> str:
-    """A person's name as people read it (rule 13): NFKC-normalised, format and control
-    characters (zero-width spaces and joiners, soft hyphens…) removed, whitespace collapsed,
-    case and accents folded. Two names that read the same compare equal."""
-    text = unicodedata.normalize("NFKC", name)
-    text = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
-    )
-    plain = unicodedata.normalize("NFKD", text)
+    """A person's name as people read it (rule 13): NFKC-normalised, invisible characters
+    (`_invisible`) removed, whitespace collapsed, case and accents folded. Two names that read
+    the same compare equal; a name with nothing visible is empty."""
+    text = " ".join(unicodedata.normalize("NFKC", name).replace(_BLANK, " ").split())
+    plain = unicodedata.normalize("NFKD", _invisible().sub("", text))
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
     return " ".join(plain.casefold().split())

@@ -6,20 +6,56 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.exceptions import AlreadyExists, BadIdentifier, InvalidInput, RuleViolation
 from ledger.rules import check_jury
-from ledger.text import check_text, normalise_name, refused_character
+from ledger.text import check_text, clean_name, normalise_name, refused_character
 from tests.builders import FIVE, IDENTITY, PRESIDENT, convene, enroll, pass_bc01, stored
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u00ad", "\u2060", "\ufeff"]
 """Zero-width space, non-joiner and joiner, soft hyphen, word joiner, byte order mark."""
 
 
-@pytest.mark.parametrize("mark", INVISIBLE)
+IGNORABLE = ["\u034f", "\ufe00", "\ufe0f", "\U000e0100", "\u3164", "\u115f", "\u1160", "\uffa0"]
+"""Invisible but not format characters: the combining grapheme joiner, variation selectors
+1, 16 and 17, the Hangul fillers (Unicode's Default_Ignorable_Code_Point)."""
+
+EVERY_IGNORABLE = regex.findall(
+    r"[\p{Cf}\p{Default_Ignorable_Code_Point}]", "".join(map(chr, range(0x110000)))
+)
+"""Every format or default-ignorable character (none is refused in a name)."""
+
+
+@pytest.mark.parametrize("mark", INVISIBLE + IGNORABLE)
 def test_an_invisible_character_does_not_make_another_name(mark: str) -> None:
-    assert normalise_name(f"Hu{mark}go Bl{mark}eu") == normalise_name("Hugo Bleu")
+    assert normalise_name(f"Hu{mark}go Bl{mark}eu{mark}") == normalise_name("Hugo Bleu")
+
+
+def test_a_braille_blank_reads_as_a_space() -> None:
+    assert normalise_name("Hugo\u2800Bleu") == normalise_name("Hugo Bleu") == "hugo bleu"
+
+
+@given(
+    name=st.text(st.characters(codec="utf-8").filter(lambda ch: refused_character(ch) is None)),
+    marks=st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(EVERY_IGNORABLE))),
+)
+def test_no_invisible_character_anywhere_makes_another_name(
+    name: str, marks: list[tuple[int, str]]
+) -> None:
+    marked = name
+    for at, mark in marks:
+        at %= len(marked) + 1
+        marked = marked[:at] + mark + marked[at:]
+    assert normalise_name(marked) == normalise_name(name)
+
+
+@pytest.mark.parametrize("name", ["\u3164", " \ufe0f\u200b ", "\u2800", "\u034f\u115f"])
+def test_a_name_of_invisible_characters_only_is_empty(name: str) -> None:
+    assert normalise_name(name) == "" and clean_name("the name", name) == ""
 
 
 @pytest.mark.parametrize(
@@ -62,6 +98,62 @@ def test_a_linked_person_spelt_with_invisible_characters_cannot_sit_on_the_jury(
     with pytest.raises(RuleViolation) as refused:
         ledger.record_decision("J1", "V1", validated=["C01"], by="tester")
     assert refused.value.rule == 3 and "linked to candidate V1" in str(refused.value)
+    assert stored(ledger) == before
+
+
+def test_one_person_cannot_hold_three_roles_behind_ignorable_characters(ledger: Ledger) -> None:
+    marked = ["Hugo\u034f Bleu", "Hugo Bleu\ufe00", "Hugo Bleu\ufe01"]
+    members = [*FIVE[:2], *zip(marked, [role for _, role in FIVE[2:]], strict=True)]
+    before = stored(ledger)
+    with pytest.raises(InvalidInput, match=r"^jury session J1: Hugo\u034f Bleu is listed twice$"):
+        ledger.convene_jury(
+            "J1", on=date(2017, 6, 20), members=members, president="Ana Roy", by="t"
+        )
+    assert stored(ledger) == before
+
+
+def test_a_linked_person_behind_a_variation_selector_cannot_sit_on_the_jury(
+    ledger: Ledger,
+) -> None:
+    enroll(ledger, linked_persons=["Ana Roy"])
+    pass_bc01(ledger)
+    convene(ledger, members=[("Ana Roy\ufe0f", FIVE[0][1]), *FIVE[1:]])
+    before = stored(ledger)
+    with pytest.raises(RuleViolation) as refused:
+        ledger.record_decision("J1", "V1", validated=["C01"], by="tester")
+    assert refused.value.rule == 3 and "Ana Roy\ufe0f" in str(refused.value)
+    assert stored(ledger) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "refusal"),
+    [
+        (
+            lambda led: led.link_person(
+                "V1", name="\u3164", relation="tutor", on=date(2017, 1, 5), by="t"
+            ),
+            "^the linked person's name is empty$",
+        ),
+        (
+            lambda led: led.convene_jury(
+                "J1",
+                on=date(2017, 6, 20),
+                members=[("\ufe0f\u200b", FIVE[0][1]), *FIVE[1:]],
+                president=PRESIDENT,
+                by="t",
+            ),
+            "^jury session J1: a member has no name$",
+        ),
+    ],
+    ids=["linked person", "jury member"],
+)
+def test_a_name_of_invisible_characters_only_is_refused_as_empty(
+    ledger: Ledger, command: object, refusal: str
+) -> None:
+    enroll(ledger)
+    before = stored(ledger)
+    with pytest.raises(InvalidInput, match=refusal):
+        command(ledger)  # type: ignore[operator]
     assert stored(ledger) == before
 
 
