@@ -42,6 +42,11 @@ DEFAULT_MINIMUM_AGE = 16
 """The age a candidate must have at enrolment when a referential does not say: the end of
 compulsory schooling (Code de l'éducation, art. L131-1)."""
 
+MAXIMUM_VALIDITY_YEARS = 100
+"""The longest a validity can be (a lifetime): a competency validated today is then valid
+until a date every calendar holds (a validity of thousands of years would end past year
+9999, which no date can be)."""
+
 _STRICT = {"extra": "forbid"}
 """pydantic's configuration of every class: a key the class does not know is an error."""
 
@@ -215,7 +220,7 @@ class Referential:
     rome: tuple[str, ...] = ()
     certifier: str = ""
     note: str = ""
-    validity_years: int = _count(1)
+    validity_years: int = _count(1, MAXIMUM_VALIDITY_YEARS)
     vae_permanent: bool
     award_after_registration_for_enrolled_before: bool = False
     title: TitleRule

@@ -273,6 +273,10 @@ BROKEN = {
         ),
         "jury rule for route vae names no role",
     ),
+    "a validity past any calendar": (
+        ("validity_years = 5", "validity_years = 9999"),
+        "validity_years: must be from 1 to 100, not 9999",
+    ),
     "a file that is not TOML": (
         ('code = "RNCP13080"\n', 'code = = "RNCP13080"\n'),
         "not valid TOML: ",
@@ -392,6 +396,43 @@ def test_publishing_a_broken_file_is_refused_and_writes_nothing(
     error = certledger.refused(f"referential publish {broken} --effective-from 2019-10-05")
 
     assert error.startswith(f"Error: referential {broken} is invalid: not valid TOML: ")
+
+
+def test_publishing_a_validity_past_any_calendar_is_refused_and_writes_nothing(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    endless = variant(
+        tmp_path,
+        "endless.toml",
+        ('version = "2006.1"', 'version = "2019.1"'),
+        ("validity_years = 5", "validity_years = 101"),
+    )
+
+    error = certledger.refused(f"referential publish {endless} --effective-from 2019-10-05")
+
+    assert error == (
+        f"Error: referential {endless} is invalid: validity_years: must be from 1 to 100, not 101"
+    )
+
+
+def test_a_validity_of_a_lifetime_is_read_to_its_end(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    lifetime = variant(
+        tmp_path,
+        "lifetime.toml",
+        ('version = "2006.1"', 'version = "2017.1"'),
+        ("validity_years = 5", "validity_years = 100"),
+    )
+    certledger.ok(f"referential publish {lifetime} --effective-from 2017-01-01")
+    certledger.enroll("V1")
+    certledger.pass_bc01("V1", on="2017-06-01")
+    certledger.convene("J1", on="2017-06-20")
+    certledger.ok(f"jury decide J1 V1 --validate {NINE}")
+
+    status = certledger.status("V1", "2020-01-01")
+
+    assert {c["valid_until"] for c in status["competencies"]} == {"2117-06-20"}
 
 
 def test_publishing_a_version_effective_in_the_future_is_refused(

@@ -325,7 +325,11 @@ def test_init_twice_is_refused(ledger: Ledger) -> None:
     [
         ('code = "RNCP13080"', 'code = ""', "code: must not be empty"),
         ('short = "BC02"', 'short = ""', "blocks.1.short: must not be empty"),
-        ("validity_years = 5", "validity_years = 0", "validity_years: must be at least 1, not 0"),
+        (
+            "validity_years = 5",
+            "validity_years = 0",
+            "validity_years: must be from 1 to 100, not 0",
+        ),
         ("required = 7\n", "required = 0\n", "blocks.0.required: must be at least 1, not 0"),
         (
             "minimum_age_years = 16",
