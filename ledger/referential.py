@@ -23,8 +23,9 @@ from pathlib import Path
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from ledger.exceptions import ReferentialInvalid
+from ledger.exceptions import BadIdentifier, ReferentialInvalid
 from ledger.i18n import N_, _
+from ledger.ids import check_identifier
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -346,6 +347,13 @@ class Referential:
 def problems(ref: Referential) -> list[str]:
     """Every semantic problem of a structurally valid referential, each naming the item."""
     found: list[str] = list(_out_of_bounds(ref))
+    if ref.version:
+        # The ledger tells versions apart by their exact text: none blank, none that looks
+        # like another (an invisible character, a space around it).
+        try:
+            check_identifier(_("version"), ref.version)
+        except BadIdentifier as e:
+            found.append(e.message)
 
     def duplicates(kind: str, codes: list[str]) -> None:
         for code, n in sorted(Counter(codes).items()):

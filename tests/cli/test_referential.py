@@ -277,6 +277,16 @@ BROKEN = {
         ("validity_years = 5", "validity_years = 9999"),
         "validity_years: must be from 1 to 100, not 9999",
     ),
+    "a blank version": (
+        ('version = "2006.1"', 'version = "   "'),
+        "version '   ' is not a valid identifier (1-64 letters, digits, '_', '.' or '-', "
+        "starting with a letter or digit)",
+    ),
+    "a version with an invisible character": (
+        ('version = "2006.1"', 'version = "2006.1\\u200b"'),
+        "version '2006.1\\u200b' is not a valid identifier (1-64 letters, digits, '_', '.' or "
+        "'-', starting with a letter or digit)",
+    ),
     "a file that is not TOML": (
         ('code = "RNCP13080"\n', 'code = = "RNCP13080"\n'),
         "not valid TOML: ",
@@ -412,6 +422,20 @@ def test_publishing_a_validity_past_any_calendar_is_refused_and_writes_nothing(
 
     assert error == (
         f"Error: referential {endless} is invalid: validity_years: must be from 1 to 100, not 101"
+    )
+
+
+@pytest.mark.parametrize("version", ["   ", "2006.1\\u200b"], ids=["blank", "zero-width space"])
+def test_publishing_a_version_that_looks_blank_or_like_another_is_refused_and_writes_nothing(
+    certledger: Certledger, tmp_path: Path, version: str
+) -> None:
+    rules = variant(tmp_path, "rules.toml", ('version = "2006.1"', f'version = "{version}"'))
+
+    error = certledger.refused(f"referential publish {rules} --effective-from 2019-10-05")
+
+    assert error == (  # the version as TOML escapes it is how Python's repr shows it
+        f"Error: referential {rules} is invalid: version '{version}' is not a valid identifier "
+        "(1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)"
     )
 
 
