@@ -68,8 +68,12 @@ class Identity(BaseModel):
         mode="before",
     )
     @classmethod
-    def _no_control_characters(cls, value: Any) -> Any:
-        for text in value if isinstance(value, list | tuple) else [value]:
+    def _text(cls, value: Any) -> Any:
+        """Each text refused when it holds a control character, else taken in NFC: an accent
+        given decomposed (e then U+0301) is the one character it reads as, counted once
+        against the limits and sent so in the CPF flow."""
+        texts = value if isinstance(value, list | tuple) else [value]
+        for text in texts:
             if isinstance(text, str) and (bad := refused_character(text)) is not None:
                 name = unicodedata.name(bad, "a control character").lower()
                 raise ValueError(
@@ -77,7 +81,8 @@ class Identity(BaseModel):
                         code=ord(bad), name=name
                     )
                 )
-        return value
+        composed = [unicodedata.normalize("NFC", t) if isinstance(t, str) else t for t in texts]
+        return composed if isinstance(value, list | tuple) else composed[0]
 
     @field_validator("birth_insee")
     @classmethod

@@ -5,6 +5,7 @@ minimum age before the enrolment; each refused at entry, naming the field in wor
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 import pytest
@@ -133,3 +134,25 @@ def test_a_rectified_insee_code_in_arabic_indic_digits_is_refused(ledger: Ledger
     enroll(ledger)
     with pytest.raises(InvalidInput, match=r"^birth place: INSEE code '٦٩١٢٣' must be"):
         ledger.rectify_identity("V1", changes={"birth_insee": "٦٩١٢٣"}, reason="typo", by="tester")
+
+
+def test_an_identity_given_decomposed_is_recorded_composed(ledger: Ledger) -> None:
+    sixty = "Élodie" * 10  # 60 letters, 70 code points decomposed
+    decomposed = unicodedata.normalize("NFD", sixty)
+    ledger.enroll(
+        "V1",
+        route="formation_continue",
+        on=date(2016, 9, 12),
+        identity={**IDENTITY, "birth_name": decomposed, "first_names": ("Le\u0301a",)},
+        by="tester",
+    )
+    identity = ledger.candidate("V1").dossier.identity
+    assert identity["birth_name"] == sixty and identity["first_names"] == ["L\u00e9a"]
+
+
+def test_a_rectification_given_decomposed_is_recorded_composed(ledger: Ledger) -> None:
+    enroll(ledger)
+    ledger.rectify_identity("V1", changes={"usage_name": "Me\u0301lo"}, reason="x", by="tester")
+    assert ledger.candidate("V1").dossier.identity["usage_name"] == "M\u00e9lo"
+    with pytest.raises(InvalidInput, match="changes nothing"):
+        ledger.rectify_identity("V1", changes={"usage_name": "M\u00e9lo"}, reason="x", by="t")
