@@ -75,7 +75,7 @@ class Identity(BaseModel):
         texts = value if isinstance(value, list | tuple) else [value]
         for text in texts:
             if isinstance(text, str) and (bad := refused_character(text)) is not None:
-                name = unicodedata.name(bad, "a control character").lower()
+                name = unicodedata.name(bad, _("a control character")).lower()
                 raise ValueError(
                     _("U+{code:04X} ({name}): control characters are refused").format(
                         code=ord(bad), name=name

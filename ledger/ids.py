@@ -8,7 +8,7 @@ from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.exceptions import BadIdentifier, InvalidInput
-from ledger.i18n import _
+from ledger.i18n import N_, _
 from ledger.text import check_text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://certledger.example/ns")
@@ -50,8 +50,15 @@ def claim_stream(kind: str, key: str) -> UUID:
     return stream_id(f"claim-{kind}", key)
 
 
+KINDS = (N_("candidate"), N_("session"), N_("request id"))
+"""The kinds of identifier callers name in English: a refusal names them in the language in
+use (the others come translated)."""
+
+
 def check_identifier(kind: str, value: str) -> str:
     """Candidate, session and certificate identifiers: letters, digits, `_ . -`, 1-64 chars."""
+    if kind in KINDS:
+        kind = _(kind)
     try:
         check_text(kind, value)
     except InvalidInput as e:

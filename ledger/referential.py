@@ -24,7 +24,7 @@ from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from ledger.exceptions import BadIdentifier, ReferentialInvalid
-from ledger.i18n import N_, _
+from ledger.i18n import _
 from ledger.ids import check_identifier
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class OpenPeriod:
 
     def __str__(self) -> str:
         if self.end is None:
-            return f"from {self.start.isoformat()}"
+            return _("from {start}").format(start=self.start.isoformat())
         return f"{self.start.isoformat()} → {self.end.isoformat()}"
 
     def as_json(self) -> dict[str, str | None]:
@@ -156,13 +156,13 @@ class Route:
 
     @property
     def openings(self) -> str:
-        """The periods in words: "open always", "closed", "open from 2008-01-01" (in English,
-        as the referential's JSON holds them; `_()` shows the first two translated)."""
+        """The periods in words, in the language in use: "open always", "closed", "open from
+        2008-01-01" (the dates as the file writes them)."""
         if self.open is None:
-            return N_("open always")
+            return _("open always")
         if not self.open:
-            return N_("closed")
-        return "open " + ", ".join(str(p) for p in self.open)
+            return _("closed")
+        return _("open {periods}").format(periods=", ".join(str(p) for p in self.open))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -358,20 +358,24 @@ def problems(ref: Referential) -> list[str]:
     def duplicates(kind: str, codes: list[str]) -> None:
         for code, n in sorted(Counter(codes).items()):
             if n > 1:
-                found.append(f"duplicate {kind} code {code} ({n} times)")
+                found.append(
+                    _("duplicate {kind} code {code} ({count} times)").format(
+                        kind=kind, code=code, count=n
+                    )
+                )
 
-    duplicates("competency", [c.code for c in ref.competencies])
-    duplicates("block", [b.code for b in ref.blocks] + [b.short for b in ref.blocks])
-    duplicates("épreuve", [e.code for b in ref.blocks for e in b.epreuves])
-    duplicates("route", [r.code for r in ref.routes])
-    duplicates("role", [r.code for r in ref.roles])
+    duplicates(_("competency"), [c.code for c in ref.competencies])
+    duplicates(_("block"), [b.code for b in ref.blocks] + [b.short for b in ref.blocks])
+    duplicates(_("épreuve"), [e.code for b in ref.blocks for e in b.epreuves])
+    duplicates(_("route"), [r.code for r in ref.routes])
+    duplicates(_("role"), [r.code for r in ref.roles])
 
     known = ref.competency_codes
     for block in ref.blocks:
-        name = f"block {block.code}"
+        name = _("block {code}").format(code=block.code)
         if not block.competencies:
             found.append(_("{name} is empty: it lists no competency").format(name=name))
-        duplicates(f"competency (in {name})", list(block.competencies))
+        duplicates(_("competency (in {name})").format(name=name), list(block.competencies))
         for code in block.competencies:
             if code not in known:
                 found.append(

@@ -330,15 +330,15 @@ class _Reader:
                     start, line = line, reader.line_num + 1
                     if any(cell.strip() for cell in record):
                         cells = record + [""] * len(header)
-                        yield f"{member} line {start}", dict(zip(header, cells, strict=False))
+                        where = _("{member} line {line}").format(member=member, line=start)
+                        yield where, dict(zip(header, cells, strict=False))
         except UnicodeDecodeError:
             raise ExportInvalid(_("{member} is not UTF-8 text").format(member=member)) from None
         except csv.Error as e:
-            where = f" line {reader.line_num}" if reader is not None else ""
+            if reader is not None:
+                member = _("{member} line {line}").format(member=member, line=reader.line_num)
             raise ExportInvalid(
-                _("{member}{where}: not CSV ({shown})").format(
-                    member=member, where=where, shown=shown(str(e))
-                )
+                _("{member}: not CSV ({shown})").format(member=member, shown=shown(str(e)))
             ) from None
         except _DAMAGED as e:
             raise ExportInvalid(

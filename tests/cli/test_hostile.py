@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.params import CodeList, DateType, InstantType, MemberType
-from tests.cli.conftest import FIVE_MEMBERS, NINE, Certledger, crashed
+from tests.cli.conftest import FIVE_MEMBERS, IDENTITY, NINE, Certledger, crashed
 from tests.cli.test_help import COMMANDS, command_at
 
 EVERYTHING = ",".join(f"C{n:02d}" for n in range(1, 43))
@@ -286,6 +286,39 @@ def test_hostile_identity_options_with_json_are_bad_input_told_in_json(
     assert "Traceback" not in result.stdout + result.stderr, shown
     assert_json_refusal(result, shown)
     assert populated.rows() == before, f"{shown} was refused but wrote"
+
+
+NOT_AN_IDENTIFIER = (
+    "n'est pas un identifiant valide (1 à 64 lettres, chiffres, '_', '.' ou '-', commençant "
+    "par une lettre ou un chiffre)"
+)
+"""How a French refusal ends for an identifier of the wrong shape."""
+
+
+@pytest.mark.parametrize(
+    ("given", "code", "told"),
+    [
+        (["a b"], 1, f"candidat 'a b' {NOT_AN_IDENTIFIER}"),
+        (["V1", "--request-id", "a b"], 1, f"identifiant de requête 'a b' {NOT_AN_IDENTIFIER}"),
+        (
+            ["V1", "--usage-name", "D\x1b"],
+            2,
+            "nom d'usage : U+001B (un caractère de contrôle) : les caractères de contrôle sont "
+            "refusés",
+        ),
+    ],
+    ids=["candidate", "request id", "control character"],
+)
+def test_a_hostile_identifier_or_name_is_told_in_french(
+    certledger: Certledger, given: list[str], code: int, told: str
+) -> None:
+    enrolment = "--route formation_continue --on 2016-09-12 " + IDENTITY
+    before = certledger.rows()
+
+    result = certledger("--lang", "fr", "candidate", "enroll", *given, *shlex.split(enrolment))
+
+    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Erreur : {told}\n")
+    assert certledger.rows() == before
 
 
 def test_stored_text_that_looks_like_markup_is_printed_literally(

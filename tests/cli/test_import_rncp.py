@@ -262,6 +262,12 @@ BROKEN: list[tuple[str, dict[str, Any], str, str]] = [
         f"{shown(STANDARD)} line 3, Date_Effet: '31/02/2019' is not a date (DD/MM/YYYY)",
     ),
     (
+        "a field too long for CSV",
+        {"tables": {STANDARD: replaced(STANDARD, "RNCP13080", Intitule="x" * 200_000)}},
+        "RNCP13080",
+        f"{shown(STANDARD)} line 3: not CSV (field larger than field limit (131072))",
+    ),
+    (
         "not utf-8",
         {"tables": {BLOCS: csv_bytes(TABLES[BLOCS]).decode().encode("cp1252")}},
         "RNCP13080",
@@ -283,6 +289,26 @@ def test_a_broken_export_is_refused_in_one_line_and_nothing_is_written(
     assert error == f"Error: {message}"
     assert not (tmp_path / "rules.toml").exists()
     assert not bare.store.exists()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("Date_Effet", "31/02/2019", ", Date_Effet : '31/02/2019' n'est pas une date (JJ/MM/AAAA)"),
+        ("Intitule", "x" * 200_000, " : pas du CSV (field larger than field limit (131072))"),
+    ],
+    ids=["malformed date", "not CSV"],
+)
+def test_a_broken_export_line_is_named_in_french(
+    bare: Certledger, tmp_path: Path, column: str, value: str, problem: str
+) -> None:
+    export(tmp_path, tables={STANDARD: replaced(STANDARD, "RNCP13080", **{column: value})})
+
+    result = bare("--lang fr referential import-rncp export.zip --fiche RNCP13080 -o rules.toml")
+
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"Erreur : {shown(STANDARD)} ligne 3{problem}\n"
+    assert not (tmp_path / "rules.toml").exists()
 
 
 def test_a_file_that_is_not_a_zip_is_refused(bare: Certledger, tmp_path: Path) -> None:

@@ -484,3 +484,53 @@ def test_publishing_again_under_the_same_request_id_writes_nothing(
     assert again["id"] == first["id"] == "2019.1"
     assert again["replayed"] is True
     assert certledger.rows() == rows
+
+
+def refused_in_french(certledger: Certledger, line: str) -> str:
+    """Run a command a rule refuses, in French: exit 1, one line on stderr, nothing written."""
+    before = certledger.rows()
+    result = certledger(f"--lang fr {line}")
+    assert result.exit_code == 1 and result.stdout == "", (result.stdout, result.stderr)
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert certledger.rows() == before
+    return result.stderr.rstrip("\n")
+
+
+def test_the_routes_periods_are_told_in_french(certledger: Certledger) -> None:
+    shown = [
+        " ".join(line.split()) for line in certledger.ok("--lang fr referential show").split("\n")
+    ]
+    error = refused_in_french(
+        certledger,
+        "candidate enroll V1 --route vae --on 2007-11-05 --birth-name Durand --first-name Alice "
+        "--birth-date 1990-01-02 --sex F --birth-insee 75112",
+    )
+
+    assert "vae ouverte à partir du 2008-01-01 VAE" in shown
+    assert "formation_initiale toujours ouverte FORMATION_INITIALE_HORS_APPRENTISSAGE" in shown
+    assert error.startswith(
+        "Erreur : règle 12 (voies d'accès) : la voie vae est ouverte à partir du 2008-01-01 dans "
+        "le référentiel 2006.1 : "
+    )
+
+
+def test_the_validator_tells_duplicates_in_french(bare: Certledger, tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        "broken.toml",
+        ('short = "BC03"', 'short = "BC02"'),
+        ('code = "BC02-E1"', 'code = "BC01-E1"'),
+        (
+            'required = 3\ncompetencies = ["C10", "C11", "C12"]',
+            'required = 3\ncompetencies = ["C10", "C11", "C11", "C12"]',
+        ),
+    )
+
+    result = bare(f"--lang fr referential validate {broken}")
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1:4] == [
+        "  - bloc : code BC02 en double (2 fois)",
+        "  - épreuve : code BC01-E1 en double (2 fois)",
+        "  - compétence (dans le bloc RNCP13080BC02) : code C11 en double (2 fois)",
+    ]
