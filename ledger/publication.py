@@ -35,7 +35,8 @@ class PublishedVersion:
 
 @lru_cache(maxsize=32)
 def _parse(content: str, sha256: str) -> Referential:
-    return parse_referential(content, _("published version {digest}").format(digest=sha256[:12]))
+    source = _("published version {digest}").format(digest=sha256[:12])
+    return parse_referential(content, source, new=False)
 
 
 def published_version(fact: Fact) -> PublishedVersion:

@@ -344,12 +344,14 @@ class Referential:
         }
 
 
-def problems(ref: Referential) -> list[str]:
-    """Every semantic problem of a structurally valid referential, each naming the item."""
+def problems(ref: Referential, *, new: bool = True) -> list[str]:
+    """Every semantic problem of a structurally valid referential, each naming the item
+    (`new`: a file to validate or publish, not a version the ledger already holds)."""
     found: list[str] = list(_out_of_bounds(ref))
-    if ref.version:
+    if ref.version and new:
         # The ledger tells versions apart by their exact text: none blank, none that looks
-        # like another (an invisible character, a space around it).
+        # like another (an invisible character, a space around it). A version published
+        # before this rule stays readable.
         try:
             check_identifier(_("version"), ref.version)
         except BadIdentifier as e:
@@ -614,9 +616,10 @@ def _structure_problems(error: ValidationError) -> list[str]:
 
 
 def parse_referential(
-    text: str, source: str = "referential", fmt: str | None = None
+    text: str, source: str = "referential", fmt: str | None = None, *, new: bool = True
 ) -> Referential:
-    """Parse and validate a referential from TOML (default) or JSON text."""
+    """Parse and validate a referential from TOML (default) or JSON text (`new`: a file to
+    validate or publish; False for a version read back from the ledger)."""
     kind = fmt or ("json" if text.lstrip().startswith("{") else "toml")
     try:
         raw = json.loads(text) if kind == "json" else tomllib.loads(text)
@@ -629,7 +632,7 @@ def parse_referential(
             source, [_("not a referential: {value} nested too deep").format(value=kind.upper())]
         ) from None
     ref = validate(Referential, raw, source)
-    found = problems(ref)
+    found = problems(ref, new=new)
     if found:
         raise ReferentialInvalid(source, found)
     return ref

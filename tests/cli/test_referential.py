@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.publication import _parse
 from tests.cli.conftest import BUNDLED, NINE, REGISTRATIONS, Certledger, variant
 
 SHA = hashlib.sha256(BUNDLED.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
@@ -437,6 +438,23 @@ def test_publishing_a_version_that_looks_blank_or_like_another_is_refused_and_wr
         f"Error: referential {rules} is invalid: version '{version}' is not a valid identifier "
         "(1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)"
     )
+
+
+def test_a_version_published_before_versions_were_identifiers_stays_readable(
+    certledger: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = variant(tmp_path, "rules.toml", ('version = "2006.1"', 'version = "2019 v2"'))
+    with monkeypatch.context() as earlier:  # the validator of an earlier version of certledger
+        earlier.setattr("ledger.referential.check_identifier", lambda kind, value: value)
+        certledger.ok(f"referential publish {rules} --effective-from 2019-10-05")
+    _parse.cache_clear()  # read back as a new process would
+
+    certledger.enroll("V1")
+
+    assert certledger.json("status V1 --as-of 2019-10-06")["referential"] == "2019 v2"
+    refused = certledger(f"referential validate {rules}")
+    assert refused.exit_code != 0
+    assert "version '2019 v2' is not a valid identifier" in refused.stderr
 
 
 def test_a_validity_of_a_lifetime_is_read_to_its_end(
