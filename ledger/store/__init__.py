@@ -111,6 +111,13 @@ class Store(Application[UUID]):
                             "again in a moment"
                         ).format(url=url)
                     )
+                if state == "abandoned":
+                    raise StoreError(
+                        _(
+                            "the ledger at {url} was left half made by a `certledger init` "
+                            "that was cut off: run `certledger init` again"
+                        ).format(url=url)
+                    )
                 if state in ("empty", "foreign"):
                     raise StoreError(
                         _(

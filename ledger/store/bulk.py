@@ -16,7 +16,6 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.store import Store
 from ledger.store.chain import Written, _append, as_uuid
-from ledger.store.dialects import LOCK_TIMEOUT
 
 
 def write_all(
@@ -77,9 +76,8 @@ def _insert_postgres(
     the rows were given, read back in order."""
     dialect = recorder.dialect
     if "after" not in state:
-        # The lock the library's writers take in turn, waited for up to LOCK_TIMEOUT at once
-        # (the library waits a tenth of it at each of its ten attempts; this is not retried).
-        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}s'")
+        # The lock the library's writers take in turn, waited for up to LOCK_TIMEOUT.
+        dialect.wait_for_locks(cursor)
         cursor.execute(dialect.sql(recorder, "LOCK TABLE {events} IN EXCLUSIVE MODE"))
         recorder._notify_channel(cursor)
         cursor.execute(dialect.sql(recorder, "SELECT MAX(notification_id) AS last FROM {events}"))

@@ -43,6 +43,11 @@ def not_a_ledger(url: StoreURL, state: str) -> str:
     return _("the file at {url} holds no ledger").format(url=url)
 
 
+_SESSION = "pid || ' ' || extract(epoch FROM backend_start)"
+"""A PostgreSQL session, as `pg_stat_activity` tells it from any other (a process id is used
+again; with its start it is not), in text no session setting changes (the epoch, not a
+date shown in the session's time zone)."""
+
 LOCK_TIMEOUT = 30
 """How long (seconds) a write waits for another writer's lock before it gives up, nothing
 written (both stores; the status view's SQLite file too)."""
@@ -70,7 +75,9 @@ class Dialect(ABC):
 
     @abstractmethod
     def state(self, url: StoreURL) -> str:
-        """ "absent", "creating" (another process is creating it) or "ready"."""
+        """ "absent", "creating" (another process is creating it), "ready", or what a store
+        that cannot be used is: "abandoned" (its creation was cut off), "empty" or "foreign"
+        (a file that holds no ledger)."""
 
     @abstractmethod
     def create(self, url: StoreURL, fill: Fill) -> None:
@@ -123,6 +130,11 @@ class Dialect(ABC):
         """A write transaction's cursor (rows read by column name); committed on success."""
         with recorder.datastore.transaction(commit=True) as cursor:
             yield cursor
+
+    @abstractmethod
+    def wait_for_locks(self, cursor: Any) -> None:
+        """Let the statements of the write transaction `cursor` is in wait for another
+        writer's lock at most LOCK_TIMEOUT, then fail (nothing written)."""
 
     @abstractmethod
     def stream_key(self, stream: UUID) -> Any:
@@ -260,6 +272,9 @@ class SQLite(Dialect):
         conn.execute("BEGIN")  # the first read takes the snapshot every later read sees
         return conn
 
+    def wait_for_locks(self, cursor: Any) -> None:
+        """Every statement waits so long already (the library's SQLITE_LOCK_TIMEOUT)."""
+
     def stream_key(self, stream: UUID) -> Any:
         return stream.hex
 
@@ -354,8 +369,9 @@ class PostgreSQL(Dialect):
             ) from None
 
     def state(self, url: StoreURL) -> str:
-        """A creation marker without its "complete" row is a ledger being created; a ledger
-        made before the marker existed has its events table alone."""
+        """A creation marker without its "complete" row is a ledger being created, or
+        "abandoned" when the session that created it has ended (an `init` killed or cut off
+        midway); a ledger made before the marker existed has its events table alone."""
         from psycopg import sql
 
         schema = url.schema or "public"
@@ -369,12 +385,25 @@ class PostgreSQL(Dialect):
             events, marker = found if found else (None, None)
             if marker is None:
                 return "ready" if events else "absent"
-            complete = conn.execute(
-                sql.SQL("SELECT 1 FROM {}.certledger_creation WHERE token = 'complete'").format(
-                    sql.Identifier(schema)
+            tokens = {
+                token
+                for (token,) in conn.execute(
+                    sql.SQL("SELECT token FROM {}.certledger_creation").format(
+                        sql.Identifier(schema)
+                    )
                 )
-            ).fetchone()
-        return "ready" if complete else "creating"
+            }
+            if "complete" in tokens:
+                return "ready"
+            creators = [t.removeprefix("creator ") for t in tokens if t.startswith("creator ")]
+            if (
+                creators
+                and not conn.execute(
+                    f"SELECT 1 FROM pg_stat_activity WHERE {_SESSION} = %s", (creators[0],)
+                ).fetchone()
+            ):
+                return "abandoned"
+        return "creating"
 
     def prepare(self, url: StoreURL) -> None:
         if url.schema:
@@ -387,36 +416,23 @@ class PostgreSQL(Dialect):
 
     def create(self, url: StoreURL, fill: Fill) -> None:
         """A creation marker table, created without IF NOT EXISTS, makes one creator the
-        owner; the others are refused before they touch anything."""
+        owner; the others are refused before they touch anything. The marker names the
+        owner's session: a ledger whose creator's session ended before it was complete was
+        abandoned (the creator killed, its connection cut), and the next `init` removes what
+        it left and starts again. Both happen under one advisory lock, so that a creator never
+        removes another's ledger in the making."""
         import psycopg
         from psycopg import sql
 
         schema = url.schema or "public"
         with self.connect(url) as conn:
-            if self.state(url) == "ready":
-                raise AlreadyExists(_("the ledger at {url} is already initialised").format(url=url))
-            made_schema = False
-            # Two creators at once may also meet on the catalog's own unique keys.
-            taken = (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject)
-            if url.schema:
-                try:
-                    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-                    made_schema = True
-                except (psycopg.errors.DuplicateSchema, *taken):
-                    pass
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"certledger init {schema}",))
             try:
+                made_schema = self._mark(conn, url, psycopg, sql)
+            finally:
                 conn.execute(
-                    sql.SQL("CREATE TABLE {}.certledger_creation (token text PRIMARY KEY)").format(
-                        sql.Identifier(schema)
-                    )
+                    "SELECT pg_advisory_unlock(hashtext(%s))", (f"certledger init {schema}",)
                 )
-            except (psycopg.errors.DuplicateTable, *taken):
-                raise AlreadyExists(
-                    _(
-                        "the ledger at {url} is already initialised (or being created by another "
-                        "`certledger init`)"
-                    ).format(url=url)
-                ) from None
             try:
                 fill(url)
                 conn.execute(
@@ -425,23 +441,75 @@ class PostgreSQL(Dialect):
                     )
                 )
             except BaseException:
-                if made_schema:
-                    conn.execute(
-                        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-                    )
-                else:
-                    for table in (
-                        "certledger_events",
-                        "certledger_snapshots",
-                        *LEDGER_TABLES,
-                        "certledger_creation",
-                    ):
-                        conn.execute(
-                            sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
-                                sql.Identifier(schema), sql.Identifier(table)
-                            )
-                        )
+                # On a connection of its own: the server may have ended this one (which is
+                # why `fill` failed). If even that fails, the next `init` finds the ledger
+                # abandoned and removes it.
+                with contextlib.suppress(psycopg.Error, StoreError):
+                    self._remove(url, made_schema)
                 raise
+
+    def _mark(self, conn: Any, url: StoreURL, psycopg: Any, sql: Any) -> bool:
+        """Take the creation of the ledger at `url` (the marker, naming this session): whether
+        this call made its schema. An abandoned creation is removed first."""
+        schema = url.schema or "public"
+        state = self.state(url)
+        if state == "ready":
+            raise AlreadyExists(_("the ledger at {url} is already initialised").format(url=url))
+        if state == "abandoned":
+            self._remove(url, made_schema=False)
+        made_schema = False
+        # Two creators at once may also meet on the catalog's own unique keys.
+        taken = (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject)
+        if url.schema:
+            try:
+                conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+                made_schema = True
+            except (psycopg.errors.DuplicateSchema, *taken):
+                pass
+        try:
+            conn.execute(
+                sql.SQL("CREATE TABLE {}.certledger_creation (token text PRIMARY KEY)").format(
+                    sql.Identifier(schema)
+                )
+            )
+        except (psycopg.errors.DuplicateTable, *taken):
+            raise AlreadyExists(
+                _(
+                    "the ledger at {url} is already initialised (or being created by another "
+                    "`certledger init`)"
+                ).format(url=url)
+            ) from None
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {}.certledger_creation SELECT 'creator ' || "
+                + _SESSION
+                + " FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+            ).format(sql.Identifier(schema))
+        )
+        return made_schema
+
+    def _remove(self, url: StoreURL, made_schema: bool) -> None:
+        """Remove what a creation of the ledger at `url` made (on a connection of its own)."""
+        from psycopg import sql
+
+        schema = url.schema or "public"
+        with self.connect(url) as conn:
+            if made_schema:
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+                )
+                return
+            for table in (
+                "certledger_events",
+                "certledger_snapshots",
+                *LEDGER_TABLES,
+                "certledger_creation",
+            ):
+                conn.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
+                        sql.Identifier(schema), sql.Identifier(table)
+                    )
+                )
 
     def is_driver_error(self, error: BaseException) -> bool:
         module = type(error).__module__
@@ -464,6 +532,11 @@ class PostgreSQL(Dialect):
         conn.autocommit = False
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return conn
+
+    def wait_for_locks(self, cursor: Any) -> None:
+        # Once for the whole transaction: the library's writes wait a tenth of it at each of
+        # their ten attempts, a transaction of ours is not retried.
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}s'")
 
     def stream_key(self, stream: UUID) -> Any:
         return stream

@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -30,11 +31,15 @@ import orjson
 
 from ledger.exceptions import StoreError
 from ledger.i18n import _
-from ledger.store.dialects import Dialect, Snapshot
+from ledger.store.dialects import LOCK_TIMEOUT, Dialect, Snapshot
 
 Lookup = bytes | Literal["erased", "sealed"]
 """A candidate's key; "erased" when it was destroyed (or never made); "sealed" when it exists
 but cannot be read here (no key file, or a database role that may not read the keys)."""
+
+
+class KeyFileBusy(StoreError):
+    """Another process held the key file's lock longer than a write waits for another's."""
 
 
 class KeyFile:
@@ -87,10 +92,27 @@ class KeyFile:
                 )
             ) from None
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
+            # Another erasure holds it: wait as long as any write waits for another's, then
+            # give up (the erasure then says it is unfinished, and how to finish it).
+            deadline = time.monotonic() + LOCK_TIMEOUT
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise KeyFileBusy(
+                            _(
+                                "the key file {path} was held by another erasure for more than "
+                                "{seconds} s"
+                            ).format(path=self.path, seconds=LOCK_TIMEOUT)
+                        ) from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
             os.close(handle)
 
     def add(self, ledger: str) -> str:
@@ -379,6 +401,7 @@ class KeyStore:
 
     def _rewrap(self, cursor: Any, stream: UUID, new_id: str, new: bytes) -> bool:
         sql = self.dialect.sql
+        self.dialect.wait_for_locks(cursor)
         # Take the write lock first (the row of the current key), then read under it.
         cursor.execute(sql(self.recorder, "UPDATE {ledger_kek} SET kek = kek WHERE id = 1"))
         cursor.execute(sql(self.recorder, "SELECT stream, wrapped, kek FROM {candidate_keys}"))

@@ -13,6 +13,7 @@ from ledger.rules import title_revoked_on
 from ledger.standing import id_technique
 from ledger.store import from_store
 from ledger.store.dialects import first_line
+from ledger.store.keys import KeyFileBusy
 from ledger.unit_of_work import Result
 from ledger.usecases.common import on_candidate
 
@@ -77,6 +78,8 @@ def erase(
     )
     try:
         keys.destroy(stream)
+    except KeyFileBusy as e:  # another erasure held the key file: running again finishes it
+        raise StoreError(unfinished(candidate_id, str(e))) from None
     except LedgerError as e:  # the key file does not fit: running again will not do
         raise StoreError(
             _(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from ledger.store import parse_store_url
 from tests.cli.conftest import FIVE_MEMBERS, Certledger
+from tests.stores import POSTGRES
 
 NAME = "Zorglubovna"
 EVERYTHING = ",".join(f"C{n:02d}" for n in range(1, 43))
@@ -162,6 +165,54 @@ def test_an_erasure_whose_key_outlives_it_says_how_to_finish_it(
     holder.ok("candidate erase V1 --reason 'RGPD request'")
     assert holder.json("verify")["ok"]
     assert not holder.store.holds(NAME.encode())
+
+
+def erase_kept_waiting(holder: Certledger, monkeypatch: pytest.MonkeyPatch, why: str) -> None:
+    """`candidate erase` while another holds what it waits for, for longer than a write
+    waits (1 s here): it says the erasure is unfinished, and how to finish it, instead of
+    waiting silently for as long as the other holds it."""
+    monkeypatch.setattr("ledger.store.keys.LOCK_TIMEOUT", 1)
+    monkeypatch.setattr("ledger.store.dialects.LOCK_TIMEOUT", 1)
+
+    result = holder("candidate erase V1 --reason 'RGPD request'")
+
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: the erasure of candidate V1 is recorded, but their key could not be destroyed "
+        f"yet ({why}): their personal data can still be read until you run `certledger "
+        "candidate erase V1 --reason …` again, which finishes it"
+    ]
+
+
+def test_an_erasure_kept_waiting_by_another_on_the_key_file_gives_up_unfinished(
+    holder: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+    key_file = parse_store_url(str(holder.store)).default_key_file()
+    with open(f"{key_file}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another erasure's
+        why = f"the key file {key_file} was held by another erasure for more than 1 s"
+        erase_kept_waiting(holder, monkeypatch, why)
+
+    holder.ok("candidate erase V1 --reason 'RGPD request'")
+    assert holder.json("verify")["ok"]
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_an_erasure_kept_waiting_by_a_session_on_the_ledgers_key_gives_up_unfinished(
+    holder: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    holder.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+    assert POSTGRES is not None
+    with psycopg.connect(POSTGRES) as other:  # a transaction that keeps the row locked
+        other.execute(f'SET search_path TO "{holder.store.schema}"')
+        other.execute("SELECT * FROM ledger_kek FOR SHARE")
+        erase_kept_waiting(holder, monkeypatch, "canceling statement due to lock timeout")
+
+    holder.ok("candidate erase V1 --reason 'RGPD request'")
+    assert holder.json("verify")["ok"]
 
 
 def test_read_only_refuses_every_write_and_writes_nothing(holder: Certledger) -> None:

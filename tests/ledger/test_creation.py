@@ -12,6 +12,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.integrity import verify_store
+from ledger.store import StoreURL, parse_store_url
 from tests.stores import StoreRef
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,3 +101,59 @@ def test_init_against_a_database_that_does_not_exist_is_one_clear_error(store: S
     assert (
         len(lines) == 1 and lines[0].startswith("Error: cannot ") and "no_such_database" in lines[0]
     )
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_an_init_cut_off_by_the_server_removes_what_it_made(store: StoreRef) -> None:
+    url = parse_store_url(str(store))
+
+    def cut_off(made: StoreURL) -> None:
+        # The server ends the creator's session midway (an administrator, a restart).
+        (token,) = store.query("SELECT token FROM certledger_creation")[0]
+        pid = int(token.split()[1])
+        store.query("SELECT pg_terminate_backend(%s)", (pid,))
+        raise RuntimeError("the connection was lost")
+
+    with pytest.raises(RuntimeError):
+        url.dialect.create(url, cut_off)
+
+    assert url.dialect.state(url) == "absent"
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_creation_whose_creator_is_gone_is_named_and_the_next_init_starts_again(
+    store: StoreRef,
+) -> None:
+    # What a creator killed midway leaves: its marker, naming a session that no longer runs.
+    url = parse_store_url(str(store))
+    store.query(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+    store.query("CREATE TABLE certledger_creation (token text PRIMARY KEY)")
+    store.query("INSERT INTO certledger_creation VALUES ('creator 1 0.0')")
+    store.query("CREATE TABLE ledger_chain (position bigint)")
+
+    assert url.dialect.state(url) == "abandoned"
+    ((code, _, err),) = finish([certledger(store, "candidate", "list")])
+    assert (code, err) == (
+        1,
+        f"Error: the ledger at {url} was left half made by a `certledger init` that was cut "
+        "off: run `certledger init` again\n",
+    )
+    ((code, _, err),) = finish([certledger(store, "init")])
+    assert code == 0, err
+    assert url.dialect.state(url) == "ready"
+    assert events_by_topic(store)["ReferentialPublished"] == 1
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_creation_under_way_is_not_taken_for_abandoned(store: StoreRef) -> None:
+    url = parse_store_url(str(store))
+    seen = []
+
+    def slow(made: StoreURL) -> None:
+        seen.append(url.dialect.state(url))
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        url.dialect.create(url, slow)
+
+    assert seen == ["creating"]
