@@ -34,6 +34,9 @@ class Verification:
     position: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unchained: tuple[int, str, int, int] | None = field(default=None, repr=False, compare=False)
+    """The last event found without its chain row, until the next event tells why: its
+    problem's index, the chain's hash and position before it, its own position (`_check`)."""
 
     @property
     def ok(self) -> bool:
@@ -41,6 +44,19 @@ class Verification:
 
     def problem(self, event: str | int, kind: str, detail: str) -> None:
         self.problems.append({"event": event, "problem": kind, "detail": detail})
+
+    def chained_after_all(self) -> None:
+        """The event after one found without its chain row links to that event as it
+        stands: the event is the one that was chained, and only its chain row is gone."""
+        if self.unchained is not None:
+            index, _, _, position = self.unchained
+            found = self.problems[index]
+            found["problem"] = "unchained"
+            found["detail"] = (
+                f"the chain row of log position {position} is gone; the event is the one "
+                "that was chained (the next link holds it)"
+            )
+            self.unchained = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -192,12 +208,16 @@ def verify(
                 if digest.hex() == peek[3]:
                     chained.peek = next(links, None)
                     previous, known, last = peek[3], digest, position
+                    result.chained_after_all()
                     continue
         # Not the plain case: read every value and say what is wrong.
         result.events = count
         previous, last = _check(result, event_of(row), chained, previous, last, names)
         known = None
     result.events = count
+    if result.unchained is not None:  # the last event: inserted, the chain ends before it
+        _, previous, last, _ = result.unchained
+        result.unchained = None
     for lost in chained.rest():
         previous = _lost(result, link_of(lost), names)
         last = as_int(lost[0]) or last
@@ -230,20 +250,30 @@ def _check(
 ) -> tuple[str | None, int]:
     """One event read value by value against the chain: what is wrong with it, if anything;
     the chain's hash and the position after it."""
+    unchained, result.unchained = result.unchained, None
     if event.position is None:
         result.problem(_name(event, names), "malformed", "its log position is not a number")
         return previous, last
     while chained.peek is not None and (as_int(chained.peek[0]) or 0) < event.position:
-        previous = _lost(result, link_of(chained.next()), names)
+        previous, unchained = _lost(result, link_of(chained.next()), names), None
     peeked = chained.peek
     row = link_of(peeked) if peeked is not None else None
+    trouble = _malformed(event)
     if row is None or row.position != event.position:
         result.problem(
             _name(event, names), "inserted", f"log position {event.position} was never chained"
         )
-        return previous, last
+        if trouble is not None or previous is None:
+            return previous, last
+        # Inserted, or its chain row removed: the next event tells (`chained_after_all`).
+        assert event.stream is not None and event.version is not None
+        assert event.topic is not None and event.state is not None
+        result.unchained = (len(result.problems) - 1, previous, last, event.position)
+        would = link(
+            previous, event.position, event.stream, event.version, event.topic, event.state
+        )
+        return would, event.position
     chained.next()
-    trouble = _malformed(event)
     if trouble is not None:
         result.problem(
             _name(event, names), "malformed", f"log position {event.position}: {trouble}"
@@ -267,12 +297,18 @@ def _check(
         expected = link(
             previous, event.position, event.stream, event.version, event.topic, event.state
         )
-        if expected != row.hash:
+        if expected == row.hash:
+            result.unchained = unchained
+            result.chained_after_all()
+        elif unchained is None or row.hash != link(
+            unchained[1], event.position, event.stream, event.version, event.topic, event.state
+        ):
             result.problem(
                 _name(event, names),
                 "modified",
                 f"the content at log position {event.position} changed",
             )
+        # else: this event follows the one before the unchained one, which was inserted.
     return row.hash, event.position
 
 

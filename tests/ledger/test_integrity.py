@@ -151,6 +151,35 @@ def test_inserting_an_event_is_named(store: Store) -> None:
     assert [k for _, k in kinds(result)] == ["inserted"]
 
 
+def test_an_event_whose_chain_row_alone_was_removed_is_named_unchained_not_its_neighbour(
+    store: Store,
+) -> None:
+    # The next link still holds the event as it stands: it is the one that was chained.
+    position = store.position_of("AssessmentRecorded")
+    store.execute(f"DELETE FROM ledger_chain WHERE position = {store.p}", (position,))
+
+    result = store.check()
+
+    assert kinds(result) == [("candidate/V1#3", "unchained")]
+    assert result.problems[0]["detail"] == (
+        f"the chain row of log position {position} is gone; the event is the one that was "
+        "chained (the next link holds it)"
+    )
+
+
+def test_an_event_changed_and_unchained_is_told_from_one_whose_chain_row_alone_went(
+    store: Store,
+) -> None:
+    position = store.position_of("AssessmentRecorded")
+    store.execute(f"DELETE FROM ledger_chain WHERE position = {store.p}", (position,))
+    store.execute(
+        f"UPDATE {store.events} SET state = {store.p} WHERE {store.position} = {store.p}",
+        (b"{}", position),
+    )
+
+    assert [k for _, k in kinds(store.check())] == ["inserted", "modified"]
+
+
 def test_reordering_two_events_is_named(store: Store) -> None:
     a = store.position_of("CandidateEnrolled")
     b = store.position_of("JuryConvened")
