@@ -229,7 +229,8 @@ def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> Non
     Each passage becomes accepted or refused (its message kept verbatim), or, when a whole
     file was refused, every passage of it is to send again. The next `report cpf` sends
     again the refused passages once corrected, never an accepted one. Reading the same
-    report twice records nothing the second time.
+    report twice records nothing the second time. Every report is checked before any is
+    recorded: one refused, none is.
 
     \b
     Example:
@@ -238,7 +239,7 @@ def cpf_ack(ctx: click.Context, reports: tuple[Path, ...], as_json: bool) -> Non
     """
     session = session_of(ctx)
     ledger = session.ledger()
-    results = [ledger.acknowledge_cpf(path, by=session.actor) for path in reports]
+    results = ledger.acknowledge_cpf(reports, by=session.actor)
     if as_json:
         emit_json(results[0] if len(results) == 1 else results)
         return

@@ -35,6 +35,7 @@ from ledger.unit_of_work import Result, Transaction
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.cpf_ack import Report
 
 
 @dataclass(frozen=True)
@@ -323,37 +324,47 @@ def flow_file_names(
     ]
 
 
-def acknowledge(ledger: Ledger, path: Path, *, by: str) -> Result:
-    """Ingest a processing report of the Caisse des Dépôts: each passage it names accepted or
+def acknowledge(ledger: Ledger, paths: Sequence[Path], *, by: str) -> list[Result]:
+    """Ingest processing reports of the Caisse des Dépôts: each passage they name accepted or
     refused (its message kept verbatim), or the whole file refused (every passage of it to
     send again). A report for a flow or a passage never sent is refused naming it; the same
-    report twice records nothing the second time."""
+    report twice records nothing the second time. Every report is read and checked before
+    any is recorded, and they are recorded together: one refused, none is."""
     from ledger.cpf_ack import read_report
 
     if ledger.read_only:
         raise ReadOnly(_("the ledger is open read-only: `report cpf-ack` records nothing"))
-    report = read_report(path)
+    reports = [read_report(path) for path in paths]
     today = ledger.clock.today()
 
-    def work(tx: Transaction) -> Result:
-        stream = tx.find(TRANSMISSIONS_STREAM, Transmissions)
-        if stream is None:
-            raise NotFound(
-                _("processing report {path}: no CPF flow was ever sent").format(path=path)
-            )
-        flow = stream.check_report(report)
-        already = [r for r in report.rejected if ALREADY_IN_BASE in r["message"]]
-        result: Result = {
-            "flow": flow.flux_id,
-            "file": flow.file,
-            "accepted": len(report.accepted) + len(already),
-            "rejected": len(report.rejected) - len(already),
-            "file_rejected": report.file_rejected,
-        }
-        if report.sha256 in stream.standing.reports:
-            return {**result, "already_ingested": True}
-        stream.report(report, flow, today, tx.actor)
-        tx.record(stream)
-        return result
+    def acknowledged(report: Report) -> Result:
+        def work(tx: Transaction) -> Result:
+            stream = tx.find(TRANSMISSIONS_STREAM, Transmissions)
+            if stream is None:
+                raise NotFound(
+                    _("processing report {path}: no CPF flow was ever sent").format(
+                        path=report.source
+                    )
+                )
+            flow = stream.check_report(report)
+            already = [r for r in report.rejected if ALREADY_IN_BASE in r["message"]]
+            result: Result = {
+                "flow": flow.flux_id,
+                "file": flow.file,
+                "accepted": len(report.accepted) + len(already),
+                "rejected": len(report.rejected) - len(already),
+                "file_rejected": report.file_rejected,
+            }
+            if report.sha256 in stream.standing.reports:
+                return {**result, "already_ingested": True}
+            stream.report(report, flow, today, tx.actor)
+            tx.record(stream)
+            return result
 
-    return ledger.uow.run("report cpf-ack", {"sha256": report.sha256}, work, by=by)
+        return ledger.uow.run("report cpf-ack", {"sha256": report.sha256}, work, by=by)
+
+    if len(reports) == 1:
+        return [acknowledged(reports[0])]
+    # One transaction: each report sees those before it; one refused, nothing is written.
+    with ledger.batch():
+        return [acknowledged(report) for report in reports]

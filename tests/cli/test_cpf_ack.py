@@ -334,3 +334,46 @@ def test_the_sample_reports_of_the_format_page_are_read(tmp_path: Path) -> None:
     assert found.accepted == ("B22-J2017-06-TITLE", "C31-J2018-06-TITLE")
     assert found.rejected == ({"id_technique": "A17-J2017-06-TITLE", "message": REFUSED},)
     assert not found.file_rejected
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        ("unknown passage", "names passage A17-J2017-06-TITLE, which that flow did not hold"),
+        ("malformed", "is not a processing report: its root element is <flux>"),
+        ("truncated", "is not a processing report: not well-formed XML"),
+    ],
+)
+def test_several_reports_are_recorded_all_or_none(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path, second: str, message: str
+) -> None:
+    certledger, ids, flux, file = sent
+    first = report(tmp_path, "a.xml", flux=flux, file=file, ok=[ids["A1"]])
+    refused = report(tmp_path, "b.xml", flux=flux, file=file, ok=["A17-J2017-06-TITLE"])
+    if second == "malformed":
+        refused.write_text("<flux/>", encoding="utf-8")
+    elif second == "truncated":
+        refused.write_bytes(first.read_bytes()[:-40])
+
+    error = certledger.refused(f"report cpf-ack {first} {refused}")
+
+    assert message in error
+    assert certledger.json("status A1 --as-of 2019-01-01")["cpf"][0]["state"] == "awaiting"
+
+
+def test_several_reports_are_recorded_together_each_seeing_those_before(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, flux, file = sent
+    first = report(tmp_path, "a.xml", flux=flux, file=file, ok=[ids["A1"]])
+    second = report(tmp_path, "b.xml", flux=flux, file=file, ko=[(ids["B2"], REFUSED)])
+
+    said = certledger.ok(f"report cpf-ack {first} {second} {first}")
+
+    assert said.splitlines() == [
+        f"{first}: flow {flux} ({file}): 1 accepted, 0 refused.",
+        f"{second}: flow {flux} ({file}): 0 accepted, 1 refused.",
+        f"{first}: flow {flux} ({file}): 1 accepted, 0 refused (already read: nothing recorded).",
+    ]
+    states = {c: certledger.json(f"status {c} --as-of 2019-01-01")["cpf"][0]["state"] for c in ids}
+    assert states == {"A1": "accepted", "B2": "rejected", "C3": "awaiting"}
