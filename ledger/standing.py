@@ -5,6 +5,7 @@ aggregate)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -14,9 +15,19 @@ from ledger.exceptions import NotFound
 from ledger.i18n import _
 from ledger.ids import NAMESPACE
 
-ALREADY_IN_BASE = "existe déjà en base"
-"""What a KO message says when the passage was accepted by an earlier flow: it counts as
-accepted (the Caisse des Dépôts' processing report, ../shared/formats)."""
+ALREADY_IN_BASE = re.compile(
+    r"\s*Le passage certification\b.*\bexiste déjà en base\b", re.IGNORECASE | re.DOTALL
+)
+"""What a KO message says when the passage was accepted by an earlier flow (the Caisse des
+Dépôts' processing report, ../shared/formats): « Le passage certification avec le bcr
+émetteur X et l'id technique partenaire Y existe déjà en base »."""
+
+
+def already_accepted(message: str) -> bool:
+    """Whether a refused passage's message says it was accepted by an earlier flow: it then
+    counts as accepted. « Le titulaire existe déjà en base » does not: it is a refusal."""
+    return ALREADY_IN_BASE.match(message) is not None
+
 
 State = Literal["not_sent", "awaiting", "accepted", "rejected", "to_resend"]
 
@@ -86,7 +97,7 @@ class Standing:
                 self._answer(
                     entry["id_technique"],
                     Answer(
-                        "accepted" if ALREADY_IN_BASE in message else "rejected",
+                        "accepted" if already_accepted(message) else "rejected",
                         flux_id,
                         message,
                         on,

@@ -29,7 +29,7 @@ from ledger.files import folder
 from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.ids import TRANSMISSIONS_STREAM
-from ledger.standing import ALREADY_IN_BASE, Standing
+from ledger.standing import Standing, already_accepted
 from ledger.transmission import Transmissions
 from ledger.unit_of_work import Result, Transaction
 
@@ -347,7 +347,7 @@ def acknowledge(ledger: Ledger, paths: Sequence[Path], *, by: str) -> list[Resul
                     )
                 )
             flow = stream.check_report(report)
-            already = [r for r in report.rejected if ALREADY_IN_BASE in r["message"]]
+            already = [r for r in report.rejected if already_accepted(r["message"])]
             result: Result = {
                 "flow": flow.flux_id,
                 "file": flow.file,

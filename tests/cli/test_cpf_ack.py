@@ -377,3 +377,28 @@ def test_several_reports_are_recorded_together_each_seeing_those_before(
     ]
     states = {c: certledger.json(f"status {c} --as-of 2019-01-01")["cpf"][0]["state"] for c in ids}
     assert states == {"A1": "accepted", "B2": "rejected", "C3": "awaiting"}
+
+
+@pytest.mark.parametrize(
+    ("message", "state", "counts"),
+    [
+        (ALREADY.format(id="C3"), "accepted", (2, 0)),
+        ("Le titulaire existe déjà en base", "rejected", (1, 1)),
+    ],
+)
+def test_only_a_passage_already_in_base_counts_as_accepted(
+    sent: tuple[Certledger, dict[str, str], str, str],
+    tmp_path: Path,
+    message: str,
+    state: str,
+    counts: tuple[int, int],
+) -> None:
+    certledger, ids, flux, file = sent
+    path = report(
+        tmp_path, "ack.xml", flux=flux, file=file, ok=[ids["A1"]], ko=[(ids["C3"], message)]
+    )
+
+    document = certledger.json(f"report cpf-ack {path}")
+
+    assert (document["accepted"], document["rejected"]) == counts
+    assert certledger.json("status C3 --as-of 2019-01-01")["cpf"][0]["state"] == state
