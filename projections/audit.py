@@ -4,9 +4,9 @@ A pure function of the facts: each decision with its jury check and evidence (by
 rule functions that decided), its derogation, rectifications and annulment; awards made
 under a derogation; VAE juries whose balance is not met or cannot be shown; facts recorded
 more than 30 days after their date; awards under the CPF transmission duty not transmitted
-within 3 months; annulments and revocations made after an award was transmitted (which the
-1.1.2 flow cannot withdraw); passages the Caisse des Dépôts left unanswered too long or
-refused; the statistics of the period's years.
+within 3 months; annulments, revocations and titles rectified away made after an award was
+transmitted (which the 1.1.2 flow cannot withdraw); passages the Caisse des Dépôts left
+unanswered too long or refused; the statistics of the period's years.
 
 The long lists are spooled (`FileSpool`: a temporary SQLite file) and given back sorted, so
 that the JSON and the HTML page are written row by row in memory that does not grow with the
@@ -91,6 +91,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     "awards_not_transmitted_within_3_months": lambda a: (a["due"], a["decision"]),
     "annulled_after_transmission": lambda a: (a["awarded_on"], a["decision"]),
     "revoked_after_transmission": lambda a: (a["awarded_on"], a["decision"]),
+    "title_removed_after_transmission": lambda a: (a["awarded_on"], a["decision"]),
     "cpf_waiting_for_an_answer": lambda a: (a["sent_on"], a["decision"]),
     "cpf_refused": lambda a: (a["answered_on"], a["decision"]),
 }
@@ -230,6 +231,7 @@ class Audit:
             "awards_not_transmitted_within_3_months": c["awards_not_transmitted_within_3_months"],
             "annulled_after_transmission": c["annulled_after_transmission"],
             "revoked_after_transmission": c["revoked_after_transmission"],
+            "title_removed_after_transmission": c["title_removed_after_transmission"],
             "cpf_waiting_for_an_answer": c["cpf_waiting_for_an_answer"],
             "cpf_refused": c["cpf_refused"],
         }
@@ -275,6 +277,7 @@ class Audit:
             "awards_not_transmitted_within_3_months",
             "annulled_after_transmission",
             "revoked_after_transmission",
+            "title_removed_after_transmission",
             "cpf_waiting_for_an_answer",
             "cpf_refused",
         ):
@@ -526,7 +529,26 @@ def _transmission(
     versions: Versions,
     today: date,
 ) -> None:
-    if not decision.title:
+    if not decision.title and not decision.annulled:
+        # A title rectified away after it was sent stays with the Caisse des Dépôts until the
+        # registrar has it withdrawn (an annulled decision is listed as annulled below).
+        if sent is not None:
+            removed = [
+                r
+                for r in decision.rectifications
+                if r.data["changes"].get("title_awarded") is False
+            ]
+            report.add(
+                "title_removed_after_transmission",
+                {
+                    "decision": decision.id,
+                    "awarded_on": decision.on.isoformat(),
+                    "transmitted_on": sent.effective_on.isoformat(),
+                    "flux": sent.data["flux_id"],
+                    "title_removed_on": removed[-1].effective_on.isoformat(),
+                    "id_technique": id_technique(decision.id),
+                },
+            )
         return
     due = add_months(decision.on, TRANSMIT_MONTHS)
     revoked_on = title_revoked_on(dossier, decision)

@@ -325,6 +325,45 @@ def test_the_audit_lists_a_revocation_made_after_the_award_was_transmitted(
     ]
 
 
+@pytest.mark.parametrize("certificate", [False, True])
+def test_the_audit_lists_a_title_rectified_away_after_it_was_transmitted(
+    ledger_2018: Ledger, clock: FixedClock, certificate: bool
+) -> None:
+    clock.set(clock.current + timedelta(days=10))
+    if certificate:
+        issued = ledger_2018.issue_certificate("A1/J1", kind="title", on=date(2018, 6, 27), by="t")
+    dossier = Dossier.known(ledger_2018.candidate_facts("A1"), None)
+    assert dossier is not None
+    sent = [p.record() for p in passages(dossier, ledger_2018.versions())]
+    ledger_2018.record_transmissions(
+        [{"flux_id": "F1", "file": "flux.xml", "sha256": "0" * 64, "passages": sent}],
+        kind="cpf-accrochage",
+        position=1,
+        by="tester",
+    )
+    clock.set(clock.current + timedelta(days=32))
+    if certificate:
+        ledger_2018.revoke_certificate(
+            str(issued["number"]), on=date(2018, 8, 1), reason="fraud", by="tester"
+        )
+    ledger_2018.rectify_decision("A1/J1", title=False, reason="typo", by="tester")
+
+    document = run_audit(ledger_2018, date(2018, 8, 2))
+
+    assert document["title_removed_after_transmission"] == [
+        {
+            "decision": "A1/J1",
+            "awarded_on": "2018-06-20",
+            "transmitted_on": "2018-07-01",
+            "flux": "F1",
+            "title_removed_on": "2018-08-02",
+            "id_technique": id_technique("A1/J1"),
+        }
+    ]
+    assert document["summary"]["title_removed_after_transmission"] == 1  # type: ignore[index]
+    assert document["revoked_after_transmission"] == []
+
+
 def test_the_audit_carries_the_statistics_of_its_years(ledger_2018: Ledger) -> None:
     document = run_audit(ledger_2018, date(2018, 7, 1))
 
