@@ -6,12 +6,13 @@ aggregate)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 from uuid import uuid5
 
-from ledger.exceptions import NotFound
+from ledger.exceptions import AlreadyExists, NotFound
 from ledger.i18n import _
 from ledger.ids import NAMESPACE
 
@@ -27,6 +28,22 @@ def already_accepted(message: str) -> bool:
     """Whether a refused passage's message says it was accepted by an earlier flow: it then
     counts as accepted. « Le titulaire existe déjà en base » does not: it is a refusal."""
     return ALREADY_IN_BASE.match(message) is not None
+
+
+def report_says(
+    accepted: Iterable[str],
+    rejected: Iterable[Mapping[str, str]],
+    file_rejected: bool,
+    message: str,
+) -> tuple[Any, ...]:
+    """What a processing report says, whatever its bytes (encoding, line ends, order): its
+    accepted and refused passages (with their messages) and its errors."""
+    return (
+        frozenset(accepted),
+        frozenset((r["id_technique"], r["message"]) for r in rejected),
+        bool(file_rejected),
+        message,
+    )
 
 
 State = Literal["not_sent", "awaiting", "accepted", "rejected", "to_resend"]
@@ -70,6 +87,8 @@ class Standing:
     answers: dict[str, Answer] = field(default_factory=dict)
     reports: set[str] = field(default_factory=set)
     """SHA-256 of every processing report ingested."""
+    processings: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
+    """(flux id, idTraitement) -> what that processing report said (`report_says`)."""
     accepted_ever: set[str] = field(default_factory=set)
 
     def apply(self, kind: str, data: dict[str, Any], on: date) -> None:
@@ -90,6 +109,10 @@ class Standing:
         elif kind == "ProcessingReported":
             self.reports.add(data["sha256"])
             flux_id = data["flux_id"]
+            if data["processing_id"]:
+                self.processings[(flux_id, data["processing_id"])] = report_says(
+                    data["accepted"], data["rejected"], data["file_rejected"], data["message"]
+                )
             for passage in data["accepted"]:
                 self._answer(passage, Answer("accepted", flux_id, "", on))
             for entry in data["rejected"]:
@@ -125,6 +148,26 @@ class Standing:
             return "not_sent"
         answer = self.answers.get(passage)
         return answer.state if answer is not None else "awaiting"
+
+    def read_already(self, report: Any, flux_id: str) -> bool:
+        """Whether a processing report of flow `flux_id` was read already: the same bytes, or
+        the same processing (`idTraitement`) of that flow saying the same in other bytes
+        (another encoding, other line ends). The same processing saying otherwise is refused."""
+        if report.sha256 in self.reports:
+            return True
+        said = self.processings.get((flux_id, report.processing_id))
+        if said is None:
+            return False
+        if said != report_says(
+            report.accepted, report.rejected, report.file_rejected, report.message
+        ):
+            raise AlreadyExists(
+                _(
+                    "processing report {path}: processing {processing} of flow {flux_id} was "
+                    "read already and said otherwise"
+                ).format(path=report.source, processing=report.processing_id, flux_id=flux_id)
+            )
+        return True
 
     def flow_named(self, flux_id: str | None, file: str | None) -> Flow:
         """The flow a processing report is about: by its id, else by its file name."""

@@ -67,6 +67,7 @@ class Transmissions(Aggregate):
                 "ProcessingReported",
                 {
                     "flux_id": self.flux_id,
+                    "processing_id": self.processing_id,
                     "sha256": self.sha256,
                     "accepted": self.accepted,
                     "rejected": self.rejected,

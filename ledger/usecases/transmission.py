@@ -355,7 +355,7 @@ def acknowledge(ledger: Ledger, paths: Sequence[Path], *, by: str) -> list[Resul
                 "rejected": len(report.rejected) - len(already),
                 "file_rejected": report.file_rejected,
             }
-            if report.sha256 in stream.standing.reports:
+            if stream.standing.read_already(report, flow.flux_id):
                 return {**result, "already_ingested": True}
             stream.report(report, flow, today, tx.actor)
             tx.record(stream)

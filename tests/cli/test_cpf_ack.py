@@ -5,6 +5,7 @@ be (DOMAIN.md §6; ../shared/formats/cdc-accuse-traitement.md)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ def report(
     ko: list[tuple[str, str]] = (),  # type: ignore[assignment]
     errors: bool = False,
     standalone: str = "no",
+    processing: str = "41873",
 ) -> Path:
     """A processing report as real ones are: a declared prefix never used, comments, odd
     indentation, an element no reader knows."""
@@ -37,7 +39,7 @@ def report(
         '<rapport xmlns:ns2="urn:cdc:cpf:pc5:rapport:schema">',
         f"  <nomFichier>{file}</nomFichier>" if file else "",
         f"<idFlux>{flux}</idFlux>" if flux else "",
-        "      <idTraitement>41873</idTraitement>",
+        f"      <idTraitement>{processing}</idTraitement>",
         "  <dateTraitement>2026-11-27T09:12:00</dateTraitement>",
     ]
     if ko:
@@ -366,7 +368,9 @@ def test_several_reports_are_recorded_together_each_seeing_those_before(
 ) -> None:
     certledger, ids, flux, file = sent
     first = report(tmp_path, "a.xml", flux=flux, file=file, ok=[ids["A1"]])
-    second = report(tmp_path, "b.xml", flux=flux, file=file, ko=[(ids["B2"], REFUSED)])
+    second = report(
+        tmp_path, "b.xml", flux=flux, file=file, ko=[(ids["B2"], REFUSED)], processing="41874"
+    )
 
     said = certledger.ok(f"report cpf-ack {first} {second} {first}")
 
@@ -402,3 +406,49 @@ def test_only_a_passage_already_in_base_counts_as_accepted(
 
     assert (document["accepted"], document["rejected"]) == counts
     assert certledger.json("status C3 --as-of 2019-01-01")["cpf"][0]["state"] == state
+
+
+@pytest.mark.parametrize(
+    "bytes_of",
+    [
+        lambda text: text.replace("\n", "\r\n").encode("utf-8"),
+        lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
+        lambda text: text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("latin-1"),
+    ],
+    ids=["crlf", "bom", "latin-1"],
+)
+def test_the_same_processing_in_other_bytes_records_nothing_the_second_time(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path, bytes_of: Any
+) -> None:
+    certledger, ids, flux, file = sent
+    path = report(
+        tmp_path, "ack.xml", flux=flux, file=file, ok=[ids["A1"]], ko=[(ids["B2"], REFUSED)]
+    )
+    certledger.ok(f"report cpf-ack {path}")
+    rows = certledger.rows()
+    again = tmp_path / "again.xml"
+    again.write_bytes(bytes_of(path.read_text(encoding="utf-8")))
+
+    said = certledger.ok(f"report cpf-ack {again}")
+
+    assert said == (
+        f"{again}: flow {flux} ({file}): 1 accepted, 1 refused (already read: nothing recorded).\n"
+    )
+    assert certledger.rows() == rows
+
+
+def test_the_same_processing_saying_otherwise_is_refused(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, flux, file = sent
+    certledger.ok(
+        f"report cpf-ack {report(tmp_path, 'a.xml', flux=flux, file=file, ok=[ids['A1']])}"
+    )
+    other = report(tmp_path, "b.xml", flux=flux, file=file, ko=[(ids["A1"], REFUSED)])
+
+    error = certledger.refused(f"report cpf-ack {other}")
+
+    assert error == (
+        f"Error: processing report {other}: processing 41873 of flow {flux} was read already "
+        "and said otherwise"
+    )
