@@ -6,6 +6,7 @@ comments, any indentation, elements a reader does not know."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,15 @@ def read_report(path: Path) -> Report:
                 )
             rejected.append(
                 {"id_technique": passage_id, "message": text(passage, "messageErreur") or ""}
+            )
+    listed = Counter((*accepted, *(r["id_technique"] for r in rejected)))
+    for passage, times in listed.items():
+        if times > 1:
+            raise InvalidInput(
+                _(
+                    "{path}: the report lists passage {passage} {times} times (PassagesOK and "
+                    "PassagesKO together): it answers each passage once"
+                ).format(path=path, passage=passage, times=times)
             )
     errors = [
         " ".join(

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Literal
 from uuid import uuid5
 
-from ledger.exceptions import AlreadyExists, NotFound
+from ledger.exceptions import AlreadyExists, InvalidInput, NotFound
 from ledger.i18n import _
 from ledger.ids import NAMESPACE
 
@@ -171,15 +171,25 @@ class Standing:
 
     def flow_named(self, flux_id: str | None, file: str | None) -> Flow:
         """The flow a processing report is about: by its id, else by its file name."""
+        named = [f for f in self.flows.values() if f.file == file]
         if flux_id:
             if flux_id in self.flows:
-                return self.flows[flux_id]
+                flow = self.flows[flux_id]
+                if named and named[0] is not flow:
+                    raise InvalidInput(
+                        _(
+                            "processing report for flow {flux_id} (sent as {sent_as}) names the "
+                            "file of flow {other} ({file}): which flow it answers is unclear"
+                        ).format(
+                            flux_id=flux_id, sent_as=flow.file, other=named[0].flux_id, file=file
+                        )
+                    )
+                return flow
             raise NotFound(
                 _("processing report for flow {flux_id}, which was never sent").format(
                     flux_id=flux_id
                 )
             )
-        named = [f for f in self.flows.values() if f.file == file]
         if file and len(named) == 1:
             return named[0]
         raise NotFound(

@@ -452,3 +452,49 @@ def test_the_same_processing_saying_otherwise_is_refused(
         f"Error: processing report {other}: processing 41873 of flow {flux} was read already "
         "and said otherwise"
     )
+
+
+@pytest.mark.parametrize(
+    ("ok", "ko", "times"),
+    [(["A1", "A1", "A1"], ["A1"], 4), (["A1", "B2"], ["B2"], 2), ([], ["C3", "C3"], 2)],
+)
+def test_a_report_that_answers_a_passage_twice_is_refused_naming_it(
+    sent: tuple[Certledger, dict[str, str], str, str],
+    tmp_path: Path,
+    ok: list[str],
+    ko: list[str],
+    times: int,
+) -> None:
+    certledger, ids, flux, file = sent
+    path = report(
+        tmp_path,
+        "ack.xml",
+        flux=flux,
+        file=file,
+        ok=[ids[c] for c in ok],
+        ko=[(ids[c], REFUSED) for c in ko],
+    )
+
+    error = certledger.refused(f"report cpf-ack {path}")
+
+    twice = ko[0]
+    assert error == (
+        f"Error: {path}: the report lists passage {ids[twice]} {times} times (PassagesOK and "
+        "PassagesKO together): it answers each passage once"
+    )
+
+
+def test_a_report_whose_file_name_is_another_flow_than_its_id_is_refused_naming_both(
+    sent: tuple[Certledger, dict[str, str], str, str], tmp_path: Path
+) -> None:
+    certledger, ids, flux, file = sent
+    certledger.ok("candidate rectify-identity A1 --birth-name Durant --reason 'typo'")
+    other = certledger.json(f"report cpf {IDS} -o {tmp_path / 'out'}")["files"][0]
+    path = report(tmp_path, "ack.xml", flux=flux, file=Path(other["file"]).name, ok=[ids["B2"]])
+
+    error = certledger.refused(f"report cpf-ack {path}")
+
+    assert error == (
+        f"Error: processing report for flow {flux} (sent as {file}) names the file of flow "
+        f"{other['flux_id']} ({Path(other['file']).name}): which flow it answers is unclear"
+    )
