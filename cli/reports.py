@@ -13,7 +13,7 @@ import click
 from cli.main import CONTEXT, session_of
 from cli.output import ProgressBar, emit_json
 from cli.params import DATE
-from ledger.i18n import _
+from ledger.i18n import _, show_date
 
 
 @click.group(context_settings=CONTEXT)
@@ -115,6 +115,7 @@ def cpf(
     """
     from ledger.usecases.transmission import FlowRequest
 
+    check_period(start, end)
     session = session_of(ctx)
     request = FlowRequest(
         emitter_id,
@@ -137,6 +138,13 @@ def cpf(
         message = _(
             "Nothing to send: the awards to send belong to holders whose personal data was erased."
         )
+    elif sent.passages == 0 and (start or end):
+        asked = (("--from", start), ("--to", end))
+        window = " ".join(f"{option} {show_date(day)}" for option, day in asked if day)
+        message = _(
+            "Nothing to send: no award deliberated in the window asked ({window}) is to send "
+            "(log position {position})."
+        ).format(window=window, position=sent.position)
     elif sent.passages == 0:
         message = _(
             "Nothing to send: every award known at log position {position} was transmitted."
@@ -163,6 +171,17 @@ def cpf(
             "{decision} « {message} » (correct it with `candidate rectify-identity`)"
         ).format(decision=entry["decision"], message=entry["message"])
     _say(as_json, sent.as_json(), message)
+
+
+def check_period(start: date | None, end: date | None) -> None:
+    """A period given by --from and --to: refused as bad usage when it ends before it starts."""
+    if start and end and end < start:
+        raise click.BadParameter(
+            _("--to {end} is before --from {start}").format(
+                end=show_date(end), start=show_date(start)
+            ),
+            param_hint="--to",
+        )
 
 
 def _say(as_json: bool, document: dict[str, Any], sentence: str) -> None:

@@ -102,7 +102,8 @@ def selected_passages(
     never sent, or whose content changed since (all of them with `everything`); a passage the
     Caisse des Dépôts refused goes again once corrected (else it is listed in
     `uncorrected`), one in a file it refused whole goes again, one it accepted never does.
-    Holders whose personal data was erased are left out (and listed in `left_out`). The
+    Holders whose personal data was erased are left out (and listed in `left_out`) when
+    their award is to send: never sent, refused or in a file refused whole. The
     `standing` is the one read when the flow began: its two passes (choosing, then writing)
     see the same flows sent, whatever another `report cpf` records meanwhile."""
     sent = standing.sent
@@ -120,10 +121,16 @@ def selected_passages(
                     answer = standing.answers[passage.id_technique]
                     uncorrected.append({"decision": passage.decision, "message": answer.message})
                 continue
-            changed = sent.get(passage.id_technique) != passage.digest
+            erased = unreadable(passage.identity) == "erased"
+            # An erasure changes the digest, not what the Caisse des Dépôts holds: an erased
+            # holder's award already sent is not to send again.
+            if erased:
+                changed = passage.id_technique not in sent
+            else:
+                changed = sent.get(passage.id_technique) != passage.digest
             if not (everything or changed or state in ("rejected", "to_resend")):
                 continue
-            if unreadable(passage.identity) == "erased":
+            if erased:
                 if left_out is not None:
                     left_out.append(
                         {

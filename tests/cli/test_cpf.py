@@ -454,3 +454,36 @@ def test_a_revoked_title_is_no_longer_sent(certledger: Certledger, tmp_path: Pat
     assert not (tmp_path / "flux.xml").exists()
     certledger.ok(f"certificate reinstate {number} --on 2018-07-05 --reason 'wrong holder'")
     assert certledger.json(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")["passages"] == 1
+
+
+def test_a_reversed_period_is_refused_as_the_audit_refuses_it(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    out = tmp_path / "flux"
+    error = awarded.misused(f"report cpf {IDS} --from 2019-01-01 --to 2018-01-01 -o {out}/")
+
+    assert error == "Error: Invalid value for --to: --to 2018-01-01 is before --from 2019-01-01"
+    assert not out.exists()
+
+
+def test_a_window_with_nothing_to_send_says_so_and_not_that_everything_was_sent(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    out = awarded.ok(f"report cpf {IDS} --from 2019-01-01 -o {tmp_path / 'flux.xml'}")
+
+    assert out.startswith(
+        "Nothing to send: no award deliberated in the window asked (--from 2019-01-01) is to "
+        "send (log position "
+    )
+    assert not (tmp_path / "flux.xml").exists()
+
+
+def test_an_erased_holder_already_sent_is_not_listed_as_left_out_again(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    awarded.ok(f"report cpf {IDS} -o {tmp_path / 'first.xml'}")
+    awarded.ok("candidate erase A1 --reason 'request of the person'")
+
+    document = awarded.json(f"report cpf {IDS} -o {tmp_path / 'second.xml'}")
+
+    assert document["passages"] == 0 and document["left_out"] == []
