@@ -155,8 +155,7 @@ def cpf(
         ).format(passages=sent.passages, files=", ".join(sent.files))
     else:
         message = "\n".join(
-            f"Wrote {f['file']}: {f['passages']} passage(s), flux {f['flux_id']}, "
-            f"sha256 {f['sha256']}."
+            _("Wrote {file}: {passages} passage(s), flux {flux_id}, sha256 {sha256}.").format(**f)
             for f in sent.files
         ) + _("\nRecorded the transmission (log position {position}).").format(
             position=sent.position

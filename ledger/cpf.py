@@ -403,8 +403,7 @@ def check_flow(path: Path, xsd: Path | None = None) -> Check:
     passage_count = len(root.findall(".//cpf:passageCertification", ns))
     certifications = len(root.findall(".//cpf:certification", ns))
     errors = tuple(
-        (getattr(e, "sourceline", None), f"{e.reason} at {e.path}")
-        for e in schema.iter_errors(tree)
+        (getattr(e, "sourceline", None), _xsd_error(e)) for e in schema.iter_errors(tree)
     )
     return Check(not errors, passage_count, certifications, errors)
 
@@ -415,4 +414,9 @@ def validate_written(path: Path) -> list[str]:
 
     schema = xmlschema.XMLSchema(str(xsd_path()))
     resource = xmlschema.XMLResource(str(path), lazy=True)
-    return [f"{e.reason} at {e.path}" for e in schema.iter_errors(resource)]
+    return [_xsd_error(e) for e in schema.iter_errors(resource)]
+
+
+def _xsd_error(error: Any) -> str:
+    """An XSD validation error: the validator's own reason (as it words it) and where."""
+    return _("{reason} at {path}").format(reason=error.reason, path=error.path)

@@ -487,3 +487,28 @@ def test_an_erased_holder_already_sent_is_not_listed_as_left_out_again(
     document = awarded.json(f"report cpf {IDS} -o {tmp_path / 'second.xml'}")
 
     assert document["passages"] == 0 and document["left_out"] == []
+
+
+def test_the_flow_written_and_its_check_speak_french(awarded: Certledger, tmp_path: Path) -> None:
+    flow = tmp_path / "flux.xml"
+    bad = tmp_path / "bad.xml"
+    bad.write_text(
+        SAMPLE.read_text(encoding="utf-8").replace(
+            "<cpf:sexe>M</cpf:sexe>", "<cpf:sexe>X</cpf:sexe>", 1
+        ),
+        encoding="utf-8",
+    )
+
+    written = awarded.ok(f"--lang fr report cpf {IDS} -o {flow}")
+    checked = awarded(f"--lang fr report check-cpf {bad}")
+
+    sha256 = hashlib.sha256(flow.read_bytes()).hexdigest()
+    assert written.startswith(f"Écrit {flow} : 3 passage(s), flux ")
+    assert f", sha256 {sha256}.\n" in written
+    assert checked.exit_code == 1
+    assert checked.stdout.splitlines()[1] == (
+        "  ligne 65 : value must be one of ['M', 'F'] (à /cpf:flux/cpf:emetteur/"
+        "cpf:certificateurs/cpf:certificateur/cpf:certifications/cpf:certification/"
+        "cpf:passageCertifications/cpf:passageCertification[1]/cpf:identificationTitulaire/"
+        "cpf:titulaire/cpf:sexe)"
+    )
