@@ -392,13 +392,22 @@ def check_flow(path: Path, xsd: Path | None = None) -> Check:
         raise InvalidInput(
             _("the XSD {xsd} cannot be read: {reason}").format(xsd=xsd, reason=reason)
         ) from None
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False)
     try:
-        tree = etree.parse(str(path), etree.XMLParser(huge_tree=True, resolve_entities=False))
+        # Fed the file's bytes, not its name: libxml2 then tells bytes the declared encoding
+        # does not allow as the malformed XML they are (with their line), not as a file it
+        # cannot read.
+        with path.open("rb") as file:
+            for chunk in iter(lambda: file.read(1 << 16), b""):
+                parser.feed(chunk)
+        root = parser.close()
     except etree.XMLSyntaxError as e:
         return Check(False, 0, 0, ((e.lineno, _("not well-formed XML: {msg}").format(msg=e.msg)),))
     except OSError as e:
-        raise InvalidInput(_("{path} cannot be read: {e}").format(path=path, e=e)) from None
-    root = tree.getroot()
+        raise InvalidInput(
+            _("{path} cannot be read: {e}").format(path=path, e=e.strerror or e)
+        ) from None
+    tree = root.getroottree()
     ns = {"cpf": CPF_NS}
     passage_count = len(root.findall(".//cpf:passageCertification", ns))
     certifications = len(root.findall(".//cpf:certification", ns))

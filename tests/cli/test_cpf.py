@@ -295,6 +295,25 @@ def test_a_file_that_is_not_xml_is_reported(certledger: Certledger, tmp_path: Pa
     assert "line 3: not well-formed XML" in result.stdout
 
 
+def test_bytes_the_declared_encoding_does_not_allow_are_malformed_xml_with_their_line(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    bad = tmp_path / "latin-1.xml"
+    bad.write_bytes(SAMPLE.read_text(encoding="utf-8").encode("latin-1"))
+    line = next(n for n, text in enumerate(bad.read_bytes().splitlines(), 1) if not text.isascii())
+
+    result = certledger(f"report check-cpf {bad} --json")
+
+    assert result.exit_code == 1
+    (error,) = json.loads(result.stdout)["errors"]
+    assert json.loads(result.stdout)["valid"] is False
+    assert error["line"] == line
+    assert error["message"].startswith("not well-formed XML: Invalid bytes in character encoding")
+    said = certledger(f"report check-cpf {bad}").stdout.splitlines()
+    assert said[0] == f"{bad}: INVALID (1 error(s)); 0 passage(s) in 0 certification(s)"
+    assert said[1].startswith(f"  line {line}: not well-formed XML: Invalid bytes in character")
+
+
 def recorded_flows(certledger: Certledger) -> list[dict[str, object]]:
     ledger = Ledger(str(certledger.store))
     try:
