@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from cli.main import CONTEXT, session_of
-from cli.params import DATE
-from ledger.i18n import _, ngettext, show_date
+from cli.params import DATE, check_period
+from ledger.i18n import _, ngettext
 
 
 @click.command(context_settings=CONTEXT)
@@ -68,13 +68,7 @@ def audit(
     from projections.audit_html import write_page
     from projections.reads import audit_report
 
-    if start and end and end < start:
-        raise click.BadParameter(
-            _("--to {end} is before --from {start}").format(
-                end=show_date(end), start=show_date(start)
-            ),
-            param_hint="--to",
-        )
+    check_period(start, end)
     ledger = session_of(ctx).ledger()
     draft = Draft(output) if output is not None else None
     spool = FileSpool(str(output.parent) if output is not None else None)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, show_date
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FRENCH_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
@@ -167,3 +167,14 @@ DATE = DateType()
 INSTANT = InstantType()
 CODES = CodeList()
 MEMBER = MemberType()
+
+
+def check_period(start: date | None, end: date | None) -> None:
+    """A period given by --from and --to: refused as bad usage when it ends before it starts."""
+    if start and end and end < start:
+        raise click.BadParameter(
+            _("--to {end} is before --from {start}").format(
+                end=show_date(end), start=show_date(start)
+            ),
+            param_hint="--to",
+        )

@@ -170,7 +170,7 @@ def show(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
     table(
         _("Routes (rule 12: when a candidate may be put on them)"),
         [_("route"), _("open"), _("CPF modaliteAcces")],
-        [[r.code, _(r.openings), r.cpf_modalite] for r in ref.routes],
+        [[r.code, r.openings, r.cpf_modalite] for r in ref.routes],
         wrap=(_("open"),),
     )
     table(

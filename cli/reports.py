@@ -12,7 +12,7 @@ import click
 
 from cli.main import CONTEXT, session_of
 from cli.output import ProgressBar, emit_json
-from cli.params import DATE
+from cli.params import DATE, check_period
 from ledger.i18n import _, show_date
 
 
@@ -170,17 +170,6 @@ def cpf(
             "{decision} « {message} » (correct it with `candidate rectify-identity`)"
         ).format(decision=entry["decision"], message=entry["message"])
     _say(as_json, sent.as_json(), message)
-
-
-def check_period(start: date | None, end: date | None) -> None:
-    """A period given by --from and --to: refused as bad usage when it ends before it starts."""
-    if start and end and end < start:
-        raise click.BadParameter(
-            _("--to {end} is before --from {start}").format(
-                end=show_date(end), start=show_date(start)
-            ),
-            param_hint="--to",
-        )
 
 
 def _say(as_json: bool, document: dict[str, Any], sentence: str) -> None:

@@ -122,7 +122,7 @@ class CodesInForce:
                     "{day} is refused"
                 ).format(
                     code=code,
-                    openings=_(route.openings),
+                    openings=route.openings,
                     version=self.published.version,
                     what=what,
                     day=show_date(self.day),

@@ -192,7 +192,7 @@ class Audit:
 
     def add_decision(self, entry: dict[str, Any]) -> None:
         self.add("decisions", entry)
-        self.counts["jury_problems"] += not entry["jury"]["ok"]
+        self.counts["jury_problems"] += jury_to_look_at(entry)
         self.counts["derogations"] += bool(entry["derogation"])
         self.counts["unbacked_competencies"] += len(entry["unbacked"])
         self.counts["unbacked_decisions"] += bool(entry["unbacked"])
@@ -440,6 +440,13 @@ def _unbalanced(report: Audit, entry: dict[str, Any], sessions: Mapping[str, Fac
     listed["decisions"].append(entry["decision"])
 
 
+def jury_to_look_at(decision: dict[str, Any]) -> bool:
+    """Whether an audited decision's jury needs a look: a rule-3 problem, or persons linked to
+    the candidate whose names could not be read, so that rule 3 was not checked."""
+    jury = decision["jury"]
+    return not jury["ok"] or not jury.get("linked_checked", True)
+
+
 def _late(report: Audit, fact: Fact) -> None:
     recorded_on = fact.recorded_at.astimezone(PARIS).date()
     delay = (recorded_on - fact.effective_on).days
@@ -471,6 +478,9 @@ def _decision(
             "required": list(jury.required),
             "missing": list(jury.missing),
             "linked_members": list(jury.linked_members),
+            # False when names of persons linked to the candidate could not be read (sealed
+            # without the key file, or erased): rule 3 was not checked against them.
+            "linked_checked": not dossier.unread_linked_on(decision.on),
             "president_is_member": jury.president_is_member,
             "balance": jury_balance(members, ref).as_json() if vae else None,
         }
@@ -482,6 +492,7 @@ def _decision(
             "required": [],
             "missing": [],
             "linked_members": [],
+            "linked_checked": False,
             "president_is_member": False,
             "balance": None,
         }

@@ -18,7 +18,7 @@ from io import StringIO
 from typing import Any, Protocol
 
 from ledger.i18n import _, language
-from projections.audit import late_by_type
+from projections.audit import jury_to_look_at, late_by_type
 
 ROUTE_COLOURS = {
     "formation_initiale": "#4e79a7",
@@ -135,7 +135,7 @@ class Document:
     def count(self, what: str) -> int:
         decisions = self.document["decisions"]
         if what == "jury_problems":
-            return sum(1 for d in decisions if not d["jury"]["ok"])
+            return sum(1 for d in decisions if jury_to_look_at(d))
         if what == "derogations":
             return sum(1 for d in decisions if d["derogation"])
         if what == "unbacked_decisions":
@@ -322,6 +322,15 @@ def _none() -> str:
     return '<span class="bad">' + _e(_("none")) + "</span>"
 
 
+def _linked(decision: dict[str, Any]) -> str:
+    """The linked members of an audited decision's jury, and whether any could not be read."""
+    jury = decision["jury"]
+    shown = _e(", ".join(jury["linked_members"])) or "—"
+    if not jury.get("linked_checked", True):
+        shown += " " + _e(_("(linked names unreadable: not checked)"))
+    return shown
+
+
 def _tags(values: Iterable[str]) -> str:
     return "".join(f'<span class="tag">{_e(v)}</span>' for v in values) or "—"
 
@@ -423,12 +432,10 @@ def _sections(source: Source, wait_days: int) -> list[Section]:
                 on,
                 route,
                 Column(_("missing roles"), lambda d: _tags(d["jury"]["missing"])),
-                Column(
-                    _("linked members"), lambda d: _e(", ".join(d["jury"]["linked_members"])) or "—"
-                ),
+                Column(_("linked members"), _linked),
                 derogation,
             ],
-            decisions(lambda d: not d["jury"]["ok"]),
+            decisions(jury_to_look_at),
             source.count("jury_problems"),
             _("Every jury was complete."),
             _(

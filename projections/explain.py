@@ -310,7 +310,7 @@ class Explainer:
                     on=show_date(placement.on),
                     type=placement.fact.type,
                     version=published.version,
-                    openings=_(openings),
+                    openings=openings,
                 ),
                 "because": [self.plain(placement.fact)],
             },

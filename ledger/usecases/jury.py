@@ -44,7 +44,7 @@ def convene_jury(
     codes = CodesInForce(ledger.uow.versions(), on)
     listed = []
     for given, role, *rest in members:
-        name = clean_name("a member's name", given)
+        name = clean_name(_("a member's name"), given)
         member = {"name": name, "role": role, "side": codes.role(role, name).side}
         gender = rest[0] if rest else None
         if gender is not None:

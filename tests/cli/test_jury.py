@@ -262,6 +262,23 @@ def test_linked_names_that_cannot_be_read_without_the_key_file_refuse_the_decisi
     )
 
 
+def test_the_audit_without_the_key_file_flags_the_juries_it_could_not_check_for_rule_3(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    certledger.enroll("V2", "vae", "2017-01-09", "--linked-person", "Zoé Roy")
+    certledger.vae_steps("V2")
+    certledger.convene("JV", on="2017-06-21", people=SIX)
+    certledger.ok("jury decide JV V2 --validate C10")
+
+    with_key = json.loads(certledger.ok("audit --format json"))
+    without = json.loads(certledger.ok(f"--keys {tmp_path / 'none.keys'} audit --format json"))
+
+    assert with_key["decisions"][0]["jury"]["linked_checked"] is True
+    assert with_key["summary"]["jury_problems"] == 0
+    assert without["decisions"][0]["jury"]["linked_checked"] is False
+    assert without["summary"]["jury_problems"] == 1
+
+
 def test_a_decision_about_an_erased_candidate_warns_that_rule_3_could_not_be_checked(
     certledger: Certledger,
 ) -> None:

@@ -22,6 +22,7 @@ HEAVY = (
     "xml.sax",
     "urllib.request",
     "cryptography",
+    "regex",
     "fpdf",
     "segno",
     "ledger.cpf",
