@@ -37,6 +37,9 @@ class Verification:
     unchained: tuple[int, str, int, int] | None = field(default=None, repr=False, compare=False)
     """The last event found without its chain row, until the next event tells why: its
     problem's index, the chain's hash and position before it, its own position (`_check`)."""
+    altered: tuple[int, str, int] | None = field(default=None, repr=False, compare=False)
+    """The last event found changed, until the next event tells whether it was rather its
+    chain row: its problem's index, the hash it links to as it stands, its position."""
 
     @property
     def ok(self) -> bool:
@@ -209,6 +212,7 @@ def verify(
                     chained.peek = next(links, None)
                     previous, known, last = peek[3], digest, position
                     result.chained_after_all()
+                    result.altered = None
                     continue
         # Not the plain case: read every value and say what is wrong.
         result.events = count
@@ -251,6 +255,7 @@ def _check(
     """One event read value by value against the chain: what is wrong with it, if anything;
     the chain's hash and the position after it."""
     unchained, result.unchained = result.unchained, None
+    altered, result.altered = result.altered, None
     if event.position is None:
         result.problem(_name(event, names), "malformed", "its log position is not a number")
         return previous, last
@@ -294,20 +299,31 @@ def _check(
     elif previous is not None:
         assert event.stream is not None and event.version is not None
         assert event.topic is not None and event.state is not None
-        expected = link(
-            previous, event.position, event.stream, event.version, event.topic, event.state
-        )
+        values = (event.position, event.stream, event.version, event.topic, event.state)
+
+        def linked_from(before: str) -> str:
+            return link(before, *values)
+
+        expected = linked_from(previous)
+
         if expected == row.hash:
             result.unchained = unchained
             result.chained_after_all()
-        elif unchained is None or row.hash != link(
-            unchained[1], event.position, event.stream, event.version, event.topic, event.state
-        ):
+        elif altered is not None and linked_from(altered[1]) == row.hash:
+            # The event before is the one chained: only its chain row's hash was changed.
+            found = result.problems[altered[0]]
+            found["problem"] = "rechained"
+            found["detail"] = (
+                f"the chain row of log position {altered[2]} was changed; the event is the one "
+                "that was chained (the next link holds it)"
+            )
+        elif unchained is None or row.hash != linked_from(unchained[1]):
             result.problem(
                 _name(event, names),
                 "modified",
                 f"the content at log position {event.position} changed",
             )
+            result.altered = (len(result.problems) - 1, expected, event.position)
         # else: this event follows the one before the unchained one, which was inserted.
     return row.hash, event.position
 

@@ -167,6 +167,24 @@ def test_an_event_whose_chain_row_alone_was_removed_is_named_unchained_not_its_n
     )
 
 
+def test_an_event_whose_chain_row_alone_was_changed_is_named_rechained_not_its_neighbour(
+    store: Store,
+) -> None:
+    position = store.position_of("AssessmentRecorded")
+    store.execute(
+        f"UPDATE ledger_chain SET hash = {store.p} WHERE position = {store.p}",
+        ("0" * 64, position),
+    )
+
+    result = store.check()
+
+    assert kinds(result) == [("candidate/V1#3", "rechained")]
+    assert result.problems[0]["detail"] == (
+        f"the chain row of log position {position} was changed; the event is the one that was "
+        "chained (the next link holds it)"
+    )
+
+
 def test_an_event_changed_and_unchained_is_told_from_one_whose_chain_row_alone_went(
     store: Store,
 ) -> None:
