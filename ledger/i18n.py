@@ -72,6 +72,7 @@ def show_state(state: str) -> str:
         "awaiting": pgettext("state", "awaiting"),
         "accepted": pgettext("state", "accepted"),
         "rejected": pgettext("state", "rejected"),
+        "to_withdraw": pgettext("state", "to_withdraw"),
         "to_resend": pgettext("state", "to_resend"),
     }
     return names.get(state, state)

@@ -17,6 +17,7 @@ from projections.status import CandidateStatus, candidate_status
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.dossier import Decision
     from ledger.facts import Fact
     from ledger.integrity import Verification
     from projections.audit import Audit, Spool
@@ -78,11 +79,13 @@ def cpf_standing(
 ) -> list[dict[str, Any]]:
     """Where each title award of the status stands with the Caisse des Dépôts, as the ledger
     knew it: not sent, awaiting an answer, accepted, refused (with its message), or to send
-    again (its file refused whole)."""
+    again (its file refused whole); and a title rectified away after it was sent, which the
+    Caisse still holds and the flow cannot withdraw: to withdraw (by hand, as the audit
+    says)."""
     titles = [
         decision
         for decision in status.dossier.live_decisions()
-        if decision.title and decision.on <= status.as_of
+        if decision.on <= status.as_of and (decision.title or _title_removed(decision))
     ]
     if not titles:
         return []
@@ -94,17 +97,24 @@ def cpf_standing(
     found = []
     for decision in titles:
         passage = id_technique(decision.id)
+        if not decision.title and passage not in standing.last:
+            continue  # rectified away before it was ever sent: nothing to withdraw
         answer = standing.answers.get(passage)
         found.append(
             {
                 "decision": decision.id,
                 "id_technique": passage,
-                "state": standing.state(passage),
+                "state": standing.state(passage) if decision.title else "to_withdraw",
                 "flow": standing.last.get(passage),
                 "message": answer.message if answer is not None and answer.message else None,
             }
         )
     return found
+
+
+def _title_removed(decision: Decision) -> bool:
+    """Whether a rectification took the title away from a decision."""
+    return any(r.data["changes"].get("title_awarded") is False for r in decision.rectifications)
 
 
 def explain_candidate(

@@ -16,7 +16,7 @@ from ledger.application import Ledger
 from ledger.cpf import check_flow, xsd_path
 from ledger.exceptions import TransmissionRefused
 from ledger.standing import id_technique
-from tests.cli.conftest import FIVE_MEMBERS, Certledger, variant
+from tests.cli.conftest import ALL, FIVE_MEMBERS, Certledger, variant
 
 XSD = xsd_path()
 """The XSD 1.1.2 shipped with certledger (tests/ledger/test_formats.py: the official file)."""
@@ -531,3 +531,32 @@ def test_the_flow_written_and_its_check_speak_french(awarded: Certledger, tmp_pa
         "cpf:passageCertifications/cpf:passageCertification[1]/cpf:identificationTitulaire/"
         "cpf:titulaire/cpf:sexe)"
     )
+
+
+def test_a_title_rectified_away_after_it_was_sent_is_to_withdraw_in_the_status(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", "2018-06-01")
+    certledger.convene("J1", on="2018-06-20")
+    certledger.ok(f"jury decide J1 V1 --validate {ALL} --award-title")
+    certledger.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
+
+    certledger.ok("decision rectify V1/J1 --no-award-title --reason 'the minutes say otherwise'")
+
+    (entry,) = certledger.json("status V1 --as-of 2019-01-01")["cpf"]
+    assert (entry["decision"], entry["state"]) == ("V1/J1", "to_withdraw")
+    assert "to_withdraw" in certledger.ok("status V1 --as-of 2019-01-01")
+
+
+def test_a_title_rectified_away_before_it_was_sent_has_nothing_to_withdraw(
+    certledger: Certledger,
+) -> None:
+    certledger.enroll("V1")
+    certledger.pass_everything("V1", "2018-06-01")
+    certledger.convene("J1", on="2018-06-20")
+    certledger.ok(f"jury decide J1 V1 --validate {ALL} --award-title")
+
+    certledger.ok("decision rectify V1/J1 --no-award-title --reason 'the minutes say otherwise'")
+
+    assert certledger.json("status V1 --as-of 2019-01-01")["cpf"] == []
