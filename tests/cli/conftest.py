@@ -192,6 +192,13 @@ class Certledger:
             for epreuve in block["epreuves"]:
                 self.assess(candidate, epreuve["code"], on, ",".join(epreuve["competencies"]))
 
+    def before_the_jury(self) -> None:
+        """V1 enrolled, every épreuve passed on 2018-06-01, and jury session J1 convened for
+        2018-06-20: a title away from its decision."""
+        self.enroll("V1")
+        self.pass_everything("V1", "2018-06-01")
+        self.convene("J1", on="2018-06-20")
+
     def assess(self, candidate: str, epreuve: str, on: str, passed: str) -> None:
         """Record a passed épreuve: nothing on stderr but, after the last registration
         period, the rule 6 warning."""

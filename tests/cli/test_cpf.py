@@ -536,9 +536,7 @@ def test_the_flow_written_and_its_check_speak_french(awarded: Certledger, tmp_pa
 def test_a_title_rectified_away_after_it_was_sent_is_to_withdraw_in_the_status(
     certledger: Certledger, tmp_path: Path
 ) -> None:
-    certledger.enroll("V1")
-    certledger.pass_everything("V1", "2018-06-01")
-    certledger.convene("J1", on="2018-06-20")
+    certledger.before_the_jury()
     certledger.ok(f"jury decide J1 V1 --validate {ALL} --award-title")
     certledger.ok(f"report cpf {IDS} -o {tmp_path / 'flux.xml'}")
 
@@ -552,9 +550,7 @@ def test_a_title_rectified_away_after_it_was_sent_is_to_withdraw_in_the_status(
 def test_a_title_rectified_away_before_it_was_sent_has_nothing_to_withdraw(
     certledger: Certledger,
 ) -> None:
-    certledger.enroll("V1")
-    certledger.pass_everything("V1", "2018-06-01")
-    certledger.convene("J1", on="2018-06-20")
+    certledger.before_the_jury()
     certledger.ok(f"jury decide J1 V1 --validate {ALL} --award-title")
 
     certledger.ok("decision rectify V1/J1 --no-award-title --reason 'the minutes say otherwise'")

@@ -257,9 +257,7 @@ def test_verify_of_a_ledger_with_no_key_file_checks_what_it_can(holder: Certledg
 def test_a_holder_whose_title_was_revoked_before_it_was_sent_can_be_erased(
     certledger: Certledger,
 ) -> None:
-    certledger.enroll("V1")
-    certledger.pass_everything("V1", "2018-06-01")
-    certledger.convene("J1", on="2018-06-20")
+    certledger.before_the_jury()
     certledger.ok(f"jury decide J1 V1 --validate {EVERYTHING} --award-title")
     number = certledger.json("certificate issue V1/J1 --kind title --on 2018-06-27")["number"]
     certledger.ok(f"certificate revoke {number} --on 2018-07-02 --reason 'forged file'")
@@ -272,9 +270,7 @@ def test_a_title_awarded_after_the_erasure_is_recorded_with_a_warning_that_it_ca
     certledger: Certledger, tmp_path: Path, how: str
 ) -> None:
     # The deliberation of 2018 is recorded late, after the candidate's erasure of 2026.
-    certledger.enroll("V1")
-    certledger.pass_everything("V1", "2018-06-01")
-    certledger.convene("J1", on="2018-06-20")
+    certledger.before_the_jury()
     certledger.ok("candidate erase V1 --reason 'request'")
     if how == "decision rectify":
         certledger.ok(f"jury decide J1 V1 --validate {EVERYTHING}")
@@ -298,9 +294,7 @@ def test_a_title_awarded_after_the_erasure_is_recorded_with_a_warning_that_it_ca
 def test_an_award_without_the_title_after_the_erasure_warns_of_nothing(
     certledger: Certledger,
 ) -> None:
-    certledger.enroll("V1")
-    certledger.pass_everything("V1", "2018-06-01")
-    certledger.convene("J1", on="2018-06-20")
+    certledger.before_the_jury()
     certledger.ok("candidate erase V1 --reason 'request'")
 
     result = certledger(f"jury decide J1 V1 --validate {EVERYTHING} --award-block BC01")

@@ -167,19 +167,24 @@ def test_an_award_made_before_the_transmission_duty_is_never_late(
     assert run_audit(ledger_2018, date(2018, 11, 2))["awards_not_transmitted_within_3_months"] == []
 
 
-def test_the_audit_lists_an_annulment_made_after_the_award_was_transmitted(
-    ledger_2018: Ledger, clock: FixedClock
-) -> None:
-    dossier = Dossier.known(ledger_2018.candidate_facts("A1"), None)
+def send_a1(ledger: Ledger) -> None:
+    """A1's passage recorded as sent in flow F1 (flux.xml), as `report cpf` records it."""
+    dossier = Dossier.known(ledger.candidate_facts("A1"), None)
     assert dossier is not None
-    sent = [p.record() for p in passages(dossier, ledger_2018.versions())]
-    clock.set(clock.current + timedelta(days=10))
-    ledger_2018.record_transmissions(
+    sent = [p.record() for p in passages(dossier, ledger.versions())]
+    ledger.record_transmissions(
         [{"flux_id": "F1", "file": "flux.xml", "sha256": "0" * 64, "passages": sent}],
         kind="cpf-accrochage",
         position=1,
         by="tester",
     )
+
+
+def test_the_audit_lists_an_annulment_made_after_the_award_was_transmitted(
+    ledger_2018: Ledger, clock: FixedClock
+) -> None:
+    clock.set(clock.current + timedelta(days=10))
+    send_a1(ledger_2018)
     clock.set(clock.current + timedelta(days=32))
     ledger_2018.annul_decision("A1/J1", on=date(2018, 8, 1), reason="appeal", by="tester")
     document = run_audit(ledger_2018, date(2018, 8, 2))
@@ -297,15 +302,7 @@ def test_the_audit_lists_a_revocation_made_after_the_award_was_transmitted(
 ) -> None:
     clock.set(clock.current + timedelta(days=10))
     issued = ledger_2018.issue_certificate("A1/J1", kind="title", on=date(2018, 6, 27), by="t")
-    dossier = Dossier.known(ledger_2018.candidate_facts("A1"), None)
-    assert dossier is not None
-    sent = [p.record() for p in passages(dossier, ledger_2018.versions())]
-    ledger_2018.record_transmissions(
-        [{"flux_id": "F1", "file": "flux.xml", "sha256": "0" * 64, "passages": sent}],
-        kind="cpf-accrochage",
-        position=1,
-        by="tester",
-    )
+    send_a1(ledger_2018)
     clock.set(clock.current + timedelta(days=32))
     ledger_2018.revoke_certificate(
         str(issued["number"]), on=date(2018, 8, 1), reason="fraud", by="tester"
@@ -332,15 +329,7 @@ def test_the_audit_lists_a_title_rectified_away_after_it_was_transmitted(
     clock.set(clock.current + timedelta(days=10))
     if certificate:
         issued = ledger_2018.issue_certificate("A1/J1", kind="title", on=date(2018, 6, 27), by="t")
-    dossier = Dossier.known(ledger_2018.candidate_facts("A1"), None)
-    assert dossier is not None
-    sent = [p.record() for p in passages(dossier, ledger_2018.versions())]
-    ledger_2018.record_transmissions(
-        [{"flux_id": "F1", "file": "flux.xml", "sha256": "0" * 64, "passages": sent}],
-        kind="cpf-accrochage",
-        position=1,
-        by="tester",
-    )
+    send_a1(ledger_2018)
     clock.set(clock.current + timedelta(days=32))
     if certificate:
         ledger_2018.revoke_certificate(
