@@ -39,8 +39,8 @@ _WHILE_ENROLLED = {
     "VaeInterviewHeld": N_("the VAE interview"),
 }
 """The facts that need the candidate enrolled and not withdrawn on their date (rule 2), as
-their commands name them: a withdrawal dated before one of them is refused, as the fact
-would be if recorded after the withdrawal."""
+their commands name them: a withdrawal dated before one of them is recorded with a warning
+(`Candidate.enrolled_after`)."""
 
 
 class Candidate(Aggregate):
@@ -292,6 +292,19 @@ class Candidate(Aggregate):
                 ),
             )
 
+    def enrolled_after(self, on: date) -> list[str]:
+        """What a withdrawal on `on` leaves dated after it while the candidate would stand
+        withdrawn (rule 2): the route changes, assessments and VAE steps dated after it, as a
+        registrar reads them. A re-enrolment recorded later, dated before them, makes them
+        whole again: a late recording of the withdrawal is not refused for them."""
+        return [
+            _("{what} of {on}").format(
+                what=_(_WHILE_ENROLLED[f.type]), on=show_date(f.effective_on)
+            )
+            for f in self.dossier.facts
+            if f.type in _WHILE_ENROLLED and f.effective_on > on
+        ]
+
     def withdraw(self, on: date, reason: str, by: Actor) -> None:
         if not clean_reason(_("the reason"), reason):
             raise InvalidInput(_("a withdrawal needs a reason"))
@@ -309,21 +322,6 @@ class Candidate(Aggregate):
                     on=show_date(on),
                     id=later[0].id,
                     on2=show_date(later[0].on),
-                ),
-            )
-        done = [f for f in self.dossier.facts if f.type in _WHILE_ENROLLED and f.effective_on > on]
-        if done:
-            first = min(done, key=lambda f: f.effective_on)
-            raise RuleViolation(
-                10,
-                _(
-                    "candidate {candidate_id} cannot withdraw on {on}: {what} of {on2} is dated "
-                    "after it, and needs them enrolled (rule 2)"
-                ).format(
-                    candidate_id=self.candidate_id,
-                    on=show_date(on),
-                    what=_(_WHILE_ENROLLED[first.type]),
-                    on2=show_date(first.effective_on),
                 ),
             )
         self._record(self.Withdrew, on, by, reason=reason.strip())

@@ -350,9 +350,12 @@ def check_later_awards(
     correct first. (An award already short before, an earlier version's doing, is not this
     correction's: only what the correction breaks is refused.)"""
     live = dossier.live_decisions()
+    start = next((d.on for d in live if d.id == decision_id), None)
+    if start is None:  # not a live decision: the correction itself says why it is refused
+        return
     changed = [d for d in live if d.id != decision_id] + ([becomes] if becomes else [])
-    already = {(d.id, what) for d, what, _ in _short_awards(live, versions, decision_id)}
-    for later, what, standing in _short_awards(changed, versions, decision_id):
+    already = {(d.id, what) for d, what, _ in _short_awards(live, versions, decision_id, start)}
+    for later, what, standing in _short_awards(changed, versions, decision_id, start):
         if (later.id, what) not in already:
             raise RuleViolation(
                 5,
@@ -371,17 +374,14 @@ def check_later_awards(
 
 
 def _short_awards(
-    decisions: Sequence[Decision], versions: Versions, since: str
+    decisions: Sequence[Decision], versions: Versions, since: str, start: date
 ) -> list[tuple[Decision, str, Standing]]:
-    """The awards (block code, or "title") of the decisions dated on or after decision
-    `since`'s day, other than it, that fall short of their threshold on their own date, given
-    `decisions` as the live ones."""
-    start = next((d.on for d in decisions if d.id == since), None)
+    """The awards (block code, or "title") of the decisions dated on or after `start` (the
+    day of decision `since`), other than `since`, that fall short of their threshold on their
+    own date, given `decisions` as the live ones."""
     short = []
     for award in decisions:
-        if award.id == since or not (award.blocks or award.title):
-            continue
-        if start is not None and award.on < start:
+        if award.id == since or not (award.blocks or award.title) or award.on < start:
             continue
         earlier = [d for d in decisions if d.on <= award.on and d.id != award.id]
         codes = counting(earlier, versions, award.on) | set(award.validated)

@@ -125,8 +125,7 @@ def annul_decision(
     candidate_id = candidate_of(decision_id)
 
     def act(candidate: Candidate, actor: Actor) -> Result:
-        if decision_id in candidate.dossier.decisions:  # else annul_decision says not found
-            check_later_awards(candidate.dossier, ledger.uow.versions(), decision_id, None)
+        check_later_awards(candidate.dossier, ledger.uow.versions(), decision_id, None)
         candidate.annul_decision(decision_id, on, reason, actor)
         return {"id": decision_id, "annulled_on": on.isoformat()}
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.candidate import VAE_PATHS, Candidate
 from ledger.clock import Actor
 from ledger.exceptions import AlreadyExists, InvalidInput
-from ledger.i18n import _
+from ledger.i18n import _, show_date
 from ledger.ids import candidate_stream, check_identifier
 from ledger.rules import CodesInForce
 from ledger.text import clean_name
@@ -128,17 +128,34 @@ def withdraw(
     by: str,
     request_id: str | None = None,
 ) -> Result:
-    """Record a withdrawal (rule 10: refused if a decision is dated after it)."""
+    """Record a withdrawal (rule 10: refused if a decision is dated after it). Facts dated
+    after it that need the candidate enrolled (rule 2) are told in a warning: recorded late,
+    the withdrawal may precede a re-enrolment not recorded yet, which makes them whole."""
     check_not_future(ledger, on, _("the withdrawal"))
-    return on_candidate(
+    warnings: list[str] = []
+
+    def act(candidate: Candidate, actor: Actor) -> None:
+        candidate.withdraw(on, reason, actor)
+        after = candidate.enrolled_after(on)
+        if after:
+            warnings.append(
+                _(
+                    "candidate {candidate_id} stands withdrawn from {on}, yet {facts} dated "
+                    "after it need them enrolled (rule 2): record the re-enrolment that came "
+                    "before them"
+                ).format(candidate_id=candidate_id, on=show_date(on), facts=", ".join(after))
+            )
+
+    result = on_candidate(
         ledger,
         "candidate withdraw",
         candidate_id,
         {"on": on, "reason": reason},
-        lambda c, a: c.withdraw(on, reason, a),
+        act,
         by=by,
         request_id=request_id,
     )
+    return with_warnings(result, warnings)
 
 
 def reenroll(

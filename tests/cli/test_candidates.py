@@ -404,36 +404,30 @@ def test_a_withdrawal_before_a_later_decision_is_refused_by_rule_10(
 
 
 @pytest.mark.parametrize(
-    ("fact", "command", "what"),
+    ("command", "what"),
     [
-        (
-            "assessment",
-            "assessment record V1 --epreuve BC01-E1 --on 2017-06-01 --passed C01",
-            "the assessment",
-        ),
-        (
-            "route change",
-            "candidate change-route V1 --route vae --on 2017-06-01",
-            "the route change",
-        ),
+        ("assessment record V1 --epreuve BC01-E1 --on 2019-06-01 --passed C01", "the assessment"),
+        ("candidate change-route V1 --route vae --on 2019-06-01", "the route change"),
     ],
 )
-def test_a_withdrawal_dated_before_what_needs_the_candidate_enrolled_is_refused(
-    certledger: Certledger, fact: str, command: str, what: str
+def test_a_late_withdrawal_before_what_needs_the_candidate_enrolled_warns_to_record_the_reenrolment(
+    certledger: Certledger, command: str, what: str
 ) -> None:
-    # Recorded the other way round, the assessment or route change would be refused by rule 2.
+    # The true history: withdrew in 2017, re-enrolled in 2018, assessed (or moved) in 2019;
+    # the withdrawal and the re-enrolment are recorded late, in that order.
     certledger.enroll("V1")
     certledger.ok(command)
-    before = certledger.rows()
 
-    error = certledger.refused("candidate withdraw V1 --on 2017-01-01 --reason 'moved abroad'")
+    result = certledger("candidate withdraw V1 --on 2017-03-01 --reason 'moved abroad'")
 
-    assert error == (
-        "Error: rule 10 (withdrawal): candidate V1 cannot withdraw on 2017-01-01: "
-        f"{what} of 2017-06-01 is dated after it, and needs them enrolled (rule 2)"
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "Warning: candidate V1 stands withdrawn from 2017-03-01, yet "
+        f"{what} of 2019-06-01 dated after it need them enrolled (rule 2): record the "
+        "re-enrolment that came before them\n"
     )
-    assert certledger.rows() == before
-    assert certledger.ok("candidate withdraw V1 --on 2017-06-01 --reason 'moved abroad'")
+    certledger.ok("candidate reenroll V1 --route formation_continue --on 2018-01-08")
+    assert certledger.status("V1", "2019-06-02")["state"] != "withdrawn"
 
 
 def test_a_withdrawal_on_the_day_of_the_last_decision_is_accepted(

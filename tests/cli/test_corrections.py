@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import NINE, Certledger
+from tests.cli.conftest import NINE, Certledger, variant
 
 SIX = "C01,C02,C03,C04,C05,C06"
 
@@ -76,6 +77,28 @@ def test_a_correction_that_leaves_a_later_award_short_of_its_threshold_is_refuse
     certledger.ok("decision annul V1/J2 --on 2026-11-01 --reason appeal")
     certledger.ok(correction)
     assert certledger.status("V1", "2017-08-01")["blocks"][0]["awarded"] is False
+
+
+def test_an_award_already_short_before_a_correction_does_not_hold_it_back(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    # BC01 awarded on 7 of its competencies; a version published since, in force from before
+    # that day, asks 8: the award is short whatever becomes of the later decision.
+    certledger.enroll("V1")
+    certledger.pass_bc01("V1")
+    certledger.convene("J1", on="2017-06-20")
+    certledger.convene("J2", on="2017-07-20")
+    certledger.ok("jury decide J1 V1 --validate C01,C02,C03,C04,C05,C06,C07 --award-block BC01")
+    certledger.ok("jury decide J2 V1 --validate C08")
+    stricter = variant(
+        tmp_path,
+        "v2.toml",
+        ('version = "2006.1"', 'version = "2017.1"'),
+        ("un tournage d'un film\"\nrequired = 7", "un tournage d'un film\"\nrequired = 8"),
+    )
+    certledger.ok(f"referential publish {stricter} --effective-from 2017-01-01")
+
+    certledger.ok("decision annul V1/J2 --on 2026-11-01 --reason appeal")
 
 
 def test_a_correction_that_leaves_a_later_award_its_threshold_is_recorded(

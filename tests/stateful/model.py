@@ -107,15 +107,6 @@ class Person:
     def last_presence(self) -> date:
         return max(self.presences)[0]
 
-    def needs_enrolled_after(self, day: date) -> bool:
-        """Whether a route change, an assessment or a VAE step is dated after `day`: each
-        needed the candidate enrolled on its date (rule 2), so a withdrawal on `day` is
-        refused (rule 10)."""
-        dated = [on for on, *_ in (*self.placements, *self.assessments)] + self.interviews
-        if self.admitted is not None:
-            dated.append(self.admitted)
-        return any(on > day for on in dated)
-
     def linked_on(self, day: date) -> set[str]:
         return {normalised(name) for on, name in self.linked if on <= day}
 

@@ -521,8 +521,6 @@ class LedgerMachine(RuleBasedStateMachine):
             if on < person.last_presence()
             else f"rule 10: decisions after it: {later}"
             if later
-            else "rule 10: a fact that needs the candidate enrolled after it"
-            if person.needs_enrolled_after(on)
             else None
         )
         done = self.attempt(
