@@ -44,9 +44,9 @@ DEFAULT_MINIMUM_AGE = 16
 compulsory schooling (Code de l'éducation, art. L131-1)."""
 
 MAXIMUM_VALIDITY_YEARS = 100
-"""The longest a validity can be (a lifetime): a competency validated today is then valid
-until a date every calendar holds (a validity of thousands of years would end past year
-9999, which no date can be)."""
+"""The longest a validity a referential file may give (a lifetime), checked on the files
+validated or published: a version published before stays readable whatever it says (a
+validity past year 9999 ends on the last day a date can hold, `rules.add_years`)."""
 
 _STRICT = {"extra": "forbid"}
 """pydantic's configuration of every class: a key the class does not know is an error."""
@@ -221,7 +221,7 @@ class Referential:
     rome: tuple[str, ...] = ()
     certifier: str = ""
     note: str = ""
-    validity_years: int = _count(1, MAXIMUM_VALIDITY_YEARS)
+    validity_years: int = _count(1)
     vae_permanent: bool
     award_after_registration_for_enrolled_before: bool = False
     title: TitleRule
@@ -348,6 +348,12 @@ def problems(ref: Referential, *, new: bool = True) -> list[str]:
     """Every semantic problem of a structurally valid referential, each naming the item
     (`new`: a file to validate or publish, not a version the ledger already holds)."""
     found: list[str] = list(_out_of_bounds(ref))
+    if new and ref.validity_years > MAXIMUM_VALIDITY_YEARS:
+        found.append(
+            _("{place}: must be from {low} to {high}, not {value}").format(
+                place="validity_years", low=1, high=MAXIMUM_VALIDITY_YEARS, value=ref.validity_years
+            )
+        )
     if ref.version and new:
         # The ledger tells versions apart by their exact text: none blank, none that looks
         # like another (an invisible character, a space around it). A version published

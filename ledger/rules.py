@@ -141,7 +141,11 @@ class CodesInForce:
 
 
 def add_years(day: date, years: int) -> date:
-    """The same month and day `years` later; 29 February becomes 28 February."""
+    """The same month and day `years` later; 29 February becomes 28 February; past the last
+    year a date can hold (a validity of thousands of years, published before the validator
+    bounded it), the last day there is."""
+    if day.year + years > date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:

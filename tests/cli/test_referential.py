@@ -457,6 +457,30 @@ def test_a_version_published_before_versions_were_identifiers_stays_readable(
     assert "version '2019 v2' is not a valid identifier" in refused.stderr
 
 
+def test_a_version_published_with_a_longer_validity_than_files_may_give_stays_readable(
+    certledger: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endless = variant(
+        tmp_path,
+        "endless.toml",
+        ('version = "2006.1"', 'version = "2017.1"'),
+        ("validity_years = 5", "validity_years = 9999"),
+    )
+    with monkeypatch.context() as earlier:  # the validator of an earlier version of certledger
+        earlier.setattr("ledger.referential.MAXIMUM_VALIDITY_YEARS", 10**6)
+        certledger.ok(f"referential publish {endless} --effective-from 2017-01-01")
+    _parse.cache_clear()  # read back as a new process would
+    certledger.enroll("V1")
+    certledger.pass_bc01("V1", on="2017-06-01")
+    certledger.convene("J1", on="2017-06-20")
+
+    certledger.ok(f"jury decide J1 V1 --validate {NINE} --award-block BC01")
+
+    (bc01, *_) = certledger.status("V1", "2026-11-30")["blocks"]
+    assert (bc01["counts"], bc01["valid_until"]) == (True, "9999-12-31")
+    assert certledger.json("verify")["ok"] is True
+
+
 def test_a_validity_of_a_lifetime_is_read_to_its_end(
     certledger: Certledger, tmp_path: Path
 ) -> None:

@@ -328,7 +328,7 @@ def test_init_twice_is_refused(ledger: Ledger) -> None:
         (
             "validity_years = 5",
             "validity_years = 0",
-            "validity_years: must be from 1 to 100, not 0",
+            "validity_years: must be at least 1, not 0",
         ),
         ("required = 7\n", "required = 0\n", "blocks.0.required: must be at least 1, not 0"),
         (
