@@ -27,6 +27,16 @@ from ledger.store.scans import counted
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
+class Unchained(NamedTuple):
+    """Events found in a row without their chain rows: inserted, or their chain rows removed
+    (the next event tells): each problem's index and log position, and the chain's hash and
+    position before the first of them."""
+
+    found: list[tuple[int, int]]
+    before: str
+    last: int
+
+
 @dataclass
 class Verification:
     events: int = 0
@@ -34,9 +44,9 @@ class Verification:
     position: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    unchained: tuple[int, str, int, int] | None = field(default=None, repr=False, compare=False)
-    """The last event found without its chain row, until the next event tells why: its
-    problem's index, the chain's hash and position before it, its own position (`_check`)."""
+    unchained: Unchained | None = field(default=None, repr=False, compare=False)
+    """The last events found without their chain rows, until the next event tells why
+    (`_check`)."""
     altered: tuple[int, str, int] | None = field(default=None, repr=False, compare=False)
     """The last event found changed, until the next event tells whether it was rather its
     chain row: its problem's index, the hash it links to as it stands, its position."""
@@ -52,13 +62,13 @@ class Verification:
         """The event after one found without its chain row links to that event as it
         stands: the event is the one that was chained, and only its chain row is gone."""
         if self.unchained is not None:
-            index, _, _, position = self.unchained
-            found = self.problems[index]
-            found["problem"] = "unchained"
-            found["detail"] = (
-                f"the chain row of log position {position} is gone; the event is the one "
-                "that was chained (the next link holds it)"
-            )
+            for index, position in self.unchained.found:
+                found = self.problems[index]
+                found["problem"] = "unchained"
+                found["detail"] = (
+                    f"the chain row of log position {position} is gone; the event is the one "
+                    "that was chained (the next link holds it)"
+                )
             self.unchained = None
 
     def as_json(self) -> dict[str, Any]:
@@ -219,8 +229,8 @@ def verify(
         previous, last = _check(result, event_of(row), chained, previous, last, names)
         known = None
     result.events = count
-    if result.unchained is not None:  # the last event: inserted, the chain ends before it
-        _, previous, last, _ = result.unchained
+    if result.unchained is not None:  # the last events: inserted, the chain ends before them
+        previous, last = result.unchained.before, result.unchained.last
         result.unchained = None
     for lost in chained.rest():
         previous = _lost(result, link_of(lost), names)
@@ -273,7 +283,11 @@ def _check(
         # Inserted, or its chain row removed: the next event tells (`chained_after_all`).
         assert event.stream is not None and event.version is not None
         assert event.topic is not None and event.state is not None
-        result.unchained = (len(result.problems) - 1, previous, last, event.position)
+        # Several in a row: the chain before the first is what the next link may hold.
+        since = unchained or Unchained([], previous, last)
+        result.unchained = since._replace(
+            found=[*since.found, (len(result.problems) - 1, event.position)]
+        )
         would = link(
             previous, event.position, event.stream, event.version, event.topic, event.state
         )
@@ -317,7 +331,7 @@ def _check(
                 f"the chain row of log position {altered[2]} was changed; the event is the one "
                 "that was chained (the next link holds it)"
             )
-        elif unchained is None or row.hash != linked_from(unchained[1]):
+        elif unchained is None or row.hash != linked_from(unchained.before):
             result.problem(
                 _name(event, names),
                 "modified",

@@ -151,6 +151,34 @@ def test_inserting_an_event_is_named(store: Store) -> None:
     assert [k for _, k in kinds(result)] == ["inserted"]
 
 
+def test_events_inserted_at_the_end_leave_the_chain_its_digest_and_its_head(
+    store: Store,
+) -> None:
+    before = store.check()
+    for version in (1, 2):
+        forged = uuid.uuid4()
+        store.execute(
+            f"INSERT INTO {store.events} (originator_id, originator_version, topic, state) "
+            f"VALUES ({store.p}, {version}, 'Claimed', {store.p})",
+            (forged.hex if store.p == "?" else str(forged), b"{}"),
+        )
+
+    result = store.check()
+
+    assert [k for _, k in kinds(result)] == ["inserted", "inserted"]
+    assert (result.position, result.digest) == (before.position, before.digest)
+
+
+def test_two_events_in_a_row_whose_chain_rows_alone_were_removed_are_both_unchained(
+    store: Store,
+) -> None:
+    position = store.position_of("AssessmentRecorded")
+    for gone in (position, position + 1):
+        store.execute(f"DELETE FROM ledger_chain WHERE position = {store.p}", (gone,))
+
+    assert [k for _, k in kinds(store.check())] == ["unchained", "unchained"]
+
+
 def test_an_event_whose_chain_row_alone_was_removed_is_named_unchained_not_its_neighbour(
     store: Store,
 ) -> None:
