@@ -14,7 +14,7 @@ import hashlib
 import json
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
@@ -24,7 +24,7 @@ from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from ledger.exceptions import BadIdentifier, ReferentialInvalid
-from ledger.i18n import _
+from ledger.i18n import N_, _
 from ledger.ids import check_identifier
 
 if TYPE_CHECKING:
@@ -118,6 +118,15 @@ class Role:
     the certifier."""
 
 
+_FROM, _OPEN_ALWAYS, _CLOSED, _OPEN = (
+    N_("from {start}"),
+    N_("open always"),
+    N_("closed"),
+    N_("open {periods}"),
+)
+"""A route's periods in words (`Route.words`): translated for people, not in the JSON."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class OpenPeriod:
     """A period a route is open in (rule 12): from `start` to `end`, inclusive (None: for good)."""
@@ -131,8 +140,12 @@ class OpenPeriod:
         return self.start <= day and (self.end is None or day <= self.end)
 
     def __str__(self) -> str:
+        return self.words(_)
+
+    def words(self, say: Callable[[str], str]) -> str:
+        """The period in words, `say` translating them (`_`, or `str` for English)."""
         if self.end is None:
-            return _("from {start}").format(start=self.start.isoformat())
+            return say(_FROM).format(start=self.start.isoformat())
         return f"{self.start.isoformat()} → {self.end.isoformat()}"
 
     def as_json(self) -> dict[str, str | None]:
@@ -158,17 +171,22 @@ class Route:
     def openings(self) -> str:
         """The periods in words, in the language in use: "open always", "closed", "open from
         2008-01-01" (the dates as the file writes them)."""
+        return self.words(_)
+
+    def words(self, say: Callable[[str], str]) -> str:
+        """The periods in words, `say` translating them (`_`, or `str` for the JSON, which is
+        never translated)."""
         if self.open is None:
-            return _("open always")
+            return say(_OPEN_ALWAYS)
         if not self.open:
-            return _("closed")
-        return _("open {periods}").format(periods=", ".join(str(p) for p in self.open))
+            return say(_CLOSED)
+        return say(_OPEN).format(periods=", ".join(p.words(say) for p in self.open))
 
     def as_json(self) -> dict[str, Any]:
         return {
             **{f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "open"},
             "open": None if self.open is None else [p.as_json() for p in self.open],
-            "openings": self.openings,
+            "openings": self.words(str),
         }
 
 

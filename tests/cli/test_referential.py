@@ -556,6 +556,16 @@ def test_the_routes_periods_are_told_in_french(certledger: Certledger) -> None:
     )
 
 
+def test_the_routes_periods_stay_in_english_in_the_json_whatever_the_language(
+    certledger: Certledger,
+) -> None:
+    # The JSON is for programs: never translated (docs/translating.md).
+    routes = json.loads(certledger.ok("--lang fr referential show --json"))["routes"]
+
+    assert {r["code"]: r["openings"] for r in routes}["vae"] == "open from 2008-01-01"
+    assert {r["openings"] for r in routes} == {"open always", "closed", "open from 2008-01-01"}
+
+
 def test_the_validator_tells_duplicates_in_french(bare: Certledger, tmp_path: Path) -> None:
     broken = variant(
         tmp_path,
