@@ -396,14 +396,22 @@ class PostgreSQL(Dialect):
             if "complete" in tokens:
                 return "ready"
             creators = [t.removeprefix("creator ") for t in tokens if t.startswith("creator ")]
-            if (
-                creators
-                and not conn.execute(
-                    f"SELECT 1 FROM pg_stat_activity WHERE {_SESSION} = %s", (creators[0],)
-                ).fetchone()
-            ):
+            if creators and self._gone(conn, creators[0]):
                 return "abandoned"
         return "creating"
+
+    @staticmethod
+    def _gone(conn: Any, creator: str) -> bool:
+        """Whether the session that wrote `creator` (`_SESSION`) has ended: no session has its
+        process id, or one that started at another time has it now. A role that may not see
+        other roles' sessions reads their start as NULL: such a session is taken as alive
+        (never a creation in progress taken for abandoned)."""
+        pid = creator.partition(" ")[0]
+        found = conn.execute(
+            f"SELECT backend_start IS NULL OR {_SESSION} = %s FROM pg_stat_activity WHERE pid = %s",
+            (creator, int(pid) if pid.isdigit() else 0),
+        ).fetchone()
+        return found is None or not found[0]
 
     def prepare(self, url: StoreURL) -> None:
         if url.schema:

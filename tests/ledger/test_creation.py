@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.integrity import verify_store
 from ledger.store import StoreURL, parse_store_url
-from tests.stores import StoreRef
+from tests.stores import POSTGRES, StoreRef
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,3 +158,35 @@ def test_a_creation_under_way_is_not_taken_for_abandoned(store: StoreRef) -> Non
         url.dialect.create(url, slow)
 
     assert seen == ["creating"]
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_role_that_cannot_see_the_creators_session_takes_the_creation_as_under_way(
+    store: StoreRef,
+) -> None:
+    """PostgreSQL hides the start of other roles' sessions from a role without the right to
+    see them (an auditor's): their creation is under way, never abandoned."""
+    import psycopg
+
+    from ledger.store.dialects import _SESSION
+
+    assert POSTGRES is not None
+    viewer = f"certledger_viewer_{uuid.uuid4().hex[:8]}"
+    store.query(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+    store.query("CREATE TABLE certledger_creation (token text PRIMARY KEY)")
+    store.query(f"CREATE ROLE {viewer} LOGIN")
+    try:
+        store.query(f'GRANT USAGE ON SCHEMA "{store.schema}" TO {viewer}')
+        store.query(f"GRANT SELECT ON certledger_creation TO {viewer}")
+        with psycopg.connect(POSTGRES, autocommit=True) as creator:  # its session goes on
+            (token,) = creator.execute(
+                f"SELECT 'creator ' || {_SESSION} FROM pg_stat_activity "
+                "WHERE pid = pg_backend_pid()"
+            ).fetchone() or ("",)
+            store.query("INSERT INTO certledger_creation VALUES (%s)", (token,))
+            seen_by = parse_store_url(str(store).replace("postgres@", f"{viewer}@"))
+
+            assert parse_store_url(str(store)).dialect.state(seen_by) == "creating"
+    finally:
+        store.query(f"DROP OWNED BY {viewer}")
+        store.query(f"DROP ROLE {viewer}")
