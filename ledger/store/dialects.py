@@ -187,6 +187,8 @@ class SQLite(Dialect):
         path = url.path
         if path is None or not path.exists():
             return "absent"
+        if path.is_dir():
+            return "foreign"
         try:
             if path.stat().st_size == 0:
                 return "empty"

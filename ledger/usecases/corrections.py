@@ -23,6 +23,7 @@ from ledger.usecases.common import (
     check_not_future,
     erased_title_warning,
     on_candidate,
+    unchecked_linked_warning,
     with_warnings,
 )
 
@@ -93,9 +94,12 @@ def rectify_decision(
         )
         candidate.rectify_decision(decision_id, changes, reason, today, tx.actor)
         tx.record(candidate)
-        warnings[:] = erased_title_warning(
-            candidate, changes.get("title_awarded", False) and not decision.title
-        )
+        warnings[:] = [
+            *erased_title_warning(
+                candidate, changes.get("title_awarded", False) and not decision.title
+            ),
+            *unchecked_linked_warning(review),
+        ]
         patch = candidate.dossier.facts[-1].data["changes"]
         return {"id": decision_id, "changes": sorted(patch)}
 

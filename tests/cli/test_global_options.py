@@ -87,6 +87,7 @@ def test_a_store_that_cannot_be_opened_is_one_error_line(
 
     assert result.exit_code == 1 and not crashed(result)
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    assert "already initialised" not in result.stderr
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)

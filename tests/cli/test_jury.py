@@ -288,12 +288,15 @@ def test_a_decision_about_an_erased_candidate_warns_that_rule_3_could_not_be_che
     certledger.ok("candidate erase V2 --reason 'request'")
 
     result = certledger("jury decide JV V2 --validate C10")
+    rectified = certledger("decision rectify V2/JV --validate C10,C11 --reason 'C11 omitted'")
 
-    assert result.exit_code == 0 and result.stdout == "V2/JV\n"
-    assert result.stderr == (
+    warning = (
         "Warning: the persons linked to candidate V2 were erased with their personal data: "
         "whether one of them sits on jury session JV (rule 3) could not be checked\n"
     )
+    assert result.exit_code == 0 and result.stdout == "V2/JV\n"
+    assert result.stderr == warning
+    assert rectified.exit_code == 0 and rectified.stderr == warning
 
 
 def test_a_person_linked_to_one_candidate_may_sit_for_another(vae_candidate: Certledger) -> None:
