@@ -20,7 +20,7 @@ from uuid import UUID
 import orjson
 
 from ledger.store import Store
-from ledger.store.chain import GENESIS, link
+from ledger.store.chain import GENESIS, as_bytes, link
 from ledger.store.keys import commitment, unwrap
 from ledger.store.scans import counted
 
@@ -116,14 +116,6 @@ def as_stream(value: Any) -> UUID | None:
         return UUID(str(value)) if isinstance(value, str) else None
     except ValueError:
         return None
-
-
-def as_bytes(value: Any) -> bytes | None:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, str):  # SQLite lets text into a BLOB column
-        return value.encode("utf-8", "surrogatepass")
-    return None
 
 
 def as_hash(value: Any) -> str | None:

@@ -34,6 +34,16 @@ def as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
+def as_bytes(value: Any) -> bytes | None:
+    """A stored state as bytes, as the events table gives it (SQLite lets text into a BLOB
+    column); None for anything else."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    return None
+
+
 def link(
     previous: str, position: int, originator_id: UUID, version: int, topic: str, state: bytes
 ) -> str:

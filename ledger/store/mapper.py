@@ -15,7 +15,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import TopicError, get_topic
 from eventsourcing.utils import resolve_topic as _resolve_topic
 
 from ledger.exceptions import FACT_ERRORS, MalformedEvent
@@ -188,15 +188,15 @@ class LedgerMapper(Mapper[UUID]):
         """
         try:
             state = _state_adapter(topic).validate_json(self._plain(data))
-        except FACT_ERRORS:  # pydantic's ValidationError is a ValueError
+            if originator_id is not None:
+                self.unseal_state(topic, state, originator_id, version)
+                for path in SEALED.get(topic, ()):
+                    value = state.get(path)
+                    if "." not in path and value is not None and not _marker(value):
+                        state[path] = _field_adapter(topic, path).validate_python(value)
+        except (*FACT_ERRORS, TopicError):  # pydantic's ValidationError is a ValueError
             stream = f"stream {originator_id}" if originator_id is not None else ""
             raise MalformedEvent(stored_event_name(stream, version, None)) from None
-        if originator_id is not None:
-            self.unseal_state(topic, state, originator_id, version)
-            for path in SEALED.get(topic, ()):
-                value = state.get(path)
-                if "." not in path and value is not None and not _marker(value):
-                    state[path] = _field_adapter(topic, path).validate_python(value)
         return state
 
     def unseal_state(
@@ -312,11 +312,11 @@ def unseal(key: Lookup, stream: UUID, version: int, path: str, value: Any) -> An
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    blob = base64.b64decode(value["sealed"])
     aad = _place(stream, version, path)
     try:
+        blob = base64.b64decode(value["sealed"])
         return orjson.loads(AESGCM(key).decrypt(blob[:12], blob[12:], aad))
-    except (InvalidTag, ValueError):
+    except (InvalidTag, ValueError, TypeError):
         # Not sealed with this key (a key made after an erasure by an earlier version, or
         # the bytes altered, which `verify` names): unreadable, not a crash.
         return {"sealed": True}

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.facts import Row
-from ledger.store.chain import as_uuid
+from ledger.store.chain import as_bytes, as_uuid
 from ledger.store.dialects import Dialect
 
 _COLUMNS = "originator_id, originator_version, topic, state"
@@ -26,7 +26,7 @@ def select_stream(recorder: Any, originator_id: UUID) -> list[Row]:
         (dialect.stream_key(originator_id),),
     )
     return [
-        (position, as_uuid(uid), version, topic, bytes(state))
+        (position, as_uuid(uid), version, topic, as_bytes(state) or b"")
         for position, uid, version, topic, state in rows
     ]
 

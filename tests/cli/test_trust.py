@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ledger.store import parse_store_url
-from tests.cli.conftest import FIVE_MEMBERS, Certledger
+from tests.cli.conftest import FIVE_MEMBERS, Certledger, crashed
 from tests.stores import POSTGRES
 
 NAME = "Zorglubovna"
@@ -357,3 +357,50 @@ def test_an_event_edited_into_another_shape_is_named_by_every_read_never_a_trace
         ("candidate/V1#5", "modified")
     ]
     assert document["notes"] == [f"the status view was not checked: {named}"]
+
+
+ENROLMENT = "topic = 'CandidateEnrolled'"
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("edit", "named_by"),
+    [
+        # the same bytes, stored as text (what an edit with sqlite's replace() leaves)
+        (f"UPDATE stored_events SET state = CAST(state AS TEXT) WHERE {ENROLMENT}", ()),
+        # a sealed field of another shape: what reads it unsealed names it
+        (
+            "UPDATE stored_events SET state = CAST(json_set(state, '$.linked_persons', 5) "
+            f"AS BLOB) WHERE {ENROLMENT}",
+            ("history V1",),
+        ),
+        # a sealed value no key opens: read as sealed, as any other
+        (
+            "UPDATE stored_events SET state = CAST(json_set(state, '$.linked_persons', "
+            f'json(\'{{"sealed": "AAA"}}\')) AS BLOB) WHERE {ENROLMENT}',
+            (),
+        ),
+        # an event of no known type
+        (
+            "UPDATE stored_events SET topic = 'Unknown' WHERE topic = 'VaeAdmitted'",
+            ("history V1", "status V1"),
+        ),
+    ],
+    ids=["state as text", "a sealed field of another shape", "a seal no key opens", "topic"],
+)
+def test_an_edited_event_is_read_or_named_by_history_and_status_never_a_traceback(
+    holder: Certledger, edit: str, named_by: tuple[str, ...]
+) -> None:
+    holder.store.query(edit)
+
+    for read in ("history V1", "status V1"):
+        result = holder(read)
+        if read not in named_by:
+            assert result.exit_code == 0, (read, result.output)
+        else:
+            assert result.exit_code == 1 and not crashed(result), (read, result.output)
+            (line,) = result.stderr.splitlines()
+            assert line.endswith(
+                "is not as the ledger wrote it: nothing can be read from it (run `certledger "
+                "verify`)"
+            ), line
