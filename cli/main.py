@@ -18,7 +18,7 @@ from ledger.i18n import LANGUAGES, _
 if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.clock import Clock
-    from ledger.exceptions import StoreError
+    from ledger.exceptions import LedgerError, StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -240,10 +240,14 @@ class LedgerGroup(click.Group):
             )
         except click.ClickException as e:
             raise as_reported(e, args) from None
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise  # a command's own exit code, or the user's ^C
         except Exception as e:
-            error = store_failure(ctx, e)
+            error: LedgerError | None = store_failure(ctx, e)
             if error is None:
-                raise
+                if os.environ.get(TRACEBACK) or isinstance(e, BrokenPipeError):
+                    raise  # a reader that left (`| head`): click ends quietly
+                error = unexpected(e)
             fail(
                 ctx,
                 str(error),
@@ -251,6 +255,26 @@ class LedgerGroup(click.Group):
                 values=given_values(self, args),
                 as_json=wants_json(args),
             )
+
+
+TRACEBACK = "CERTLEDGER_TRACEBACK"
+"""Set (to anything), an unexpected error shows its traceback: for maintainers, and for the
+tests, which must see every crash."""
+
+
+def unexpected(error: Exception) -> LedgerError:
+    """The one line an error no one expected stands for: what it was, and what to do (the
+    ledger may hold an event edited into a shape the command cannot read, which `verify`
+    finds; if it finds nothing, certledger has a bug, which the traceback shows)."""
+    from ledger.exceptions import LedgerError as Unexpected
+    from ledger.store.dialects import first_line
+
+    return Unexpected(
+        _(
+            "unexpected {kind}: {reason} (run `certledger verify`; if the ledger is intact, "
+            "this is a bug of certledger: {variable}=1 shows where)"
+        ).format(kind=type(error).__name__, reason=first_line(error), variable=TRACEBACK)
+    )
 
 
 def store_failure(ctx: click.Context, error: Exception) -> StoreError | None:

@@ -280,7 +280,7 @@ def verify_ledger(
 ) -> Verification:
     """`verify`: the store against its chain, head and keys (`ledger.integrity`), and the
     status view against the events; `progress` counts the events read."""
-    from ledger.exceptions import MalformedEvent
+    from ledger.exceptions import FACT_ERRORS, MalformedEvent
     from ledger.integrity import verify_store
     from projections.view_store import BrokenView, check_view, open_view
 
@@ -296,8 +296,9 @@ def verify_ledger(
     try:
         for candidate, detail in check_view(ledger, view):
             result.problem(candidate, "view", detail)
-    except MalformedEvent as e:  # a finding of the store's check already
-        result.notes.append(_("the status view was not checked: {why}").format(why=e))
+    except (MalformedEvent, *FACT_ERRORS) as e:  # an edited event: the store's check names it
+        why = str(e) if isinstance(e, MalformedEvent) else f"{type(e).__name__}: {e}"
+        result.notes.append(_("the status view was not checked: {why}").format(why=why))
     except Exception as e:
         if not ledger.events.dialect.is_permission_error(e):
             raise

@@ -23,6 +23,10 @@ settings.register_profile("certledger", deadline=None)
 settings.load_profile("certledger")
 
 
+# The tests see every crash as it is (the CLI tells users an unexpected error in one line).
+os.environ["CERTLEDGER_TRACEBACK"] = "1"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def key_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """PostgreSQL ledgers keep their key files in the user's data folder: the tests' own."""

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli.main import cli
 from cli.params import CodeList, DateType, InstantType, MemberType
 from tests.cli.conftest import FIVE_MEMBERS, IDENTITY, NINE, Certledger, crashed
 from tests.cli.test_help import COMMANDS, command_at
@@ -427,3 +428,29 @@ def test_a_full_disk_while_writing_leaves_no_partial_file(
 
     assert error.startswith("Error: cannot write ") and error.endswith("No space left on device")
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_an_error_no_one_expected_is_one_line_that_says_what_to_do(
+    bc01_holder: Certledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An event edited into a shape no check foresaw: a decision's route made a list.
+    bc01_holder.store.query(
+        "UPDATE stored_events SET state = CAST(json_set(state, '$.route', json('[]')) AS BLOB) "
+        "WHERE topic = 'DecisionRecorded'"
+    )
+    with pytest.raises(TypeError):  # what the tests (and CERTLEDGER_TRACEBACK=1) see
+        bc01_holder.runner.invoke(
+            cli, ["report", "stats"], obj=bc01_holder.clock, catch_exceptions=False
+        )
+    monkeypatch.delenv("CERTLEDGER_TRACEBACK")
+
+    result = bc01_holder("report stats")
+
+    assert result.exit_code == 1 and not crashed(result)
+    assert result.stderr == (
+        "Error: unexpected TypeError: unhashable type: 'list' (run `certledger verify`; if the "
+        "ledger is intact, this is a bug of certledger: CERTLEDGER_TRACEBACK=1 shows where)\n"
+    )
+    verdict = json.loads(bc01_holder("verify --json").stdout)
+    assert [p["problem"] for p in verdict["problems"]] == ["modified"]
