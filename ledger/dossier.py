@@ -79,6 +79,17 @@ class Decision(NamedTuple):
     def annulled(self) -> bool:
         return self.annulment is not None
 
+    @property
+    def title_removed_on(self) -> date | None:
+        """The day the last rectification that took the title away was recorded as
+        effective (None when none did)."""
+        removed = [
+            r.effective_on
+            for r in self.rectifications
+            if r.data["changes"].get("title_awarded") is False
+        ]
+        return removed[-1] if removed else None
+
 
 class Certificate(NamedTuple):
     number: str

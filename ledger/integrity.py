@@ -273,17 +273,12 @@ def _check(
         if trouble is not None or previous is None:
             return previous, last
         # Inserted, or its chain row removed: the next event tells (`chained_after_all`).
-        assert event.stream is not None and event.version is not None
-        assert event.topic is not None and event.state is not None
         # Several in a row: the chain before the first is what the next link may hold.
         since = unchained or Unchained([], previous, last)
         result.unchained = since._replace(
             found=[*since.found, (len(result.problems) - 1, event.position)]
         )
-        would = link(
-            previous, event.position, event.stream, event.version, event.topic, event.state
-        )
-        return would, event.position
+        return _linker(event)(previous), event.position
     chained.next()
     if trouble is not None:
         result.problem(
@@ -303,13 +298,7 @@ def _check(
             f"{_label(row.stream, row.version, names)}",
         )
     elif previous is not None:
-        assert event.stream is not None and event.version is not None
-        assert event.topic is not None and event.state is not None
-        values = (event.position, event.stream, event.version, event.topic, event.state)
-
-        def linked_from(before: str) -> str:
-            return link(before, *values)
-
+        linked_from = _linker(event)
         expected = linked_from(previous)
 
         if expected == row.hash:
@@ -332,6 +321,14 @@ def _check(
             result.altered = (len(result.problems) - 1, expected, event.position)
         # else: this event follows the one before the unchained one, which was inserted.
     return row.hash, event.position
+
+
+def _linker(event: Event) -> Callable[[str], str]:
+    """The chain hash of a well-formed event (`_malformed` found nothing) after a given hash."""
+    position, stream, version, topic, state = event
+    assert position is not None and stream is not None and version is not None
+    assert topic is not None and state is not None
+    return lambda before: link(before, position, stream, version, topic, state)
 
 
 def _lost(result: Verification, lost: Link, names: dict[UUID, str]) -> str | None:

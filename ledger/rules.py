@@ -341,7 +341,12 @@ def blocks_counting_on(
 ) -> set[str]:
     """The blocks a candidate holds on `day` (awarded and still counting)."""
     live = [d for d in dossier.live_decisions() if d.on <= day and d.id != exclude]
-    return {a.block for a in block_awards(live, versions, day) if a.counts_on(day)}
+    return blocks_held(live, versions, day)
+
+
+def blocks_held(decisions: Iterable[Decision], versions: Versions, day: date) -> set[str]:
+    """The blocks the decisions awarded that still count on `day`."""
+    return {a.block for a in block_awards(decisions, versions, day) if a.counts_on(day)}
 
 
 def check_later_awards(
@@ -396,8 +401,7 @@ def _short_awards(
                 short.append((award, code, standing))
         if award.title:
             standing = title_standing(ref, codes)
-            awards = block_awards(earlier, versions, award.on)
-            held = {a.block for a in awards if a.counts_on(award.on)}
+            held = blocks_held(earlier, versions, award.on)
             every = bool(ref.blocks) and {b.code for b in ref.blocks} <= held | set(award.blocks)
             if not (standing.eligible or (ref.title_by_all_blocks and every)):
                 short.append((award, "title", standing))

@@ -543,12 +543,8 @@ def _transmission(
     if not decision.title and not decision.annulled:
         # A title rectified away after it was sent stays with the Caisse des Dépôts until the
         # registrar has it withdrawn (an annulled decision is listed as annulled below).
-        if sent is not None:
-            removed = [
-                r
-                for r in decision.rectifications
-                if r.data["changes"].get("title_awarded") is False
-            ]
+        removed_on = decision.title_removed_on
+        if sent is not None and removed_on is not None:
             report.add(
                 "title_removed_after_transmission",
                 {
@@ -556,7 +552,7 @@ def _transmission(
                     "awarded_on": decision.on.isoformat(),
                     "transmitted_on": sent.effective_on.isoformat(),
                     "flux": sent.data["flux_id"],
-                    "title_removed_on": removed[-1].effective_on.isoformat(),
+                    "title_removed_on": removed_on.isoformat(),
                     "id_technique": id_technique(decision.id),
                 },
             )

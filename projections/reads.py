@@ -17,7 +17,6 @@ from projections.status import CandidateStatus, candidate_status
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
-    from ledger.dossier import Decision
     from ledger.facts import Fact
     from ledger.integrity import Verification
     from projections.audit import Audit, Spool
@@ -85,7 +84,7 @@ def cpf_standing(
     titles = [
         decision
         for decision in status.dossier.live_decisions()
-        if decision.on <= status.as_of and (decision.title or _title_removed(decision))
+        if decision.on <= status.as_of and (decision.title or decision.title_removed_on is not None)
     ]
     if not titles:
         return []
@@ -110,11 +109,6 @@ def cpf_standing(
             }
         )
     return found
-
-
-def _title_removed(decision: Decision) -> bool:
-    """Whether a rectification took the title away from a decision."""
-    return any(r.data["changes"].get("title_awarded") is False for r in decision.rectifications)
 
 
 def explain_candidate(

@@ -7,7 +7,6 @@ transaction, so that the view can always catch up (or be rebuilt) from where it 
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import closing
@@ -31,7 +30,7 @@ from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import DEFAULT_STATE, STATES
 from ledger.store.chain import as_uuid
-from ledger.store.dialects import LOCK_TIMEOUT, first_line, left_unfinished
+from ledger.store.dialects import LOCK_TIMEOUT, first_line, left_unfinished, read_only
 from ledger.store.scans import scan_streams
 from projections.views import CandidateRow, Interval, candidate_row
 
@@ -262,7 +261,7 @@ def open_view(ledger: Ledger, *, create: bool = False) -> StatusView | None:
             return None
         try:
             if not create:  # a file that is no view (garbage, emptied) is told, left as it is
-                with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as c:
+                with closing(read_only(path)) as c:
                     c.execute("SELECT MAX(notification_id) FROM tracking").fetchone()
             # Waits on another process's writes to the view as the store waits on its writers.
             view = StatusView(SQLiteDatastore(str(path), lock_timeout=LOCK_TIMEOUT))

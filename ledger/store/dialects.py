@@ -43,6 +43,14 @@ def not_a_ledger(url: StoreURL, state: str) -> str:
     return _("the file at {url} holds no ledger").format(url=url)
 
 
+def read_only(path: Path, **options: Any) -> Any:
+    """A connection to an SQLite file that can only read it, and leaves it as found (sqlite3's
+    `connect` options besides)."""
+    import sqlite3
+
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, **options)
+
+
 _SESSION = "pid || ' ' || extract(epoch FROM backend_start)"
 """A PostgreSQL session, as `pg_stat_activity` tells it from any other (a process id is used
 again; with its start it is not), in text no session setting changes (the epoch, not a
@@ -192,7 +200,7 @@ class SQLite(Dialect):
         try:
             if path.stat().st_size == 0:
                 return "empty"
-            probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            probe = read_only(path)
             try:
                 found = probe.execute(
                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -265,12 +273,8 @@ class SQLite(Dialect):
         return name
 
     def reader(self, url: StoreURL) -> Any:
-        import sqlite3
-
         assert url.path is not None
-        conn = sqlite3.connect(
-            f"{url.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
-        )
+        conn = read_only(url.path, isolation_level=None)
         conn.execute("BEGIN")  # the first read takes the snapshot every later read sees
         return conn
 
@@ -435,14 +439,13 @@ class PostgreSQL(Dialect):
         from psycopg import sql
 
         schema = url.schema or "public"
+        creating = (f"certledger init {schema}",)  # the advisory lock's key
         with self.connect(url) as conn:
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"certledger init {schema}",))
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", creating)
             try:
-                made_schema = self._mark(conn, url, psycopg, sql)
+                made_schema = self._mark(conn, url)
             finally:
-                conn.execute(
-                    "SELECT pg_advisory_unlock(hashtext(%s))", (f"certledger init {schema}",)
-                )
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", creating)
             try:
                 fill(url)
                 conn.execute(
@@ -458,9 +461,12 @@ class PostgreSQL(Dialect):
                     self._remove(url, made_schema)
                 raise
 
-    def _mark(self, conn: Any, url: StoreURL, psycopg: Any, sql: Any) -> bool:
+    def _mark(self, conn: Any, url: StoreURL) -> bool:
         """Take the creation of the ledger at `url` (the marker, naming this session): whether
         this call made its schema. An abandoned creation is removed first."""
+        import psycopg
+        from psycopg import sql
+
         schema = url.schema or "public"
         state = self.state(url)
         if state == "ready":
