@@ -51,7 +51,6 @@ def import_(ctx: click.Context, file: Path, dry_run: bool, as_json: bool) -> Non
             by=session.actor,
             dry_run=dry_run,
             progress=advance,
-            writing=lambda total: ProgressBar(total, _("events")),
         )
     if as_json:
         emit_json({**report.as_json(), "dry_run": dry_run})

@@ -229,7 +229,7 @@ class UnitOfWork:
             check_identifier("request id", request_id)
         keys = self.store.keys
         for attempt in range(RETRIES):
-            made = set(keys.pending)
+            keys.drop_made(keep=True)
             # The request's claim is read before its digest: a claim committed by now comes
             # with the candidate's key, which the digest then uses.
             earlier = self.claim_of(request_id)
@@ -241,10 +241,9 @@ class UnitOfWork:
                 result = work(tx)
             except LedgerError:
                 tx.check_untouched()
-                for stream in set(keys.pending) - made:
-                    # A refused enrolment's new key (its digest made it): never stored, and
-                    # never to seal what is later written about an erased candidate.
-                    del keys.pending[stream]
+                # A refused enrolment's new key (its digest made it): never stored, and never
+                # to seal what is later written about an erased candidate.
+                keys.drop_made()
                 if request_id is not None and self.pending is None:
                     # The same request may have been committed by another writer meanwhile:
                     # then this is a retry, and gets the first result.
@@ -356,7 +355,7 @@ class UnitOfWork:
             raise refused_write(e) from None
 
 
-def refused_write(error: PersistenceError) -> StoreError:
+def refused_write(error: BaseException) -> StoreError:
     """The error a write the store refused is reported as (the batch's, the import's)."""
     return StoreError(
         _("the store refused the write ({first_line}); nothing recorded").format(

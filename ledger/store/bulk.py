@@ -2,54 +2,42 @@
 the fastest way each database offers (SQLite: `executemany`; PostgreSQL: `COPY`).
 
 The same rows, hash chain, head and candidate keys as the library's recorder writes one save
-at a time (`chain.py`), all or nothing: a version or a claim another writer took in the
-meantime fails the whole transaction (IntegrityError) and nothing is written.
+at a time (`chain.py`), in a transaction that holds the store's write lock from its start
+(`Dialect.exclusive`): nobody else writes in between, and nothing is written unless it
+commits.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
-
-from ledger.store import Store
 from ledger.store.chain import Written, _append, as_uuid
 
 
-def write_all(
-    store: Store,
-    batches: Iterable[Sequence[Written]],
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write every batch of events in one transaction; how many events were written."""
-    recorder: Any = store.recorder
-    insert = _insert_postgres if recorder.dialect.kind == "postgresql" else _insert_sqlite
-    written = 0
-    try:
-        with recorder.datastore.transaction(commit=True) as cursor:
-            state: dict[str, Any] = {}
-            for batch in batches:
-                if not batch:
-                    continue
-                ordered, positions = insert(recorder, cursor, batch, state)
-                _append(recorder, cursor, ordered, positions)
-                written += len(batch)
-                if progress is not None:
-                    progress(len(batch))
-    except BaseException as e:
-        store.keys.forget()
-        if _conflict(e):
-            raise IntegrityError(str(e)) from e
-        raise
-    store.keys.committed()
-    return written
+class Bulk:
+    """Batches of events written, chained, through one exclusive write transaction's cursor."""
+
+    def __init__(self, recorder: Any, cursor: Any) -> None:
+        self.recorder = recorder
+        self.cursor = cursor
+        self.insert = _insert_postgres if recorder.dialect.kind == "postgresql" else _insert_sqlite
+        self.state: dict[str, Any] = {}
+        self.written = 0
+        """How many events were written."""
+
+    def write(self, batch: Sequence[Written]) -> None:
+        if not batch:
+            return
+        ordered, positions = self.insert(self.recorder, self.cursor, batch, self.state)
+        _append(self.recorder, self.cursor, ordered, positions)
+        self.written += len(batch)
 
 
-def _conflict(error: BaseException) -> bool:
-    """Whether the database refused a row as taken (a unique key: another writer's)."""
-    if isinstance(error, IntegrityError | sqlite3.IntegrityError):
+def conflict(error: BaseException) -> bool:
+    """Whether the database refused a row as taken (a unique key)."""
+    if isinstance(error, sqlite3.IntegrityError):
         return True
     sqlstate = getattr(error, "sqlstate", None)
     return isinstance(sqlstate, str) and sqlstate.startswith("23")
@@ -58,8 +46,8 @@ def _conflict(error: BaseException) -> bool:
 def _insert_sqlite(
     recorder: Any, cursor: Any, batch: Sequence[Written], state: dict[str, Any]
 ) -> tuple[Sequence[Written], list[int]]:
-    """`executemany`; the rowids are consecutive: the transaction holds the write lock from
-    its first insert, and SQLite gives each new row the highest rowid plus one."""
+    """`executemany`; the rowids are consecutive: the transaction holds the write lock, and
+    SQLite gives each new row the highest rowid plus one."""
     raw = cursor.sqlite_cursor
     raw.executemany(
         recorder.insert_events_statement,
@@ -72,13 +60,10 @@ def _insert_sqlite(
 def _insert_postgres(
     recorder: Any, cursor: Any, batch: Sequence[Written], state: dict[str, Any]
 ) -> tuple[Sequence[Written], list[int]]:
-    """`COPY` under the library's lock on the events table (taken once), then the positions
-    the rows were given, read back in order."""
+    """`COPY` (the transaction holds the library's lock on the events table), then the
+    positions the rows were given, read back in order."""
     dialect = recorder.dialect
     if "after" not in state:
-        # The lock the library's writers take in turn, waited for up to LOCK_TIMEOUT.
-        dialect.wait_for_locks(cursor)
-        cursor.execute(dialect.sql(recorder, "LOCK TABLE {events} IN EXCLUSIVE MODE"))
         recorder._notify_channel(cursor)
         cursor.execute(dialect.sql(recorder, "SELECT MAX(notification_id) AS last FROM {events}"))
         row = cursor.fetchone()

@@ -139,6 +139,24 @@ class Dialect(ABC):
         with recorder.datastore.transaction(commit=True) as cursor:
             yield cursor
 
+    @contextlib.contextmanager
+    def exclusive(self, recorder: Any) -> Iterator[Any]:
+        """A write transaction's cursor that holds the store's write lock from its first
+        statement to its end (other writers wait, readers do not): nothing it reads changes
+        before it commits. Committed when the block ends; rolled back if it raises, silently
+        if with `Abandon`."""
+        try:
+            with recorder.datastore.transaction(commit=True) as cursor:
+                self.lock_writers(recorder, cursor)
+                yield cursor
+        except Abandon:
+            pass
+
+    @abstractmethod
+    def lock_writers(self, recorder: Any, cursor: Any) -> None:
+        """Take the store's write lock for the rest of the transaction `cursor` is in,
+        waiting for another writer's at most LOCK_TIMEOUT."""
+
     @abstractmethod
     def wait_for_locks(self, cursor: Any) -> None:
         """Let the statements of the write transaction `cursor` is in wait for another
@@ -277,6 +295,12 @@ class SQLite(Dialect):
         conn = read_only(url.path, isolation_level=None)
         conn.execute("BEGIN")  # the first read takes the snapshot every later read sees
         return conn
+
+    def lock_writers(self, recorder: Any, cursor: Any) -> None:
+        # The library begins deferred (the lock taken at the first write, and refused then
+        # if another writer committed since the first read): begun again, immediate.
+        cursor.execute("ROLLBACK")
+        cursor.execute("BEGIN IMMEDIATE")
 
     def wait_for_locks(self, cursor: Any) -> None:
         """Every statement waits so long already (the library's SQLITE_LOCK_TIMEOUT)."""
@@ -549,6 +573,14 @@ class PostgreSQL(Dialect):
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return conn
 
+    def lock_writers(self, recorder: Any, cursor: Any) -> None:
+        # The lock the library's writers take in turn. The transaction may then wait on its
+        # own client as long as it needs (an import's commands run between its statements);
+        # the lock goes with the connection if the client dies.
+        self.wait_for_locks(cursor)
+        cursor.execute(self.sql(recorder, "LOCK TABLE {events} IN EXCLUSIVE MODE"))
+        cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+
     def wait_for_locks(self, cursor: Any) -> None:
         # Once for the whole transaction: the library's writes wait a tenth of it at each of
         # their ten attempts, a transaction of ours is not retried.
@@ -611,6 +643,10 @@ DIALECTS: dict[str, Dialect] = {d.kind: d for d in (SQLite(), PostgreSQL())}
 
 def dialect_of(kind: str) -> Dialect:
     return DIALECTS[kind]
+
+
+class Abandon(Exception):
+    """Raised in a `Dialect.exclusive` transaction to end it with nothing written."""
 
 
 class Snapshot:

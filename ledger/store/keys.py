@@ -190,6 +190,9 @@ class KeyStore:
         self.cache: dict[UUID, Lookup] = {}
         self.pending: dict[UUID, bytes] = {}
         self.inserting: set[UUID] = set()
+        self.made: list[UUID] = []
+        """The streams whose keys were made since the last `drop_made` (a command's: a
+        refused command drops them)."""
         self.complete = False
         self.unreadable = False
         """Set when the database refuses to let this role read the keys (an auditor)."""
@@ -273,7 +276,16 @@ class KeyStore:
                 ).format(path=self.file.path)
             )
         key = self.pending[stream] = secrets.token_bytes(32)
+        self.made.append(stream)
         return key
+
+    def drop_made(self, *, keep: bool = False) -> None:
+        """Forget which keys were made since the last call; unless `keep`, drop them too
+        (a refused command's: never stored, never to seal anything)."""
+        if not keep:
+            for stream in self.made:
+                self.pending.pop(stream, None)
+        self.made.clear()
 
     def sealing_key(self, stream: UUID, version: int) -> bytes | None:
         """The key that seals the personal data of a stream's event `version`: made with the

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import json
+import weakref
 from pathlib import Path
 
 import pytest
 
-from ledger.importer import Row, collecting_less
+from ledger.importer import Row, collecting_by_chunk
 from tests.cli.conftest import ALL, Certledger
 
 JURY = (
@@ -63,17 +64,37 @@ def test_a_rows_key_is_its_request_id_else_a_digest_of_its_cells_in_column_order
     assert Row(2, {**cells, "request_id": " r-7 "}).key() == "r-7"
 
 
-def test_an_import_leaves_the_garbage_collector_as_it_found_it(
+def test_an_import_runs_the_garbage_collector_after_each_chunk_and_leaves_it_as_it_was(
     certledger: Certledger, tmp_path: Path
 ) -> None:
-    before = gc.get_threshold()
-    with pytest.raises(RuntimeError), collecting_less(every=12_345):
-        assert gc.get_threshold()[0] == 12_345
+    class Node:
+        def __init__(self) -> None:
+            self.other: Node | None = None
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collecting_by_chunk(whole_every=2) as collect:
+        assert not gc.isenabled()
+        for _ in range(3):  # a chunk's cycle goes when the chunk ends, the heap's every 2
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            gone = weakref.ref(a)
+            del a, b
+            assert gone() is not None
+            collect()
+            assert gone() is None
         raise RuntimeError
-    assert gc.get_threshold() == before
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with collecting_by_chunk():
+            pass
+        assert not gc.isenabled()  # left off, as it was found
+    finally:
+        gc.enable()
 
     certledger.json(f"import {write(tmp_path, ROWS)}")
-    assert gc.get_threshold() == before
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("held_after", [1, 1000])
@@ -354,27 +375,38 @@ def test_a_long_file_imports_with_its_chain_and_keys_whole(
     assert "Chloé" in json.dumps(certledger.history("L1000"), ensure_ascii=False)
 
 
-def test_a_writer_that_records_the_same_facts_meanwhile_makes_the_import_write_nothing(
-    certledger: Certledger, tmp_path: Path
+def test_another_writer_waits_for_the_import_which_nothing_comes_between(
+    certledger: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An import holds the store's write lock from its first row to its commit: a registrar
+    who records meanwhile waits (here, in the import's own thread, until the lock timeout,
+    cut to a second: nothing written), and the import's events are one run in the log."""
     from ledger.application import Ledger
-    from ledger.exceptions import ConcurrentWrite
     from ledger.importer import import_file
+    from tests.cli.conftest import IDENTITY
 
     path = write(tmp_path, ROWS)
+    before = len(certledger.events())
+    enrol = f"candidate enroll B9 --route formation_continue --on 2016-09-12 {IDENTITY}"
     ledger = Ledger(str(certledger.store), clock=certledger.clock)
-    after_the_other: list[dict[str, list[str]]] = []
+    refusals: list[str] = []
 
     def meanwhile(_: int) -> None:
-        if not after_the_other:  # the file's A1 is staged: another registrar enrols A1
-            certledger.enroll("A1")
-            after_the_other.append(certledger.rows())
+        if not refusals:  # A1's enrolment is run: another registrar enrols B9
+            monkeypatch.setattr("ledger.store.dialects.LOCK_TIMEOUT", 1)
+            refusals.append(certledger.refused(enrol))
 
     try:
-        with pytest.raises(ConcurrentWrite, match="nothing written: import the file again"):
-            import_file(ledger, path, by="registrar", progress=meanwhile)
+        report = import_file(ledger, path, by="registrar", progress=meanwhile, batch=2)
     finally:
         ledger.close()
 
-    assert certledger.rows() == after_the_other[0]
-    assert [c["candidate"] for c in certledger.json("candidate list")] == ["A1"]
+    assert refusals[0].startswith("Error: candidate enroll: the store refused the write (")
+    assert refusals[0].endswith("); nothing recorded")
+    assert any(word in refusals[0] for word in ("database is locked", "lock timeout"))
+    imported = certledger.events()
+    assert report.ok and report.events == len(imported) - before
+    certledger.ok(enrol)  # once the import committed, the other writer's turn
+    assert certledger.events()[: len(imported)] == imported
+    assert {c["candidate"] for c in certledger.json("candidate list")} == {"A1", "A2", "B9"}
+    assert certledger.json("verify")["ok"] is True
