@@ -144,11 +144,17 @@ class Staging:
         """The streams the store holds (those this run wrote so far among them): a filter
         sized for the store's events, which are at least as many."""
         held = stream_filter(self.held_events)
-        cursor = self.reader
+        if self.dialect.kind == "postgresql":  # a cursor of the server's: fetched in parts
+            from psycopg.rows import tuple_row
+
+            cursor = self.reader.connection.cursor(name="certledger_held", row_factory=tuple_row)
+        else:
+            cursor = self.reader.connection.cursor()
         statement = "SELECT DISTINCT originator_id FROM {events}"
         cursor.execute(self.dialect.sql(self.store.recorder, statement))
         while rows := cursor.fetchmany(10_000):
-            held.update(as_uuid(stream) for (stream,) in rows)
+            held.update(as_uuid(row[0]) for row in rows)
+        cursor.close()
         return held
 
     # Reads through the transaction (the unit of work calls these while staging is on).

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledger.importer import Row, collecting_by_chunk
 from tests.cli.conftest import ALL, Certledger
+from tests.stores import StoreRef
 
 JURY = (
     "Ana Roy:realisateur|Paul Blanc:producteur|Léa Noir:monteur_truquiste|"
@@ -410,3 +413,32 @@ def test_another_writer_waits_for_the_import_which_nothing_comes_between(
     assert certledger.events()[: len(imported)] == imported
     assert {c["candidate"] for c in certledger.json("candidate list")} == {"A1", "A2", "B9"}
     assert certledger.json("verify")["ok"] is True
+
+
+def test_an_import_behind_another_writer_for_too_long_gives_up_in_one_line(
+    certledger: Certledger, store: StoreRef, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import takes the store's write lock before its first row; held by another writer
+    past `LOCK_TIMEOUT` (cut to a second here), it gives up: one line, nothing written."""
+    path = write(tmp_path, ROWS)
+    monkeypatch.setattr("ledger.store.dialects.LOCK_TIMEOUT", 1)
+    if store.kind == "postgresql":
+        import psycopg
+
+        from tests.stores import POSTGRES
+
+        assert POSTGRES is not None
+        holder: Any = psycopg.connect(POSTGRES)
+        holder.execute(f'LOCK TABLE "{store.schema}".certledger_events IN EXCLUSIVE MODE')
+        said = "canceling statement due to lock timeout"
+    else:
+        holder = sqlite3.connect(store.path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        said = "database is locked"
+    try:
+        line = certledger.refused(f"import {path}")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert line == f"Error: the store refused the write ({said}); nothing recorded"
+    assert certledger.json(f"import {path}")["recorded"] == len(ROWS)
