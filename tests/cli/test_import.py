@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -442,3 +446,54 @@ def test_an_import_behind_another_writer_for_too_long_gives_up_in_one_line(
         holder.close()
     assert line == f"Error: the store refused the write ({said}); nothing recorded"
     assert certledger.json(f"import {path}")["recorded"] == len(ROWS)
+
+
+def holds_write_lock(store: StoreRef) -> bool:
+    """Whether another connection holds the store's write lock (as an import does, from its
+    first row to its end)."""
+    if store.kind == "postgresql":
+        import psycopg
+
+        from tests.stores import POSTGRES
+
+        assert POSTGRES is not None
+        with psycopg.connect(POSTGRES) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+                "AND c.relname = 'certledger_events' AND l.mode = 'ExclusiveLock' AND l.granted",
+                (store.schema,),
+            ).fetchone()
+        return found is not None
+    probe = sqlite3.connect(store.path, isolation_level=None, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+    return False
+
+
+def test_an_import_interrupted_in_its_transaction_leaves_every_table_as_it_was(
+    certledger: Certledger, store: StoreRef, tmp_path: Path
+) -> None:
+    """Ctrl-C while an import holds its transaction: `Aborted!` (click's), exit 1, no
+    traceback, and nothing of the import in any table."""
+    records = tmp_path / "records.csv"
+    certledger.ok(f"demo --candidates 400 --seed 3 --csv {records}")
+    before = certledger.rows()
+    command = [sys.executable, "-c", "from cli.main import main; main()"]
+    with subprocess.Popen(
+        [*command, "--store", str(store), "import", str(records)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as run:
+        while not holds_write_lock(store):
+            assert run.poll() is None, "the import ended before its transaction was seen"
+            time.sleep(0.01)
+        run.send_signal(signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=300)
+    assert (run.returncode, stdout, stderr.decode()) == (1, b"", "\nAborted!\n")
+    assert certledger.rows() == before
+    assert not holds_write_lock(store)
