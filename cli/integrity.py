@@ -36,8 +36,17 @@ def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     help="Also check that a digest published earlier still holds.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 2),
+    default=1,
+    show_default=True,
+    help="2: the status view checked in a second process meanwhile (same findings).",
+)
 @click.pass_context
-def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json: bool) -> None:
+def verify(
+    ctx: click.Context, show_digest: bool, published: str | None, as_json: bool, jobs: int
+) -> None:
     """Re-read the whole store and check every event against the hash chain (exit 1 if not).
 
     Names each event modified, removed, inserted or reordered after the fact; the chain's head
@@ -48,12 +57,15 @@ def verify(ctx: click.Context, show_digest: bool, published: str | None, as_json
       certledger verify
       certledger verify --digest            # publish what it prints
       certledger verify --check @81234:9f86d081884c7d65...
+      certledger verify --jobs 2            # two processes: the status view meanwhile
     """
     from projections.reads import verify_ledger
 
-    ledger = session_of(ctx).ledger()
+    session = session_of(ctx)
+    ledger = session.ledger()
+    aside = (session.store, session.keys) if jobs > 1 else None
     with ProgressBar(ledger.queries.position(), "events") as advance:
-        result = verify_ledger(ledger, published, advance)
+        result = verify_ledger(ledger, published, advance, aside=aside)
     document = {**result.as_json(), "digest": f"@{result.position}:{result.digest}"}
     if as_json:
         emit_json(document)

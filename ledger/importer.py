@@ -1,11 +1,12 @@
 """Import a spreadsheet of facts (CSV): every row checked by the rules before anything is written.
 
 One row per fact, `kind` saying which (docs/import.md lists the columns). The file is read
-once, row by row, each row run through its use case once; what the rows record is staged on
-disk (`ledger/staging.py`) and, only if no row was refused, written in one transaction
-(`ledger/store/bulk.py`). The report gives each refusal's line, column and message. Memory
-does not grow with the file. Each row carries an idempotency key (its `request_id` column,
-or a digest of its content), so importing the same file again writes nothing.
+once, row by row, each row run through its use case once; what the rows record is written
+as it comes (`ledger/store/bulk.py`) in one transaction that holds the store's write lock
+and commits only if no row was refused (`ledger/staging.py`). The report gives each
+refusal's line, column and message. Memory does not grow with the file. Each row carries
+an idempotency key (its `request_id` column, or a digest of its content), so importing the
+same file again writes nothing.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -72,3 +73,37 @@ def replayed(
                     yield orjson.loads(line)
                     if progress is not None:
                         progress(1)
+
+
+def view_findings_of(
+    store: str, keys: Path | None, language: str
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """`projections.reads.view_findings` on the store, in a process of its own."""
+    from ledger.application import Ledger
+    from ledger.i18n import use
+    from projections.reads import view_findings
+
+    use(language)
+    ledger = Ledger(store, read_only=True, keys=keys)
+    try:
+        return view_findings(ledger)
+    finally:
+        ledger.close()
+
+
+@contextmanager
+def checking_view_aside(
+    store: str, keys: Path | None
+) -> Iterator[Callable[[], tuple[list[tuple[str, str, str]], list[str]]]]:
+    """The status view checked against the events in a second process while the block runs;
+    the block is given the function that waits for its findings. The process reads the store
+    on its own connections, as `verify` reads the view: the view's position and rows in one
+    snapshot, the events up to that position."""
+    from ledger.i18n import language
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        future = pool.submit(view_findings_of, store, keys, language())
+        try:
+            yield future.result
+        finally:
+            future.cancel()

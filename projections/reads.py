@@ -271,33 +271,54 @@ def verify_ledger(
     ledger: Ledger,
     published: str | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    aside: tuple[str, Path | None] | None = None,
 ) -> Verification:
     """`verify`: the store against its chain, head and keys (`ledger.integrity`), and the
-    status view against the events; `progress` counts the events read."""
-    from ledger.exceptions import FACT_ERRORS, MalformedEvent
+    status view against the events; `progress` counts the events read. With `aside` (the
+    store's address and key file), the view is checked in a second process meanwhile
+    (`projections/parallel.py`): the same findings, in the time of the longer of the two."""
     from ledger.integrity import verify_store
+
+    if aside is None:
+        result = verify_store(ledger.events, published, progress)
+        problems, notes = view_findings(ledger)
+    else:
+        from projections.parallel import checking_view_aside
+
+        with checking_view_aside(*aside) as findings:
+            result = verify_store(ledger.events, published, progress)
+            problems, notes = findings()
+    for problem in problems:
+        result.problem(*problem)
+    result.notes.extend(notes)
+    return result
+
+
+def view_findings(ledger: Ledger) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Where the status view disagrees with the events (each `(where, problem, detail)`),
+    and the notes on what could not be checked."""
+    from ledger.exceptions import FACT_ERRORS, MalformedEvent
     from projections.view_store import BrokenView, check_view, open_view
 
-    result = verify_store(ledger.events, published, progress)
     try:
         view = open_view(ledger)
     except BrokenView as e:
-        result.problem("status view", "unreadable", str(e))
-        return result
+        return [("status view", "unreadable", str(e))], []
     if view is None:
-        result.notes.append(_("no status view to check"))
-        return result
+        return [], [_("no status view to check")]
+    problems = []
     try:
         for candidate, detail in check_view(ledger, view):
-            result.problem(candidate, "view", detail)
+            problems.append((candidate, "view", detail))
     except (MalformedEvent, *FACT_ERRORS) as e:  # an edited event: the store's check names it
         why = str(e) if isinstance(e, MalformedEvent) else f"{type(e).__name__}: {e}"
-        result.notes.append(_("the status view was not checked: {why}").format(why=why))
+        return problems, [_("the status view was not checked: {why}").format(why=why)]
     except Exception as e:
         if not ledger.events.dialect.is_permission_error(e):
             raise
-        result.notes.append(_("the status view was not checked: this role may not read it"))
-    return result
+        return problems, [_("the status view was not checked: this role may not read it")]
+    return problems, []
 
 
 def statistics(

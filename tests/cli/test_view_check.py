@@ -127,3 +127,43 @@ def test_a_view_file_that_is_no_view_is_told_and_left_aside(
     path.unlink()
     assert listed.json("candidate list") == expected
     assert listed.json("verify")["ok"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_verify_with_the_view_checked_in_a_second_process_finds_the_same(
+    listed: Certledger, lang: str
+) -> None:
+    """`verify --jobs 2` checks the view in a process of its own: the same report, word for
+    word (notes in the language in use), and the same exit code, intact or not."""
+
+    def both() -> Any:
+        one = listed(f"--lang {lang} verify --json")
+        two = listed(f"--lang {lang} verify --json --jobs 2")
+        assert (two.exit_code, json.loads(two.stdout)) == (one.exit_code, json.loads(one.stdout))
+        return json.loads(one.stdout)
+
+    assert both()["ok"]
+    stored = view_sql(
+        listed,
+        "SELECT candidate, kind, value, start, until FROM view_intervals WHERE kind = 'block'",
+    )
+    view_sql(listed, "INSERT INTO view_intervals VALUES (%s, %s, %s, %s, %s)", stored)
+    report = both()
+    assert [(p["event"], p["problem"]) for p in report["problems"]] == [("candidate/A1", "view")]
+    view_sql(listed, "DELETE FROM view_candidates")
+    assert [(p["event"], p["problem"]) for p in both()["problems"]] == [("candidate/A1", "view")]
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_verify_with_two_jobs_notes_a_ledger_without_a_view(
+    certledger: Certledger, lang: str
+) -> None:
+    assert certledger.store.path is not None
+    certledger.store.path.with_name(f"{certledger.store.path.stem}.views.db").unlink()
+    one = certledger.json(f"--lang {lang} verify")
+    two = certledger.json(f"--lang {lang} verify --jobs 2")
+    assert one == two and one["ok"]
+    assert one["notes"] == [
+        "no status view to check" if lang == "en" else "pas de vue de situation à vérifier"
+    ]
