@@ -86,6 +86,7 @@ def _contract_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     "(an existing one, or a name ending in /, made if missing): the files are then named "
     "certledger-cpf-EMITTER-YYYYMMDD-NNNN.xml, unique per emitter.",
 )
+@click.option("--force", is_flag=True, help="Overwrite the flow's files if they exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def cpf(
@@ -99,6 +100,7 @@ def cpf(
     dry_run: bool,
     max_passages: int,
     output: str,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Write the CPF "accrochage" flow (XSD 1.1.2) of the title awards to declare.
@@ -128,6 +130,7 @@ def cpf(
         dry_run,
         max_passages,
         into_folder=output.endswith(("/", os.sep)),
+        replace=force,
     )
     ledger = session.ledger()
     # One pass over the candidates chooses the passages, one more writes them.

@@ -53,6 +53,8 @@ class FlowRequest:
     max_passages: int = MAX_PASSAGES
     into_folder: bool = False
     """The output names a folder (made if missing) even if it does not exist yet."""
+    replace: bool = False
+    """Overwrite files of the flow's names that exist (otherwise the flow is refused)."""
 
     @property
     def folder(self) -> bool:
@@ -186,6 +188,15 @@ def transmit_cpf(
     if count == 0:
         return FlowSent(0, position, left_out=left_out, uncorrected=uncorrected)
     names = flow_file_names(ledger, request, standing, files)
+    taken = [] if request.replace else [path for path in names if path.exists()]
+    if taken:
+        # A flow written earlier is the record of what was sent: never lost without a word.
+        raise OutputError(
+            _(
+                "{path} exists already (a flow written earlier?): nothing written or recorded; "
+                "give another file, or add --force to overwrite it"
+            ).format(path=taken[0])
+        )
     if request.dry_run:
         return FlowSent(
             count, position, [str(p) for p in names], decisions, True, left_out, uncorrected

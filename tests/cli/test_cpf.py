@@ -247,6 +247,26 @@ def test_a_dry_run_says_what_it_would_write_and_writes_nothing(
     assert not (tmp_path / "flux.xml").exists() and awarded.rows() == rows
 
 
+def test_a_flow_file_that_exists_is_never_overwritten_without_force(
+    awarded: Certledger, tmp_path: Path
+) -> None:
+    """A flow written earlier is the record of what was sent: `report cpf -o` onto it (or a
+    dry run) is refused, nothing written or recorded; --force overwrites it."""
+    earlier = tmp_path / "flux.xml"
+    earlier.write_bytes(b"<flux sent in May/>")
+    for dry_run in ("--dry-run ", ""):
+        line = awarded.refused(f"report cpf {IDS} {dry_run}-o {earlier}")
+        assert line == (
+            f"Error: {earlier} exists already (a flow written earlier?): nothing written or "
+            "recorded; give another file, or add --force to overwrite it"
+        )
+        assert earlier.read_bytes() == b"<flux sent in May/>"
+    assert not [p for p in tmp_path.iterdir() if "flux" in p.name and p != earlier]  # no draft
+    result = awarded.json(f"report cpf {IDS} --force -o {earlier}")
+    assert result["passages"] == 3 and earlier.read_bytes().startswith(b"<?xml")
+    assert awarded.json(f"report check-cpf {earlier}")["valid"] is True
+
+
 def test_an_annulled_award_is_not_sent(awarded: Certledger, tmp_path: Path) -> None:
     awarded.ok("decision annul C3/J1 --on 2018-09-01 --reason 'appeal upheld'")
     result = awarded.json(f"report cpf {IDS} --dry-run -o {tmp_path / 'flux.xml'}")
