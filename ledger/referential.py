@@ -65,8 +65,9 @@ def _text() -> Any:
 
 
 def _count(low: int, high: int | None = None, **default: Any) -> Any:
-    """A number within `low` and `high` (inclusive)."""
-    return field(metadata={"ge": low, "le": high}, **default)
+    """A whole number within `low` and `high` (inclusive), written as one: `5.0`, `"5"` or
+    `true` (which pydantic would take for 5, 5 and 1) are refused."""
+    return field(metadata={"ge": low, "le": high, "strict": True}, **default)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -278,6 +278,18 @@ BROKEN = {
         ("validity_years = 5", "validity_years = 9999"),
         "validity_years: must be from 1 to 100, not 9999",
     ),
+    "a validity that is no whole number": (
+        ("validity_years = 5", "validity_years = 5.0"),
+        "validity_years: Input should be a valid integer",
+    ),
+    "a validity written true": (
+        ("validity_years = 5", "validity_years = true"),
+        "validity_years: Input should be a valid integer",
+    ),
+    "a validity written as text": (
+        ("validity_years = 5", 'validity_years = "5"'),
+        "validity_years: Input should be a valid integer",
+    ),
     "a blank version": (
         ('version = "2006.1"', 'version = "   "'),
         "version '   ' is not a valid identifier (1-64 letters, digits, '_', '.' or '-', "
