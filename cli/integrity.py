@@ -9,7 +9,7 @@ import click
 from cli.candidates import candidate
 from cli.main import CONTEXT, recording, report, session_of
 from cli.output import ProgressBar, emit_json
-from ledger.i18n import _
+from ledger.i18n import _, pgettext
 
 
 def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -18,6 +18,26 @@ def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> st
             _("{value!r} is not a digest written @POSITION:SHA256").format(value=value)
         )
     return value
+
+
+def show_problem(kind: str) -> str:
+    """What `verify` found, as people read it: the code itself in English (`modified`; the
+    JSON keeps the code in any language), its name in French."""
+    names = {
+        "malformed": pgettext("verify", "malformed"),
+        "inserted": pgettext("verify", "inserted"),
+        "reordered": pgettext("verify", "reordered"),
+        "modified": pgettext("verify", "modified"),
+        "rechained": pgettext("verify", "rechained"),
+        "unchained": pgettext("verify", "unchained"),
+        "removed": pgettext("verify", "removed"),
+        "key kept": pgettext("verify", "key kept"),
+        "key removed": pgettext("verify", "key removed"),
+        "key replaced": pgettext("verify", "key replaced"),
+        "view": pgettext("verify", "view"),
+        "unreadable": pgettext("verify", "unreadable"),
+    }
+    return names.get(kind, kind)
 
 
 @click.command(context_settings=CONTEXT)
@@ -84,7 +104,8 @@ def verify(
         )
         click.echo(_("digest {digest}").format(digest=document["digest"]))
         for problem in result.problems:
-            click.echo(f"  {problem['event']}: {problem['problem']} ({problem['detail']})")
+            kind = show_problem(problem["problem"])
+            click.echo(f"  {problem['event']}: {kind} ({problem['detail']})")
         for note in result.notes:
             click.echo(_("  note: {note}").format(note=note))
     if not result.ok:

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import orjson
 
+from ledger.i18n import _, ngettext
 from ledger.store import Store
 from ledger.store.chain import GENESIS, as_bytes, link
 from ledger.store.keys import commitment, unwrap
@@ -65,10 +66,10 @@ class Verification:
             for index, position in self.unchained.found:
                 found = self.problems[index]
                 found["problem"] = "unchained"
-                found["detail"] = (
-                    f"the chain row of log position {position} is gone; the event is the one "
+                found["detail"] = _(
+                    "the chain row of log position {position} is gone; the event is the one "
                     "that was chained (the next link holds it)"
-                )
+                ).format(position=position)
             self.unchained = None
 
     def as_json(self) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def _name(event: Event, labels: dict[UUID, str]) -> str:
 
 def _malformed(event: Event) -> str | None:
     missing = [name for name, value in zip(Event._fields, event, strict=True) if value is None]
-    return f"unreadable {', '.join(missing)}" if missing else None
+    return _("unreadable {fields}").format(fields=", ".join(missing)) if missing else None
 
 
 def verify(
@@ -259,7 +260,7 @@ def _check(
     unchained, result.unchained = result.unchained, None
     altered, result.altered = result.altered, None
     if event.position is None:
-        result.problem(_name(event, names), "malformed", "its log position is not a number")
+        result.problem(_name(event, names), "malformed", _("its log position is not a number"))
         return previous, last
     while chained.peek is not None and (as_int(chained.peek[0]) or 0) < event.position:
         previous, unchained = _lost(result, link_of(chained.next()), names), None
@@ -268,7 +269,9 @@ def _check(
     trouble = _malformed(event)
     if row is None or row.position != event.position:
         result.problem(
-            _name(event, names), "inserted", f"log position {event.position} was never chained"
+            _name(event, names),
+            "inserted",
+            _("log position {position} was never chained").format(position=event.position),
         )
         if trouble is not None or previous is None:
             return previous, last
@@ -282,20 +285,27 @@ def _check(
     chained.next()
     if trouble is not None:
         result.problem(
-            _name(event, names), "malformed", f"log position {event.position}: {trouble}"
+            _name(event, names),
+            "malformed",
+            _("log position {position}: {trouble}").format(
+                position=event.position, trouble=trouble
+            ),
         )
     elif row.hash is None or row.stream is None or row.version is None:
         result.problem(
             _name(event, names),
             "malformed",
-            f"the chain row of log position {event.position} is unreadable",
+            _("the chain row of log position {position} is unreadable").format(
+                position=event.position
+            ),
         )
     elif (row.stream, row.version) != (event.stream, event.version):
         result.problem(
             _name(event, names),
             "reordered",
-            f"log position {event.position} was chained to "
-            f"{_label(row.stream, row.version, names)}",
+            _("log position {position} was chained to {event}").format(
+                position=event.position, event=_label(row.stream, row.version, names)
+            ),
         )
     elif previous is not None:
         linked_from = _linker(event)
@@ -308,15 +318,15 @@ def _check(
             # The event before is the one chained: only its chain row's hash was changed.
             found = result.problems[altered[0]]
             found["problem"] = "rechained"
-            found["detail"] = (
-                f"the chain row of log position {altered[2]} was changed; the event is the one "
+            found["detail"] = _(
+                "the chain row of log position {position} was changed; the event is the one "
                 "that was chained (the next link holds it)"
-            )
+            ).format(position=altered[2])
         elif unchained is None or row.hash != linked_from(unchained.before):
             result.problem(
                 _name(event, names),
                 "modified",
-                f"the content at log position {event.position} changed",
+                _("the content at log position {position} changed").format(position=event.position),
             )
             result.altered = (len(result.problems) - 1, expected, event.position)
         # else: this event follows the one before the unchained one, which was inserted.
@@ -335,7 +345,9 @@ def _lost(result: Verification, lost: Link, names: dict[UUID, str]) -> str | Non
     result.problem(
         _label(lost.stream, lost.version, names),
         "removed",
-        f"log position {lost.position} was chained but is gone from the store",
+        _("log position {position} was chained but is gone from the store").format(
+            position=lost.position
+        ),
     )
     return lost.hash
 
@@ -345,19 +357,22 @@ def _check_head(
 ) -> None:
     if head is None:
         if result.events or last:
-            result.problem("head", "removed", "the chain's head is missing")
+            result.problem("head", "removed", _("the chain's head is missing"))
         return
     position, digest = as_int(head[0]), as_hash(head[1])
     if position is None or digest is None:
-        result.problem("head", "malformed", "the chain's head is unreadable")
+        result.problem("head", "malformed", _("the chain's head is unreadable"))
         return
     if (position, digest) != (last, previous):
         result.problem(
             "head",
             "removed" if position > last else "modified",
-            f"the stored head is log position {position} ({digest[:12]}…), the chain ends at "
-            f"{last} ({(previous or '?')[:12]}…): the newest events were removed or the head "
-            "was altered",
+            _(
+                "the stored head is log position {position} ({digest}…), the chain ends at "
+                "{last} ({previous}…): the newest events were removed or the head was altered"
+            ).format(
+                position=position, digest=digest[:12], last=last, previous=(previous or "?")[:12]
+            ),
         )
 
 
@@ -419,13 +434,13 @@ def check_keys(
     candidate has none left (`rows`: the keys as stored, read with the events)."""
     keys = store.keys
     if keys.unreadable:
-        result.notes.append("the keys were not checked: this role may not read them")
+        result.notes.append(_("the keys were not checked: this role may not read them"))
         return
     held: dict[UUID, tuple[Any, Any]] = {}
     for stream_text, wrapped, kek_id in rows:
         stream = as_stream(stream_text)
         if stream is None or stream not in candidates.labels:
-            result.problem(f"key {stream_text!r}", "inserted", "a key for no candidate")
+            result.problem(f"key {stream_text!r}", "inserted", _("a key for no candidate"))
             continue
         held[stream] = (wrapped, kek_id)
     unchecked = 0
@@ -438,12 +453,14 @@ def check_keys(
                 result.problem(
                     label,
                     "key kept",
-                    "personal data erased, yet a key remains (an erasure interrupted: "
-                    "`candidate erase` again finishes it)",
+                    _(
+                        "personal data erased, yet a key remains (an erasure interrupted: "
+                        "`candidate erase` again finishes it)"
+                    ),
                 )
             continue
         if found is None:
-            result.problem(label, "key removed", "no key, and no erasure was recorded")
+            result.problem(label, "key removed", _("no key, and no erasure was recorded"))
             continue
         wrapped, kek_id = found
         kek = keys.file.get(str(kek_id)) if isinstance(kek_id, str) else None
@@ -453,12 +470,17 @@ def check_keys(
             continue
         if commitment(stream, key) != candidates.commitments.get(stream):
             result.problem(
-                label, "key replaced", "the key is not the one the enrolment committed to"
+                label, "key replaced", _("the key is not the one the enrolment committed to")
             )
     if unchecked:
         result.notes.append(
-            f"{unchecked} key(s) not checked against their commitment: the key file "
-            f"{keys.file.path} cannot unwrap them"
+            ngettext(
+                "{count} key not checked against its commitment: the key file {path} cannot "
+                "unwrap it",
+                "{count} keys not checked against their commitment: the key file {path} cannot "
+                "unwrap them",
+                unchecked,
+            ).format(count=unchecked, path=keys.file.path)
         )
 
 
@@ -519,7 +541,7 @@ def _verify_once(
             progress=progress,
         )
         if published is not None:
-            position_text, _, expected = published.removeprefix("@").partition(":")
+            position_text, __, expected = published.removeprefix("@").partition(":")
             position = int(position_text)
             rows = snapshot.read("SELECT hash FROM {ledger_chain} WHERE position = ?", (position,))
             found = rows[0][0] if rows else None
@@ -527,8 +549,12 @@ def _verify_once(
                 result.problem(
                     published,
                     "modified",
-                    "the chain no longer holds this published digest"
-                    + ("" if found else f" (no event at log position {position})"),
+                    _("the chain no longer holds this published digest")
+                    if found
+                    else _(
+                        "the chain no longer holds this published digest (no event at log "
+                        "position {position})"
+                    ).format(position=position),
                 )
         # Last: a role that may not read the keys ends the snapshot's transaction.
         check_keys(result, store, candidates, store.keys.rows(via=snapshot))

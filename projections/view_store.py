@@ -311,14 +311,14 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
     while want is not None or have is not None:
         if have is None or (want is not None and want[0] < have[0]):
             assert want is not None
-            yield f"candidate/{want[1]}", "missing from the status view"
+            yield f"candidate/{want[1]}", _("missing from the status view")
             want = next(expected, None)
         elif want is None or have[0] < want[0]:
-            yield f"candidate/{have[1]}", "in the status view, not in the ledger"
+            yield f"candidate/{have[1]}", _("in the status view, not in the ledger")
             have = next(stored, None)
         else:
             if not _agree(want, have):
-                yield f"candidate/{want[1]}", "the status view's row disagrees with the events"
+                yield f"candidate/{want[1]}", _("the status view's row disagrees with the events")
             want, have = next(expected, None), next(stored, None)
 
 

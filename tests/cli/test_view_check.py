@@ -167,3 +167,18 @@ def test_verify_with_two_jobs_notes_a_ledger_without_a_view(
     assert one["notes"] == [
         "no status view to check" if lang == "en" else "pas de vue de situation à vérifier"
     ]
+
+
+def test_verify_speaks_french_and_its_json_keeps_the_codes(listed: Certledger) -> None:
+    """`--lang fr verify`: what it found, in French; `--json` keeps each problem's code."""
+    view_sql(listed, "DELETE FROM view_candidates")
+
+    result = listed("--lang fr verify")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("ALTÉRÉ : 1 problème(s)")
+    assert "  candidate/A1: vue (absent de la vue de situation)" in lines
+    report = json.loads(listed("--lang fr verify --json").stdout)
+    assert [(p["event"], p["problem"]) for p in report["problems"]] == [("candidate/A1", "view")]
+    english = json.loads(listed("verify --json").stdout)["problems"]
+    assert english[0]["detail"] == "missing from the status view"
