@@ -480,7 +480,7 @@ def import_file(
     rows = Source(source)
     report = Report()
     try:
-        with Staging(ledger.uow) as staging, collecting_by_chunk() as collect:
+        with Staging(ledger.uow, dry_run=dry_run) as staging, collecting_by_chunk() as collect:
             for group in chunks(rows, batch):
                 with staging.chunk():
                     _run(ledger, group, by, report, progress)

@@ -1,16 +1,19 @@
-"""Staging: the events of a long run of commands (an import) written into the store in one
-transaction, committed only once every command was accepted.
+"""Staging: the events of a long run of commands (an import) written where the commands that
+follow read them, and committed only once every command was accepted.
 
-The transaction holds the store's write lock from its start to its end
-(`Dialect.exclusive`): other writers wait (up to `LOCK_TIMEOUT`, then give up with nothing
-written), readers do not, and see nothing of the run before it commits. The commands run in
-chunks (one `UnitOfWork` batch each); at the end of a chunk, the events of the aggregates it
-changed are mapped to stored rows (sealed with the candidates' keys) and written, chained,
-through the transaction (`ledger/store/bulk.py`), and the aggregates leave memory. While
-staging is on, the unit of work reads aggregates through the transaction, which sees what
-the chunks before wrote: a row sees every row before it. Each event is mapped and written
-once; memory stays that of one chunk, whatever the length of the run (the transaction's
-pages are the database's, on disk). A refusal, a dry run or an error rolls it all back.
+A real import writes them into the store, in one transaction that holds the store's write
+lock from its start to its end (`Dialect.exclusive`, `InStore`): other writers wait (up to
+`LOCK_TIMEOUT`, then give up with nothing written), readers do not, and see nothing of the
+run before it commits. A dry run keeps them aside in a temporary file and reads the store
+in one read-only snapshot (`Aside`): it takes no lock and needs no right to write.
+
+The commands run in chunks (one `UnitOfWork` batch each); at the end of a chunk, the events
+of the aggregates it changed are mapped to stored rows (sealed with the candidates' keys)
+and written, chained, through the transaction (`ledger/store/bulk.py`) or aside, and the
+aggregates leave memory. While staging is on, the unit of work reads aggregates as the store
+holds them plus what the chunks before wrote: a row sees every row before it. Each event is
+mapped and written once; memory stays that of one chunk, whatever the length of the run. A
+refusal, a dry run or an error rolls it all back (or drops the file).
 
 Two Bloom filters spare the look-ups that would find nothing: the streams written so far,
 and (once a run has looked up a thousand streams) the streams the store held when the run
@@ -20,9 +23,13 @@ candidates.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from uuid import UUID
@@ -60,39 +67,175 @@ def stream_filter(streams: int = STAGED_STREAMS) -> Bloom:
     return Bloom(max(streams, 1), 0.001)
 
 
-class Staging:
-    """An import's one write transaction, read through by a unit of work while it is on."""
+def _cursor(kind: str, conn: Any, name: str | None = None) -> Any:
+    """A cursor on `conn` whose rows are tuples (PostgreSQL: a cursor of the server's when
+    named, fetched in parts)."""
+    if kind == "postgresql":
+        from psycopg.rows import tuple_row
 
-    def __init__(self, uow: UnitOfWork, keep: int = 1000, held_after: int | None = None) -> None:
+        if name is not None:
+            return conn.cursor(name=name, row_factory=tuple_row)
+        return conn.cursor(row_factory=tuple_row)
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor
+
+
+class InStore:
+    """Where a real import writes: the store itself, in one transaction that holds its write
+    lock (`Dialect.exclusive`), read back through that transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.kind = store.dialect.kind
+        self.exit = ExitStack()
+        cursor = self.exit.enter_context(store.dialect.exclusive(store.recorder))
+        self.bulk = Bulk(store.recorder, cursor)
+        postgres = self.kind == "postgresql"
+        self.conn = cursor.connection if postgres else cursor.sqlite_cursor.connection
+        self.reader = _cursor(self.kind, self.conn)
+        self.last = 0
+        """PostgreSQL: the events' last position when the run began (see `end`)."""
+        if postgres:
+            try:
+                statement = "SELECT COALESCE(MAX(notification_id), 0) FROM {events}"
+                ((self.last,),) = self.read(store.dialect.sql(store.recorder, statement))
+            except BaseException:
+                self.end(commit=False)
+                raise
+
+    @property
+    def written(self) -> int:
+        return self.bulk.written
+
+    def write(self, rows: Sequence[Written]) -> None:
+        self.bulk.write(rows)
+
+    def read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of the store, this run's writes included."""
+        self.reader.execute(statement, params)
+        return list(self.reader.fetchall())
+
+    def events(
+        self, select: str, stream: UUID, limit: int, *, held: bool, written: bool
+    ) -> list[tuple[int, str, bytes]]:
+        """A stream's events (version, topic, state): one look-up, unless it is surely in
+        neither the store as it was (`held`) nor this run's writes (`written`)."""
+        if not (held or written):
+            return []
+        return self.read(select, _params(self.kind, stream, limit))
+
+    def end(self, *, commit: bool) -> None:
+        if commit:
+            self.exit.close()
+            return
+        if self.kind == "postgresql" and self.bulk.written:
+            # The positions this run took from the events' sequence are not given back by the
+            # rollback: given back here (no one else has written meanwhile: the transaction
+            # holds the lock), lest every refused import leave a gap in the log.
+            with contextlib.suppress(Exception):  # then the rollback alone, gap and all
+                self.read(
+                    self.store.dialect.sql(
+                        self.store.recorder,
+                        "SELECT setval(pg_get_serial_sequence('{events}', 'notification_id'), "
+                        "GREATEST(?, 1), ? > 0)",
+                    ),
+                    (self.last, self.last),
+                )
+        self.exit.__exit__(Abandon, Abandon(), None)
+
+
+class Aside:
+    """Where a dry run writes: a temporary SQLite file beside the store, which is read in one
+    read-only snapshot (`Dialect.reader`) and never written or locked."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.kind = store.dialect.kind
+        self.folder = tempfile.TemporaryDirectory(prefix="certledger-staging-")
+        self.db = sqlite3.connect(Path(self.folder.name) / "staged.db", isolation_level=None)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.execute(
+            "CREATE TABLE staged (stream BLOB NOT NULL, version INTEGER NOT NULL, "
+            "topic TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (stream, version))"
+        )
+        self.written = 0
+        self.conn = store.dialect.reader(store.url)
+        self.reader = _cursor(self.kind, self.conn)
+
+    def write(self, rows: Sequence[Written]) -> None:
+        self.db.execute("BEGIN")
+        self.db.executemany(
+            "INSERT INTO staged VALUES (?, ?, ?, ?)",
+            [(stream.bytes, version, topic, state) for stream, version, topic, state in rows],
+        )
+        self.db.execute("COMMIT")
+        self.written += len(rows)
+
+    def read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of the store as the snapshot holds it."""
+        self.reader.execute(statement, params)
+        return list(self.reader.fetchall())
+
+    def events(
+        self, select: str, stream: UUID, limit: int, *, held: bool, written: bool
+    ) -> list[tuple[int, str, bytes]]:
+        found = self.read(select, _params(self.kind, stream, limit)) if held else []
+        if written and (limit < 0 or len(found) < limit):
+            found += self.db.execute(
+                "SELECT version, topic, state FROM staged WHERE stream = ? ORDER BY version",
+                (stream.bytes,),
+            ).fetchall()
+        return found
+
+    def end(self, *, commit: bool) -> None:
+        assert not commit, "a dry run writes nothing"
+        self.conn.close()
+        self.db.close()
+        self.folder.cleanup()
+
+
+def _params(kind: str, stream: UUID, limit: int) -> tuple[Any, ...]:
+    if kind == "postgresql":
+        return (stream, None if limit < 0 else limit)
+    return (stream.hex, limit)
+
+
+class Staging:
+    """A run's writes (`InStore`, or `Aside` for a dry run), read through by a unit of work
+    while it is on."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        dry_run: bool = False,
+        keep: int = 1000,
+        held_after: int | None = None,
+    ) -> None:
         self.uow = uow
         self.store: Store = uow.store
-        recorder = self.store.recorder
-        self.dialect = dialect = self.store.dialect
-        self.exit = ExitStack()
-        cursor = self.exit.enter_context(dialect.exclusive(recorder))
+        self.dialect = self.store.dialect
+        self.dry_run = dry_run
+        self.place: InStore | Aside = Aside(self.store) if dry_run else InStore(self.store)
         try:
-            self._begin(cursor, keep, held_after)
+            self._begin(keep, held_after)
         except BaseException:
-            self.exit.__exit__(Abandon, Abandon(), None)
+            self.place.end(commit=False)
             raise
 
-    def _begin(self, cursor: Any, keep: int, held_after: int | None) -> None:
+    def _begin(self, keep: int, held_after: int | None) -> None:
         recorder, dialect = self.store.recorder, self.dialect
-        self.bulk = Bulk(recorder, cursor)
         self.abandoned = False
-        if dialect.kind == "postgresql":
-            from psycopg.rows import tuple_row
-
-            self.reader = cursor.connection.cursor(row_factory=tuple_row)
-        else:
-            self.reader = cursor.sqlite_cursor.connection.cursor()
-            self.reader.row_factory = None
         self.select = dialect.sql(
             recorder,
             "SELECT originator_version, topic, state FROM {events} "
             "WHERE originator_id = ? ORDER BY originator_version LIMIT ?",
         )
-        self.held_events = self._held_events()
+        statement = f"SELECT COALESCE(MAX({dialect.position}), 0) FROM {{events}}"
+        ((events,),) = self.place.read(dialect.sql(recorder, statement))
+        self.held_events = int(events)
         """How many events the store held when the run began (its last position)."""
         self.recent: OrderedDict[UUID, Aggregate] = OrderedDict()
         """The aggregates last written (claims aside), as written: the next chunks that need
@@ -112,11 +255,7 @@ class Staging:
     @property
     def events(self) -> int:
         """How many events are written (not committed yet)."""
-        return self.bulk.written
-
-    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        self.reader.execute(statement, params)
-        return list(self.reader.fetchall())
+        return self.place.written
 
     def stored(self, stream: UUID, *, limit: int = -1) -> list[StoredEvent]:
         """The events the store holds for a stream, those of this run included."""
@@ -124,40 +263,29 @@ class Staging:
             self.lookups -= 1
             if self.lookups <= 0:
                 self.held = self._held()
-        if self.held is not None and stream not in self.held and stream not in self.streams:
-            return []
-        postgres = self.dialect.kind == "postgresql"
-        key = self.dialect.stream_key(stream)
-        params = (key, (None if limit < 0 else limit) if postgres else limit)
-        return [
-            StoredEvent(stream, version, topic, bytes(state))
-            for version, topic, state in self._read(self.select, params)
-        ]
-
-    def _held_events(self) -> int:
-        dialect = self.dialect
-        statement = f"SELECT COALESCE(MAX({dialect.position}), 0) FROM {{events}}"
-        ((events,),) = self._read(dialect.sql(self.store.recorder, statement))
-        return int(events)
+        rows = self.place.events(
+            self.select,
+            stream,
+            limit,
+            held=self.held is None or stream in self.held,
+            written=stream in self.streams,
+        )
+        return [StoredEvent(stream, version, topic, bytes(state)) for version, topic, state in rows]
 
     def _held(self) -> Bloom:
-        """The streams the store holds (those this run wrote so far among them): a filter
-        sized for the store's events, which are at least as many."""
+        """The streams the store holds (those a real import wrote so far among them): a
+        filter sized for the store's events, which are at least as many."""
         held = stream_filter(self.held_events)
-        if self.dialect.kind == "postgresql":  # a cursor of the server's: fetched in parts
-            from psycopg.rows import tuple_row
-
-            cursor = self.reader.connection.cursor(name="certledger_held", row_factory=tuple_row)
-        else:
-            cursor = self.reader.connection.cursor()
-        statement = "SELECT DISTINCT originator_id FROM {events}"
-        cursor.execute(self.dialect.sql(self.store.recorder, statement))
+        cursor = _cursor(self.dialect.kind, self.place.conn, "certledger_held")
+        cursor.execute(
+            self.dialect.sql(self.store.recorder, "SELECT DISTINCT originator_id FROM {events}")
+        )
         while rows := cursor.fetchmany(10_000):
             held.update(as_uuid(row[0]) for row in rows)
         cursor.close()
         return held
 
-    # Reads through the transaction (the unit of work calls these while staging is on).
+    # Reads (the unit of work calls these while staging is on).
 
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         """The aggregate as the store holds it, this run's events included."""
@@ -206,12 +334,13 @@ class Staging:
             rows.extend(encode(event) for event in aggregate.collect_events())
         while len(self.recent) > self.keep:
             self.recent.popitem(last=False)
-        self.bulk.write(rows)
+        if rows:
+            self.place.write(rows)
 
     # Life cycle.
 
     def abandon(self) -> None:
-        """Write nothing of the run: the transaction is rolled back when staging ends."""
+        """Write nothing of the run: it is rolled back (or dropped) when staging ends."""
         self.abandoned = True
 
     def __enter__(self) -> Staging:
@@ -224,11 +353,8 @@ class Staging:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Commit, unless the run was abandoned or the block raised (then roll back)."""
+        """Commit, unless it is a dry run, the run was abandoned or the block raised."""
         self.recent.clear()
         if self.uow.overlay is self:
             self.uow.overlay = None
-        if exc is None and not self.abandoned:
-            self.exit.close()
-        else:
-            self.exit.__exit__(Abandon, Abandon(), None)
+        self.place.end(commit=exc is None and not self.abandoned and not self.dry_run)

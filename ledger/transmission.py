@@ -106,13 +106,7 @@ class Transmissions(Aggregate):
         by: Actor,
     ) -> None:
         if any(f.file == file for f in self.standing.flows.values()):
-            raise AlreadyExists(
-                _(
-                    "a flow named {file} was sent already: each file sent to the Caisse des "
-                    "Dépôts has a name of its own, so that its processing report can be tied "
-                    "back to it (give another -o, or a folder)"
-                ).format(file=file)
-            )
+            raise sent_already(file)
         self.trigger_event(
             self.Recorded,
             flux_id=flux_id,
@@ -155,3 +149,14 @@ class Transmissions(Aggregate):
             recorded_by=by.name,
             timestamp=by.now(),
         )
+
+
+def sent_already(file: str) -> AlreadyExists:
+    """The refusal of a flow file named as one sent before."""
+    return AlreadyExists(
+        _(
+            "a flow named {file} was sent already: each file sent to the Caisse des Dépôts has "
+            "a name of its own, so that its processing report can be tied back to it (give "
+            "another -o, or a folder)"
+        ).format(file=file)
+    )

@@ -1,17 +1,100 @@
-"""Replay shared between processes: each replays one slice of the candidates into a file."""
+"""Work shared between processes: a replay's slices of the candidates, `verify`'s check of
+the status view. Each runs in a process of its own, spawned (a fresh interpreter that opens
+the store on its own connections); Ctrl-C is this process's to handle, and stops them."""
 
 from __future__ import annotations
 
+import pickle
+import signal
 import tempfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from multiprocessing import get_context
+from functools import partial
+from multiprocessing import get_context, resource_tracker
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from ledger.exceptions import StoreError
+from ledger.i18n import _
+
+
+def _child(sending: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Run `function(*args)` and send back (True, its result) or (False, its exception)."""
+    # Ctrl-C reaches the whole process group: the parent ends this process, which must
+    # neither die on its own nor print a traceback (it started with Ctrl-C held back, and one
+    # pressed meanwhile is dropped here).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        outcome: tuple[bool, Any] = (True, function(*args))
+    except BaseException as e:
+        outcome = (False, e)
+        try:
+            pickle.loads(pickle.dumps(e))
+        except Exception:  # an exception pickle cannot carry: its words
+            outcome = (False, RuntimeError(f"{type(e).__name__}: {e}"))
+    try:
+        sending.send(outcome)
+    except OSError:  # the parent is gone (Ctrl-C): nobody to tell
+        pass
+    finally:
+        sending.close()
+
+
+def _outcome(process: Any, receiving: Any) -> Any:
+    """What a spawned call gave: its result, or its exception raised here."""
+    try:
+        ok, value = receiving.recv()
+    except (EOFError, OSError, pickle.UnpicklingError):
+        process.join()
+        raise StoreError(
+            _("a helper process ended without its result (exit code {code})").format(
+                code=process.exitcode
+            )
+        ) from None
+    if not ok:
+        raise value
+    return value
+
+
+@contextmanager
+def spawned(
+    calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]],
+) -> Iterator[list[Callable[[], Any]]]:
+    """Each call `(function, args)` in a spawned process of its own, started at once; the
+    block is given, for each, the function that waits for its result. The processes still
+    running when the block ends (an error, Ctrl-C) are stopped."""
+    context = get_context("spawn")
+    started: list[tuple[Any, Any]] = []
+    try:
+        # Started with Ctrl-C held back (the mask is inherited): a helper interrupted while
+        # its interpreter starts would print a fatal error; it ignores Ctrl-C once running.
+        # One pressed meanwhile reaches this process when the mask is restored. The library's
+        # resource tracker, started with the first helper, unblocks Ctrl-C when it has
+        # started: started before.
+        resource_tracker.ensure_running()
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for function, args in calls:
+                receiving, sending = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_child, args=(sending, function, args), daemon=True
+                )
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                process.start()
+                sending.close()
+                started.append((process, receiving))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        yield [partial(_outcome, process, receiving) for process, receiving in started]
+    finally:
+        for process, receiving in started:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            receiving.close()
 
 
 def replay_shard(
@@ -60,13 +143,13 @@ def replayed(
     `progress` counts the documents as they come (once every process is done)."""
     with tempfile.TemporaryDirectory(prefix="certledger-replay-") as folder:
         paths = [str(Path(folder) / f"shard-{i}.jsonl") for i in range(jobs)]
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-            futures = [
-                pool.submit(replay_shard, store, i, jobs, as_of, known_at, position, kind, p)
-                for i, p in enumerate(paths)
-            ]
-            for future in futures:
-                future.result()
+        calls = [
+            (replay_shard, (store, i, jobs, as_of, known_at, position, kind, path))
+            for i, path in enumerate(paths)
+        ]
+        with spawned(calls) as results:
+            for result in results:
+                result()
         for path in paths:
             with open(path, "rb") as lines:
                 for line in lines:
@@ -101,9 +184,5 @@ def checking_view_aside(
     snapshot, the events up to that position."""
     from ledger.i18n import language
 
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        future = pool.submit(view_findings_of, store, keys, language())
-        try:
-            yield future.result
-        finally:
-            future.cancel()
+    with spawned([(view_findings_of, (store, keys, language()))]) as (findings,):
+        yield findings

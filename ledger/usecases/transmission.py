@@ -30,7 +30,7 @@ from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.ids import TRANSMISSIONS_STREAM
 from ledger.standing import Standing, already_accepted
-from ledger.transmission import Transmissions
+from ledger.transmission import Transmissions, sent_already
 from ledger.unit_of_work import Result, Transaction
 
 if TYPE_CHECKING:
@@ -188,6 +188,10 @@ def transmit_cpf(
     if count == 0:
         return FlowSent(0, position, left_out=left_out, uncorrected=uncorrected)
     names = flow_file_names(ledger, request, standing, files)
+    sent = {flow.file for flow in standing.flows.values()}
+    for path in names:
+        if path.name in sent:
+            raise sent_already(path.name)
     taken = [] if request.replace else [path for path in names if path.exists()]
     if taken:
         # A flow written earlier is the record of what was sent: never lost without a word.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -488,6 +491,7 @@ def test_an_import_interrupted_in_its_transaction_leaves_every_table_as_it_was(
         [*command, "--store", str(store), "import", str(records)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},  # this code, as tested
     ) as run:
         while not holds_write_lock(store):
             assert run.poll() is None, "the import ended before its transaction was seen"
@@ -497,3 +501,66 @@ def test_an_import_interrupted_in_its_transaction_leaves_every_table_as_it_was(
     assert (run.returncode, stdout, stderr.decode()) == (1, b"", "\nAborted!\n")
     assert certledger.rows() == before
     assert not holds_write_lock(store)
+
+
+@pytest.fixture
+def reader_role(certledger: Certledger, store: StoreRef) -> Iterator[str]:
+    """A PostgreSQL store URL whose role may read every table (keys included), write none."""
+    import psycopg
+
+    from tests.stores import POSTGRES
+
+    assert POSTGRES is not None
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f'GRANT USAGE ON SCHEMA "{store.schema}" TO {role}')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{store.schema}" TO {role}')
+    try:
+        yield POSTGRES.replace("postgres@", f"{role}@", 1) + f"?schema={store.schema}"
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_dry_run_needs_no_right_to_write_and_takes_no_lock(
+    certledger: Certledger, store: StoreRef, reader_role: str, tmp_path: Path
+) -> None:
+    """A dry run keeps what it would write aside and reads the store in one snapshot: a role
+    that may only read checks a file, while the store's write lock is held by another."""
+    import psycopg
+
+    from tests.stores import POSTGRES
+
+    path = write(tmp_path, ROWS)
+    before = certledger.rows()
+    assert POSTGRES is not None
+    with psycopg.connect(POSTGRES) as holder:  # another writer's lock, held throughout
+        holder.execute(f'LOCK TABLE "{store.schema}".certledger_events IN EXCLUSIVE MODE')
+        result = certledger("--store", reader_role, "import", path, "--dry-run")
+        holder.rollback()
+
+    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    assert "7 rows, all accepted (7 to record, 0 already recorded); dry run" in result.stdout
+    assert certledger.rows() == before
+
+
+def test_a_dry_run_or_a_refused_import_leaves_no_gap_in_the_log(
+    certledger: Certledger, tmp_path: Path
+) -> None:
+    """What a refused import wrote in its transaction took log positions (PostgreSQL: from
+    the events' sequence, which a rollback does not give back): they are given back, and the
+    events the file then records follow the ledger's last one."""
+    refused = write(tmp_path, [*ROWS, ROWS[3].replace("E2", "E7")], name="refused.csv")
+    path = write(tmp_path, ROWS)
+    certledger.ok(f"import {path} --dry-run")
+    assert certledger(f"import {refused}").exit_code == 1
+    assert certledger(f"import {refused} --dry-run").exit_code == 1
+    certledger.ok(f"import {path}")
+
+    positions = [event[0] for event in certledger.events()]
+
+    assert positions == list(range(1, len(positions) + 1))
+    assert certledger.json("verify")["digest"].startswith(f"@{len(positions)}:")

@@ -1,0 +1,75 @@
+"""Commands that share their work with spawned processes (`verify --jobs 2`, `replay --jobs
+2`): Ctrl-C, which a terminal sends to every process of the group, ends them all with
+click's `Aborted!` and no traceback, whether the helpers are still working or done."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Certledger
+from tests.stores import StoreRef
+
+PAUSED = """
+import pathlib, sys, time
+marker, module, name = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+del sys.argv[1:4]
+import importlib
+target = importlib.import_module(module)
+original = getattr(target, name)
+def paused(*args, **kwargs):
+    marker.touch()
+    time.sleep(120)
+    return original(*args, **kwargs)
+setattr(target, name, paused)
+from cli.main import main
+main()
+"""
+"""`certledger` with one function of this process paused for two minutes once it is called
+(a marker file says when): the spawned helpers meanwhile work, then sit idle."""
+
+
+@pytest.mark.parametrize(
+    ("command", "paused"),
+    [
+        (["verify", "--jobs", "2"], ("ledger.integrity", "verify_store")),
+        (["verify", "--jobs", "1"], ("ledger.integrity", "verify_store")),
+        (["replay", "--jobs", "2", "--format", "csv"], ("projections.parallel", "_outcome")),
+    ],
+    ids=["verify-2", "verify-1", "replay-2"],
+)
+@pytest.mark.parametrize("wait", [0.0, 3.0], ids=["helpers-working", "helpers-done"])
+def test_ctrl_c_ends_a_command_and_its_helpers_with_aborted_and_no_traceback(
+    certledger: Certledger,
+    store: StoreRef,
+    tmp_path: Path,
+    command: list[str],
+    paused: tuple[str, str],
+    wait: float,
+) -> None:
+    certledger.ok("demo --candidates 30 --seed 3")
+    certledger.ok("candidate list")  # the status view is up to date
+    marker = tmp_path / "paused"
+    with subprocess.Popen(
+        [sys.executable, "-c", PAUSED, str(marker), *paused, "--store", str(store), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # a process group of its own, as a terminal's job
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},  # this code, as tested
+    ) as run:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(wait)
+        os.killpg(run.pid, signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=60)
+    assert (run.returncode, stderr.decode()) == (1, "\nAborted!\n")
+    assert stdout == b""
