@@ -459,7 +459,7 @@ def import_file(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Run every row, in order, in one streaming pass, writing their events as they come in
-    one transaction; commit it if no row was refused and it is not a dry run.
+    one transaction; commit it if no row was refused (a dry run keeps them aside instead).
 
     Each row's command runs once, and its events are mapped and written once: in batches of
     `batch` rows, through one transaction that holds the store's write lock until it ends
