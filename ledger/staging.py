@@ -81,9 +81,21 @@ def _cursor(kind: str, conn: Any, name: str | None = None) -> Any:
     return cursor
 
 
-class InStore:
+class _Place:
+    """Where a run writes, beside the store it reads (`reader`: a cursor of tuples)."""
+
+    kind: str
+    reader: Any
+
+    def read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of the store, as this place sees it."""
+        self.reader.execute(statement, params)
+        return list(self.reader.fetchall())
+
+
+class InStore(_Place):
     """Where a real import writes: the store itself, in one transaction that holds its write
-    lock (`Dialect.exclusive`), read back through that transaction."""
+    lock (`Dialect.exclusive`), read back through that transaction (its writes included)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -110,11 +122,6 @@ class InStore:
 
     def write(self, rows: Sequence[Written]) -> None:
         self.bulk.write(rows)
-
-    def read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        """Rows of the store, this run's writes included."""
-        self.reader.execute(statement, params)
-        return list(self.reader.fetchall())
 
     def events(
         self, select: str, stream: UUID, limit: int, *, held: bool, written: bool
@@ -145,7 +152,7 @@ class InStore:
         self.exit.__exit__(Abandon, Abandon(), None)
 
 
-class Aside:
+class Aside(_Place):
     """Where a dry run writes: a temporary SQLite file beside the store, which is read in one
     read-only snapshot (`Dialect.reader`) and never written or locked."""
 
@@ -172,11 +179,6 @@ class Aside:
         )
         self.db.execute("COMMIT")
         self.written += len(rows)
-
-    def read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        """Rows of the store as the snapshot holds it."""
-        self.reader.execute(statement, params)
-        return list(self.reader.fetchall())
 
     def events(
         self, select: str, stream: UUID, limit: int, *, held: bool, written: bool
