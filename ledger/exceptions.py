@@ -39,6 +39,19 @@ class LedgerError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Carried whole between processes (`projections/parallel.py`): rebuilt from its
+        # fields, as its class's own arguments may not be the message (RuleViolation's).
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[LedgerError], args: tuple[Any, ...], fields: dict[str, Any]) -> LedgerError:
+    """A ledger error as `LedgerError.__reduce__` carried it."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
+
 
 class RuleViolation(LedgerError):
     """A command broke one of the numbered rules of DOMAIN.md §4; nothing was written."""

@@ -65,9 +65,47 @@ def _text() -> Any:
 
 
 def _count(low: int, high: int | None = None, **default: Any) -> Any:
-    """A whole number within `low` and `high` (inclusive), written as one: `5.0`, `"5"` or
-    `true` (which pydantic would take for 5, 5 and 1) are refused."""
-    return field(metadata={"ge": low, "le": high, "strict": True}, **default)
+    """A whole number within `low` and `high` (inclusive); a new file writes it as one
+    (`COUNTS`)."""
+    return field(metadata={"ge": low, "le": high}, **default)
+
+
+COUNTS = (
+    "validity_years",
+    "minimum_age_years",
+    "title.required",
+    "blocks.*.required",
+    "parchment.level_2019",
+    "parchment.level_eqf",
+)
+"""Where a referential file holds counts (`_count`): a new file must write them as whole
+numbers, for pydantic would take `5.0`, `"5"` and `true` for 5, 5 and 1. A version already
+published is read as it was accepted then (an append-only ledger cannot correct it)."""
+
+
+def loose_counts(raw: Any) -> list[str]:
+    """The counts of a file's data written otherwise than as whole numbers, by place."""
+    found: list[str] = []
+
+    def walk(value: Any, parts: list[str], place: str) -> None:
+        if not parts:
+            if value is not None and type(value) is not int:
+                found.append(
+                    _("{place}: must be a whole number, not {value!r}").format(
+                        place=place, value=value
+                    )
+                )
+            return
+        head, *rest = parts
+        if head == "*":
+            for index, item in enumerate(value if isinstance(value, list) else ()):
+                walk(item, rest, f"{place}.{index}")
+        elif isinstance(value, dict) and head in value:
+            walk(value[head], rest, f"{place}.{head}" if place else head)
+
+    for path in COUNTS:
+        walk(raw, path.split("."), "")
+    return found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -656,6 +694,9 @@ def parse_referential(
         raise ReferentialInvalid(
             source, [_("not a referential: {value} nested too deep").format(value=kind.upper())]
         ) from None
+    loose = loose_counts(raw) if new else []
+    if loose:
+        raise ReferentialInvalid(source, loose)
     ref = validate(Referential, raw, source)
     found = problems(ref, new=new)
     if found:

@@ -106,11 +106,15 @@ def replay_shard(
     position: int | None,
     kind: str,
     path: str,
+    language: str,
 ) -> int:
-    """Replay shard `shard` of `shards` into `path`, one JSON document per line."""
+    """Replay shard `shard` of `shards` into `path`, one JSON document per line (what it
+    says, in `language`)."""
     from ledger.application import Ledger
+    from ledger.i18n import use
     from projections.replay import replay, status_row
 
+    use(language)
     ledger = Ledger(store, read_only=True)
     try:
         count = 0
@@ -141,10 +145,12 @@ def replayed(
 ) -> Iterator[dict[str, Any]]:
     """The documents of a replay run by `jobs` processes, in the order one process gives;
     `progress` counts the documents as they come (once every process is done)."""
+    from ledger.i18n import language
+
     with tempfile.TemporaryDirectory(prefix="certledger-replay-") as folder:
         paths = [str(Path(folder) / f"shard-{i}.jsonl") for i in range(jobs)]
         calls = [
-            (replay_shard, (store, i, jobs, as_of, known_at, position, kind, path))
+            (replay_shard, (store, i, jobs, as_of, known_at, position, kind, path, language()))
             for i, path in enumerate(paths)
         ]
         with spawned(calls) as results:

@@ -192,15 +192,7 @@ def transmit_cpf(
     for path in names:
         if path.name in sent:
             raise sent_already(path.name)
-    taken = [] if request.replace else [path for path in names if path.exists()]
-    if taken:
-        # A flow written earlier is the record of what was sent: never lost without a word.
-        raise OutputError(
-            _(
-                "{path} exists already (a flow written earlier?): nothing written or recorded; "
-                "give another file, or add --force to overwrite it"
-            ).format(path=taken[0])
-        )
+    check_free(names, request)
     if request.dry_run:
         return FlowSent(
             count, position, [str(p) for p in names], decisions, True, left_out, uncorrected
@@ -215,6 +207,28 @@ def transmit_cpf(
         for w in written
     ]
     return FlowSent(count, position, sent_files, left_out=left_out, uncorrected=uncorrected)
+
+
+def check_free(
+    files: Sequence[Path | Written], request: FlowRequest, *, recorded: bool = False
+) -> None:
+    """Refuse a flow's file that exists, unless asked to overwrite it: a flow written earlier
+    is the record of what was sent, never lost without a word. (`recorded`: the flow already
+    is, its file left where it was written.)"""
+    if request.replace:
+        return
+    for file in files:
+        path = file if isinstance(file, Path) else file.path
+        if not path.exists():
+            continue
+        if recorded and isinstance(file, Written):
+            raise OutputError(_("{path} exists (made meanwhile), left as it is").format(path=path))
+        raise OutputError(
+            _(
+                "{path} exists already (a flow written earlier?): nothing written or recorded; "
+                "give another file, or add --force to overwrite it"
+            ).format(path=path)
+        )
 
 
 def _write_and_record(
@@ -267,6 +281,7 @@ def _write_and_record(
             {"flux_id": w.flux_id, "file": w.path.name, "sha256": w.sha256, "passages": w.passages}
             for w in written
         ]
+        check_free(written, request)  # again: a file made there since the first check
         record_transmissions(
             ledger, flows, kind="cpf-accrochage", position=position, by=by, seen=seen
         )
@@ -276,6 +291,7 @@ def _write_and_record(
         raise
     for entry in written:
         try:
+            check_free([entry], request, recorded=True)
             entry.draft.keep()
         except OutputError as e:
             raise OutputError(

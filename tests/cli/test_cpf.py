@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -377,7 +378,8 @@ def test_concurrent_flows_record_each_passage_once_and_each_file_is_what_was_rec
     assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
     assert not any("Traceback" in r.stderr for r in runs)
     refused = [r for r in runs if r.returncode == 1]
-    assert all(r.stderr.startswith("Error: another `report cpf` recorded") for r in refused), [
+    overtaken = ("Error: another `report cpf` recorded", f"Error: {outputs[0]} exists already")
+    assert all(r.stderr.startswith(overtaken if shared else overtaken[0]) for r in refused), [
         r.stderr for r in refused
     ]
     flows = recorded_flows(awarded)
@@ -576,3 +578,29 @@ def test_a_title_rectified_away_before_it_was_sent_has_nothing_to_withdraw(
     certledger.ok("decision rectify V1/J1 --no-award-title --reason 'the minutes say otherwise'")
 
     assert certledger.json("status V1 --as-of 2019-01-01")["cpf"] == []
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_file_that_appears_while_the_flow_is_written_is_not_overwritten(
+    awarded: Certledger,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`report cpf -o FILE` checks FILE before writing the flow, then puts the flow in place
+    with os.replace (Draft.keep's default): a file written there meanwhile (another ledger's
+    flow sent to the same name, minutes into a large flow's second pass) is replaced
+    without a word, though --force was not given."""
+    import ledger.usecases.transmission as transmission
+
+    target = tmp_path / "flux.xml"
+    recording = transmission.record_transmissions
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        target.write_bytes(b"<another flow, sent/>")
+        return recording(*args, **kwargs)
+
+    monkeypatch.setattr(transmission, "record_transmissions", meanwhile)
+
+    awarded(f"report cpf {IDS} -o {target}")
+
+    assert target.read_bytes() == b"<another flow, sent/>"

@@ -9,10 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ledger.exceptions import ReferentialInvalid, RuleViolation
+from projections.parallel import spawned
 from tests.cli.conftest import Certledger
 from tests.stores import StoreRef
 
@@ -73,3 +76,63 @@ def test_ctrl_c_ends_a_command_and_its_helpers_with_aborted_and_no_traceback(
         stdout, stderr = run.communicate(timeout=60)
     assert (run.returncode, stderr.decode()) == (1, "\nAborted!\n")
     assert stdout == b""
+
+
+def refuse_by_referential() -> None:
+    raise ReferentialInvalid("published version f162a914d1ef", ["validity_years: bad"])
+
+
+def refuse_by_rule() -> None:
+    raise RuleViolation(2, "not enrolled")
+
+
+@pytest.mark.parametrize("function", [refuse_by_referential, refuse_by_rule])
+def test_a_refusal_in_a_helper_process_is_the_same_refusal_in_the_command(
+    function: Callable[[], None],
+) -> None:
+    """`verify --jobs 2` / `replay --jobs 2`: a ledger error raised in a helper whose class
+    takes other arguments than its message (ReferentialInvalid, RuleViolation) cannot be
+    unpickled, and reaches the user as `Error: unexpected RuntimeError: ... this is a bug of
+    certledger` instead of the one line `--jobs 1` prints (exit code and --json too)."""
+    with pytest.raises(Exception) as raised:
+        function()
+    expected = raised.value
+
+    with pytest.raises(Exception) as found, spawned([(function, ())]) as (result,):
+        result()
+
+    assert type(found.value) is type(expected)
+    assert str(found.value) == str(expected)
+
+
+def tamper_assessments(store: StoreRef) -> None:
+    """Assessments whose stored state is no longer JSON the ledger wrote."""
+    if store.kind == "sqlite":
+        store.query(
+            "UPDATE stored_events SET state = CAST('{\"timestamp\":1' AS BLOB) "
+            "WHERE topic = 'AssessmentRecorded'"
+        )
+    else:
+        store.query(
+            "UPDATE certledger_events SET state = convert_to('{\"timestamp\":1', 'UTF8') "
+            "WHERE topic = 'AssessmentRecorded'"
+        )
+
+
+def test_replay_jobs_2_speaks_the_language_asked_for(
+    certledger: Certledger, store: StoreRef
+) -> None:
+    """`--lang fr replay --jobs 2`: the helpers never switch to the language in use
+    (projections.parallel.replay_shard, unlike view_findings_of), so what they report is in
+    English while `--jobs 1` speaks French."""
+    certledger.enroll("V1")
+    certledger.pass_bc01("V1")
+    tamper_assessments(store)
+    line = "--lang fr replay --as-of 2019-01-01 --jobs {jobs}"
+
+    one = certledger(line.format(jobs=1))
+    two = certledger(line.format(jobs=2))
+
+    assert one.exit_code == two.exit_code == 1
+    assert "n'est plus tel que le registre l'a écrit" in one.stderr
+    assert two.stderr == one.stderr

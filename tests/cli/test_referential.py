@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tomllib
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.application import Ledger
 from ledger.publication import _parse
 from tests.cli.conftest import BUNDLED, NINE, REGISTRATIONS, Certledger, variant
 
@@ -280,15 +282,15 @@ BROKEN = {
     ),
     "a validity that is no whole number": (
         ("validity_years = 5", "validity_years = 5.0"),
-        "validity_years: Input should be a valid integer",
+        "validity_years: must be a whole number, not 5.0",
     ),
     "a validity written true": (
         ("validity_years = 5", "validity_years = true"),
-        "validity_years: Input should be a valid integer",
+        "validity_years: must be a whole number, not True",
     ),
     "a validity written as text": (
         ("validity_years = 5", 'validity_years = "5"'),
-        "validity_years: Input should be a valid integer",
+        "validity_years: must be a whole number, not '5'",
     ),
     "a blank version": (
         ('version = "2006.1"', 'version = "   "'),
@@ -598,3 +600,34 @@ def test_the_validator_tells_duplicates_in_french(bare: Certledger, tmp_path: Pa
         "  - épreuve : code BC01-E1 en double (2 fois)",
         "  - compétence (dans le bloc RNCP13080BC02) : code C11 en double (2 fois)",
     ]
+
+
+def test_a_referential_published_before_counts_were_strict_still_reads(
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version published before whole counts were asked of new files (`validity_years =
+    5.0`, which pydantic's lax mode took for 5) is part of the ledger for good: it is parsed
+    again on every read, as it was accepted then."""
+    import ledger.usecases.referentials as referentials
+
+    text = (
+        BUNDLED.read_text(encoding="utf-8")
+        .replace('version = "2006.1"', 'version = "2020.1"')
+        .replace("validity_years = 5\n", "validity_years = 5.0\n")
+    )
+    lax = referentials.parse_referential  # what the release before checked: 5.0 as 5
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            referentials,
+            "parse_referential",
+            lambda content, source: lax(content.replace("= 5.0\n", "= 5\n"), source),
+        )
+        app = Ledger(str(certledger.store))
+        try:
+            referentials.publish(app, text, dt.date(2020, 1, 1), by="tester")
+        finally:
+            app.close()
+    shown = json.loads(certledger.ok("referential show --as-of 2020-06-01 --json"))
+    assert (shown["version"], shown["validity_years"]) == ("2020.1", 5)
+
+    assert "intact" in certledger.ok("verify")

@@ -236,7 +236,7 @@ def test_two_periods_sharing_a_boundary_day_do_not_overlap() -> None:
 
 def test_a_structural_error_names_the_field() -> None:
     found = problems_of(broken("validity_years = 5", 'validity_years = "five"'))
-    assert found == ["validity_years: Input should be a valid integer"]
+    assert found == ["validity_years: must be a whole number, not 'five'"]
 
 
 def test_a_file_that_is_not_toml_is_rejected_in_one_line() -> None:
