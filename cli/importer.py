@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import CONTEXT, session_of
+from cli.main import CONTEXT, session_of, warn
 from cli.output import ProgressBar, emit_json
 from ledger.i18n import _, ngettext
 
@@ -87,6 +87,8 @@ def import_(ctx: click.Context, file: Path, dry_run: bool, as_json: bool) -> Non
                 replayed=report.replayed,
             )
         )
+    for warning in report.warnings:
+        warn(warning)
     if report.problems:
         raise click.exceptions.Exit(1)
 

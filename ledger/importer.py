@@ -34,6 +34,7 @@ from ledger.i18n import _
 from ledger.staging import Staging
 from ledger.store import project
 from ledger.store.bulk import conflict
+from ledger.store.dialects import first_line
 from ledger.unit_of_work import Result, refused_write
 
 KINDS = (
@@ -373,6 +374,8 @@ class Report:
     replayed: int = 0
     events: int = 0
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong once the rows were recorded (the import stands)."""
 
     @property
     def ok(self) -> bool:
@@ -386,6 +389,7 @@ class Report:
             "events": self.events,
             "valid": self.ok,
             "problems": [p.as_json() for p in self.problems],
+            "warnings": self.warnings,
         }
 
 
@@ -501,6 +505,17 @@ def import_file(
         ledger.keys.forget()
         return report
     ledger.keys.committed()
-    for aggregate_id in snapshotted:
-        ledger.events.take_snapshot(aggregate_id, projector_func=project)
+    try:
+        for aggregate_id in snapshotted:
+            ledger.events.take_snapshot(aggregate_id, projector_func=project)
+    except Exception as e:
+        # The rows are recorded for good; a snapshot only spares later reads some events.
+        if not (isinstance(e, PersistenceError) or ledger.events.dialect.is_driver_error(e)):
+            raise
+        report.warnings.append(
+            _(
+                "the rows are recorded, but the certificate registers' snapshots could not be "
+                "taken ({first_line}): later commands read their events instead"
+            ).format(first_line=first_line(e))
+        )
     return report

@@ -564,3 +564,34 @@ def test_a_dry_run_or_a_refused_import_leaves_no_gap_in_the_log(
 
     assert positions == list(range(1, len(positions) + 1))
     assert certledger.json("verify")["digest"].startswith(f"@{len(positions)}:")
+
+
+def test_an_import_whose_snapshots_fail_after_its_commit_says_it_is_recorded(
+    certledger: Certledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows are committed before the certificate registers are snapshotted: a store that
+    fails then (a full disk, say) leaves the import recorded, and the command says so, with
+    one warning, instead of an error that would have the registrar import again."""
+    from eventsourcing.persistence import OperationalError
+
+    from ledger.store import Store
+
+    def failing(self: Store, *args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database or disk is full")
+
+    path = write(tmp_path, ROWS)
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "take_snapshot", failing)
+        result = certledger(f"import {path} --json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["recorded"], report["valid"]) == (7, True)
+    assert report["warnings"] == [
+        "the rows are recorded, but the certificate registers' snapshots could not be taken "
+        "(database or disk is full): later commands read their events instead"
+    ]
+    assert result.stderr == f"Warning: {report['warnings'][0]}\n"
+    status = certledger.status("A1", "2018-01-01")
+    assert status["certificates"][0]["state"] == "held"
+    assert certledger.json("verify")["ok"] is True
