@@ -311,6 +311,8 @@ def view_findings(ledger: Ledger) -> tuple[list[tuple[str, str, str]], list[str]
     try:
         for candidate, detail in check_view(ledger, view):
             problems.append((candidate, "view", detail))
+    except BrokenView as e:
+        return [*problems, ("status view", "unreadable", str(e))], []
     except (MalformedEvent, *FACT_ERRORS) as e:  # an edited event: the store's check names it
         why = str(e) if isinstance(e, MalformedEvent) else f"{type(e).__name__}: {e}"
         return problems, [_("the status view was not checked: {why}").format(why=why)]

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, PersistenceError, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from ledger.application import Ledger
@@ -289,7 +289,7 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
     """Where the view disagrees with the events as known at the position it has read: each
     candidate, and what is wrong. The view's rows and the candidate streams are walked side by
     side, in stream order (bounded memory)."""
-    stored_rows = view.stored_rows()
+    stored_rows = _readable(ledger, view.stored_rows())
     position: int = next(stored_rows)  # and the rows, from the same snapshot of the view
     versions = ledger.queries.versions().known_at(None, position)
     expected: Iterator[_Entry] = (
@@ -320,6 +320,25 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
             if not _agree(want, have):
                 yield f"candidate/{want[1]}", _("the status view's row disagrees with the events")
             want, have = next(expected, None), next(stored, None)
+
+
+def _readable(ledger: Ledger, rows: Iterator[Any]) -> Iterator[Any]:
+    """The view's rows; a view the database cannot read (a table dropped, say) is
+    `BrokenView`, the role's refusal left as it is."""
+    dialect = ledger.events.dialect
+    try:
+        yield from rows
+    except Exception as e:
+        if not (isinstance(e, PersistenceError) or dialect.is_driver_error(e)):
+            raise
+        if dialect.is_permission_error(e):
+            raise
+        raise BrokenView(
+            _(
+                "the status view cannot be read ({first_line}): it is not the ledger, only a "
+                "summary of it"
+            ).format(first_line=first_line(e))
+        ) from None
 
 
 def _known_streams(ledger: Ledger, position: int) -> Iterator[list[Fact]]:

@@ -182,3 +182,19 @@ def test_verify_speaks_french_and_its_json_keeps_the_codes(listed: Certledger) -
     assert [(p["event"], p["problem"]) for p in report["problems"]] == [("candidate/A1", "view")]
     english = json.loads(listed("verify --json").stdout)["problems"]
     assert english[0]["detail"] == "missing from the status view"
+
+
+def test_a_view_whose_table_was_dropped_is_named_unreadable(listed: Certledger) -> None:
+    """The view's file (or schema) still there, one of its tables gone: `verify` checks the
+    ledger and names the view unreadable, as it does a view file that is no view."""
+    view_sql(listed, "DROP TABLE view_intervals")
+
+    for jobs in ("1", "2"):
+        result = listed(f"verify --json --jobs {jobs}")
+        assert result.exit_code == 1, result.output
+        report = json.loads(result.stdout)
+        assert report["events"] > 0 and not report["ok"]
+        assert [(p["event"], p["problem"]) for p in report["problems"]] == [
+            ("status view", "unreadable")
+        ]
+        assert report["problems"][0]["detail"].startswith("the status view cannot be read (")
