@@ -20,6 +20,13 @@ def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     return value
 
 
+def show_place(where: str) -> str:
+    """The places `verify` names that are no event (the chain's head, the status view), as
+    people read them; the JSON keeps them as they are."""
+    names = {"head": pgettext("verify", "head"), "status view": pgettext("verify", "status view")}
+    return names.get(where, where)
+
+
 def show_problem(kind: str) -> str:
     """What `verify` found, as people read it: the code itself in English (`modified`; the
     JSON keeps the code in any language), its name in French."""
@@ -104,8 +111,13 @@ def verify(
         )
         click.echo(_("digest {digest}").format(digest=document["digest"]))
         for problem in result.problems:
+            where = show_place(str(problem["event"]))
             kind = show_problem(problem["problem"])
-            click.echo(f"  {problem['event']}: {kind} ({problem['detail']})")
+            click.echo(
+                _("  {where}: {problem} ({detail})").format(
+                    where=where, problem=kind, detail=problem["detail"]
+                )
+            )
         for note in result.notes:
             click.echo(_("  note: {note}").format(note=note))
     if not result.ok:

@@ -177,7 +177,7 @@ def test_verify_speaks_french_and_its_json_keeps_the_codes(listed: Certledger) -
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0].endswith("ALTÉRÉ : 1 problème(s)")
-    assert "  candidate/A1: vue (absent de la vue de situation)" in lines
+    assert "  candidate/A1 : vue (absent de la vue de situation)" in lines
     report = json.loads(listed("--lang fr verify --json").stdout)
     assert [(p["event"], p["problem"]) for p in report["problems"]] == [("candidate/A1", "view")]
     english = json.loads(listed("verify --json").stdout)["problems"]
@@ -198,3 +198,7 @@ def test_a_view_whose_table_was_dropped_is_named_unreadable(listed: Certledger) 
             ("status view", "unreadable")
         ]
         assert report["problems"][0]["detail"].startswith("the status view cannot be read (")
+    lines = listed("--lang fr verify").stdout.splitlines()
+    assert any(
+        line.startswith("  vue de situation : illisible (la vue de situation est") for line in lines
+    ), lines
