@@ -20,16 +20,10 @@ def _digest(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     return value
 
 
-def show_place(where: str) -> str:
-    """The places `verify` names that are no event (the chain's head, the status view), as
-    people read them; the JSON keeps them as they are."""
-    names = {"head": pgettext("verify", "head"), "status view": pgettext("verify", "status view")}
-    return names.get(where, where)
-
-
-def show_problem(kind: str) -> str:
-    """What `verify` found, as people read it: the code itself in English (`modified`; the
-    JSON keeps the code in any language), its name in French."""
+def show_finding(word: str) -> str:
+    """A word of `verify`'s findings as people read it — what was found (`modified`), or a
+    place that is no event (the chain's `head`, the `status view`): the word itself in
+    English (the JSON keeps it in any language), its name in French."""
     names = {
         "malformed": pgettext("verify", "malformed"),
         "inserted": pgettext("verify", "inserted"),
@@ -43,8 +37,10 @@ def show_problem(kind: str) -> str:
         "key replaced": pgettext("verify", "key replaced"),
         "view": pgettext("verify", "view"),
         "unreadable": pgettext("verify", "unreadable"),
+        "head": pgettext("verify", "head"),
+        "status view": pgettext("verify", "status view"),
     }
-    return names.get(kind, kind)
+    return names.get(word, word)
 
 
 @click.command(context_settings=CONTEXT)
@@ -111,11 +107,11 @@ def verify(
         )
         click.echo(_("digest {digest}").format(digest=document["digest"]))
         for problem in result.problems:
-            where = show_place(str(problem["event"]))
-            kind = show_problem(problem["problem"])
             click.echo(
                 _("  {where}: {problem} ({detail})").format(
-                    where=where, problem=kind, detail=problem["detail"]
+                    where=show_finding(str(problem["event"])),
+                    problem=show_finding(problem["problem"]),
+                    detail=problem["detail"],
                 )
             )
         for note in result.notes:

@@ -32,7 +32,7 @@ from ledger.composition import parse_member
 from ledger.exceptions import LedgerError, ReadOnly, RowError
 from ledger.i18n import _
 from ledger.staging import Staging
-from ledger.store import project
+from ledger.store import from_store, project
 from ledger.store.bulk import conflict
 from ledger.store.dialects import first_line
 from ledger.unit_of_work import Result, refused_write
@@ -510,7 +510,7 @@ def import_file(
             ledger.events.take_snapshot(aggregate_id, projector_func=project)
     except Exception as e:
         # The rows are recorded for good; a snapshot only spares later reads some events.
-        if not (isinstance(e, PersistenceError) or ledger.events.dialect.is_driver_error(e)):
+        if not from_store(ledger.store, e):
             raise
         report.warnings.append(
             _(

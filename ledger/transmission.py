@@ -105,8 +105,7 @@ class Transmissions(Aggregate):
         on: date,
         by: Actor,
     ) -> None:
-        if any(f.file == file for f in self.standing.flows.values()):
-            raise sent_already(file)
+        check_unsent(self.standing, file)
         self.trigger_event(
             self.Recorded,
             flux_id=flux_id,
@@ -151,12 +150,13 @@ class Transmissions(Aggregate):
         )
 
 
-def sent_already(file: str) -> AlreadyExists:
-    """The refusal of a flow file named as one sent before."""
-    return AlreadyExists(
-        _(
-            "a flow named {file} was sent already: each file sent to the Caisse des Dépôts has "
-            "a name of its own, so that its processing report can be tied back to it (give "
-            "another -o, or a folder)"
-        ).format(file=file)
-    )
+def check_unsent(standing: Standing, file: str) -> None:
+    """Refuse a flow file named as one sent before."""
+    if any(flow.file == file for flow in standing.flows.values()):
+        raise AlreadyExists(
+            _(
+                "a flow named {file} was sent already: each file sent to the Caisse des Dépôts "
+                "has a name of its own, so that its processing report can be tied back to it "
+                "(give another -o, or a folder)"
+            ).format(file=file)
+        )

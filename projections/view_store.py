@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import IntegrityError, PersistenceError, Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from ledger.application import Ledger
@@ -29,6 +29,7 @@ from ledger.facts import Fact, candidate_streams
 from ledger.i18n import _
 from ledger.ids import candidate_stream
 from ledger.rules import DEFAULT_STATE, STATES
+from ledger.store import from_store
 from ledger.store.chain import as_uuid
 from ledger.store.dialects import LOCK_TIMEOUT, first_line, left_unfinished, read_only
 from ledger.store.scans import scan_streams
@@ -325,13 +326,10 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
 def _readable(ledger: Ledger, rows: Iterator[Any]) -> Iterator[Any]:
     """The view's rows; a view the database cannot read (a table dropped, say) is
     `BrokenView`, the role's refusal left as it is."""
-    dialect = ledger.events.dialect
     try:
         yield from rows
     except Exception as e:
-        if not (isinstance(e, PersistenceError) or dialect.is_driver_error(e)):
-            raise
-        if dialect.is_permission_error(e):
+        if not from_store(ledger.store, e) or ledger.events.dialect.is_permission_error(e):
             raise
         raise BrokenView(
             _(

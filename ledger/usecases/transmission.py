@@ -30,7 +30,7 @@ from ledger.i18n import _
 from ledger.identity import unreadable
 from ledger.ids import TRANSMISSIONS_STREAM
 from ledger.standing import Standing, already_accepted
-from ledger.transmission import Transmissions, sent_already
+from ledger.transmission import Transmissions, check_unsent
 from ledger.unit_of_work import Result, Transaction
 
 if TYPE_CHECKING:
@@ -188,10 +188,8 @@ def transmit_cpf(
     if count == 0:
         return FlowSent(0, position, left_out=left_out, uncorrected=uncorrected)
     names = flow_file_names(ledger, request, standing, files)
-    sent = {flow.file for flow in standing.flows.values()}
     for path in names:
-        if path.name in sent:
-            raise sent_already(path.name)
+        check_unsent(standing, path.name)
     check_free(names, request)
     if request.dry_run:
         return FlowSent(
@@ -221,7 +219,7 @@ def check_free(
         path = file if isinstance(file, Path) else file.path
         if not path.exists():
             continue
-        if recorded and isinstance(file, Written):
+        if recorded:
             raise OutputError(_("{path} exists (made meanwhile), left as it is").format(path=path))
         raise OutputError(
             _(
