@@ -86,11 +86,18 @@ class _Place:
 
     kind: str
     reader: Any
+    last: int
+    """The store's last log position when the run began."""
 
     def read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of the store, as this place sees it."""
         self.reader.execute(statement, params)
         return list(self.reader.fetchall())
+
+    def _last(self, store: Store) -> int:
+        statement = f"SELECT COALESCE(MAX({store.dialect.position}), 0) FROM {{events}}"
+        ((last,),) = self.read(store.dialect.sql(store.recorder, statement))
+        return int(last)
 
 
 class InStore(_Place):
@@ -102,19 +109,15 @@ class InStore(_Place):
         self.kind = store.dialect.kind
         self.exit = ExitStack()
         cursor = self.exit.enter_context(store.dialect.exclusive(store.recorder))
-        self.bulk = Bulk(store.recorder, cursor)
         postgres = self.kind == "postgresql"
         self.conn = cursor.connection if postgres else cursor.sqlite_cursor.connection
         self.reader = _cursor(self.kind, self.conn)
-        self.last = 0
-        """PostgreSQL: the events' last position when the run began (see `end`)."""
-        if postgres:
-            try:
-                statement = "SELECT COALESCE(MAX(notification_id), 0) FROM {events}"
-                ((self.last,),) = self.read(store.dialect.sql(store.recorder, statement))
-            except BaseException:
-                self.end(commit=False)
-                raise
+        try:
+            self.last = self._last(store)
+        except BaseException:
+            self.exit.__exit__(Abandon, Abandon(), None)
+            raise
+        self.bulk = Bulk(store.recorder, cursor, after=self.last)
 
     @property
     def written(self) -> int:
@@ -170,6 +173,11 @@ class Aside(_Place):
         self.written = 0
         self.conn = store.dialect.reader(store.url)
         self.reader = _cursor(self.kind, self.conn)
+        try:
+            self.last = self._last(store)
+        except BaseException:
+            self.end(commit=False)
+            raise
 
     def write(self, rows: Sequence[Written]) -> None:
         self.db.execute("BEGIN")
@@ -235,9 +243,7 @@ class Staging:
             "SELECT originator_version, topic, state FROM {events} "
             "WHERE originator_id = ? ORDER BY originator_version LIMIT ?",
         )
-        statement = f"SELECT COALESCE(MAX({dialect.position}), 0) FROM {{events}}"
-        ((events,),) = self.place.read(dialect.sql(recorder, statement))
-        self.held_events = int(events)
+        self.held_events = self.place.last
         """How many events the store held when the run began (its last position)."""
         self.recent: OrderedDict[UUID, Aggregate] = OrderedDict()
         """The aggregates last written (claims aside), as written: the next chunks that need

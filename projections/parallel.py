@@ -82,7 +82,6 @@ def spawned(
                 process = context.Process(
                     target=_child, args=(sending, function, args), daemon=True
                 )
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
                 process.start()
                 sending.close()
                 started.append((process, receiving))

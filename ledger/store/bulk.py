@@ -19,11 +19,12 @@ from ledger.store.chain import Written, _append, as_uuid
 class Bulk:
     """Batches of events written, chained, through one exclusive write transaction's cursor."""
 
-    def __init__(self, recorder: Any, cursor: Any) -> None:
+    def __init__(self, recorder: Any, cursor: Any, *, after: int) -> None:
+        """`after`: the events' last position when the transaction took its lock."""
         self.recorder = recorder
         self.cursor = cursor
         self.insert = _insert_postgres if recorder.dialect.kind == "postgresql" else _insert_sqlite
-        self.state: dict[str, Any] = {}
+        self.state: dict[str, Any] = {"after": after}
         self.written = 0
         """How many events were written."""
 
@@ -63,11 +64,9 @@ def _insert_postgres(
     """`COPY` (the transaction holds the library's lock on the events table), then the
     positions the rows were given, read back in order."""
     dialect = recorder.dialect
-    if "after" not in state:
+    if not state.get("notified"):
         recorder._notify_channel(cursor)
-        cursor.execute(dialect.sql(recorder, "SELECT MAX(notification_id) AS last FROM {events}"))
-        row = cursor.fetchone()
-        state["after"] = (row["last"] if row else None) or 0
+        state["notified"] = True
     columns = "(originator_id, originator_version, topic, state)"
     with cursor.copy(dialect.sql(recorder, f"COPY {{events}} {columns} FROM STDIN")) as copy:
         for row in batch:
