@@ -64,15 +64,70 @@ def raw_rows(ledger: Ledger, statement: str, params: Sequence[Any] = ()) -> Iter
         yield from cursor
 
 
-def timed(work: Callable[[], int], runs: int) -> tuple[float, int]:
-    """The median CPU time of `runs` runs of `work` in this process (seconds: on a machine
-    shared with other work, steadier than the wall time), and what it counted."""
-    times, count = [], 0
-    for _ in range(runs):
-        started = time.process_time()
-        count = work()
-        times.append(time.process_time() - started)
-    return statistics.median(times), count
+class Rounds:
+    """Measures taken in rounds: each measure once per round, in an order rotated from one
+    round to the next, so that the machine speeding up or slowing down during the benchmark
+    (a shared host's neighbours, the processor's clock) weighs on every measure alike. A
+    share is the median of the rounds' own shares (the anchor and the project's figure of the
+    same round), shown with their range: blocks of runs of one measure, then of the other,
+    put a drift of the machine between the two (shares 38-61 % on the same store in three
+    such runs, 2026-11-30)."""
+
+    def __init__(self) -> None:
+        self.measures: dict[str, Callable[[], float]] = {}
+        self.seconds: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.counts: dict[str, int] = {}
+
+    def in_process(self, name: str, work: Callable[[], int]) -> None:
+        """A measure of CPU time in this process (steadier than wall time on a shared
+        machine); `work` returns what it counted."""
+
+        def measure() -> float:
+            started = time.process_time()
+            self.counts[name] = work()
+            return time.process_time() - started
+
+        self.measures[name] = measure
+
+    def by_cli(self, name: str, argv: list[str]) -> None:
+        """A measure of a command's wall time (start-up included, output to /dev/null), its
+        CPU time (user + system, helpers included) kept beside it."""
+        env = environment()
+
+        def measure() -> float:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=env)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.cpu.setdefault(name, []).append(
+                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            )
+            return wall
+
+        self.measures[name] = measure
+
+    def run(self, runs: int) -> Rounds:
+        names = list(self.measures)
+        for round_ in range(runs):
+            turn = round_ % len(names)
+            for name in names[turn:] + names[:turn]:
+                self.seconds.setdefault(name, []).append(self.measures[name]())
+        return self
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.seconds[name])
+
+    def median_cpu(self, name: str) -> float:
+        return statistics.median(self.cpu[name])
+
+    def share(self, anchor: str, project: str) -> str:
+        """The median of the rounds' shares `anchor / project`, and their range."""
+        pairs = zip(self.seconds[anchor], self.seconds[project], strict=True)
+        shares = sorted(a / p for a, p in pairs)
+        median = statistics.median(shares)
+        return f"{median:.0%} (rounds {shares[0]:.0%}-{shares[-1]:.0%})"
 
 
 def replay_events(store: str) -> int:
@@ -140,16 +195,10 @@ def cli_median(argv: list[str], runs: int) -> tuple[float, float]:
     """The medians of `runs` runs of a command (output to /dev/null): wall time and CPU time
     (user + system) of the process, in seconds. On a machine shared with other work the CPU
     time is the steadier of the two."""
-    env = environment()
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=env)
-        walls.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+    rounds = Rounds()
+    rounds.by_cli("command", argv)
+    rounds.run(runs)
+    return rounds.median("command"), rounds.median_cpu("command")
 
 
 def peak_memory(code: str) -> float:
@@ -172,28 +221,34 @@ def show(title: str, rows: list[tuple[str, str]]) -> None:
 
 def main(store: str, runs: int = 3) -> None:
     compiled()
-    project, events = timed(lambda: replay_events(store), runs)
-    anchor, rows = timed(lambda: raw_replay_rows(store), runs)
-    assert events == rows, (events, rows)
     command = cli("--store", store, "replay", "--as-of", AS_OF.isoformat(), "--format", "csv")
-    by_cli, by_cli_cpu = cli_median(command, runs)
+    rounds = Rounds()
+    rounds.in_process("replay", lambda: replay_events(store))
+    rounds.in_process("raw", lambda: raw_replay_rows(store))
+    rounds.by_cli("cli", command)
+    rounds.run(runs)
+    events, rows = rounds.counts["replay"], rounds.counts["raw"]
+    assert events == rows, (events, rows)
+    project, anchor, by_cli = rounds.median("replay"), rounds.median("raw"), rounds.median("cli")
     memory = peak_memory(f"from bench.bench_replay import replay_events; replay_events({store!r})")
     show(
-        f"replay as of {AS_OF}, {store}: {events:,} events read (the candidate streams)",
+        f"replay as of {AS_OF}, {store}: {events:,} events read (the candidate streams), "
+        f"{runs} rounds",
         [
             ("machine", machine()),
             (
-                "certledger replay, in process (CPU time)",
+                "certledger replay, in process (CPU time, median)",
                 f"{project:.2f} s, {events / project:,.0f} events/s",
             ),
             (
-                "raw SELECT + orjson.loads of the same rows",
+                "raw SELECT + orjson.loads of the same rows (median)",
                 f"{anchor:.2f} s, {rows / anchor:,.0f} rows/s",
             ),
-            ("replay's share of the raw read (target >= 40%)", f"{anchor / project:.0%}"),
+            ("replay's share of the raw read (target >= 40%)", rounds.share("raw", "replay")),
             (
-                f"certledger replay --format csv (CLI, median of {runs})",
-                f"{by_cli:.2f} s, {events / by_cli:,.0f} events/s (CPU {by_cli_cpu:.2f} s)",
+                "certledger replay --format csv (CLI, median)",
+                f"{by_cli:.2f} s, {events / by_cli:,.0f} events/s "
+                f"(CPU {rounds.median_cpu('cli'):.2f} s)",
             ),
             ("peak memory of the replay (own process)", f"{memory:.0f} MiB"),
         ],

@@ -17,7 +17,7 @@ import hashlib
 import sys
 from uuid import UUID
 
-from bench.bench_replay import cli, cli_median, compiled, machine, raw_rows, show, timed
+from bench.bench_replay import Rounds, cli, compiled, machine, raw_rows, show
 from ledger.application import Ledger
 
 EVENTS = (
@@ -92,38 +92,35 @@ def view_state(store: str) -> str:
 
 def main(store: str, runs: int = 3) -> None:
     compiled()
-    anchor, rows = timed(lambda: raw_chain(store), runs)
-    chain, events = timed(lambda: chain_check(store), runs)
-    whole, _ = timed(lambda: whole_verify(store), runs)
+    rounds = Rounds()
+    rounds.in_process("raw", lambda: raw_chain(store))
+    rounds.in_process("chain", lambda: chain_check(store))
+    rounds.in_process("whole", lambda: whole_verify(store))
+    rounds.by_cli("cli", cli("--store", store, "verify"))
+    rounds.by_cli("jobs2", cli("--store", store, "verify", "--jobs", "2"))
+    rounds.run(runs)
+    events, rows = rounds.counts["chain"], rounds.counts["raw"]
     assert events == rows, (events, rows)
-    by_cli, by_cli_cpu = cli_median(cli("--store", store, "verify"), runs)
-    jobs2, jobs2_cpu = cli_median(cli("--store", store, "verify", "--jobs", "2"), runs)
+
+    def figure(name: str) -> str:
+        seconds = rounds.median(name)
+        cpu = f" (CPU {rounds.median_cpu(name):.2f} s)" if name in rounds.cpu else ""
+        return f"{seconds:.2f} s, {events / seconds:,.0f} events/s{cpu}"
+
     show(
-        f"verify, {store}: {events:,} events",
+        f"verify, {store}: {events:,} events, {runs} rounds (medians)",
         [
             ("machine", machine()),
             ("status view", view_state(store)),
-            ("raw SELECT + chained SHA-256", f"{anchor:.2f} s, {rows / anchor:,.0f} events/s"),
-            (
-                "certledger verify_store (chain, head, keys), in process",
-                f"{chain:.2f} s, {events / chain:,.0f} events/s",
-            ),
-            ("its share of the raw read (target >= 50%)", f"{anchor / chain:.0%}"),
-            (
-                "certledger verify_ledger (+ the status view), in process",
-                f"{whole:.2f} s, {events / whole:,.0f} events/s",
-            ),
-            ("its share of the raw read", f"{anchor / whole:.0%}"),
-            (
-                f"certledger verify (CLI, median of {runs})",
-                f"{by_cli:.2f} s, {events / by_cli:,.0f} events/s (CPU {by_cli_cpu:.2f} s)",
-            ),
-            ("its share of the raw read (wall time)", f"{anchor / by_cli:.0%}"),
-            (
-                f"certledger verify --jobs 2 (CLI, the view in a second process, median of {runs})",
-                f"{jobs2:.2f} s, {events / jobs2:,.0f} events/s (CPU {jobs2_cpu:.2f} s, both)",
-            ),
-            ("its share of the raw read (wall time)", f"{anchor / jobs2:.0%}"),
+            ("raw SELECT + chained SHA-256", figure("raw")),
+            ("certledger verify_store (chain, head, keys), in process", figure("chain")),
+            ("its share of the raw read (target >= 50%)", rounds.share("raw", "chain")),
+            ("certledger verify_ledger (+ the status view), in process", figure("whole")),
+            ("its share of the raw read", rounds.share("raw", "whole")),
+            ("certledger verify (CLI)", figure("cli")),
+            ("its share of the raw read (wall time)", rounds.share("raw", "cli")),
+            ("certledger verify --jobs 2 (CLI, the view in a second process)", figure("jobs2")),
+            ("its share of the raw read (wall time)", rounds.share("raw", "jobs2")),
         ],
     )
 
