@@ -71,6 +71,26 @@ def test_an_interval_stored_twice_disagrees_with_the_events(listed: Certledger) 
     assert view_problems(listed) == [("candidate/A1", "view")]
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE view_intervals SET start = '2017-06-21' WHERE kind = 'block'",
+        "UPDATE view_intervals SET until = '2022-06-21' WHERE kind = 'block'",
+        "UPDATE view_intervals SET value = 'RNCP13080BC02' WHERE kind = 'block'",
+        "UPDATE view_candidates SET enrolled_on = '2016-09-13'",
+    ],
+    ids=["start", "until", "block", "enrolment"],
+)
+def test_a_value_changed_in_the_view_disagrees_with_the_events(
+    listed: Certledger, change: str
+) -> None:
+    """The rows are compared by their JSON text first (SQLite): a text that differs is
+    decoded and compared row by row, and a changed day or code is still a disagreement."""
+    view_sql(listed, change)
+
+    assert view_problems(listed) == [("candidate/A1", "view")]
+
+
 def test_a_candidate_gone_from_the_view_is_named(listed: Certledger) -> None:
     view_sql(listed, "DELETE FROM view_candidates")
 
