@@ -4,11 +4,14 @@ whatever order the database returns them."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from typing import Any
 
 import pytest
 
+from cli import integrity
+from cli.integrity import verify_jobs
 from tests.cli.conftest import FIVE_MEMBERS, Certledger
 
 BC01 = "C01,C02,C03,C04,C05,C06,C07,C08"
@@ -157,7 +160,7 @@ def test_verify_with_the_view_checked_in_a_second_process_finds_the_same(
     word (notes in the language in use), and the same exit code, intact or not."""
 
     def both() -> Any:
-        one = listed(f"--lang {lang} verify --json")
+        one = listed(f"--lang {lang} verify --json --jobs 1")
         two = listed(f"--lang {lang} verify --json --jobs 2")
         assert (two.exit_code, json.loads(two.stdout)) == (one.exit_code, json.loads(one.stdout))
         return json.loads(one.stdout)
@@ -181,12 +184,47 @@ def test_verify_with_two_jobs_notes_a_ledger_without_a_view(
 ) -> None:
     assert certledger.store.path is not None
     certledger.store.path.with_name(f"{certledger.store.path.stem}.views.db").unlink()
-    one = certledger.json(f"--lang {lang} verify")
+    one = certledger.json(f"--lang {lang} verify --jobs 1")
     two = certledger.json(f"--lang {lang} verify --jobs 2")
     assert one == two and one["ok"]
     assert one["notes"] == [
         "no status view to check" if lang == "en" else "pas de vue de situation à vérifier"
     ]
+
+
+@pytest.mark.parametrize(
+    ("events", "cores", "jobs"),
+    [(49_999, 2, 1), (50_000, 2, 2), (10**6, 1, 1), (10**6, 8, 2)],
+)
+def test_verify_takes_two_processes_by_default_once_the_ledger_is_large(
+    monkeypatch: pytest.MonkeyPatch, events: int, cores: int, jobs: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert verify_jobs(events) == jobs
+
+
+def test_verify_checks_a_large_ledgers_view_aside_unasked(
+    listed: Certledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the threshold `verify` alone takes the second process (the same findings);
+    `--jobs 1` keeps one."""
+    from projections import parallel
+
+    aside = parallel.checking_view_aside
+    went: list[Any] = []
+
+    def watched(*args: Any) -> Any:
+        went.append(args)
+        return aside(*args)
+
+    with monkeypatch.context() as m:
+        m.setattr(integrity, "VERIFY_IN_TWO", 1)
+        m.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+        m.setattr(parallel, "checking_view_aside", watched)
+        unasked = listed.json("verify")
+        assert len(went) == 1
+        assert listed.json("verify --jobs 1") == unasked and unasked["ok"]
+        assert len(went) == 1
 
 
 def test_verify_speaks_french_and_its_json_keeps_the_codes(listed: Certledger) -> None:
