@@ -21,6 +21,10 @@ from ledger.exceptions import StoreError
 from ledger.i18n import _
 
 
+class HelperLost(StoreError):
+    """A helper process that could not start, or ended without its result (killed, say)."""
+
+
 def _child(sending: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """Run `function(*args)` and send back (True, its result) or (False, its exception)."""
     # Ctrl-C reaches the whole process group: the parent ends this process, which must
@@ -49,7 +53,7 @@ def _outcome(process: Any, receiving: Any) -> Any:
         ok, value = receiving.recv()
     except (EOFError, OSError, pickle.UnpicklingError):
         process.join()
-        raise StoreError(
+        raise HelperLost(
             _("a helper process ended without its result (exit code {code})").format(
                 code=process.exitcode
             )
@@ -82,8 +86,15 @@ def spawned(
                 process = context.Process(
                     target=_child, args=(sending, function, args), daemon=True
                 )
-                process.start()
-                sending.close()
+                try:
+                    process.start()
+                except OSError as e:  # no process to be had (a limit reached, say)
+                    receiving.close()
+                    raise HelperLost(
+                        _("a helper process could not start: {why}").format(why=e)
+                    ) from None
+                finally:
+                    sending.close()
                 started.append((process, receiving))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)

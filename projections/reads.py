@@ -277,18 +277,24 @@ def verify_ledger(
     """`verify`: the store against its chain, head and keys (`ledger.integrity`), and the
     status view against the events; `progress` counts the events read. With `aside` (the
     store's address and key file), the view is checked in a second process meanwhile
-    (`projections/parallel.py`): the same findings, in the time of the longer of the two."""
+    (`projections/parallel.py`): the same findings, in the time of the longer of the two; if
+    that process cannot start or ends without its findings, the view is checked here."""
     from ledger.integrity import verify_store
 
-    if aside is None:
-        result = verify_store(ledger.events, published, progress)
-        problems, notes = view_findings(ledger)
-    else:
-        from projections.parallel import checking_view_aside
+    result: Verification | None = None
+    found: tuple[list[tuple[str, str, str]], list[str]] | None = None
+    if aside is not None:
+        from projections.parallel import HelperLost, checking_view_aside
 
-        with checking_view_aside(*aside) as findings:
-            result = verify_store(ledger.events, published, progress)
-            problems, notes = findings()
+        try:
+            with checking_view_aside(*aside) as findings:
+                result = verify_store(ledger.events, published, progress)
+                found = findings()
+        except HelperLost:
+            pass  # no second process to be had: the view is checked here after all
+    if result is None:
+        result = verify_store(ledger.events, published, progress)
+    problems, notes = found if found is not None else view_findings(ledger)
     for problem in problems:
         result.problem(*problem)
     result.notes.extend(notes)

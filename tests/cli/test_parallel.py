@@ -4,6 +4,9 @@ click's `Aborted!` and no traceback, whether the helpers are still working or do
 
 from __future__ import annotations
 
+import errno
+import json
+import multiprocessing.context
 import os
 import signal
 import subprocess
@@ -11,10 +14,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledger.exceptions import ReferentialInvalid, RuleViolation
+from projections import parallel
 from projections.parallel import spawned
 from tests.cli.conftest import Certledger
 from tests.stores import StoreRef
@@ -136,3 +141,53 @@ def test_replay_jobs_2_speaks_the_language_asked_for(
     assert one.exit_code == two.exit_code == 1
     assert "n'est plus tel que le registre l'a écrit" in one.stderr
     assert two.stderr == one.stderr
+
+
+def ends_without_a_word(sending: Any, function: Any, args: Any) -> None:
+    """A helper that ends without sending its result, as one killed would (`_child`'s place;
+    the spawned process imports it from this module)."""
+    sending.close()
+
+
+def cannot_start(process: Any) -> None:
+    raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+
+@pytest.mark.parametrize("lost", ["ends-without-a-word", "cannot-start"])
+def test_verify_checks_the_view_itself_when_its_helper_is_lost(
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    """`verify` in two processes (asked, or unasked on a large ledger) whose helper cannot
+    start, or ends without its findings, checks the view in its own process: the same
+    report and exit code as `--jobs 1`, not an error."""
+    certledger.ok("demo --candidates 12 --seed 3")
+    certledger.ok("candidate list")
+    alone = certledger("verify --json --jobs 1")
+    with monkeypatch.context() as m:
+        if lost == "cannot-start":
+            m.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
+        else:
+            m.setattr(parallel, "_child", ends_without_a_word)
+        two = certledger("verify --json --jobs 2")
+    assert (two.exit_code, json.loads(two.stdout)) == (alone.exit_code, json.loads(alone.stdout))
+    assert json.loads(alone.stdout)["ok"] and two.stderr == ""
+
+
+@pytest.mark.parametrize("lost", ["ends-without-a-word", "cannot-start"])
+def test_replay_with_a_helper_lost_says_so_in_one_line(
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    """`replay --jobs 2` has no share of its work to do again in its own process: a helper
+    lost is one line and an exit code, never a traceback."""
+    certledger.ok("demo --candidates 12 --seed 3")
+    with monkeypatch.context() as m:
+        if lost == "cannot-start":
+            m.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
+        else:
+            m.setattr(parallel, "_child", ends_without_a_word)
+        line = certledger.refused("replay --jobs 2 --format csv")
+    assert line.startswith(
+        "Error: a helper process could not start: "
+        if lost == "cannot-start"
+        else "Error: a helper process ended without its result (exit code "
+    ), line
