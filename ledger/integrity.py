@@ -38,6 +38,16 @@ class Unchained(NamedTuple):
     last: int
 
 
+class Altered(NamedTuple):
+    """Events found changed in a row, until the next event tells whether it was rather their
+    chain rows: each problem's index and log position, and the hash the chain would hold
+    after the last of them had only their chain rows been changed (the events as they stand,
+    linked from the last hash found right)."""
+
+    found: list[tuple[int, int]]
+    chained: str
+
+
 @dataclass
 class Verification:
     events: int = 0
@@ -48,9 +58,9 @@ class Verification:
     unchained: Unchained | None = field(default=None, repr=False, compare=False)
     """The last events found without their chain rows, until the next event tells why
     (`_check`)."""
-    altered: tuple[int, str, int] | None = field(default=None, repr=False, compare=False)
-    """The last event found changed, until the next event tells whether it was rather its
-    chain row: its problem's index, the hash it links to as it stands, its position."""
+    altered: Altered | None = field(default=None, repr=False, compare=False)
+    """The last events found changed, until the next event tells whether it was rather their
+    chain rows (`_check`)."""
 
     @property
     def ok(self) -> bool:
@@ -314,21 +324,28 @@ def _check(
         if expected == row.hash:
             result.unchained = unchained
             result.chained_after_all()
-        elif altered is not None and linked_from(altered[1]) == row.hash:
-            # The event before is the one chained: only its chain row's hash was changed.
-            found = result.problems[altered[0]]
-            found["problem"] = "rechained"
-            found["detail"] = _(
-                "the chain row of log position {position} was changed; the event is the one "
-                "that was chained (the next link holds it)"
-            ).format(position=altered[2])
+        elif altered is not None and linked_from(altered.chained) == row.hash:
+            # This link holds the events before as they stand: they are the ones chained, and
+            # only their chain rows' hashes were changed.
+            for index, position in altered.found:
+                found = result.problems[index]
+                found["problem"] = "rechained"
+                found["detail"] = _(
+                    "the chain row of log position {position} was changed; the event is the "
+                    "one that was chained (the next link holds it)"
+                ).format(position=position)
         elif unchained is None or row.hash != linked_from(unchained.before):
             result.problem(
                 _name(event, names),
                 "modified",
                 _("the content at log position {position} changed").format(position=event.position),
             )
-            result.altered = (len(result.problems) - 1, expected, event.position)
+            # Several in a row: the next link may still hold them all (their rows changed).
+            run = altered or Altered([], previous)
+            result.altered = Altered(
+                [*run.found, (len(result.problems) - 1, event.position)],
+                linked_from(run.chained),
+            )
         # else: this event follows the one before the unchained one, which was inserted.
     return row.hash, event.position
 
