@@ -73,14 +73,21 @@ class Verification:
         """The event after one found without its chain row links to that event as it
         stands: the event is the one that was chained, and only its chain row is gone."""
         if self.unchained is not None:
-            for index, position in self.unchained.found:
-                found = self.problems[index]
-                found["problem"] = "unchained"
-                found["detail"] = _(
+            self.rename(
+                self.unchained.found,
+                "unchained",
+                _(
                     "the chain row of log position {position} is gone; the event is the one "
                     "that was chained (the next link holds it)"
-                ).format(position=position)
+                ),
+            )
             self.unchained = None
+
+    def rename(self, found: list[tuple[int, int]], problem: str, detail: str) -> None:
+        """Name again the problems found (each its index and log position) once a later link
+        told what they were: `detail` says it of `{position}`."""
+        for index, position in found:
+            self.problems[index].update(problem=problem, detail=detail.format(position=position))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -327,13 +334,14 @@ def _check(
         elif altered is not None and linked_from(altered.chained) == row.hash:
             # This link holds the events before as they stand: they are the ones chained, and
             # only their chain rows' hashes were changed.
-            for index, position in altered.found:
-                found = result.problems[index]
-                found["problem"] = "rechained"
-                found["detail"] = _(
+            result.rename(
+                altered.found,
+                "rechained",
+                _(
                     "the chain row of log position {position} was changed; the event is the "
                     "one that was chained (the next link holds it)"
-                ).format(position=position)
+                ),
+            )
         elif unchained is None or row.hash != linked_from(unchained.before):
             result.problem(
                 _name(event, names),
