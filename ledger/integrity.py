@@ -294,10 +294,9 @@ def _check(
             return previous, last
         # Inserted, or its chain row removed: the next event tells (`chained_after_all`).
         # Several in a row: the chain before the first is what the next link may hold.
-        since = unchained or Unchained([], previous, last)
-        result.unchained = since._replace(
-            found=[*since.found, (len(result.problems) - 1, event.position)]
-        )
+        # (The run's list grows in place: a copy per event made a long run quadratic.)
+        result.unchained = since = unchained or Unchained([], previous, last)
+        since.found.append((len(result.problems) - 1, event.position))
         return _linker(event)(previous), event.position
     chained.next()
     if trouble is not None:
@@ -349,11 +348,10 @@ def _check(
                 _("the content at log position {position} changed").format(position=event.position),
             )
             # Several in a row: the next link may still hold them all (their rows changed).
+            # (The run's list grows in place: a copy per event made a long run quadratic.)
             run = altered or Altered([], previous)
-            result.altered = Altered(
-                [*run.found, (len(result.problems) - 1, event.position)],
-                linked_from(run.chained),
-            )
+            run.found.append((len(result.problems) - 1, event.position))
+            result.altered = run._replace(chained=linked_from(run.chained))
         # else: this event follows the one before the unchained one, which was inserted.
     return row.hash, event.position
 
