@@ -40,12 +40,14 @@ class Unchained(NamedTuple):
 
 class Altered(NamedTuple):
     """Events found changed in a row, until the next event tells whether it was rather their
-    chain rows: each problem's index and log position, and the hash the chain would hold
-    after the last of them had only their chain rows been changed (the events as they stand,
-    linked from the last hash found right)."""
+    chain rows: each problem's index and log position; the hash the chain would hold after
+    the last of them had only their chain rows been changed (`chained`: the events as they
+    stand, linked from the hash before the first), and had only the last one's (`last`: the
+    last event as it stands, linked from the chain row before it)."""
 
     found: list[tuple[int, int]]
     chained: str
+    last: str
 
 
 @dataclass
@@ -330,11 +332,15 @@ def _check(
         if expected == row.hash:
             result.unchained = unchained
             result.chained_after_all()
-        elif altered is not None and linked_from(altered.chained) == row.hash:
-            # This link holds the events before as they stand: they are the ones chained, and
-            # only their chain rows' hashes were changed.
+        elif altered is not None and row.hash in (
+            whole := linked_from(altered.chained),
+            linked_from(altered.last),
+        ):
+            # This link holds the events before as they stand (all of them, or the last one
+            # after events changed indeed): they are the ones chained, and only their chain
+            # rows' hashes were changed.
             result.rename(
-                altered.found,
+                altered.found if row.hash == whole else altered.found[-1:],
                 "rechained",
                 _(
                     "the chain row of log position {position} was changed; the event is the "
@@ -349,9 +355,9 @@ def _check(
             )
             # Several in a row: the next link may still hold them all (their rows changed).
             # (The run's list grows in place: a copy per event made a long run quadratic.)
-            run = altered or Altered([], previous)
+            run = altered or Altered([], previous, previous)
             run.found.append((len(result.problems) - 1, event.position))
-            result.altered = run._replace(chained=linked_from(run.chained))
+            result.altered = run._replace(chained=linked_from(run.chained), last=expected)
         # else: this event follows the one before the unchained one, which was inserted.
     return row.hash, event.position
 

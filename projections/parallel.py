@@ -47,6 +47,10 @@ def _child(sending: Any, function: Callable[..., Any], args: tuple[Any, ...]) ->
         sending.close()
 
 
+def _not_started(error: OSError) -> HelperLost:
+    return HelperLost(_("a helper process could not start: {why}").format(why=error))
+
+
 def _outcome(process: Any, receiving: Any) -> Any:
     """What a spawned call gave: its result, or its exception raised here."""
     try:
@@ -78,7 +82,10 @@ def spawned(
         # One pressed meanwhile reaches this process when the mask is restored. The library's
         # resource tracker, started with the first helper, unblocks Ctrl-C when it has
         # started: started before.
-        resource_tracker.ensure_running()
+        try:
+            resource_tracker.ensure_running()  # itself a process: the first one started
+        except OSError as e:  # no process to be had (a limit reached, say)
+            raise _not_started(e) from None
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             for function, args in calls:
@@ -88,11 +95,9 @@ def spawned(
                 )
                 try:
                     process.start()
-                except OSError as e:  # no process to be had (a limit reached, say)
+                except OSError as e:
                     receiving.close()
-                    raise HelperLost(
-                        _("a helper process could not start: {why}").format(why=e)
-                    ) from None
+                    raise _not_started(e) from None
                 finally:
                     sending.close()
                 started.append((process, receiving))

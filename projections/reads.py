@@ -278,7 +278,8 @@ def verify_ledger(
     status view against the events; `progress` counts the events read. With `aside` (the
     store's address and key file), the view is checked in a second process meanwhile
     (`projections/parallel.py`): the same findings, in the time of the longer of the two; if
-    that process cannot start or ends without its findings, the view is checked here."""
+    that process cannot start, ends without its findings or fails, the view is checked here
+    (the same findings, or the same error, as in one process)."""
     from ledger.integrity import verify_store
 
     result: Verification | None = None
@@ -292,6 +293,12 @@ def verify_ledger(
                 found = findings()
         except HelperLost:
             pass  # no second process to be had: the view is checked here after all
+        except Exception:
+            if result is None:
+                raise  # the chain's own check failed
+            # The helper failed where this process may not (no connection left for it, say):
+            # the view is checked here, its error, if it has one, the command's as with one
+            # process.
     if result is None:
         result = verify_store(ledger.events, published, progress)
     problems, notes = found if found is not None else view_findings(ledger)

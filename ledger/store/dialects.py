@@ -194,7 +194,10 @@ class SQLite(Dialect):
     for_share = ""  # a writer holds the whole database's write lock
 
     def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
-        name = f"file:{url.path}?mode=ro" if read_only else str(url.path)
+        assert url.path is not None  # an SQLite store is a file
+        # A URI, its path escaped: "#" or "%41" in a folder's name would otherwise end the
+        # path or stand for another one (and drop `mode=ro`, creating a file there).
+        name = f"{url.path.resolve().as_uri()}?mode=ro" if read_only else str(url.path)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "CREATE_TABLE": "y" if create else "n",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import multiprocessing.context
+import multiprocessing.resource_tracker
 import os
 import signal
 import subprocess
@@ -17,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from ledger.exceptions import ReferentialInvalid, RuleViolation
+from cli.main import cli
+from ledger.exceptions import ReferentialInvalid, RuleViolation, StoreError
 from projections import parallel
 from projections.parallel import spawned
 from tests.cli.conftest import Certledger
-from tests.stores import StoreRef
+from tests.cli.test_view_check import view_sql
+from tests.stores import POSTGRES, StoreRef
 
 PAUSED = """
 import pathlib, sys, time
@@ -149,31 +153,52 @@ def ends_without_a_word(sending: Any, function: Any, args: Any) -> None:
     sending.close()
 
 
-def cannot_start(process: Any) -> None:
+def cannot_connect(store: str, keys: Any, language: str) -> Any:
+    """A helper that fails where the first process would not (`view_findings_of`'s place):
+    as one that finds no connection left for it."""
+    raise StoreError("couldn't get a connection after 5.00 sec")
+
+
+def cannot_start(*args: Any) -> None:
     raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
 
-@pytest.mark.parametrize("lost", ["ends-without-a-word", "cannot-start"])
+def losing(m: pytest.MonkeyPatch, lost: str) -> None:
+    """Make the helpers of the next command lost, as `lost` says."""
+    if lost == "no-process-at-all":  # the resource tracker is the first process started
+        m.setattr(multiprocessing.resource_tracker, "ensure_running", cannot_start)
+    elif lost == "cannot-start":
+        m.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
+    elif lost == "fails":
+        m.setattr(parallel, "view_findings_of", cannot_connect)
+    else:
+        m.setattr(parallel, "_child", ends_without_a_word)
+
+
+@pytest.mark.parametrize(
+    "lost", ["no-process-at-all", "cannot-start", "ends-without-a-word", "fails"]
+)
+@pytest.mark.parametrize("view", ["intact", "tampered"])
 def test_verify_checks_the_view_itself_when_its_helper_is_lost(
-    certledger: Certledger, monkeypatch: pytest.MonkeyPatch, lost: str
+    certledger: Certledger, monkeypatch: pytest.MonkeyPatch, lost: str, view: str
 ) -> None:
     """`verify` in two processes (asked, or unasked on a large ledger) whose helper cannot
-    start, or ends without its findings, checks the view in its own process: the same
-    report and exit code as `--jobs 1`, not an error."""
+    start, ends without its findings or fails checks the view in its own process: the same
+    report and exit code as `--jobs 1` (a view found wrong included), not an error."""
     certledger.ok("demo --candidates 12 --seed 3")
     certledger.ok("candidate list")
+    if view == "tampered":
+        view_sql(certledger, "DELETE FROM view_intervals WHERE kind = 'route'")
     alone = certledger("verify --json --jobs 1")
     with monkeypatch.context() as m:
-        if lost == "cannot-start":
-            m.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
-        else:
-            m.setattr(parallel, "_child", ends_without_a_word)
+        losing(m, lost)
         two = certledger("verify --json --jobs 2")
     assert (two.exit_code, json.loads(two.stdout)) == (alone.exit_code, json.loads(alone.stdout))
-    assert json.loads(alone.stdout)["ok"] and two.stderr == ""
+    assert json.loads(alone.stdout)["ok"] == (view == "intact")
+    assert two.stderr == ""
 
 
-@pytest.mark.parametrize("lost", ["ends-without-a-word", "cannot-start"])
+@pytest.mark.parametrize("lost", ["no-process-at-all", "cannot-start", "ends-without-a-word"])
 def test_replay_with_a_helper_lost_says_so_in_one_line(
     certledger: Certledger, monkeypatch: pytest.MonkeyPatch, lost: str
 ) -> None:
@@ -181,13 +206,70 @@ def test_replay_with_a_helper_lost_says_so_in_one_line(
     lost is one line and an exit code, never a traceback."""
     certledger.ok("demo --candidates 12 --seed 3")
     with monkeypatch.context() as m:
-        if lost == "cannot-start":
-            m.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
-        else:
-            m.setattr(parallel, "_child", ends_without_a_word)
+        losing(m, lost)
         line = certledger.refused("replay --jobs 2 --format csv")
     assert line.startswith(
-        "Error: a helper process could not start: "
-        if lost == "cannot-start"
-        else "Error: a helper process ended without its result (exit code "
+        "Error: a helper process ended without its result (exit code "
+        if lost == "ends-without-a-word"
+        else "Error: a helper process could not start: "
     ), line
+
+
+@pytest.mark.parametrize("folder", ["with#hash", "with%41percent"])
+def test_verify_in_two_processes_in_a_folder_whose_name_looks_like_a_uri(
+    tmp_path: Path, folder: str
+) -> None:
+    """The helper opens the ledger read-only through an SQLite URI: its path is escaped, so a
+    folder named `with#hash` is not opened as `with` (which made an empty database file
+    there) nor `with%41percent` as `withApercent`."""
+    place = tmp_path / folder
+    place.mkdir()
+    runner = CliRunner()
+
+    def run(line: str) -> Any:
+        argv = ["--store", str(place / "ledger.db"), *line.split()]
+        return runner.invoke(cli, argv, prog_name="certledger")
+
+    assert run("demo --candidates 4 --seed 1").exit_code == 0
+    assert run("candidate list").exit_code == 0
+    one, two = run("verify --json --jobs 1"), run("verify --json --jobs 2")
+    assert (two.exit_code, json.loads(two.stdout)) == (one.exit_code, json.loads(one.stdout))
+    assert json.loads(one.stdout)["ok"] and two.stderr == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder]
+
+
+@pytest.mark.skipif(POSTGRES is None, reason="needs CERTLEDGER_TEST_POSTGRES")
+def test_verify_in_two_processes_for_a_role_of_few_connections(tmp_path: Path) -> None:
+    """A PostgreSQL role allowed three connections: one process's `verify` fits in them, the
+    helper finds none left (after waiting 5 s) and the first process checks the view
+    itself, with the same report."""
+    import psycopg
+
+    assert POSTGRES is not None
+    role = schema = f"certledger_few_{os.getpid()}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {role}")
+        conn.execute(f"GRANT CREATE ON DATABASE {conn.info.dbname} TO {role}")  # init's check
+        place = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
+    store = f"postgresql://{role}@{place}?schema={schema}"
+    runner = CliRunner(env={"XDG_DATA_HOME": str(tmp_path)})
+
+    def run(line: str) -> Any:
+        return runner.invoke(cli, ["--store", store, *line.split()], prog_name="certledger")
+
+    try:
+        made = run("demo --candidates 4 --seed 1")
+        assert made.exit_code == 0, made.output
+        assert run("candidate list").exit_code == 0
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE {role} CONNECTION LIMIT 3")
+        one, two = run("verify --json --jobs 1"), run("verify --json --jobs 2")
+        assert (two.exit_code, json.loads(two.stdout)) == (one.exit_code, json.loads(one.stdout))
+        assert json.loads(one.stdout)["ok"] and two.stderr == ""
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"REVOKE CREATE ON DATABASE {conn.info.dbname} FROM {role}")
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE IF EXISTS {role}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -250,6 +251,56 @@ def test_two_events_changed_in_a_row_are_both_modified_and_nothing_else(store: S
     result = store.check()
 
     assert [k for _, k in kinds(result)] == ["modified", "modified"]
+
+
+def rehash(store: Store, position: int, digit: str) -> None:
+    """The chain row of `position` given another hash (its event untouched)."""
+    store.execute(
+        f"UPDATE ledger_chain SET hash = {store.p} WHERE position = {store.p}",
+        (digit * 64, position),
+    )
+
+
+def edit(store: Store, position: int) -> None:
+    """The event at `position` given another content (its chain row untouched)."""
+    blob = "CAST('{}' AS BLOB)" if store.p == "?" else "convert_to('{}', 'UTF8')"
+    store.execute(
+        f"UPDATE {store.events} SET state = {blob} WHERE {store.position} = {store.p}",
+        (position,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("edited", "rehashed", "named"),
+    [
+        ([0], [1], ["modified", "rechained"]),
+        ([0, 1], [2], ["modified", "modified", "rechained"]),
+        ([], [0, 1], ["rechained", "rechained"]),
+        ([1], [0], ["modified", "modified"]),
+    ],
+    ids=["edited-then-rehashed", "two-edited-then-rehashed", "two-rehashed", "rehashed-edited"],
+)
+def test_edited_events_and_rehashed_rows_side_by_side_are_told_apart(
+    store: Store, edited: list[int], rehashed: list[int], named: list[str]
+) -> None:
+    """Events edited and chain rows re-hashed next to each other: an edited event is
+    modified, a re-hashed row after edited events (or a run of them alone) is rechained, and
+    the untouched event after them is named not at all. (A run whose events were edited and
+    whose last row was re-hashed is told from the last event alone; a re-hashed row before
+    an edited event cannot be told from an edited one.)"""
+    position = store.position_of("AssessmentRecorded")
+    for offset in edited:
+        edit(store, position + offset)
+    for offset in rehashed:
+        rehash(store, position + offset, f"{offset + 1:x}")
+
+    result = store.check()
+
+    assert [k for _, k in kinds(result)] == named
+    touched = sorted(position + offset for offset in {*edited, *rehashed})
+    assert [int(re.findall(r"log position (\d+)", p["detail"])[0]) for p in result.problems] == (
+        touched
+    )
 
 
 def test_an_event_changed_and_unchained_is_told_from_one_whose_chain_row_alone_went(
