@@ -303,6 +303,33 @@ def test_edited_events_and_rehashed_rows_side_by_side_are_told_apart(
     )
 
 
+@pytest.mark.parametrize("rows", [1, 2])
+def test_the_last_chain_rows_re_hashed_are_rechained_and_the_head_is_right(
+    store: Store, rows: int
+) -> None:
+    """At the end of the log the head is the link after the last event: it holds the last
+    events as they stand, so their rows alone were re-hashed; the head is not called
+    modified, and the digest is the ledger's own."""
+    before = store.check()
+    for offset in range(rows):
+        rehash(store, before.position - offset, f"{offset + 1:x}")
+
+    result = store.check()
+
+    assert [k for _, k in kinds(result)] == ["rechained"] * rows
+    assert (result.position, result.digest) == (before.position, before.digest)
+
+
+def test_the_last_event_edited_is_modified_and_the_head_is_right(store: Store) -> None:
+    before = store.check()
+    edit(store, before.position)
+
+    result = store.check()
+
+    assert [k for _, k in kinds(result)] == ["modified"]
+    assert (result.position, result.digest) == (before.position, before.digest)
+
+
 def test_an_event_changed_and_unchained_is_told_from_one_whose_chain_row_alone_went(
     store: Store,
 ) -> None:
