@@ -282,8 +282,9 @@ class Staging:
 
     def _held(self) -> Bloom:
         """The streams the store holds (those a real import wrote so far among them): a
-        filter sized for the store's events, which are at least as many."""
-        held = stream_filter(self.held_events)
+        filter sized for the events the store held and this run wrote, which are at least
+        as many (sized for the first alone, a large import's own streams overfilled it)."""
+        held = stream_filter(self.held_events + self.events)
         cursor = _cursor(self.dialect.kind, self.place.conn, "certledger_held")
         cursor.execute(
             self.dialect.sql(self.store.recorder, "SELECT DISTINCT originator_id FROM {events}")
