@@ -244,13 +244,9 @@ def verify(
     if result.unchained is not None:  # the last events: inserted, the chain ends before them
         previous, last = result.unchained.before, result.unchained.last
         result.unchained = None
-    altered, result.altered = result.altered, None
     for lost in chained.rest():
         previous = _lost(result, link_of(lost), names)
         last = as_int(lost[0]) or last
-        altered = None
-    if altered is not None:  # the last events found changed: the head is the link after them
-        previous = _held_by_head(result, altered, head, last) or previous
     result.position = last
     result.digest = previous or GENESIS
     _check_head(result, head, last, previous)
@@ -343,7 +339,14 @@ def _check(
             # This link holds the events before as they stand (all of them, or the last one
             # after events changed indeed): they are the ones chained, and only their chain
             # rows' hashes were changed.
-            _rechained(result, altered.found if row.hash == whole else altered.found[-1:])
+            result.rename(
+                altered.found if row.hash == whole else altered.found[-1:],
+                "rechained",
+                _(
+                    "the chain row of log position {position} was changed; the event is the "
+                    "one that was chained (the next link holds it)"
+                ),
+            )
         elif unchained is None or row.hash != linked_from(unchained.before):
             result.problem(
                 _name(event, names),
@@ -357,34 +360,6 @@ def _check(
             result.altered = run._replace(chained=linked_from(run.chained), last=expected)
         # else: this event follows the one before the unchained one, which was inserted.
     return row.hash, event.position
-
-
-def _rechained(result: Verification, found: list[tuple[int, int]]) -> None:
-    """The events found changed are the ones chained (a later link holds them as they
-    stand): only their chain rows' hashes were changed."""
-    result.rename(
-        found,
-        "rechained",
-        _(
-            "the chain row of log position {position} was changed; the event is the one that "
-            "was chained (the next link holds it)"
-        ),
-    )
-
-
-def _held_by_head(
-    result: Verification, altered: Altered, head: tuple[Any, Any] | None, last: int
-) -> str | None:
-    """The head's hash, if it holds the events found changed at the end of the log as they
-    stand (all of them, or the last one after events changed indeed): their chain rows alone
-    were changed, and the head is right."""
-    if head is None or as_int(head[0]) != last:
-        return None
-    digest = as_hash(head[1])
-    if digest is None or digest not in (altered.chained, altered.last):
-        return None
-    _rechained(result, altered.found if digest == altered.chained else altered.found[-1:])
-    return digest
 
 
 def _linker(event: Event) -> Callable[[str], str]:
