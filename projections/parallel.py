@@ -89,7 +89,10 @@ def spawned(
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             for function, args in calls:
-                receiving, sending = context.Pipe(duplex=False)
+                try:
+                    receiving, sending = context.Pipe(duplex=False)
+                except OSError as e:  # no file descriptor left for it
+                    raise _not_started(e) from None
                 process = context.Process(
                     target=_child, args=(sending, function, args), daemon=True
                 )

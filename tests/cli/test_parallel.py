@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import multiprocessing.connection
 import multiprocessing.context
 import multiprocessing.resource_tracker
 import os
@@ -167,6 +168,8 @@ def losing(m: pytest.MonkeyPatch, lost: str) -> None:
     """Make the helpers of the next command lost, as `lost` says."""
     if lost == "no-process-at-all":  # the resource tracker is the first process started
         m.setattr(multiprocessing.resource_tracker, "ensure_running", cannot_start)
+    elif lost == "no-pipe":  # no file descriptor left
+        m.setattr(multiprocessing.connection, "Pipe", cannot_start)
     elif lost == "cannot-start":
         m.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
     elif lost == "fails":
@@ -176,7 +179,7 @@ def losing(m: pytest.MonkeyPatch, lost: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "lost", ["no-process-at-all", "cannot-start", "ends-without-a-word", "fails"]
+    "lost", ["no-process-at-all", "no-pipe", "cannot-start", "ends-without-a-word", "fails"]
 )
 @pytest.mark.parametrize("view", ["intact", "tampered"])
 def test_verify_checks_the_view_itself_when_its_helper_is_lost(
@@ -198,7 +201,9 @@ def test_verify_checks_the_view_itself_when_its_helper_is_lost(
     assert two.stderr == ""
 
 
-@pytest.mark.parametrize("lost", ["no-process-at-all", "cannot-start", "ends-without-a-word"])
+@pytest.mark.parametrize(
+    "lost", ["no-process-at-all", "no-pipe", "cannot-start", "ends-without-a-word"]
+)
 def test_replay_with_a_helper_lost_says_so_in_one_line(
     certledger: Certledger, monkeypatch: pytest.MonkeyPatch, lost: str
 ) -> None:
@@ -235,6 +240,8 @@ def test_verify_in_two_processes_in_a_folder_whose_name_looks_like_a_uri(
     one, two = run("verify --json --jobs 1"), run("verify --json --jobs 2")
     assert (two.exit_code, json.loads(two.stdout)) == (one.exit_code, json.loads(one.stdout))
     assert json.loads(one.stdout)["ok"] and two.stderr == ""
+    alone = run("--read-only verify --json --jobs 1")  # this process, through the URI
+    assert (alone.exit_code, json.loads(alone.stdout)) == (one.exit_code, json.loads(one.stdout))
     assert sorted(p.name for p in tmp_path.iterdir()) == [folder]
 
 
