@@ -96,6 +96,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
     dialect = SQLite()
 
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        if datastore.pool.db_name.endswith("?mode=ro"):  # `SQLite.env`, read-only
+            # The library's pool switches every file it opens to WAL, which a read-only
+            # connection cannot: a copy in another journal mode (`VACUUM INTO` makes one)
+            # could not be read. Told it is WAL already, it reads the file as it is (a
+            # private flag of the pool: tests/ledger/test_library_hooks.py pins it).
+            datastore.pool.is_journal_mode_wal = True
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.dialect.ledger_ddl(self)]
 

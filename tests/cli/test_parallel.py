@@ -220,13 +220,14 @@ def test_replay_with_a_helper_lost_says_so_in_one_line(
     ), line
 
 
-@pytest.mark.parametrize("folder", ["with#hash", "with%41percent"])
+@pytest.mark.parametrize("folder", ["with#hash", "with%41percent", "mode=memory", "a:memory:b"])
 def test_verify_in_two_processes_in_a_folder_whose_name_looks_like_a_uri(
     tmp_path: Path, folder: str
 ) -> None:
     """The helper opens the ledger read-only through an SQLite URI: its path is escaped, so a
     folder named `with#hash` is not opened as `with` (which made an empty database file
-    there) nor `with%41percent` as `withApercent`."""
+    there) nor `with%41percent` as `withApercent`; and a name the library reads as "in
+    memory" (it then leaves the file out of WAL) is still read read-only."""
     place = tmp_path / folder
     place.mkdir()
     runner = CliRunner()
@@ -280,3 +281,28 @@ def test_verify_in_two_processes_for_a_role_of_few_connections(tmp_path: Path) -
             conn.execute(f"REVOKE CREATE ON DATABASE {conn.info.dbname} FROM {role}")
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_an_auditors_copy_in_another_journal_mode_is_read_read_only(tmp_path: Path) -> None:
+    """A copy made by `VACUUM INTO` (journal mode "delete", not the ledger's WAL): read-only
+    commands read it as it is (they tried to switch it to WAL: "attempt to write a readonly
+    database"), and leave it as found."""
+    import sqlite3
+
+    runner = CliRunner()
+
+    def run(store: Path, line: str) -> Any:
+        return runner.invoke(cli, ["--store", str(store), *line.split()], prog_name="certledger")
+
+    assert run(tmp_path / "ledger.db", "demo --candidates 4 --seed 1").exit_code == 0
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        conn.execute("VACUUM INTO ?", (str(copy),))
+    (tmp_path / "ledger.keys").rename(tmp_path / "copy.keys")
+
+    checked = run(copy, "--read-only verify --json")
+    assert checked.exit_code == 0 and json.loads(checked.stdout)["ok"], checked.output
+    listed = run(copy, "--read-only replay --as-of 2019-12-31 --format csv")
+    assert listed.exit_code == 0 and listed.stdout.count("\n") == 5, listed.output
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)

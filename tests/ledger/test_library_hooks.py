@@ -176,3 +176,41 @@ def test_a_register_rebuilt_from_its_snapshot_is_the_register_rebuilt_from_its_e
         assert isinstance(from_snapshot.created_on, datetime)
         assert isinstance(from_snapshot.modified_on, datetime)
         assert vars(from_snapshot) == vars(from_events)
+
+
+def test_a_read_only_pool_told_it_is_wal_already_reads_a_file_in_another_journal_mode(
+    tmp_path: Path,
+) -> None:
+    """`ChainedSQLiteRecorder` sets the library pool's private `is_journal_mode_wal` on a
+    read-only open (`db_name` ending in `?mode=ro`): the pool then never runs `PRAGMA
+    journal_mode=WAL`, which a read-only connection cannot, and reads a copy in another
+    journal mode as it is. Pinned: the names, and that the pool honours the flag."""
+    import sqlite3
+
+    from eventsourcing.sqlite import SQLiteDatastore
+
+    from ledger.application import Ledger
+
+    made = Ledger(str(tmp_path / "ledger.db"), create=True)
+    made.initialise(by="tester")
+    made.close()
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        conn.execute("VACUUM INTO ?", (str(copy),))
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+    datastore = SQLiteDatastore(f"{copy.as_uri()}?mode=ro")
+    assert datastore.pool.db_name.endswith("?mode=ro")
+    assert datastore.pool.is_journal_mode_wal is False
+    datastore.close()
+
+    reader = Ledger(str(copy), read_only=True)
+    try:
+        assert reader.recorder.datastore.pool.is_journal_mode_wal is True
+        assert reader.queries.position() > 0
+    finally:
+        reader.close()
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # as found
