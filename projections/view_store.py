@@ -67,9 +67,6 @@ class Listed:
 class StatusView(SQLiteTrackingRecorder):
     """The view's tables, beside the library's `tracking` table, in their own SQLite file."""
 
-    compact_json = True
-    """`stored_rows` gives each candidate's intervals as JSON written as orjson writes it."""
-
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -218,14 +215,17 @@ gives): stream, candidate, enrolment, and its interval rows as one JSON array of
 rather than read row by row."""
 
 _STORED_POSTGRES = (
-    "SELECT c.stream, c.candidate, c.enrolled_on, coalesce(json_agg(json_build_array(i.kind, "
-    "i.value, i.start, i.until) ORDER BY i.kind, i.value, i.start, i.until) "
-    "FILTER (WHERE i.candidate IS NOT NULL), '[]')::text "
+    "SELECT c.stream, c.candidate, c.enrolled_on, '[' || coalesce(string_agg("
+    "array_to_json(ARRAY[i.kind, i.value, i.start, i.until])::text, ',' ORDER BY "
+    'i.kind COLLATE "C", i.value COLLATE "C", i.start COLLATE "C", i.until COLLATE "C") '
+    "FILTER (WHERE i.candidate IS NOT NULL), '') || ']' "
     "FROM {candidates} c LEFT JOIN {intervals} i ON i.candidate = c.candidate "
     "GROUP BY c.candidate ORDER BY c.stream"
 )
 """`_STORED` in PostgreSQL's words (the candidate is the key: its stream and enrolment
-need no grouping)."""
+need no grouping). Each row's JSON is `array_to_json`'s, which writes as orjson does (no
+spaces; `json_agg` would space its values), the rows in code point order ("C"), as
+`candidate_row` sorts them: an intact candidate's text is the expected one."""
 
 
 def _listed(r: tuple[Any, ...]) -> Listed:
@@ -302,7 +302,6 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
         if (dossier := Dossier.known(facts, None, position)) is not None
         for row in (candidate_row(dossier, versions),)
     )
-    agree = _agree_compact if view.compact_json else _agree
     stored: Iterator[_Entry] = iter(stored_rows)
     want, have = next(expected, None), next(stored, None)
     while want is not None or have is not None:
@@ -314,7 +313,7 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
             yield f"candidate/{have[1]}", _("in the status view, not in the ledger")
             have = next(stored, None)
         else:
-            if not agree(want, have):
+            if not _agree_compact(want, have):
                 yield f"candidate/{want[1]}", _("the status view's row disagrees with the events")
             want, have = next(expected, None), next(stored, None)
 
@@ -363,10 +362,10 @@ def _agree(want: _Entry, have: _Entry) -> bool:
 
 
 def _agree_compact(want: _Entry, have: _Entry) -> bool:
-    """`_agree`, first by the JSON's text where the view writes it as orjson does (SQLite's
-    `json_group_array`: no spaces, dates as ISO days, null): the same text is the same
-    rows, so most candidates are settled without decoding it; any other text (another
-    order, another escape) is decoded and compared row by row."""
+    """`_agree`, first by the JSON's text, which both views write as orjson does (no spaces,
+    dates as ISO days, null; `_STORED`, `_STORED_POSTGRES`): the same text is the same rows,
+    so an intact candidate is settled without decoding it; any other text (another order,
+    another escape) is decoded and compared row by row."""
     if want[:3] != have[:3]:
         return False
     if orjson.dumps([tuple(i) for i in want[3].intervals]) == have[3].encode():
@@ -381,8 +380,6 @@ def postgres_status_view() -> type:
     from psycopg.sql import SQL, Identifier
 
     class PostgresStatusView(PostgresTrackingRecorder):
-        compact_json = False  # json_agg writes ", " between values: decoded to compare
-
         def __init__(self, datastore: Any) -> None:
             super().__init__(datastore, tracking_table_name="certledger_view_tracking")
             schema = Identifier(self.datastore.schema)
