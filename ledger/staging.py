@@ -42,7 +42,7 @@ from ledger.claims import Claim
 from ledger.store import Store
 from ledger.store.bulk import Bulk
 from ledger.store.chain import Written, as_uuid
-from ledger.store.dialects import Abandon
+from ledger.store.dialects import Abandon, Dialect
 from ledger.unit_of_work import UnitOfWork
 
 STAGED_STREAMS = 2_000_000
@@ -133,7 +133,7 @@ class InStore(_Place):
         neither the store as it was (`held`) nor this run's writes (`written`)."""
         if not (held or written):
             return []
-        return self.read(select, _params(self.kind, stream, limit))
+        return self.read(select, _params(self.store.dialect, stream, limit))
 
     def end(self, *, commit: bool) -> None:
         if commit:
@@ -191,7 +191,7 @@ class Aside(_Place):
     def events(
         self, select: str, stream: UUID, limit: int, *, held: bool, written: bool
     ) -> list[tuple[int, str, bytes]]:
-        found = self.read(select, _params(self.kind, stream, limit)) if held else []
+        found = self.read(select, _params(self.store.dialect, stream, limit)) if held else []
         if written and (limit < 0 or len(found) < limit):
             found += self.db.execute(
                 "SELECT version, topic, state FROM staged WHERE stream = ? ORDER BY version",
@@ -206,10 +206,11 @@ class Aside(_Place):
         self.folder.cleanup()
 
 
-def _params(kind: str, stream: UUID, limit: int) -> tuple[Any, ...]:
-    if kind == "postgresql":
-        return (stream, None if limit < 0 else limit)
-    return (stream.hex, limit)
+def _params(dialect: Dialect, stream: UUID, limit: int) -> tuple[Any, ...]:
+    """A stream's look-up: its id as the events table holds it, and the row limit (none:
+    -1 on SQLite, NULL on PostgreSQL)."""
+    unlimited = None if dialect.kind == "postgresql" else -1
+    return (dialect.stream_key(stream), unlimited if limit < 0 else limit)
 
 
 class Staging:
