@@ -302,7 +302,7 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
         if (dossier := Dossier.known(facts, None, position)) is not None
         for row in (candidate_row(dossier, versions),)
     )
-    stored: Iterator[_Entry] = iter(stored_rows)
+    stored: Iterator[_Entry] = stored_rows
     want, have = next(expected, None), next(stored, None)
     while want is not None or have is not None:
         if have is None or (want is not None and want[0] < have[0]):
@@ -313,7 +313,7 @@ def check_view(ledger: Ledger, view: StatusView) -> Iterator[tuple[str, str]]:
             yield f"candidate/{have[1]}", _("in the status view, not in the ledger")
             have = next(stored, None)
         else:
-            if not _agree_compact(want, have):
+            if not _agree(want, have):
                 yield f"candidate/{want[1]}", _("the status view's row disagrees with the events")
             want, have = next(expected, None), next(stored, None)
 
@@ -350,27 +350,24 @@ expected) or the view's JSON array of its interval rows `[kind, value, start, un
 
 def _agree(want: _Entry, have: _Entry) -> bool:
     """Whether the stored entry of a candidate is the expected one: the same candidate and
-    enrolment, the same interval rows as many times each. The rows come back in the order
-    they were written (SQLite) or sorted (PostgreSQL), which a list comparison settles at
-    once; in any other order (another database, a view written by an earlier version) they
-    are counted."""
-    if want[:3] != have[:3]:
-        return False
-    expected = [_interval_values(i) for i in want[3].intervals]
-    stored = orjson.loads(have[3])
-    return expected == stored or Counter(map(tuple, expected)) == Counter(map(tuple, stored))
-
-
-def _agree_compact(want: _Entry, have: _Entry) -> bool:
-    """`_agree`, first by the JSON's text, which both views write as orjson does (no spaces,
-    dates as ISO days, null; `_STORED`, `_STORED_POSTGRES`): the same text is the same rows,
-    so an intact candidate is settled without decoding it; any other text (another order,
-    another escape) is decoded and compared row by row."""
+    enrolment, and the same interval rows. First by the JSON's text, which both views write
+    as orjson does (no spaces, dates as ISO days, null; `_STORED`, `_STORED_POSTGRES`): the
+    same text is the same rows, so an intact candidate is settled without decoding it; any
+    other text is decoded (`_rows_agree`)."""
     if want[:3] != have[:3]:
         return False
     if orjson.dumps([tuple(i) for i in want[3].intervals]) == have[3].encode():
         return True
-    return _agree(want, have)
+    return _rows_agree(want, have)
+
+
+def _rows_agree(want: _Entry, have: _Entry) -> bool:
+    """The interval rows decoded and compared: the same rows as many times each. In the order
+    they were written (SQLite) or sorted (PostgreSQL), a list comparison settles it at once;
+    in any other order (a view written by an earlier version, say) they are counted."""
+    expected = [_interval_values(i) for i in want[3].intervals]
+    stored = orjson.loads(have[3])
+    return expected == stored or Counter(map(tuple, expected)) == Counter(map(tuple, stored))
 
 
 @cache

@@ -322,13 +322,13 @@ class TestStatusView:
         assert view is not None
         StatusViewRunner(populated, view).catch_up()
         decoded: list[str] = []
-        agree = view_store._agree
+        rows_agree = view_store._rows_agree
 
         def decoding(want: Any, have: Any) -> bool:
             decoded.append(want[1])
-            return agree(want, have)
+            return rows_agree(want, have)
 
-        monkeypatch.setattr(view_store, "_agree", decoding)
+        monkeypatch.setattr(view_store, "_rows_agree", decoding)
         assert list(check_view(populated, view)) == []
         assert decoded == []
 
@@ -356,7 +356,7 @@ class TestStatusView:
 
 
 class TestViewRowsCompared:
-    """`_agree_compact`: the JSON text first, the rows decoded when the text differs."""
+    """`_agree`: the JSON text first, the rows decoded when the text differs."""
 
     ROW = CandidateRow(
         "A1",
@@ -380,7 +380,7 @@ class TestViewRowsCompared:
         ids=["as-written", "spaced", "another-order", "escaped"],
     )
     def test_the_same_rows_in_another_text_agree(self, text: str) -> None:
-        assert view_store._agree_compact(self.WANT, ("ab", "A1", "2016-09-12", text))
+        assert view_store._agree(self.WANT, ("ab", "A1", "2016-09-12", text))
 
     @pytest.mark.parametrize(
         "have",
@@ -409,4 +409,4 @@ class TestViewRowsCompared:
         ids=["a-row-missing", "an-end-gone", "another-enrolment", "a-row-twice"],
     )
     def test_other_rows_disagree(self, have: Any) -> None:
-        assert not view_store._agree_compact(self.WANT, have)
+        assert not view_store._agree(self.WANT, have)
