@@ -214,45 +214,6 @@ def test_an_event_whose_chain_row_alone_was_changed_is_named_rechained_not_its_n
     )
 
 
-@pytest.mark.parametrize("rows", [2, 3])
-def test_chain_rows_changed_in_a_row_are_each_named_rechained_and_nothing_else(
-    store: Store, rows: int
-) -> None:
-    """Several consecutive chain rows re-hashed, the events untouched: the link after them
-    still holds the events as they stand, so each is named rechained, and neither they nor
-    the event after them is said to have changed (each was called "modified", and so was the
-    untouched event after them)."""
-    position = store.position_of("AssessmentRecorded")
-    for offset in range(rows):
-        store.execute(
-            f"UPDATE ledger_chain SET hash = {store.p} WHERE position = {store.p}",
-            (f"{offset + 1:x}" * 64, position + offset),
-        )
-
-    result = store.check()
-
-    assert [k for _, k in kinds(result)] == ["rechained"] * rows
-    assert [p["detail"] for p in result.problems] == [
-        f"the chain row of log position {position + offset} was changed; the event is the one "
-        "that was chained (the next link holds it)"
-        for offset in range(rows)
-    ]
-
-
-def test_two_events_changed_in_a_row_are_both_modified_and_nothing_else(store: Store) -> None:
-    position = store.position_of("AssessmentRecorded")
-    blob = "CAST('{}' AS BLOB)" if store.p == "?" else "convert_to('{}', 'UTF8')"
-    store.execute(
-        f"UPDATE {store.events} SET state = {blob} WHERE {store.position} IN ({store.p}, "
-        f"{store.p})",
-        (position, position + 1),
-    )
-
-    result = store.check()
-
-    assert [k for _, k in kinds(result)] == ["modified", "modified"]
-
-
 def rehash(store: Store, position: int, digit: str) -> None:
     """The chain row of `position` given another hash (its event untouched)."""
     store.execute(
@@ -268,6 +229,38 @@ def edit(store: Store, position: int) -> None:
         f"UPDATE {store.events} SET state = {blob} WHERE {store.position} = {store.p}",
         (position,),
     )
+
+
+@pytest.mark.parametrize("rows", [2, 3])
+def test_chain_rows_changed_in_a_row_are_each_named_rechained_and_nothing_else(
+    store: Store, rows: int
+) -> None:
+    """Several consecutive chain rows re-hashed, the events untouched: the link after them
+    still holds the events as they stand, so each is named rechained, and neither they nor
+    the event after them is said to have changed (each was called "modified", and so was the
+    untouched event after them)."""
+    position = store.position_of("AssessmentRecorded")
+    for offset in range(rows):
+        rehash(store, position + offset, f"{offset + 1:x}")
+
+    result = store.check()
+
+    assert [k for _, k in kinds(result)] == ["rechained"] * rows
+    assert [p["detail"] for p in result.problems] == [
+        f"the chain row of log position {position + offset} was changed; the event is the one "
+        "that was chained (the next link holds it)"
+        for offset in range(rows)
+    ]
+
+
+def test_two_events_changed_in_a_row_are_both_modified_and_nothing_else(store: Store) -> None:
+    position = store.position_of("AssessmentRecorded")
+    edit(store, position)
+    edit(store, position + 1)
+
+    result = store.check()
+
+    assert [k for _, k in kinds(result)] == ["modified", "modified"]
 
 
 @pytest.mark.parametrize(
@@ -311,12 +304,8 @@ def test_the_last_event_edited_and_the_head_set_to_hold_it_is_still_modified(
     The event stays modified and the head is named, as is a published digest's check."""
     before = store.check()
     edit(store, before.position)
-    (state,) = store.execute(
-        f"SELECT state FROM {store.events} WHERE {store.position} = {store.p}",
-        (before.position,),
-    )[0]
-    (stream, version, topic) = store.execute(
-        f"SELECT originator_id, originator_version, topic FROM {store.events} "
+    (stream, version, topic, state) = store.execute(
+        f"SELECT originator_id, originator_version, topic, state FROM {store.events} "
         f"WHERE {store.position} = {store.p}",
         (before.position,),
     )[0]
