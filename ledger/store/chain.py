@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from ledger.store.dialects import SQLite, dialect_of
+from ledger.store.dialects import READ_ONLY, SQLite, dialect_of
 
 GENESIS = "0" * 64
 """The hash before the first event."""
@@ -98,7 +98,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
-        if datastore.pool.db_name.endswith("?mode=ro"):  # `SQLite.env`, read-only
+        if datastore.pool.db_name.endswith(READ_ONLY):  # `SQLite.env`, read-only
             # The library's pool switches every file it opens to WAL, which a read-only
             # connection cannot: a copy in another journal mode (`VACUUM INTO` makes one)
             # could not be read. Told it is WAL already, it reads the file as it is (a

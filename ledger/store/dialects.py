@@ -43,12 +43,23 @@ def not_a_ledger(url: StoreURL, state: str) -> str:
     return _("the file at {url} holds no ledger").format(url=url)
 
 
+READ_ONLY = "?mode=ro"
+"""How an SQLite URI ends that opens its file read-only (`read_only_uri`)."""
+
+
+def read_only_uri(path: Path) -> str:
+    """The URI that opens an SQLite file read-only, its path escaped: "#" or "%41" in a
+    folder's name would otherwise end the path or stand for another one (and drop the
+    read-only mode, creating a file there)."""
+    return f"{path.resolve().as_uri()}{READ_ONLY}"
+
+
 def read_only(path: Path, **options: Any) -> Any:
     """A connection to an SQLite file that can only read it, and leaves it as found (sqlite3's
     `connect` options besides)."""
     import sqlite3
 
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, **options)
+    return sqlite3.connect(read_only_uri(path), uri=True, **options)
 
 
 _SESSION = "pid || ' ' || extract(epoch FROM backend_start)"
@@ -195,9 +206,7 @@ class SQLite(Dialect):
 
     def env(self, url: StoreURL, *, read_only: bool, create: bool) -> dict[str, str]:
         assert url.path is not None  # an SQLite store is a file
-        # A URI, its path escaped: "#" or "%41" in a folder's name would otherwise end the
-        # path or stand for another one (and drop `mode=ro`, creating a file there).
-        name = f"{url.path.resolve().as_uri()}?mode=ro" if read_only else str(url.path)
+        name = read_only_uri(url.path) if read_only else str(url.path)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "CREATE_TABLE": "y" if create else "n",
